@@ -1,0 +1,144 @@
+// Package store keeps the platform's data in SQLite (the embedded default) or
+// MySQL/MariaDB/TiDB through GORM. Database rows live only here; callers get
+// domain types back.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Dialects.
+const (
+	SQLite = "sqlite"
+	MySQL  = "mysql"
+)
+
+// DB is a connection to the platform's database.
+type DB struct {
+	gorm    *gorm.DB
+	Dialect string
+	Now     func() time.Time // injected clock
+}
+
+// Open connects to dsn, "sqlite:PATH" or "mysql:DSN" (go-sql-driver form).
+// For SQLite the directory of PATH is created when missing.
+func Open(dsn string) (*DB, error) {
+	kind, rest, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return nil, fmt.Errorf("database %q: want sqlite:PATH or mysql:DSN", dsn)
+	}
+	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), SkipDefaultTransaction: true, PrepareStmt: false}
+	var (
+		g   *gorm.DB
+		err error
+	)
+	switch kind {
+	case SQLite:
+		if dir := filepath.Dir(rest); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("database directory: %w", err)
+			}
+		}
+		// WAL lets readers go on during an import; immediate transactions
+		// take the write lock up front, so two writers wait instead of
+		// failing with SQLITE_BUSY half-way.
+		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"), cfg)
+		if err == nil {
+			sqlDB, _ := g.DB()
+			sqlDB.SetMaxOpenConns(4)
+		}
+	case MySQL:
+		g, err = gorm.Open(mysql.Open(mysqlDSN(rest)), cfg)
+		if err == nil {
+			sqlDB, _ := g.DB()
+			sqlDB.SetMaxOpenConns(32)
+			sqlDB.SetMaxIdleConns(32)
+			sqlDB.SetConnMaxLifetime(time.Hour)
+		}
+	default:
+		return nil, fmt.Errorf("database %q: unknown kind %q, want sqlite or mysql", dsn, kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", kind, err)
+	}
+	return &DB{gorm: g, Dialect: kind, Now: time.Now}, nil
+}
+
+// mysqlDSN adds the options the platform relies on: utf8mb4, DATE columns
+// as time.Time, and a multi-row statement limit large enough for batches.
+func mysqlDSN(dsn string) string {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	for _, opt := range []string{"parseTime=true", "charset=utf8mb4", "loc=UTC"} {
+		key, _, _ := strings.Cut(opt, "=")
+		if !strings.Contains(dsn, key+"=") {
+			dsn += sep + opt
+			sep = "&"
+		}
+	}
+	return dsn
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	s, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	s, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return s.PingContext(ctx)
+}
+
+// Gorm returns the session bound to ctx.
+func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+
+// Tx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// nowMS is the injected clock in Unix milliseconds, the form timestamps take
+// in every table (portable across the three engines, exact to hash).
+func (db *DB) nowMS() int64 { return db.Now().UnixMilli() }
+
+// notFound maps GORM's record-not-found to the platform's not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return znb.ErrNotFound(what)
+	}
+	return znb.Wrap(err, what)
+}
+
+// forUpdate returns the locking clause for a row read that the transaction
+// is about to change: FOR UPDATE on MySQL/TiDB; SQLite takes the database
+// write lock at BEGIN (immediate transactions), so it needs none.
+func (db *DB) forUpdate() string {
+	if db.Dialect == MySQL {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -1,0 +1,14 @@
+// Package migrations embeds the numbered SQL files that build the schema.
+// One file set serves SQLite, MySQL/MariaDB and TiDB; the few words on which
+// they differ are written as {{TOKENS}} that the runner replaces per dialect:
+//
+//	{{PK}}      an auto-increment BIGINT primary key column
+//	{{TABLE}}   table options (InnoDB, utf8mb4 with binary collation on MySQL)
+package migrations
+
+import "embed"
+
+// FS holds the *.sql files, applied in name order.
+//
+//go:embed *.sql
+var FS embed.FS
