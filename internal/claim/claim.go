@@ -1,0 +1,263 @@
+// Package claim holds the life of a claim (SPEC §7): the checks made when it
+// is reported, the states it moves through with the maker–checker rule, and
+// the four payout calculators with a breakdown a household can follow. It
+// knows nothing of storage or HTTP.
+package claim
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Status is where a claim stands.
+type Status string
+
+const (
+	Reported Status = "reported"
+	Assessed Status = "assessed"
+	Approved Status = "approved"
+	Rejected Status = "rejected"
+	Paid     Status = "paid"
+)
+
+var statusNames = map[Status]string{
+	Reported: "已报案",
+	Assessed: "已理算",
+	Approved: "已核赔",
+	Rejected: "已拒赔",
+	Paid:     "已支付",
+}
+
+// Name returns the Chinese name of s.
+func (s Status) Name() string { return statusNames[s] }
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { _, ok := statusNames[s]; return ok }
+
+// Reason is why a claim is rejected; a rejection must name one.
+type Reason string
+
+const (
+	OutsidePeriod         Reason = "outside_period"
+	NotInsured            Reason = "not_insured"
+	CauseNotCovered       Reason = "cause_not_covered"
+	LateReport            Reason = "late_report"
+	Duplicate             Reason = "duplicate"
+	FraudSuspected        Reason = "fraud_suspected"
+	InsufficientDocuments Reason = "insufficient_documents"
+	OtherReason           Reason = "other"
+)
+
+// Reasons lists the rejection reasons in the order they are offered.
+var Reasons = []Reason{OutsidePeriod, NotInsured, CauseNotCovered, LateReport, Duplicate,
+	FraudSuspected, InsufficientDocuments, OtherReason}
+
+var reasonNames = map[Reason]string{
+	OutsidePeriod:         "出险时间不在保险期间内",
+	NotInsured:            "出险人不是被保险人",
+	CauseNotCovered:       "出险原因不属于保险责任",
+	LateReport:            "未在规定时限内报案",
+	Duplicate:             "重复报案",
+	FraudSuspected:        "涉嫌欺诈",
+	InsufficientDocuments: "理赔材料不全",
+	OtherReason:           "其他",
+}
+
+// Name returns the Chinese name of r.
+func (r Reason) Name() string { return reasonNames[r] }
+
+// Valid reports whether r is one of the rejection reasons.
+func (r Reason) Valid() bool { _, ok := reasonNames[r]; return ok }
+
+// FlagLateReport marks a claim reported after the product's deadline; it is
+// accepted, and the approver decides.
+const FlagLateReport = "late_report"
+
+// Claim is one reported loss of a certificate on one line. Member is the
+// insured person's ID number for accident and hospitalization, empty for the
+// household lines.
+type Claim struct {
+	No            string
+	CertificateNo string
+	HouseholdNo   string
+	Insurer       string // insurer code; only its staff act on the claim
+	Line          znb.Line
+	Member        string
+	IncidentDate  znb.Date
+	ReportedOn    znb.Date
+	Cause         string
+	Description   string
+	Flags         []string
+
+	Status     Status
+	Payable    decimal.Decimal // set by the last assessment
+	Remaining  decimal.Decimal // what the limit had left after this payable, at assessment
+	Breakdown  []Step
+	AssessorID int64 // who made the last assessment, for the maker–checker rule
+	Assessor   string
+	Reason     Reason // set on rejection
+	PaymentRef string // set on payment
+	History    []Event
+}
+
+// Key is what makes two claims the same loss: one subject (the member's ID
+// number on per-person lines, the household number otherwise), one line, one
+// incident date and one cause.
+type Key struct {
+	Subject      string
+	Line         znb.Line
+	IncidentDate znb.Date
+	Cause        string
+}
+
+// Key returns the duplicate key of c.
+func (c *Claim) Key() Key {
+	return keyOf(c.Line, c.HouseholdNo, c.Member, c.IncidentDate, c.Cause)
+}
+
+func keyOf(l znb.Line, household, member string, incident znb.Date, cause string) Key {
+	subject := household
+	if l.PerPerson() {
+		subject = member
+	}
+	return Key{Subject: subject, Line: l, IncidentDate: incident, Cause: cause}
+}
+
+// Event is one recorded transition: who moved the claim from where to where,
+// when, and why. From is empty for the report itself.
+type Event struct {
+	ActorID int64
+	Actor   string
+	Role    znb.Role
+	At      time.Time
+	From    Status
+	To      Status
+	Note    string
+}
+
+// Open records the report of a new claim: its first event, to reported. The
+// checks of CheckReport come first.
+func (c *Claim) Open(a znb.Actor, now time.Time, note string) Event {
+	c.Status = Reported
+	return c.record(a, now, "", Reported, note)
+}
+
+// Assess records an assessment computed by Adjust. A claim may be assessed
+// again while it is reported or assessed, e.g. after an approval found the
+// limit used up; the last assessor is the one the approver must differ from.
+func (c *Claim) Assess(a znb.Actor, now time.Time, r Result, note string) (Event, error) {
+	if err := c.allow(a, znb.Adjuster); err != nil {
+		return Event{}, err
+	}
+	if err := c.from(Assessed, Reported, Assessed); err != nil {
+		return Event{}, err
+	}
+	if r.Line != c.Line {
+		return Event{}, znb.Errorf(znb.Invalid, "line_mismatch", "理算险种（%s）与案件险种（%s）不一致", r.Line.Name(), c.Line.Name())
+	}
+	c.Payable, c.Remaining, c.Breakdown = r.Payable, r.Remaining, r.Breakdown
+	c.AssessorID, c.Assessor = a.ID, a.Username
+	return c.move(a, now, Assessed, note), nil
+}
+
+// Approve records the checker's approval. remaining is what the limit has
+// left now, read under the caller's lock: a payable that no longer fits is
+// refused with limit_exceeded and the claim stays assessed for re-assessment,
+// so two racing approvals never together exceed a limit.
+func (c *Claim) Approve(a znb.Actor, now time.Time, remaining decimal.Decimal, note string) (Event, error) {
+	if err := c.allow(a, znb.Approver); err != nil {
+		return Event{}, err
+	}
+	if err := c.from(Approved, Assessed); err != nil {
+		return Event{}, err
+	}
+	if c.sameAssessor(a) {
+		return Event{}, znb.Errorf(znb.Forbidden, "same_assessor", "核赔人不能是理算人本人")
+	}
+	if c.Payable.GreaterThan(remaining) {
+		return Event{}, znb.Errorf(znb.Conflict, "limit_exceeded",
+			"赔付金额 %s 超过当前剩余限额 %s，请重新理算", c.Payable.StringFixed(2), remaining.StringFixed(2))
+	}
+	return c.move(a, now, Approved, note), nil
+}
+
+// Reject records a rejection with one of Reasons. A claim can be rejected
+// before or after assessment, not once approved.
+func (c *Claim) Reject(a znb.Actor, now time.Time, reason Reason, note string) (Event, error) {
+	if err := c.allow(a, znb.Approver); err != nil {
+		return Event{}, err
+	}
+	if !reason.Valid() {
+		return Event{}, znb.Errorf(znb.Invalid, "invalid_reason", "拒赔原因代码无效：%q", string(reason))
+	}
+	if err := c.from(Rejected, Reported, Assessed); err != nil {
+		return Event{}, err
+	}
+	c.Reason = reason
+	if note == "" {
+		note = reason.Name()
+	}
+	return c.move(a, now, Rejected, note), nil
+}
+
+// Pay records the payment of an approved claim; ref is the bank's or the
+// insurer's payment reference, without which a payment cannot be traced.
+func (c *Claim) Pay(a znb.Actor, now time.Time, ref, note string) (Event, error) {
+	if err := c.allow(a, znb.InsurerClerk, znb.Approver); err != nil {
+		return Event{}, err
+	}
+	if ref == "" {
+		return Event{}, znb.Errorf(znb.Invalid, "payment_ref_required", "支付须填写支付凭证号")
+	}
+	if err := c.from(Paid, Approved); err != nil {
+		return Event{}, err
+	}
+	c.PaymentRef = ref
+	return c.move(a, now, Paid, note), nil
+}
+
+// allow checks that the actor works for the claim's insurer (others are told
+// the claim does not exist, so scope cannot be probed) and holds one of roles.
+func (c *Claim) allow(a znb.Actor, roles ...znb.Role) error {
+	if !a.SeesInsurer(c.Insurer) {
+		return znb.ErrNotFound("理赔案件")
+	}
+	for _, r := range roles {
+		if a.Role == r {
+			return nil
+		}
+	}
+	return znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权进行此操作")
+}
+
+// from checks that the claim stands in one of states, for a move to to.
+func (c *Claim) from(to Status, states ...Status) error {
+	for _, s := range states {
+		if c.Status == s {
+			return nil
+		}
+	}
+	return znb.Errorf(znb.Conflict, "invalid_transition", "案件状态为“%s”，不能变为“%s”", c.Status.Name(), to.Name())
+}
+
+func (c *Claim) sameAssessor(a znb.Actor) bool {
+	if a.ID != 0 && c.AssessorID != 0 {
+		return a.ID == c.AssessorID
+	}
+	return a.Username == c.Assessor
+}
+
+func (c *Claim) move(a znb.Actor, now time.Time, to Status, note string) Event {
+	from := c.Status
+	c.Status = to
+	return c.record(a, now, from, to, note)
+}
+
+func (c *Claim) record(a znb.Actor, now time.Time, from, to Status, note string) Event {
+	e := Event{ActorID: a.ID, Actor: a.Username, Role: a.Role, At: now, From: from, To: to, Note: note}
+	c.History = append(c.History, e)
+	return e
+}
