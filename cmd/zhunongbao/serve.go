@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/zhunongbao/zhunongbao/internal/config"
+	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+)
+
+func init() {
+	commands["serve"] = command{"[--listen ADDR]", serve}
+}
+
+func serve(ctx context.Context, e *env, args []string) error {
+	fs := flags("serve")
+	listen := fs.String("listen", e.cfg.Listen, "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	secret, err := cardSecret(ctx, e.cfg, db)
+	if err != nil {
+		return err
+	}
+	srv := rest.New(rest.Deps{
+		DB: db, Log: e.log, Secret: secret, BaseURL: e.cfg.BaseURL, FontPath: e.cfg.PDF.Font,
+		DocumentsDir: e.cfg.Claims.DocumentsDir, MaxUploadBytes: e.cfg.Claims.MaxUploadMB << 20,
+		PublicPerMinute: e.cfg.Public.PerMinute,
+	})
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listen(*listen) }()
+	e.log.Info("serving", "listen", *listen, "db", db.Dialect)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// cardSecret is ZNB_SECRET, or the key generated and kept on first start.
+func cardSecret(ctx context.Context, cfg config.Config, db *store.DB) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	s, err := db.Setting(ctx, "card_secret", config.NewSecret)
+	return []byte(s), err
+}

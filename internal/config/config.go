@@ -1,0 +1,90 @@
+// Package config reads configs/config.yaml and the ZNB_* environment
+// variables that override it (SPEC §12).
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the service's configuration.
+type Config struct {
+	DB      string `yaml:"db"`       // sqlite:PATH or mysql:DSN
+	Listen  string `yaml:"listen"`   // e.g. :8080
+	Secret  string `yaml:"secret"`   // HMAC key for card signatures
+	BaseURL string `yaml:"base_url"` // public address printed in QR codes
+	PDF     struct {
+		Font string `yaml:"font"` // path to a TrueType CJK font
+	} `yaml:"pdf"`
+	Claims struct {
+		DocumentsDir string `yaml:"documents_dir"`
+		MaxUploadMB  int    `yaml:"max_upload_mb"`
+	} `yaml:"claims"`
+	Public struct {
+		PerMinute int `yaml:"per_minute"` // self-service requests per client address
+	} `yaml:"public"`
+	Products string `yaml:"products"` // folder of product files loaded on first start
+}
+
+// Default returns the configuration used when no file says otherwise.
+func Default() Config {
+	var c Config
+	c.DB = "sqlite:data/zhunongbao.db"
+	c.Listen = ":8080"
+	c.BaseURL = "http://localhost:8080"
+	c.Claims.DocumentsDir = "data/documents"
+	c.Claims.MaxUploadMB = 10
+	c.Public.PerMinute = 10
+	c.Products = "configs/products"
+	return c
+}
+
+// Load reads path (a missing file is fine: defaults apply) and then the
+// environment.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return c, err
+		default:
+			if err := yaml.Unmarshal(b, &c); err != nil {
+				return c, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+	}
+	env := map[string]*string{
+		"ZNB_DB": &c.DB, "ZNB_LISTEN": &c.Listen, "ZNB_SECRET": &c.Secret, "ZNB_BASE_URL": &c.BaseURL,
+		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir,
+	}
+	for k, p := range env {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			*p = v
+		}
+	}
+	if v := os.Getenv("ZNB_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("ZNB_MAX_UPLOAD_MB=%q: want a positive number", v)
+		}
+		c.Claims.MaxUploadMB = n
+	}
+	return c, nil
+}
+
+// NewSecret returns a random key for card signatures, kept in the database
+// the first time the service starts without ZNB_SECRET.
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

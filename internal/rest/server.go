@@ -1,0 +1,209 @@
+// Package rest is the HTTP face of the platform (SPEC §12): Fiber routes,
+// request and response types, authentication and the one error handler.
+// Handlers decode, call the domain or the store, and encode; nothing more.
+package rest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Deps is what the server needs; cmd wires it.
+type Deps struct {
+	DB              *store.DB
+	Log             *slog.Logger
+	Clock           znb.Clock
+	Secret          []byte // HMAC key for card signatures
+	BaseURL         string // public address printed in QR codes
+	FontPath        string // TrueType CJK font for PDFs ("" = search system folders)
+	DocumentsDir    string
+	MaxUploadBytes  int
+	PublicPerMinute int
+}
+
+// Server holds the Fiber app and its dependencies.
+type Server struct {
+	Deps
+	app *fiber.App
+	bg  context.Context // lives as long as the server: background jobs use it
+}
+
+// New builds the server with every route registered.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	if d.MaxUploadBytes == 0 {
+		d.MaxUploadBytes = 10 << 20
+	}
+	s := &Server{Deps: d, bg: context.Background()}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "zhunongbao",
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		// Lists of a whole county run to tens of megabytes.
+		BodyLimit:    512 << 20,
+		ReadTimeout:  10 * time.Minute,
+		WriteTimeout: 10 * time.Minute,
+		ProxyHeader:  fiber.HeaderXForwardedFor,
+	})
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app, for Listen and for tests through app.Test.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", s.readyz)
+	s.verifyRoutes(s.app)
+
+	api := s.app.Group("/api/v1")
+	s.publicRoutes(api.Group("/public"))
+	api.Use(s.authenticate)
+	s.accountRoutes(api)
+	s.registryRoutes(api)
+	s.policyRoutes(api)
+	s.cardRoutes(api)
+	s.claimRoutes(api)
+	s.subsidyRoutes(api)
+	s.reportRoutes(api)
+	s.app.Use(func(c *fiber.Ctx) error {
+		return znb.Errorf(znb.NotFound, "not_found", "没有这个地址：%s %s", c.Method(), c.Path())
+	})
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("db_unavailable", "数据库不可用"))
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+var statusOf = map[znb.Kind]int{
+	znb.Internal:     fiber.StatusInternalServerError,
+	znb.Invalid:      fiber.StatusUnprocessableEntity,
+	znb.NotFound:     fiber.StatusNotFound,
+	znb.Conflict:     fiber.StatusConflict,
+	znb.Unauthorized: fiber.StatusUnauthorized,
+	znb.Forbidden:    fiber.StatusForbidden,
+	znb.TooMany:      fiber.StatusTooManyRequests,
+	znb.TooLarge:     fiber.StatusRequestEntityTooLarge,
+}
+
+type errorJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details any    `json:"details,omitempty"`
+}
+
+func errorBody(code, msg string) fiber.Map {
+	return fiber.Map{"error": errorJSON{Code: code, Message: msg}}
+}
+
+// handleError is the one place where errors become HTTP answers.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, msg := "http_error", fe.Message
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			code, msg = "not_found", "没有这个地址"
+		case fiber.StatusRequestEntityTooLarge:
+			code, msg = "too_large", "上传内容超过大小限制"
+		case fiber.StatusMethodNotAllowed:
+			code, msg = "method_not_allowed", "不支持该请求方法"
+		case fiber.StatusBadRequest:
+			code, msg = "bad_request", "请求格式错误"
+		}
+		return c.Status(fe.Code).JSON(errorBody(code, msg))
+	}
+	e := znb.ErrorOf(err)
+	status := statusOf[e.Kind]
+	if e.Kind == znb.Internal {
+		s.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		e = &znb.Error{Code: "internal", Message: "服务器内部错误，请联系管理员"}
+	}
+	body := fiber.Map{"error": errorJSON{Code: e.Code, Message: e.Message}}
+	// Import reports travel beside the error so clients find them at the top.
+	if m, ok := e.Details.(map[string]any); ok {
+		for k, v := range m {
+			body[k] = v
+		}
+	} else if e.Details != nil {
+		body["error"] = errorJSON{Code: e.Code, Message: e.Message, Details: e.Details}
+	}
+	return c.Status(status).JSON(body)
+}
+
+// authenticate reads "Authorization: Bearer <key>" and stores the actor.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	key, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || key == "" {
+		return znb.Errorf(znb.Unauthorized, "unauthorized", "缺少 API 密钥（Authorization: Bearer <key>）")
+	}
+	a, err := s.DB.UserByKey(c.UserContext(), strings.TrimSpace(key))
+	if err != nil {
+		return err
+	}
+	c.Locals(actorKey{}, a)
+	return c.Next()
+}
+
+type actorKey struct{}
+
+func actor(c *fiber.Ctx) znb.Actor {
+	a, _ := c.Locals(actorKey{}).(znb.Actor)
+	return a
+}
+
+// allow refuses roles not listed; admin is always allowed.
+func allow(roles ...znb.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := actor(c)
+		if a.Role == znb.Admin {
+			return c.Next()
+		}
+		for _, r := range roles {
+			if a.Role == r {
+				return c.Next()
+			}
+		}
+		return znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权进行此操作", a.Role)
+	}
+}
+
+// decode reads a JSON body into v, refusing unknown fields.
+func decode(c *fiber.Ctx, v any) error {
+	if err := c.BodyParser(v); err != nil {
+		return znb.Errorf(znb.Invalid, "invalid_json", "请求体不是有效的 JSON：%v", err)
+	}
+	return nil
+}
+
+// paramID reads a positive integer path parameter; anything else is 404.
+func paramID(c *fiber.Ctx, name, what string) (int64, error) {
+	id, err := c.ParamsInt(name)
+	if err != nil || id <= 0 {
+		return 0, znb.ErrNotFound(what)
+	}
+	return int64(id), nil
+}
