@@ -1,0 +1,40 @@
+# 助农保 platform. `make run` serves on the embedded SQLite; `make test` runs
+# every test, store and HTTP tests on SQLite and on MariaDB/MySQL.
+
+GO            ?= go
+BIN           := bin/zhunongbao
+ZNB_TEST_MYSQL ?= root:@tcp(127.0.0.1:3306)/
+export ZNB_TEST_MYSQL
+
+.PHONY: run build test bench fonts vet fmt clean
+
+run: build fonts
+	$(BIN) serve
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zhunongbao
+
+# fonts installs a CJK font for the PDF cards on Debian/Ubuntu when none is
+# there; elsewhere set ZNB_PDF_FONT to any TrueType font with Chinese glyphs.
+fonts:
+	@if [ -z "$$ZNB_PDF_FONT" ] && [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq fonts-droid-fallback >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-droid-fallback); \
+		else \
+			echo "提示: 未找到中文字体，打印明白卡前请安装 fonts-droid-fallback（sudo apt-get install fonts-droid-fallback）或设置 ZNB_PDF_FONT"; \
+		fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal migrations)" || (gofmt -l cmd internal migrations; echo "gofmt needed"; exit 1)
+
+test: vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+# bench runs the speed benchmarks of docs/performance.md on both engines.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/... | tee bench.out
+
+clean:
+	rm -rf bin data bench.out
