@@ -1,0 +1,217 @@
+package policy
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Insurer is the insurer an agreement binds; Hotline is printed on cards.
+type Insurer struct {
+	Code, Name, Hotline string
+}
+
+// Term is a period of days, both ends included.
+type Term struct {
+	Start, End znb.Date
+}
+
+// Days counts the days of the term, both ends included; 0 when it ends
+// before it starts.
+func (t Term) Days() int { return znb.DaysInclusive(t.Start, t.End) }
+
+// Contains reports whether day d falls in the term.
+func (t Term) Contains(d znb.Date) bool { return !d.Before(t.Start) && !d.After(t.End) }
+
+// Overlaps reports whether the two terms share at least one day.
+func (t Term) Overlaps(u Term) bool {
+	return t.Days() > 0 && u.Days() > 0 && !t.End.Before(u.Start) && !u.End.Before(t.Start)
+}
+
+// AgreementStatus is where an agreement stands: draft → active → expired.
+type AgreementStatus string
+
+const (
+	Draft   AgreementStatus = "draft"
+	Active  AgreementStatus = "active"
+	Expired AgreementStatus = "expired"
+)
+
+// Agreement is a 项目协议 (SPEC §4): the county's procurement of cover from
+// an insurer. The categories present in Splits are the covered ones.
+type Agreement struct {
+	ID               int64
+	No               string
+	County           string
+	Insurer          Insurer
+	ProductCode      string
+	ProductVersion   int
+	Term             Term
+	PremiumPerPerson decimal.Decimal
+	Splits           map[znb.Category]Split
+	Status           AgreementStatus
+}
+
+// agreementFile is the YAML of SPEC §12.
+type agreementFile struct {
+	AgreementNo string `yaml:"agreement_no"`
+	County      scalar `yaml:"county"`
+	Insurer     struct {
+		Code    scalar `yaml:"code"`
+		Name    scalar `yaml:"name"`
+		Hotline scalar `yaml:"hotline"`
+	} `yaml:"insurer"`
+	Product struct {
+		Code    string `yaml:"code"`
+		Version int    `yaml:"version"`
+	} `yaml:"product"`
+	Term struct {
+		Start scalar `yaml:"start"`
+		End   scalar `yaml:"end"`
+	} `yaml:"term"`
+	PremiumPerPerson scalar               `yaml:"premium_per_person"`
+	Split            map[string]splitFile `yaml:"split"`
+}
+
+// ParseAgreement reads an agreement file (SPEC §12) into a draft. It refuses
+// only what cannot be read (agreement_invalid: bad dates, amounts, unknown
+// categories or sources, missing fields); whether the agreement may take
+// effect is CheckActivation's to say, so an incomplete draft can be saved.
+func ParseAgreement(data []byte) (*Agreement, error) {
+	var f agreementFile
+	if err := decodeStrict(data, &f, "agreement_invalid", "协议文件"); err != nil {
+		return nil, err
+	}
+	var ps problems
+	a := &Agreement{
+		No:             f.AgreementNo,
+		County:         string(f.County),
+		Insurer:        Insurer{Code: string(f.Insurer.Code), Name: string(f.Insurer.Name), Hotline: string(f.Insurer.Hotline)},
+		ProductCode:    f.Product.Code,
+		ProductVersion: f.Product.Version,
+		Term:           Term{Start: f.Term.Start.date(&ps, "term.start"), End: f.Term.End.date(&ps, "term.end")},
+		Splits:         make(map[znb.Category]Split),
+		Status:         Draft,
+	}
+	required := []struct{ field, value string }{
+		{"agreement_no", a.No}, {"county", a.County}, {"insurer.code", a.Insurer.Code},
+		{"insurer.name", a.Insurer.Name}, {"insurer.hotline", a.Insurer.Hotline},
+		{"product.code", a.ProductCode}, {"premium_per_person", string(f.PremiumPerPerson)},
+	}
+	for _, r := range required {
+		if r.value == "" {
+			ps.add(r.field, "未填写")
+		}
+	}
+	a.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
+	for _, name := range sortedKeys(f.Split) {
+		c, ok := znb.ParseCategory(name)
+		if !ok {
+			ps.add("split."+name, "未知的户类型“%s”", name)
+			continue
+		}
+		a.Splits[c] = splitOf(f.Split[name], &ps, "split."+name)
+	}
+	if err := ps.err("agreement_invalid", "协议文件"); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Covers reports whether the agreement insures households of category c.
+func (a *Agreement) Covers(c znb.Category) bool {
+	_, ok := a.Splits[c]
+	return ok
+}
+
+// TermDays counts the days of the term, both ends included.
+func (a *Agreement) TermDays() int { return a.Term.Days() }
+
+// CheckActivation says whether the agreement may become active with product
+// p (the product it names, nil when none was found). Each refusal has its own
+// code: county_invalid, term_invalid, premium_invalid, product_missing,
+// product_mismatch, product_invalid, no_covered_category, split_not_100.
+func (a *Agreement) CheckActivation(p *Product) error {
+	if !isDigits(a.County, 6) {
+		return znb.Errorf(znb.Invalid, "county_invalid", "协议的县级行政区划代码“%s”应为 6 位数字", a.County)
+	}
+	if a.Term.Start.IsZero() || a.Term.End.IsZero() || a.Term.End.Before(a.Term.Start) {
+		return znb.Errorf(znb.Invalid, "term_invalid", "保险期间终止日 %s 早于起始日 %s", a.Term.End, a.Term.Start)
+	}
+	if !a.PremiumPerPerson.IsPositive() {
+		return znb.Errorf(znb.Invalid, "premium_invalid", "每人保费 %s 元须大于 0", money.String(a.PremiumPerPerson))
+	}
+	if p == nil {
+		return znb.Errorf(znb.Invalid, "product_missing", "协议所用产品 %s 第 %d 版尚未载入", a.ProductCode, a.ProductVersion)
+	}
+	if p.Code != a.ProductCode || p.Version != a.ProductVersion {
+		return znb.Errorf(znb.Invalid, "product_mismatch", "协议约定产品 %s 第 %d 版，提供的是 %s 第 %d 版", a.ProductCode, a.ProductVersion, p.Code, p.Version)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if len(a.Splits) == 0 {
+		return znb.Errorf(znb.Invalid, "no_covered_category", "协议未列出任何承保户类型（split 为空）")
+	}
+	for _, c := range znb.Categories {
+		s, ok := a.Splits[c]
+		if !ok {
+			continue
+		}
+		var ps problems
+		checkSplit(s, &ps, "split."+string(c))
+		if len(ps) > 0 {
+			return &znb.Error{Kind: znb.Invalid, Code: "split_not_100",
+				Message: fmt.Sprintf("%s的保费补贴比例有误：%s", c.Name(), ps[0].Message), Details: []Problem(ps)}
+		}
+	}
+	return nil
+}
+
+// SplitPremium divides a premium of a household of category c among the
+// funding sources by the agreement's split (SPEC §5); category_not_covered
+// when the agreement does not cover c.
+func (a *Agreement) SplitPremium(c znb.Category, premium decimal.Decimal) (Shares, error) {
+	s, ok := a.Splits[c]
+	if !ok {
+		return Shares{}, znb.Errorf(znb.Invalid, "category_not_covered", "协议不承保%s", c.Name())
+	}
+	return s.Apply(premium), nil
+}
+
+// Shares are the parts of an amount each funding source pays, in the order
+// of znb.Sources; they add up to the amount exactly.
+type Shares [5]decimal.Decimal
+
+// Of returns the share of source src.
+func (s Shares) Of(src znb.Source) decimal.Decimal {
+	for i, x := range znb.Sources {
+		if x == src {
+			return s[i]
+		}
+	}
+	return decimal.Zero
+}
+
+// Apply splits amount by the percentages: each share rounded half-up to the
+// cent, the last non-zero source taking the remainder (SPEC §5).
+func (s Split) Apply(amount decimal.Decimal) Shares {
+	var out Shares
+	copy(out[:], money.Split(amount, s[:]))
+	return out
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
