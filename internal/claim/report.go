@@ -34,7 +34,7 @@ func (c Cover) Includes(d znb.Date) bool {
 }
 
 // Key returns the duplicate key the reported claim will have.
-func (r *Report) Key() Key {
+func (r Report) Key() Key {
 	return keyOf(r.Line, r.HouseholdNo, r.Member, r.IncidentDate, r.Cause)
 }
 
