@@ -146,6 +146,10 @@ func (r *run) billed(row *Row) Detail {
 	}
 	e := &r.in.List[i]
 	d.ListCategory = e.Category
+	state := r.state[i]
+	if state == unbilled {
+		r.state[i] = billedOnce // billed at all: never not_insured
+	}
 	if !t.Covers(e.Category) {
 		d.Finding = IneligibleCategory
 		d.Note = "名单户类型：" + categoryName(e.Category)
@@ -161,10 +165,6 @@ func (r *run) billed(row *Row) Detail {
 	days := znb.DaysInclusive(start, end)
 	expected := r.rate.of(days)
 
-	state := r.state[i]
-	if r.state[i] == unbilled {
-		r.state[i] = billedOnce
-	}
 	if r.in.OtherCover != nil {
 		if cert, agreement, ok := r.in.OtherCover(row.IDNumber); ok {
 			d.Finding = DuplicateBilling
