@@ -96,7 +96,7 @@ func (a AccidentAssessment) adjust(t *policy.LineTerms, b *breakdown) error {
 	case same > 1:
 		label = fmt.Sprintf("最重 %d 级共 %d 处，晋升一级为 %d 级", top, same, g)
 	}
-	b.set("disability_ratio", label+"给付保险金额的 "+pct(disabilityPct(t, g)), disabilityAmount(t, g))
+	b.set("disability_ratio", label+"，给付保险金额的 "+pct(disabilityPct(t, g)), disabilityAmount(t, g))
 	return nil
 }
 
