@@ -1,0 +1,414 @@
+// Package card draws the platform's printed documents — the household's
+// service card (保险服务明白卡), claim notices (公示) and claim decision
+// letters (理赔决定通知书) — and signs the cards' verify links. It reads
+// plain values and writes PDF; it knows nothing of storage or HTTP.
+package card
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Certificate statuses as printed on a card.
+const (
+	Active    = "active"
+	Cancelled = "cancelled"
+)
+
+// Card is what one household's service card shows. Member IDs arrive masked;
+// the renderer refuses any that is not, so no full ID number can reach paper.
+type Card struct {
+	CertificateNo  string
+	MasterPolicyNo string
+	Status         string // Active or Cancelled
+	PeriodStart    znb.Date
+	PeriodEnd      znb.Date
+	Insurer        string // insurer's full name
+	Hotline        string // claims hotline
+	Village        string
+	RegionCode     string
+	HeadName       string
+	Members        []Member
+	Lines          []policy.LineTerms
+	IssueDate      znb.Date
+	VerifyURL      string // signed, see Signer.URL
+}
+
+// Member is one insured person on a card.
+type Member struct {
+	Name       string
+	Relation   string
+	MaskedID   string // e.g. 522625********1234
+	CoverStart znb.Date
+	CoverEnd   znb.Date
+}
+
+// Cards yields the cards of one document in print order; it stops and
+// returns the error when yield returns one. A store query or a channel
+// adapts to it without holding every card in memory.
+type Cards func(yield func(Card) error) error
+
+// Masked reports whether id is an ID number in the masked form of SPEC §6:
+// 18 characters, the first 6 digits, eight '*', then 3 digits and a check
+// digit or X.
+func Masked(id string) bool {
+	if len(id) != 18 {
+		return false
+	}
+	for i := 0; i < 18; i++ {
+		c := id[i]
+		switch {
+		case i >= 6 && i < 14:
+			if c != '*' {
+				return false
+			}
+		case i == 17 && c == 'X':
+		case c < '0' || c > '9':
+			return false
+		}
+	}
+	return true
+}
+
+func errNotMasked(who string) *znb.Error {
+	return znb.Errorf(znb.Invalid, "id_not_masked", "%s的身份证号未脱敏（应为前6位、8个*、后4位），拒绝打印", who)
+}
+
+func (c *Card) check() error {
+	if c.CertificateNo == "" {
+		return znb.Errorf(znb.Invalid, "card_incomplete", "明白卡缺少分户凭证号")
+	}
+	if len(c.Members) == 0 {
+		return znb.Errorf(znb.Invalid, "card_incomplete", "明白卡没有参保成员")
+	}
+	for _, m := range c.Members {
+		if !Masked(m.MaskedID) {
+			return errNotMasked("成员" + m.Name)
+		}
+	}
+	if c.Status != Active && c.Status != Cancelled {
+		return znb.Errorf(znb.Invalid, "card_incomplete", "明白卡状态无效：%q", c.Status)
+	}
+	return nil
+}
+
+// Write draws every card of cards into one print-ready A4 document, one card
+// a page (a card whose members overflow continues on a second page).
+//
+// gofpdf keeps every page in memory until the document is written, so a
+// document's memory grows with its cards; for this layout it is about
+// 10 KB a card (see BenchmarkVillageFile10k).
+func (r *Renderer) Write(w io.Writer, cards Cards) error {
+	d := r.newDoc("“助农保”保险服务明白卡")
+	n := 0
+	err := cards(func(c Card) error {
+		n++
+		if err := c.check(); err != nil {
+			return fmtErr(err, "分户凭证 "+c.CertificateNo)
+		}
+		d.card(&c)
+		if d.err != nil {
+			return fmtErr(d.err, "分户凭证 "+c.CertificateNo)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return znb.Errorf(znb.Invalid, "no_cards", "没有可打印的明白卡")
+	}
+	return d.finish(w)
+}
+
+// WriteCard draws one card as its own document.
+func (r *Renderer) WriteCard(w io.Writer, c Card) error {
+	return r.Write(w, func(yield func(Card) error) error { return yield(c) })
+}
+
+// card draws c from the top of a new page.
+func (d *doc) card(c *Card) {
+	d.f.AddPage()
+	d.cardPage(c)
+	y := d.title(margin, "“助农保”保险服务明白卡", 20)
+
+	// Left: insurer and hotline, the two things a household must find at
+	// once, then what identifies the cover. Right: the QR code to check it.
+	const qrCol, qr, rowH = 40.0, 33.0, 5.8
+	infoW := contentW - qrCol - 3
+	y += 1.5
+	top := y
+	d.f.SetLineWidth(0.5)
+	d.f.Rect(margin, y, infoW, 15.5, "D")
+	d.f.SetLineWidth(0.25)
+	d.textIn(margin+1, y+0.8, infoW-2, 6, "承保机构："+c.Insurer, 11, left)
+	d.bold(func() { d.textIn(margin+1, y+7, infoW-2, 8, "理赔服务电话："+c.Hotline, 17, left) })
+	y += 15.5 + 2.5
+
+	status := "有效"
+	if c.Status == Cancelled {
+		status = "已注销"
+	}
+	village := c.Village
+	if c.RegionCode != "" {
+		village = strings.TrimSpace(village + "（" + c.RegionCode + "）")
+	}
+	info := [][2]string{
+		{"分户凭证号", c.CertificateNo},
+		{"统一保单号", c.MasterPolicyNo},
+		{"保险期间", c.PeriodStart.String() + " 至 " + c.PeriodEnd.String()},
+		{"所在村", village},
+		{"户主", c.HeadName},
+		{"凭证状态", status},
+	}
+	for _, kv := range info {
+		d.f.Rect(margin, y, 26, rowH, "D")
+		d.f.Rect(margin+26, y, infoW-26, rowH, "D")
+		d.textIn(margin, y, 26, rowH, kv[0], 10, center)
+		d.textIn(margin+26, y, infoW-26, rowH, kv[1], 10.5, left)
+		y += rowH
+	}
+	qx := margin + contentW - qrCol
+	d.qr(qx+(qrCol-qr)/2, top, qr, c.VerifyURL)
+	ty := top + qr + 0.5
+	d.textIn(qx, ty, qrCol, 4, "扫码核验保单真伪", 8.5, center)
+	ty += 4.5
+	for _, l := range d.wrap(c.VerifyURL, qrCol, 5.5) {
+		d.textIn(qx, ty, qrCol, 2.6, l, 5.5, center)
+		ty += 2.6
+	}
+	y = max(y, ty) + 3
+
+	// Members: shrink rows for large households, continue on a new page
+	// when even that does not fit.
+	size, memberH := 10.0, 5.8
+	if len(c.Members) > 8 {
+		size, memberH = 9, 5.2
+	}
+	y = d.heading(y, fmt.Sprintf("参保成员（共 %d 人）", len(c.Members)))
+	rows := make([][]string, len(c.Members))
+	for i, m := range c.Members {
+		rows[i] = []string{fmt.Sprint(i + 1), m.Name, m.Relation, m.MaskedID, m.CoverStart.String(), m.CoverEnd.String()}
+	}
+	cols := []column{
+		{"序号", 12, center}, {"姓名", 32, center}, {"与户主关系", 26, center},
+		{"身份证号", 48, center}, {"保障起期", 34, center}, {"保障止期", 34, center},
+	}
+	next := func() float64 { return d.continuation(c) }
+	y = d.table(y, cols, rows, size, memberH, next) + 3
+
+	// Lines: what is covered, how much, and what the household bears.
+	lines := lineRows(c.Lines)
+	cols = []column{
+		{"险种", 32, center}, {"保障范围", 61, left}, {"保险金额（元）", 29, center}, {"免赔额 / 赔付比例 / 分项限额", 64, left},
+	}
+	if y+d.tableHeight(cols, lines, 9.5, 7)+6 > pageH-margin {
+		y = next()
+	}
+	y = d.heading(y, "保障内容")
+	y = d.table(y, cols, lines, 9.5, 7, next) + 3
+
+	// Claims process and footer.
+	steps := claimSteps(c)
+	const stepSize = 9.0
+	need := 6.5 + 2 + 7
+	for _, s := range steps {
+		need += float64(len(d.wrap(s, contentW-6, stepSize)))*lineH(stepSize) + 0.5
+	}
+	if y+need > pageH-margin {
+		y = next()
+	}
+	y = d.heading(y, "理赔流程")
+	for i, s := range steps {
+		d.text(margin+1, y+stepSize*ptMM, fmt.Sprintf("%d.", i+1), stepSize)
+		y = d.para(margin+6, y, contentW-6, s, stepSize) + 0.5
+	}
+	y += 2
+	d.f.Line(margin, y, margin+contentW, y)
+	d.textIn(margin, y+0.5, contentW/2, 6, "签发日期："+c.IssueDate.String(), 10, left)
+	d.textIn(margin+contentW/2, y+0.5, contentW/2, 6, "保险责任以统一保险单及保险条款为准", 8, right)
+}
+
+// cardPage marks a page of c: the cancelled stamp goes on every page.
+func (d *doc) cardPage(c *Card) {
+	if c.Status != Cancelled {
+		return
+	}
+	d.f.SetAlpha(0.35, "Normal")
+	d.f.TransformBegin()
+	d.f.TransformRotate(35, pageW/2, pageH/2)
+	d.f.SetTextColor(90, 90, 90)
+	d.bold(func() { d.textIn(0, pageH/2-20, pageW, 40, "已注销 CANCELLED", 56, center) })
+	d.f.SetTextColor(0, 0, 0)
+	d.f.TransformEnd()
+	d.f.SetAlpha(1, "Normal")
+}
+
+// continuation starts the next page of a card that did not fit on one.
+func (d *doc) continuation(c *Card) float64 {
+	d.f.AddPage()
+	d.cardPage(c)
+	d.textIn(margin, margin, contentW, 7, "“助农保”保险服务明白卡（续页）  分户凭证号："+c.CertificateNo, 10, left)
+	return margin + 9
+}
+
+// heading draws a section heading and returns the y below it.
+func (d *doc) heading(y float64, s string) float64 {
+	d.bold(func() { d.textIn(margin, y, contentW, 6, s, 11.5, left) })
+	return y + 6.5
+}
+
+// tableHeight is the height table would take, without drawing.
+func (d *doc) tableHeight(cols []column, rows [][]string, size, minH float64) float64 {
+	h := minH
+	for _, row := range rows {
+		rh := minH
+		for i, c := range cols {
+			if ch := float64(len(d.wrap(row[i], c.w-2.4, size)))*lineH(size) + 1.6; ch > rh {
+				rh = ch
+			}
+		}
+		h += rh
+	}
+	return h
+}
+
+// lineRows are the cells of the coverage table, one row a line.
+func lineRows(lines []policy.LineTerms) [][]string {
+	rows := make([][]string, 0, len(lines))
+	for _, t := range lines {
+		covers := t.Covers
+		if covers == "" {
+			covers = strings.Join(t.Causes, "、")
+		}
+		per := "每户每年"
+		if t.LimitPer == policy.PerPerson {
+			per = "每人每年"
+		}
+		rows = append(rows, []string{t.Line.Name(), covers, yuan(t.Limit) + "\n" + per, bears(t)})
+	}
+	return rows
+}
+
+var subLimitNames = []struct{ key, name string }{
+	{policy.Structure, "房屋主体"}, {policy.Decoration, "室内装潢"}, {policy.Appliances, "家用电器"},
+}
+
+func subLimits(m map[string]decimal.Decimal) string {
+	var parts []string
+	for _, s := range subLimitNames {
+		if v, ok := m[s.key]; ok {
+			parts = append(parts, s.name+yuan(v))
+		}
+	}
+	return "分项限额：" + strings.Join(parts, "、")
+}
+
+// bears says what part of a loss the household bears — the deductible and
+// ratio, the tiers of a 防贫保-style line, the disability scale — and the
+// sub-limits within the sum insured; one item a line.
+func bears(t policy.LineTerms) string {
+	var parts []string
+	if len(t.SubLimits) > 0 {
+		parts = append(parts, subLimits(t.SubLimits))
+	}
+	if len(t.Tiers) > 0 {
+		if t.TriggerLine.IsPositive() {
+			parts = append(parts, "自付费用"+yuan(t.TriggerLine)+"元（起付线）以下不赔")
+		}
+		for _, tr := range t.Tiers {
+			if tr.To.IsZero() {
+				parts = append(parts, fmt.Sprintf("%s元以上部分赔付%s%%", yuan(tr.From), tr.Ratio.String()))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s–%s元部分赔付%s%%", yuan(tr.From), yuan(tr.To), tr.Ratio.String()))
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+	if t.Deductible.IsPositive() {
+		parts = append(parts, "每次事故免赔"+yuan(t.Deductible)+"元")
+	} else {
+		parts = append(parts, "无免赔额")
+	}
+	if !t.Ratio.IsZero() && !t.Ratio.Equal(decimal.NewFromInt(100)) {
+		parts = append(parts, "赔付比例"+t.Ratio.String()+"%")
+	}
+	if len(t.DisabilityPct) > 0 {
+		grades := make([]int, 0, len(t.DisabilityPct))
+		for g := range t.DisabilityPct {
+			grades = append(grades, g)
+		}
+		sort.Ints(grades)
+		hi, lo := t.DisabilityPct[grades[0]], t.DisabilityPct[grades[len(grades)-1]]
+		parts = append(parts, fmt.Sprintf("身故按保险金额给付；伤残按%d–%d级给付%s%%–%s%%", grades[0], grades[len(grades)-1], hi.String(), lo.String()))
+	}
+	return strings.Join(parts, "\n")
+}
+
+// claimSteps are the steps of the claims process as printed on c.
+func claimSteps(c *Card) []string {
+	// Group lines by reporting deadline: "农业生产保险、家庭财产保险3天内".
+	var deadlines []string
+	byDays := map[int][]string{}
+	var days []int
+	for _, t := range c.Lines {
+		if _, ok := byDays[t.ReportWithinDays]; !ok {
+			days = append(days, t.ReportWithinDays)
+		}
+		byDays[t.ReportWithinDays] = append(byDays[t.ReportWithinDays], t.Line.Name())
+	}
+	sort.Ints(days)
+	for _, n := range days {
+		if n > 0 {
+			deadlines = append(deadlines, fmt.Sprintf("%s%d天内", strings.Join(byDays[n], "、"), n))
+		}
+	}
+	report := "报案：出险后请及时拨打理赔服务电话 " + c.Hotline + " 或通过村委会报案"
+	if len(deadlines) > 0 {
+		report += "（" + strings.Join(deadlines, "；") + "）"
+	}
+	docs := "提交材料："
+	for i, t := range c.Lines {
+		if i > 0 {
+			docs += "\n"
+		}
+		list := strings.Join(t.Documents, "、")
+		if list == "" {
+			list = "按承保机构告知提供"
+		}
+		docs += t.Line.Name() + "：" + list
+	}
+	return []string{
+		report + "。",
+		docs,
+		"查勘定损：承保机构接到报案后派员到现场查勘，核定损失。",
+		"理算：按本卡所列保险金额、免赔额和赔付比例计算赔款，出具理赔决定通知书。",
+		"支付：核赔通过后赔款支付至被保险人账户，赔付情况在村内公示。",
+	}
+}
+
+// yuan formats an amount with thousands separators and two decimals, as
+// printed documents show money: 10,000.00.
+func yuan(d decimal.Decimal) string {
+	s := d.StringFixed(2)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac := s[:len(s)-3], s[len(s)-3:]
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return sign + b.String() + frac
+}

@@ -1,0 +1,191 @@
+package card
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// wellKnownFonts are the places packages and people put a TrueType font with
+// the Chinese characters a card needs, in order of preference. gofpdf reads
+// only TrueType outlines in a single .ttf: the .ttc collections of
+// fonts-wqy-* and fonts-noto-cjk and CFF-based .otf files do not load.
+var wellKnownFonts = []string{
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", // fonts-droid-fallback
+	"/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",     // older fonts-droid
+	"/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",    // fonts-arphic-gbsn00lp
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttf",            // hand-converted WenQuanYi
+	"/usr/share/fonts/truetype/noto/NotoSansSC-Regular.ttf",     // Noto Sans SC from Google Fonts
+	"/usr/local/share/fonts/NotoSansSC-Regular.ttf",
+	"C:\\Windows\\Fonts\\simhei.ttf", // developers' Windows machines
+}
+
+// probe is text every usable font must cover: the card's title and the
+// words of its headings. A Japanese font that lacks 农 or 险 is not enough.
+const probe = "助农保险服务明白卡承保机构理赔电话户主家庭成员身份证号农业生产意外伤害住院医疗家庭财产报案查勘理算支付已注销"
+
+func fontMissing(detail string) *znb.Error {
+	return &znb.Error{Kind: znb.Internal, Code: "font_missing",
+		Message: "找不到可打印中文的字体（" + detail + "）。请安装：apt-get install fonts-droid-fallback，" +
+			"或在配置 pdf.font / 环境变量 ZNB_PDF_FONT 中指定一个含简体中文的 .ttf 字体文件"}
+}
+
+// FindFont returns the path of the TrueType font that renders Chinese on
+// cards: the configured path (config pdf.font or ZNB_PDF_FONT) when given,
+// else the first well-known system font that covers the card's words. A
+// configured path that does not work is an error, not a silent fallback, so
+// that an operator's mistake shows. No usable font is a font_missing error.
+func FindFont(configured string) (string, error) {
+	if configured != "" {
+		if _, err := loadFace(configured); err != nil {
+			return "", err
+		}
+		return configured, nil
+	}
+	for _, p := range wellKnownFonts {
+		if _, err := loadFace(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fontMissing("已查找 " + wellKnownFonts[0] + " 等常用位置")
+}
+
+// face is a TrueType font read once: its bytes, handed to every document,
+// and the set of characters it has glyphs for, so that text it cannot show
+// is refused instead of printed as empty boxes.
+type face struct {
+	path  string
+	bytes []byte
+	cover runeSet
+}
+
+// loadFace reads and checks a font file.
+func loadFace(path string) (*face, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fontMissing("无法读取 " + path)
+	}
+	cover, err := cmapCoverage(b)
+	if err != nil {
+		return nil, fontMissing(path + " 不是可用的 TrueType 字体：" + err.Error())
+	}
+	for _, r := range probe {
+		if !cover.has(r) {
+			return nil, fontMissing(fmt.Sprintf("%s 缺少汉字“%c”", path, r))
+		}
+	}
+	return &face{path: path, bytes: b, cover: cover}, nil
+}
+
+// runeSet is a bitmap over the Basic Multilingual Plane, the only plane
+// gofpdf's font subsetting handles.
+type runeSet []uint64
+
+func (s runeSet) has(r rune) bool {
+	return r >= 0 && r < 0x10000 && s[r>>6]&(1<<(uint(r)&63)) != 0
+}
+
+func (s runeSet) add(r rune) {
+	if r >= 0 && r < 0x10000 {
+		s[r>>6] |= 1 << (uint(r) & 63)
+	}
+}
+
+var errFont = errors.New("no usable cmap")
+
+// cmapCoverage reads the Unicode cmap subtable (format 4 or 12) of a
+// TrueType font and returns the characters that map to a real glyph.
+func cmapCoverage(b []byte) (runeSet, error) {
+	u16 := func(o int) int {
+		if o < 0 || o+2 > len(b) {
+			return 0
+		}
+		return int(binary.BigEndian.Uint16(b[o:]))
+	}
+	u32 := func(o int) int {
+		if o < 0 || o+4 > len(b) {
+			return 0
+		}
+		return int(binary.BigEndian.Uint32(b[o:]))
+	}
+	if len(b) < 12 {
+		return nil, errFont
+	}
+	if v := string(b[:4]); v != "\x00\x01\x00\x00" && v != "true" {
+		return nil, errors.New("not a single TrueType font (.ttc collections and CFF .otf are not supported)")
+	}
+	cmap, glyf := -1, false
+	for i, n := 0, u16(4); i < n; i++ {
+		rec := 12 + 16*i
+		if rec+16 > len(b) {
+			break
+		}
+		switch string(b[rec : rec+4]) {
+		case "cmap":
+			cmap = u32(rec + 8)
+		case "glyf":
+			glyf = true
+		}
+	}
+	if cmap < 0 || !glyf {
+		return nil, errFont
+	}
+	// Prefer the full-repertoire subtable (3,10) or (0,4), then BMP (3,1) or (0,3).
+	best, bestRank := -1, 0
+	for i, n := 0, u16(cmap+2); i < n; i++ {
+		rec := cmap + 4 + 8*i
+		platform, encoding, off := u16(rec), u16(rec+2), u32(rec+4)
+		rank := 0
+		switch {
+		case platform == 3 && encoding == 10, platform == 0 && encoding == 4:
+			rank = 2
+		case platform == 3 && encoding == 1, platform == 0 && encoding == 3:
+			rank = 1
+		}
+		if rank > bestRank {
+			best, bestRank = cmap+off, rank
+		}
+	}
+	if best < 0 {
+		return nil, errFont
+	}
+	set := make(runeSet, 0x10000/64)
+	switch u16(best) {
+	case 4:
+		segs := u16(best+6) / 2
+		ends, starts := best+14, best+16+2*segs
+		deltas, ranges := starts+2*segs, starts+4*segs
+		for i := 0; i < segs; i++ {
+			end, start := u16(ends+2*i), u16(starts+2*i)
+			delta, ro := u16(deltas+2*i), u16(ranges+2*i)
+			for c := start; c <= end && c != 0xFFFF; c++ {
+				g := (c + delta) & 0xFFFF
+				if ro != 0 {
+					g = u16(ranges + 2*i + ro + 2*(c-start))
+					if g != 0 {
+						g = (g + delta) & 0xFFFF
+					}
+				}
+				if g != 0 {
+					set.add(rune(c))
+				}
+			}
+		}
+	case 12:
+		for i, n := 0, u32(best+12); i < n; i++ {
+			g := best + 16 + 12*i
+			start, end, glyph := u32(g), u32(g+4), u32(g+8)
+			for c := start; c <= end && c < 0x10000; c++ {
+				if glyph+(c-start) != 0 {
+					set.add(rune(c))
+				}
+			}
+		}
+	default:
+		return nil, errFont
+	}
+	return set, nil
+}
