@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// GetList returns a list version the actor may see; another county's is
+// not found.
+func (db *DB) GetList(ctx context.Context, by znb.Actor, id int64) (*ListVersion, error) {
+	var row listRow
+	if err := db.Gorm(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "名单版本")
+	}
+	if !by.SeesRegion(row.County) {
+		return nil, znb.ErrNotFound("名单版本")
+	}
+	return row.version(), nil
+}
+
+// ListVersions returns the versions of a county the actor may see, newest first.
+func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]ListVersion, error) {
+	var rows []listRow
+	q := db.Gorm(ctx).Order("id DESC").Limit(200)
+	if county != "" {
+		q = q.Where("county = ?", county)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "读取名单")
+	}
+	out := []ListVersion{}
+	for i := range rows {
+		if by.SeesRegion(rows[i].County) {
+			out = append(out, *rows[i].version())
+		}
+	}
+	return out, nil
+}
+
+// HouseholdQuery selects households by number or by any member's ID number,
+// in one list version or, when ListID is 0, in the current list of every
+// county the actor sees.
+type HouseholdQuery struct {
+	ListID      int64
+	HouseholdNo string
+	IDNumber    string
+}
+
+// HouseholdRecord is a household of a list version with its members.
+type HouseholdRecord struct {
+	ListID  int64
+	County  string
+	H       registry.Household
+	Members []registry.Member
+}
+
+type householdRow struct {
+	ListID          int64
+	HouseholdNo     string
+	RegionCode      string
+	VillageName     string
+	Category        string
+	IncomePerCapita decimal.NullDecimal
+	RiskEliminated  *int
+}
+
+type memberRow struct {
+	ListID      int64
+	HouseholdNo string
+	IDNumber    string `gorm:"column:id_number"`
+	Name        string
+	Relation    string
+	Status      string
+	StatusDate  znb.Date
+	Phone       string
+	RowNo       int
+}
+
+func (r *memberRow) member() registry.Member {
+	return registry.Member{HouseholdNo: r.HouseholdNo, IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation,
+		Phone: r.Phone, Status: registry.Status(r.Status), StatusDate: r.StatusDate, Row: r.RowNo}
+}
+
+func (r *householdRow) household() registry.Household {
+	h := registry.Household{No: r.HouseholdNo, Region: r.RegionCode, Village: r.VillageName,
+		Category: znb.Category(r.Category), Income: r.IncomePerCapita}
+	if r.RiskEliminated != nil {
+		b := *r.RiskEliminated != 0
+		h.RiskEliminated = &b
+	}
+	return h
+}
+
+// currentLists returns the latest list version of each county the actor sees.
+func (db *DB) currentLists(ctx context.Context, by znb.Actor) ([]listRow, error) {
+	var rows []listRow
+	err := db.Gorm(ctx).Where("id IN (SELECT MAX(id) FROM list_versions GROUP BY county)").Find(&rows).Error
+	if err != nil {
+		return nil, znb.Wrap(err, "读取名单")
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if by.SeesRegion(r.County) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// FindHouseholds looks households up; nothing found, or found only outside
+// the actor's scope, is an empty answer, not an error.
+func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery) ([]HouseholdRecord, error) {
+	q.HouseholdNo = strings.TrimSpace(q.HouseholdNo)
+	q.IDNumber = strings.ToUpper(strings.TrimSpace(q.IDNumber))
+	if q.HouseholdNo == "" && q.IDNumber == "" {
+		return nil, znb.Errorf(znb.Invalid, "query_required", "请给出户编号（household_no）或身份证号（id_number）")
+	}
+	counties := map[int64]string{}
+	if q.ListID != 0 {
+		l, err := db.GetList(ctx, by, q.ListID)
+		if err != nil {
+			return nil, err
+		}
+		counties[l.ID] = l.County
+	} else {
+		ls, err := db.currentLists(ctx, by)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			counties[l.ID] = l.County
+		}
+	}
+	if len(counties) == 0 {
+		return []HouseholdRecord{}, nil
+	}
+	ids := make([]int64, 0, len(counties))
+	for id := range counties {
+		ids = append(ids, id)
+	}
+	g := db.Gorm(ctx)
+	var hrows []householdRow
+	hq := g.Table("households").Where("list_id IN ?", ids)
+	if q.HouseholdNo != "" {
+		hq = hq.Where("household_no = ?", q.HouseholdNo)
+	}
+	if q.IDNumber != "" {
+		hq = hq.Where("EXISTS (SELECT 1 FROM members m WHERE m.list_id = households.list_id AND m.household_no = households.household_no AND m.id_number = ?)", q.IDNumber)
+	}
+	if err := hq.Order("list_id, household_no").Limit(100).Find(&hrows).Error; err != nil {
+		return nil, znb.Wrap(err, "查询户")
+	}
+	out := make([]HouseholdRecord, 0, len(hrows))
+	for _, h := range hrows {
+		var ms []memberRow
+		if err := g.Table("members").Where("list_id = ? AND household_no = ?", h.ListID, h.HouseholdNo).Order("row_no").Find(&ms).Error; err != nil {
+			return nil, znb.Wrap(err, "查询户成员")
+		}
+		rec := HouseholdRecord{ListID: h.ListID, County: counties[h.ListID], H: h.household()}
+		for i := range ms {
+			rec.Members = append(rec.Members, ms[i].member())
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}

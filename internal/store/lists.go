@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// ListVersion is one accepted import of a county's household list.
+type ListVersion struct {
+	ID         int64
+	County     string
+	Effective  znb.Date
+	SourceName string
+	SHA256     string
+	Households int
+	Members    int
+	CreatedBy  string
+	CreatedAt  int64
+}
+
+type listRow struct {
+	ID            int64
+	County        string
+	EffectiveDate znb.Date
+	SourceName    string
+	Sha256        string
+	Households    int
+	Members       int
+	CreatedBy     string
+	CreatedAt     int64
+}
+
+func (listRow) TableName() string { return "list_versions" }
+
+func (r *listRow) version() *ListVersion {
+	return &ListVersion{r.ID, r.County, r.EffectiveDate, r.SourceName, r.Sha256, r.Households, r.Members, r.CreatedBy, r.CreatedAt}
+}
+
+// CrossCounty is a person of an imported list who is also in the current
+// list of another county.
+type CrossCounty struct {
+	RowNo       int
+	IDNumber    string
+	Name        string
+	County      string
+	ListID      int64
+	HouseholdNo string
+}
+
+// Import is what a list import did: the stored version (nil when nothing was
+// stored), every rejected row, and the cross-county warnings.
+type Import struct {
+	List        *ListVersion
+	Households  int
+	Members     int
+	Rejected    []registry.Reject
+	CrossCounty []CrossCounty
+}
+
+// ImportOptions are the choices of one import.
+type ImportOptions struct {
+	County    string
+	Effective znb.Date
+	Partial   bool   // store the clean households, leave out the others
+	Name      string // the file's name as the user knows it
+	Progress  func(phase string, rows int)
+}
+
+var countyRe = regexp.MustCompile(`^[0-9]{6}$`)
+
+// ImportList checks the list file at path and stores it as a new version in
+// one transaction: either the whole version is there or nothing is. Without
+// the partial option any bad row rejects the file (code list_rejected, with
+// the report in Details); with it, households with a bad row are left out.
+func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o ImportOptions) (*Import, error) {
+	if !countyRe.MatchString(o.County) {
+		return nil, znb.Errorf(znb.Invalid, "invalid_county", "县级行政区划代码须为 6 位数字：%q", o.County)
+	}
+	if !by.SeesRegion(o.County) || by.Role.Insurer() {
+		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 上传名单", o.County)
+	}
+	if o.Effective.IsZero() {
+		return nil, znb.Errorf(znb.Invalid, "invalid_effective_date", "须给出名单生效日期（YYYY-MM-DD）")
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int) {}
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, znb.Wrap(err, "读取名单文件")
+	}
+	today := znb.DateOf(db.Now().In(znb.CST))
+	rows, err := sheet.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := registry.Check(&counting{Rows: rows, phase: "check", progress: o.Progress}, o.County, today)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	res := &Import{Rejected: v.Rejected, Households: v.Households, Members: v.Members}
+	switch {
+	case len(v.Rejected) > 0 && !o.Partial:
+		res.Households, res.Members = 0, 0
+		return res, rejectedList(res, "名单有 %d 处错误，未保存任何数据；请改正后重新上传，或选择部分导入", len(v.Rejected))
+	case v.Households == 0:
+		return res, rejectedList(res, "名单中没有可导入的户")
+	}
+	name := o.Name
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: name, Sha256: sum,
+		CreatedBy: by.Username, CreatedAt: db.nowMS()}
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if err := db.writeList(ctx, tx, row.ID, path, o, v); err != nil {
+			return err
+		}
+		row.Households, row.Members = v.Households, v.Members
+		if err := tx.Model(&listRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"households": row.Households, "members": row.Members}).Error; err != nil {
+			return err
+		}
+		cc, err := db.crossCounty(tx, row.ID, o.County)
+		if err != nil {
+			return err
+		}
+		res.CrossCounty = cc
+		return db.audit(tx, by, "list.import", listObject(row.ID), map[string]any{
+			"county": o.County, "effective_date": o.Effective, "file": name, "sha256": sum,
+			"households": row.Households, "members": row.Members, "rejected_rows": len(v.Rejected),
+			"partial": o.Partial, "cross_county": len(cc)})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存名单")
+	}
+	res.List = row.version()
+	return res, nil
+}
+
+func listObject(id int64) string { return "list:" + itoa(id) }
+
+func rejectedList(res *Import, format string, args ...any) error {
+	e := znb.Errorf(znb.Invalid, "list_rejected", format, args...)
+	e.Details = map[string]any{"rejected": res.Rejected}
+	return e
+}
+
+// writeList streams the file a second time and writes the clean households
+// and their members. A household row is written with its head's row, which
+// every stored household has exactly one of.
+func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, path string, o ImportOptions, v *registry.Verdict) error {
+	rows, err := sheet.Open(path)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	hh := newBatch(ctx, tx, "households", "list_id", "household_no", "region_code", "village_name", "category", "income_per_capita", "risk_eliminated")
+	mm := newBatch(ctx, tx, "members", "list_id", "household_no", "id_number", "name", "relation", "status", "status_date", "phone", "row_no")
+	err = registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County, func(h registry.Household, m registry.Member) error {
+		if !v.OK(h.No) {
+			return nil
+		}
+		if m.Relation == registry.Head {
+			if err := hh.add(listID, h.No, h.Region, h.Village, string(h.Category), h.Income, boolInt(h.RiskEliminated)); err != nil {
+				return err
+			}
+		}
+		return mm.add(listID, m.HouseholdNo, m.IDNumber, m.Name, m.Relation, string(m.Status), m.StatusDate, m.Phone, m.Row)
+	})
+	if err != nil {
+		return err
+	}
+	if err := hh.flush(); err != nil {
+		return err
+	}
+	return mm.flush()
+}
+
+func boolInt(b *bool) any {
+	switch {
+	case b == nil:
+		return nil
+	case *b:
+		return 1
+	}
+	return 0
+}
+
+// crossCounty finds people of list listID who are in the current list of
+// another county. The current list of a county is its latest import.
+func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]CrossCounty, error) {
+	var others []int64
+	if err := tx.Raw(`SELECT MAX(id) FROM list_versions WHERE county <> ? GROUP BY county`, county).Scan(&others).Error; err != nil {
+		return nil, err
+	}
+	if len(others) == 0 {
+		return nil, nil
+	}
+	var out []CrossCounty
+	err := tx.Raw(`SELECT m.row_no, m.id_number, m.name, l.county, o.list_id, o.household_no
+		FROM members m
+		JOIN members o ON o.id_number = m.id_number
+		JOIN list_versions l ON l.id = o.list_id
+		WHERE m.list_id = ? AND o.list_id IN ?
+		ORDER BY m.row_no`, listID, others).Scan(&out).Error
+	return out, err
+}
+
+// counting reports progress every 10,000 rows.
+type counting struct {
+	sheet.Rows
+	phase    string
+	n        int
+	progress func(string, int)
+}
+
+func (c *counting) Next() bool {
+	ok := c.Rows.Next()
+	if ok {
+		c.n++
+		if c.n%10000 == 0 {
+			c.progress(c.phase, c.n)
+		}
+	} else {
+		c.progress(c.phase, c.n)
+	}
+	return ok
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
