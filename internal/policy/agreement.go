@@ -20,8 +20,13 @@ type Term struct {
 }
 
 // Days counts the days of the term, both ends included; 0 when it ends
-// before it starts.
-func (t Term) Days() int { return znb.DaysInclusive(t.Start, t.End) }
+// before it starts or a date is missing.
+func (t Term) Days() int {
+	if t.Start.IsZero() || t.End.IsZero() {
+		return 0
+	}
+	return znb.DaysInclusive(t.Start, t.End)
+}
 
 // Contains reports whether day d falls in the term.
 func (t Term) Contains(d znb.Date) bool { return !d.Before(t.Start) && !d.After(t.End) }

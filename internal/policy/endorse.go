@@ -15,8 +15,13 @@ type Certificate struct {
 	Members     []Insured
 }
 
-// Premium is the certificate premium.
-func (c *Certificate) Premium() decimal.Decimal { return sumPremiums(c.Members) }
+// Premium is the certificate premium; zero for no certificate.
+func (c *Certificate) Premium() decimal.Decimal {
+	if c == nil {
+		return decimal.Zero
+	}
+	return sumPremiums(c.Members)
+}
 
 // EndorsementType names what an endorsement (批改) does.
 type EndorsementType string
@@ -185,8 +190,12 @@ func (p *Plan) add(e Endorsement) {
 // Apply returns the certificate as it stands after the endorsements: the
 // reference for what a store writes. A household_added on a nil certificate
 // makes a new one (numbered by the caller); a cancelled certificate listed
-// again is revived with the new covers.
+// again is revived with the new covers. With no certificate and nothing
+// creating one, the answer is nil.
 func Apply(cert *Certificate, es []Endorsement) *Certificate {
+	if cert == nil && len(es) == 0 {
+		return nil
+	}
 	out := &Certificate{}
 	if cert != nil {
 		*out = *cert

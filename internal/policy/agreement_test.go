@@ -1,0 +1,181 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// specAgreement is the agreement file of SPEC §12, verbatim.
+const specAgreement = `agreement_no: ZY-2024-001
+county: "522625"
+insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
+product: {code: znb-standard, version: 1}
+term: {start: 2024-01-01, end: 2024-12-31}
+premium_per_person: "60.00"
+split:                       # percent by category; categories absent here are not covered
+  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
+`
+
+func mustAgreement(t *testing.T, text string) *Agreement {
+	t.Helper()
+	a, err := ParseAgreement([]byte(text))
+	if err != nil {
+		t.Fatalf("ParseAgreement: %v", err)
+	}
+	return a
+}
+
+func TestParseAgreement(t *testing.T) {
+	a := mustAgreement(t, specAgreement)
+	if a.No != "ZY-2024-001" || a.County != "522625" || a.Status != Draft {
+		t.Errorf("header = %q %q %q", a.No, a.County, a.Status)
+	}
+	if a.Insurer != (Insurer{"PICC-ZY", "中国人民财产保险股份有限公司镇远支公司", "95518"}) {
+		t.Errorf("insurer = %+v", a.Insurer)
+	}
+	if a.ProductCode != "znb-standard" || a.ProductVersion != 1 {
+		t.Errorf("product = %s v%d", a.ProductCode, a.ProductVersion)
+	}
+	if a.Term.Start != znb.NewDate(2024, 1, 1) || a.Term.End != znb.NewDate(2024, 12, 31) || a.TermDays() != 366 {
+		t.Errorf("term = %v..%v (%d days), want 2024-01-01..2024-12-31 (366 days)", a.Term.Start, a.Term.End, a.TermDays())
+	}
+	if !eq(a.PremiumPerPerson, amt("60")) {
+		t.Errorf("premium = %s", a.PremiumPerPerson)
+	}
+	for _, c := range znb.Categories {
+		if got, want := a.Covers(c), c == znb.Lifted || c == znb.Marginal; got != want {
+			t.Errorf("Covers(%s) = %v, want %v", c, got, want)
+		}
+	}
+	if s := a.Splits[znb.Marginal]; !splitEqual(s, Split{amt("0"), amt("30"), amt("20"), amt("20"), amt("30")}) {
+		t.Errorf("marginal split = %v", s)
+	}
+	if err := a.CheckActivation(mustProduct(t, "znb-standard")); err != nil {
+		t.Errorf("CheckActivation: %v", err)
+	}
+}
+
+func TestParseAgreementChineseCategoryAndUnquoted(t *testing.T) {
+	text := strings.NewReplacer(`county: "522625"`, `county: 522625`, `hotline: "95518"`, `hotline: 95518`,
+		`  lifted: `, `  脱贫户: `).Replace(specAgreement)
+	a := mustAgreement(t, text)
+	if a.County != "522625" || a.Insurer.Hotline != "95518" || !a.Covers(znb.Lifted) {
+		t.Errorf("county %q hotline %q covers lifted %v", a.County, a.Insurer.Hotline, a.Covers(znb.Lifted))
+	}
+}
+
+func TestParseAgreementInvalid(t *testing.T) {
+	tests := []struct {
+		name, old, new, field string
+	}{
+		{"bad date", "end: 2024-12-31", "end: 2024-13-31", "term.end"},
+		{"missing start", "start: 2024-01-01, ", "", "term.start"},
+		{"unknown category", "  marginal: ", "  rich: ", "split.rich"},
+		{"unknown source", `self: "30"`, `village: "30"`, "split.marginal.village"},
+		{"bad percent", `self: "30"`, `self: "thirty"`, "split.marginal.self"},
+		{"bad premium", `"60.00"`, `"60.001"`, "premium_per_person"},
+		{"missing number", "agreement_no: ZY-2024-001\n", "", "agreement_no"},
+		{"missing hotline", `, hotline: "95518"`, "", "insurer.hotline"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(specAgreement, tt.old) {
+			t.Fatalf("%s: %q not in the fixture", tt.name, tt.old)
+		}
+		_, err := ParseAgreement([]byte(strings.Replace(specAgreement, tt.old, tt.new, 1)))
+		e, ok := err.(*znb.Error)
+		if !ok || e.Code != "agreement_invalid" {
+			t.Errorf("%s: err = %v, want agreement_invalid", tt.name, err)
+			continue
+		}
+		found := false
+		for _, p := range e.Details.([]Problem) {
+			found = found || p.Field == tt.field
+		}
+		if !found {
+			t.Errorf("%s: problems %v, want one on %s", tt.name, e.Details, tt.field)
+		}
+	}
+	if _, err := ParseAgreement([]byte(specAgreement + "premium: 1\n")); znb.CodeOf(err) != "agreement_invalid" {
+		t.Errorf("unknown key: err = %v, want agreement_invalid", err)
+	}
+}
+
+func TestCheckActivation(t *testing.T) {
+	std := mustProduct(t, "znb-standard")
+	other := mustProduct(t, "fpb-tiered")
+	tests := []struct {
+		name    string
+		change  func(a *Agreement)
+		product *Product
+		code    string
+	}{
+		{"valid", func(a *Agreement) {}, std, ""},
+		{"split adds to 95", func(a *Agreement) {
+			a.Splits[znb.Marginal] = Split{amt("0"), amt("30"), amt("20"), amt("20"), amt("25")}
+		}, std, "split_not_100"},
+		{"split negative share", func(a *Agreement) { a.Splits[znb.Lifted] = Split{amt("110"), amt("-10"), amt("0"), amt("0"), amt("0")} }, std, "split_not_100"},
+		{"no covered category", func(a *Agreement) { a.Splits = map[znb.Category]Split{} }, std, "no_covered_category"},
+		{"term ends before start", func(a *Agreement) { a.Term.End = znb.NewDate(2023, 12, 31) }, std, "term_invalid"},
+		{"one-day term", func(a *Agreement) { a.Term.End = a.Term.Start }, std, ""},
+		{"product missing", func(a *Agreement) {}, nil, "product_missing"},
+		{"product mismatch", func(a *Agreement) {}, other, "product_mismatch"},
+		{"product version mismatch", func(a *Agreement) { a.ProductVersion = 2 }, std, "product_mismatch"},
+		{"premium zero", func(a *Agreement) { a.PremiumPerPerson = amt("0") }, std, "premium_invalid"},
+		{"premium negative", func(a *Agreement) { a.PremiumPerPerson = amt("-60") }, std, "premium_invalid"},
+		{"county 5 digits", func(a *Agreement) { a.County = "52262" }, std, "county_invalid"},
+		{"county 12 digits", func(a *Agreement) { a.County = "522625100001" }, std, "county_invalid"},
+		{"county letters", func(a *Agreement) { a.County = "52262X" }, std, "county_invalid"},
+	}
+	for _, tt := range tests {
+		a := mustAgreement(t, specAgreement)
+		tt.change(a)
+		if got := znb.CodeOf(a.CheckActivation(tt.product)); got != tt.code {
+			t.Errorf("%s: CheckActivation = %q, want %q", tt.name, got, tt.code)
+		}
+	}
+}
+
+func TestSplitPremium(t *testing.T) {
+	a := mustAgreement(t, specAgreement)
+	tests := []struct {
+		category znb.Category
+		premium  string
+		want     [5]string
+	}{
+		{znb.Lifted, "98.36", [5]string{"49.18", "19.67", "14.75", "14.76", "0.00"}},
+		{znb.Lifted, "60.00", [5]string{"30.00", "12.00", "9.00", "9.00", "0.00"}},
+		{znb.Marginal, "30.16", [5]string{"0.00", "9.05", "6.03", "6.03", "9.05"}},
+		{znb.Lifted, "-47.70", [5]string{"-23.85", "-9.54", "-7.16", "-7.15", "0.00"}},
+	}
+	for _, tt := range tests {
+		got, err := a.SplitPremium(tt.category, amt(tt.premium))
+		if err != nil {
+			t.Fatalf("SplitPremium(%s, %s): %v", tt.category, tt.premium, err)
+		}
+		for i, src := range znb.Sources {
+			if got.Of(src).StringFixed(2) != tt.want[i] {
+				t.Errorf("SplitPremium(%s, %s).%s = %s, want %s", tt.category, tt.premium, src, got.Of(src).StringFixed(2), tt.want[i])
+			}
+		}
+	}
+	if _, err := a.SplitPremium(znb.Returned, amt("60")); znb.CodeOf(err) != "category_not_covered" {
+		t.Errorf("uncovered category: err = %v", err)
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{MasterPolicyNo("522625", 2024, 1), "ZNB5226252024001"},
+		{MasterPolicyNo("110101", 2025, 42), "ZNB1101012025042"},
+		{CertificateNo("ZNB5226252024001", 1), "ZNB5226252024001-000001"},
+		{CertificateNo("ZNB5226252024001", 123456), "ZNB5226252024001-123456"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %s, want %s", tt.got, tt.want)
+		}
+	}
+}
