@@ -136,7 +136,6 @@ func (r *Renderer) WriteCard(w io.Writer, c Card) error {
 // card draws c from the top of a new page.
 func (d *doc) card(c *Card) {
 	d.f.AddPage()
-	d.cardPage(c)
 	y := d.title(margin, "“助农保”保险服务明白卡", 20)
 
 	// Left: insurer and hotline, the two things a household must find at
@@ -234,18 +233,23 @@ func (d *doc) card(c *Card) {
 	d.f.Line(margin, y, margin+contentW, y)
 	d.textIn(margin, y+0.5, contentW/2, 6, "签发日期："+c.IssueDate.String(), 10, left)
 	d.textIn(margin+contentW/2, y+0.5, contentW/2, 6, "保险责任以统一保险单及保险条款为准", 8, right)
+	d.stamp(c)
 }
 
-// cardPage marks a page of c: the cancelled stamp goes on every page.
-func (d *doc) cardPage(c *Card) {
+// stamp finishes a page of c: a cancelled card gets a large diagonal
+// 已注销 CANCELLED over everything, light enough to leave the page readable
+// and impossible to miss or cut off.
+func (d *doc) stamp(c *Card) {
 	if c.Status != Cancelled {
 		return
 	}
-	d.f.SetAlpha(0.35, "Normal")
+	d.f.SetAlpha(0.3, "Normal")
 	d.f.TransformBegin()
-	d.f.TransformRotate(35, pageW/2, pageH/2)
-	d.f.SetTextColor(90, 90, 90)
-	d.bold(func() { d.textIn(0, pageH/2-20, pageW, 40, "已注销 CANCELLED", 56, center) })
+	d.f.TransformRotate(55, pageW/2, pageH/2)
+	d.f.SetTextColor(60, 60, 60)
+	d.f.SetDrawColor(60, 60, 60)
+	d.bold(func() { d.textIn(pageW/2-pageH/2, pageH/2-20, pageH, 40, "已注销 CANCELLED", 58, center) })
+	d.f.SetDrawColor(0, 0, 0)
 	d.f.SetTextColor(0, 0, 0)
 	d.f.TransformEnd()
 	d.f.SetAlpha(1, "Normal")
@@ -253,8 +257,8 @@ func (d *doc) cardPage(c *Card) {
 
 // continuation starts the next page of a card that did not fit on one.
 func (d *doc) continuation(c *Card) float64 {
+	d.stamp(c)
 	d.f.AddPage()
-	d.cardPage(c)
 	d.textIn(margin, margin, contentW, 7, "“助农保”保险服务明白卡（续页）  分户凭证号："+c.CertificateNo, 10, left)
 	return margin + 9
 }

@@ -95,15 +95,19 @@ func newRenderer(t testing.TB) *Renderer {
 	return r
 }
 
-// pdfText extracts the text of a PDF with poppler's pdftotext.
-func pdfText(t *testing.T, pdf []byte) string {
+// pdfText extracts the text of a PDF with poppler's pdftotext, in layout
+// mode (which leaves out rotated text) unless args say otherwise.
+func pdfText(t *testing.T, pdf []byte, args ...string) string {
 	t.Helper()
+	if len(args) == 0 {
+		args = []string{"-layout"}
+	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("pdftotext", "-layout", "-enc", "UTF-8", in, "-").Output()
+	out, err := exec.Command("pdftotext", append(args, "-enc", "UTF-8", in, "-")...).Output()
 	if err != nil {
 		t.Fatalf("pdftotext (apt-get install poppler-utils): %v", err)
 	}
@@ -200,6 +204,145 @@ func TestCardPages(t *testing.T) {
 			name := fmt.Sprintf("%s-%d", *png, tc.members)
 			os.WriteFile(name+".pdf", buf.Bytes(), 0o644)
 			exec.Command("pdftoppm", "-png", "-r", "80", name+".pdf", name).Run()
+		}
+	}
+}
+
+func TestCancelledCard(t *testing.T) {
+	r := newRenderer(t)
+	people := family(200, "杨光荣", "吴玉梅")
+	var buf bytes.Buffer
+	if err := r.WriteCard(&buf, testCard("00003", Cancelled, people)); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, buf.Bytes(), "-raw")
+	assertContains(t, text, "已注销", "CANCELLED")
+	// The stamp is drawn on top as well as the status line: two 已注销.
+	if n := strings.Count(squash(text), "已注销"); n < 2 {
+		t.Errorf("已注销 appears %d times, want the status and the stamp", n)
+	}
+}
+
+func TestVillageFile(t *testing.T) {
+	r := newRenderer(t)
+	households := [][]person{
+		family(300, "罗正华", "张美兰", "罗小龙"),
+		family(310, "潘永福"),
+		family(320, "龙文军", "石秀芝", "龙海", "龙燕", "龙婷"),
+	}
+	cards := func(yield func(Card) error) error {
+		for i, h := range households {
+			if err := yield(testCard(fmt.Sprintf("%05d", i+1), Active, h)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := r.Write(&buf, cards); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, buf.Bytes())
+	pages := strings.Split(text, "\f")
+	if len(pages) != len(households)+1 { // text ends with a form feed
+		t.Fatalf("%d pages, want %d", len(pages)-1, len(households))
+	}
+	for i, h := range households {
+		page := pages[i]
+		assertContains(t, page, "“助农保”保险服务明白卡", "理赔服务电话：95518", "户主", h[0].name,
+			fmt.Sprintf("ZNB5226252024000001-%05d", i+1), "农业生产保险", "意外伤害保险", "意外住院医疗保险", "家庭财产保险",
+			"10,000.00", "30,000.00", "20,000.00")
+		for _, p := range h {
+			assertContains(t, page, p.name, mask(p.id))
+		}
+		assertNoFullIDs(t, buf.Bytes(), text, h)
+	}
+	// The font is embedded once, as a subset, not once per page.
+	if n := bytes.Count(buf.Bytes(), []byte("/FontFile2")); n != 1 {
+		t.Errorf("font embedded %d times, want 1", n)
+	}
+	if buf.Len() > 400<<10 {
+		t.Errorf("3-card file is %d KB; the font is not subset", buf.Len()>>10)
+	}
+}
+
+func TestCardRefusals(t *testing.T) {
+	r := newRenderer(t)
+	full := testID(400)
+	for _, tc := range []struct {
+		name   string
+		change func(*Card)
+		code   string
+	}{
+		{"full ID", func(c *Card) { c.Members[1].MaskedID = full }, "id_not_masked"},
+		{"partly masked", func(c *Card) { c.Members[0].MaskedID = full[:6] + "****" + full[10:] }, "id_not_masked"},
+		{"stars elsewhere", func(c *Card) { c.Members[0].MaskedID = "********" + full[8:] }, "id_not_masked"},
+		{"empty ID", func(c *Card) { c.Members[0].MaskedID = "" }, "id_not_masked"},
+		{"no members", func(c *Card) { c.Members = nil }, "card_incomplete"},
+		{"unknown status", func(c *Card) { c.Status = "lapsed" }, "card_incomplete"},
+		{"glyph no font has", func(c *Card) { c.HeadName = "王\U0002A6A5" }, "glyph_missing"},
+	} {
+		c := testCard("00009", Active, family(400, "韦国强", "蒙小花"))
+		tc.change(&c)
+		var buf bytes.Buffer
+		err := r.WriteCard(&buf, c)
+		if got := znb.CodeOf(err); got != tc.code {
+			t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.code)
+		}
+		if bytes.Contains(buf.Bytes(), []byte(full)) {
+			t.Errorf("%s: full ID written before the refusal", tc.name)
+		}
+	}
+}
+
+func TestMasked(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"522625********1234", true},
+		{"522625********123X", true},
+		{"522625********123x", false},
+		{"522625199001011234", false},
+		{"522625*******01234", false},
+		{"52262********11234", false},
+		{"522625********1234 ", false},
+		{"", false},
+	} {
+		if got := Masked(tc.id); got != tc.want {
+			t.Errorf("Masked(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestFindFont(t *testing.T) {
+	dir := t.TempDir()
+	notFont := filepath.Join(dir, "notes.ttf")
+	os.WriteFile(notFont, []byte("not a font at all, just text"), 0o600)
+	latinOnly := "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+	for _, path := range []string{filepath.Join(dir, "absent.ttf"), notFont, latinOnly} {
+		if path == latinOnly {
+			if _, err := os.Stat(path); err != nil {
+				continue // the Latin-only font is an extra case where installed
+			}
+		}
+		_, err := FindFont(path)
+		if znb.CodeOf(err) != "font_missing" {
+			t.Errorf("FindFont(%s) = %v, want font_missing", path, err)
+			continue
+		}
+		if msg := znb.ErrorOf(err).Message; !strings.Contains(msg, "apt-get install fonts-droid-fallback") {
+			t.Errorf("font_missing message %q does not say what to install", msg)
+		}
+		if _, err := NewRenderer(path); znb.CodeOf(err) != "font_missing" {
+			t.Errorf("NewRenderer(%s) = %v, want font_missing", path, err)
+		}
+	}
+	// With nothing configured, the well-known location of fonts-droid-fallback is found.
+	want := "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+	if _, err := os.Stat(want); err == nil {
+		if got, err := FindFont(""); got != want || err != nil {
+			t.Errorf("FindFont(\"\") = %q, %v; want %q", got, err, want)
 		}
 	}
 }
