@@ -57,7 +57,7 @@ func ValidateID(s string, today znb.Date) (string, znb.Date, error) {
 	}
 	birth, ok := idBirth(s)
 	if !ok {
-		return "", znb.Date{}, znb.Errorf(znb.Invalid, "id_birth_date", "身份证号中的出生日期 %s 不存在", s[6:14])
+		return "", znb.Date{}, znb.Errorf(znb.Invalid, "id_birth_date", "身份证号中的出生日期 %s 不是有效日期", s[6:14])
 	}
 	if birth.After(today) {
 		return "", znb.Date{}, znb.Errorf(znb.Invalid, "id_future_birth", "身份证号中的出生日期 %s 晚于今天", birth)
