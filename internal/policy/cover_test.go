@@ -82,3 +82,24 @@ func TestTermOverlaps(t *testing.T) {
 		}
 	}
 }
+
+func TestTermDays(t *testing.T) {
+	tests := []struct {
+		term Term
+		want int
+	}{
+		{leapTerm, 366},
+		{commonTerm, 365},
+		{Term{d("2024-02-28"), d("2024-03-01")}, 3},
+		{Term{d("2023-02-28"), d("2023-03-01")}, 2},
+		{Term{d("2024-05-01"), d("2024-05-01")}, 1},
+		{Term{d("2024-05-01"), d("2024-04-30")}, 0},
+		{Term{}, 0},
+		{Term{Start: d("2024-05-01")}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.term.Days(); got != tt.want {
+			t.Errorf("%v..%v: %d days, want %d", tt.term.Start, tt.term.End, got, tt.want)
+		}
+	}
+}

@@ -310,3 +310,21 @@ func TestYearOfVersions(t *testing.T) {
 		t.Errorf("premium = %s by deltas, %s by covers; want 153.11", total.StringFixed(2), cert.Premium().StringFixed(2))
 	}
 }
+
+// BenchmarkPlanEndorsements plans a five-member household against a newer
+// version with one death and one newcomer, the common case of a bulk run.
+func BenchmarkPlanEndorsements(b *testing.B) {
+	a, err := ParseAgreement([]byte(specAgreement))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := household("H001", znb.Lifted, "A", "B", "C", "D", "E")
+	dec, _ := Decide(a, *h, d("2024-01-01"), nil)
+	cert := &Certificate{Members: dec.Members}
+	v2 := h.with(died("B", "2024-03-15")).with(add("F", ""))
+	for b.Loop() {
+		if _, err := PlanEndorsements(a, cert, v2, d("2024-07-01"), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

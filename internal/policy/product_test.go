@@ -184,6 +184,16 @@ func TestParseProductInvalid(t *testing.T) {
       - 报案登记表
       - 户主身份证复印件
       - 查勘照片`, "lines.property.ratio", "0% 到 100%"},
+		{"zero ratio", `report_within_days: 3
+    documents:
+      - 报案登记表
+      - 户主身份证复印件
+      - 损失清单`, `ratio: "0"
+    report_within_days: 3
+    documents:
+      - 报案登记表
+      - 户主身份证复印件
+      - 损失清单`, "lines.agriculture.ratio", "不能为 0"},
 		{"negative ratio", `1: "100"`, `1: "-5"`, "lines.accident.disability_pct.1", "0% 到 100%"},
 		{"unknown line", "\n  property:\n", "\n  livestock:\n", "lines.livestock", "未知的险种"},
 		{"unknown cause", `causes: [火灾, 爆炸, 地震, 自然灾害]`, `causes: [火灾, 爆炸, 地震, 疫病]`, "lines.property.causes", "疫病"},

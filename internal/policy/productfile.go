@@ -164,14 +164,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// LineCauses are the causes each line may cover (SPEC §7, §9). A product may
+// lineCauses are the causes each line may cover (SPEC §7, §9). A product may
 // cover fewer, never others: the claim rules know no other cause.
-var LineCauses = map[znb.Line][]string{
+var lineCauses = map[znb.Line][]string{
 	znb.Agriculture:     {"火灾", "爆炸", "疾病", "疫病", "自然灾害"},
 	znb.Accident:        {"意外伤害"},
 	znb.Hospitalization: {"意外伤害"},
 	znb.Property:        {"火灾", "爆炸", "地震", "自然灾害"},
 }
+
+// AllowedCauses lists the causes a product may cover on line l, for forms
+// and messages.
+func AllowedCauses(l znb.Line) []string { return append([]string(nil), lineCauses[l]...) }
 
 // Burn sites of a burn table.
 const (
@@ -241,8 +245,8 @@ func (t *LineTerms) check(ps *problems) {
 	dup := map[string]bool{}
 	for _, c := range t.Causes {
 		switch {
-		case !contains(LineCauses[t.Line], c):
-			ps.add(at+".causes", "%s不能承保原因“%s”（可用：%v）", name, c, LineCauses[t.Line])
+		case !contains(lineCauses[t.Line], c):
+			ps.add(at+".causes", "%s不能承保原因“%s”（可用：%v）", name, c, lineCauses[t.Line])
 		case dup[c]:
 			ps.add(at+".causes", "%s的原因“%s”重复", name, c)
 		}
@@ -261,6 +265,9 @@ func (t *LineTerms) check(ps *problems) {
 		ps.add(at+".deductible", "%s免赔额不能为负数", name)
 	}
 	checkRatio(t.Ratio, ps, at+".ratio")
+	if t.Ratio.IsZero() && len(t.Tiers) == 0 {
+		ps.add(at+".ratio", "%s赔付比例不能为 0（不填即按 100%% 赔付）", name)
+	}
 	if t.ReportWithinDays <= 0 {
 		ps.add(at+".report_within_days", "%s报案时限须为正整数天数", name)
 	}
