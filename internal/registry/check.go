@@ -30,15 +30,15 @@ type Verdict struct {
 	Households, Members int
 	// TotalHouseholds and TotalMembers count everything the list holds.
 	TotalHouseholds, TotalMembers int
-	bad                           map[string]struct{}
+	index                         map[string]int32
+	clean                         []bool
 }
 
-// OK reports whether the household with that number has no bad row, so that
-// an import with the partial option keeps it. Rows without a household
-// number are never OK.
+// OK reports whether the list holds the household with that number and none
+// of its rows is bad, so that an import with the partial option keeps it.
 func (v *Verdict) OK(householdNo string) bool {
-	_, bad := v.bad[householdNo]
-	return !bad
+	i, ok := v.index[householdNo]
+	return ok && v.clean[i]
 }
 
 // household is what Check keeps of a household while reading: its rows, for
@@ -68,7 +68,6 @@ type checker struct {
 	ids    map[uint64]seen
 	dups   map[uint64][]seen
 	rej    []Reject
-	noHH   bool // a row without household number was met
 }
 
 // Check reads a whole list file once and applies every rule of SPEC §3.2 to
@@ -117,8 +116,6 @@ func (c *checker) add(p *parsed, row int) {
 		}
 		hh = i
 		c.addToHousehold(&c.hhs[i], p, row, !ok)
-	} else {
-		c.noHH = true
 	}
 	if id := p.raw[colID]; wellFormed(id) {
 		k := idKey(id)
@@ -163,10 +160,7 @@ func (c *checker) reject(row int, col column, code, msg string) {
 }
 
 func (c *checker) verdict() *Verdict {
-	v := &Verdict{bad: map[string]struct{}{}}
-	if c.noHH {
-		v.bad[""] = struct{}{}
-	}
+	v := &Verdict{index: c.index, clean: make([]bool, len(c.hhs))}
 	for k, copies := range c.dups {
 		rows := make([]string, len(copies))
 		for i, s := range copies {
@@ -202,9 +196,9 @@ func (c *checker) verdict() *Verdict {
 		v.TotalHouseholds++
 		v.TotalMembers += len(h.rows)
 		if h.bad || len(faults) > 0 {
-			v.bad[h.no] = struct{}{}
 			continue
 		}
+		v.clean[i] = true
 		v.Households++
 		v.Members += len(h.rows)
 	}
