@@ -65,7 +65,7 @@ type LineTerms struct {
 	BurnTable     []BurnRule
 }
 
-// Covers reports whether cause is covered by the line.
+// CoversCause reports whether cause is covered by the line.
 func (t *LineTerms) CoversCause(cause string) bool {
 	for _, c := range t.Causes {
 		if c == cause {

@@ -179,13 +179,14 @@ func AllowedCauses(l znb.Line) []string { return append([]string(nil), lineCause
 
 // Burn sites of a burn table.
 const (
-	HeadNeck    = "head_neck"
-	TrunkLimbs  = "trunk_limbs"
-	maxGrade    = 10
-	productCode = `^[a-z0-9][a-z0-9-]{0,63}$`
+	HeadNeck   = "head_neck"
+	TrunkLimbs = "trunk_limbs"
 )
 
-var productCodeRe = regexp.MustCompile(productCode)
+// maxGrade is the lightest of the ten disability grades of JR/T 0083-2013.
+const maxGrade = 10
+
+var productCodeRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // Validate checks a product's figures, whether it was just read from a file
 // or loaded back from storage; a product that fails cannot back an
