@@ -37,9 +37,9 @@ func TestDiff(t *testing.T) {
 	new := &slice{rows: []string{
 		"H1|A|张一|户主|normal|lifted",
 		"H1|B|李二|配偶|deceased|lifted", // died
-		"H1|F|张六|子|normal|lifted",      // born
-		"H2|C|王叁|户主|normal|returned",   // renamed, household changed category
-		"H4|E|赵五|户主|normal|lifted",     // H3 gone, E heads a new household
+		"H1|F|张六|子|normal|lifted",    // born
+		"H2|C|王叁|户主|normal|returned", // renamed, household changed category
+		"H4|E|赵五|户主|normal|lifted",   // H3 gone, E heads a new household
 	}}
 	ch, err := Diff(old, new)
 	if err != nil {
