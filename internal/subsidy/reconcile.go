@@ -187,12 +187,18 @@ func (r *run) billed(row *Row) Detail {
 		} else {
 			d.Note = fmt.Sprintf("名单保障 %s 至 %s，共 %d 天", start, end, days)
 		}
+		if row.Category != e.Category { // later findings are shown, not applied
+			d.Note += "；名单户类型：" + categoryName(e.Category)
+		}
+		if !sameName(row.Name, e.Name) {
+			d.Note += "；名单姓名：" + e.Name
+		}
 		return r.finish(&d, bs, r.split.of(e.Category, expected), expected)
 	case row.Category != e.Category:
 		d.Finding = CategoryMismatch
 		d.Note = "名单户类型：" + categoryName(e.Category)
 		return r.finish(&d, bs, r.split.of(e.Category, premium), expected)
-	case strings.TrimSpace(row.Name) != strings.TrimSpace(e.Name):
+	case !sameName(row.Name, e.Name):
 		d.Finding = NameMismatch
 		d.Note = "名单姓名：" + e.Name
 	default:
@@ -269,6 +275,9 @@ func (r *run) result() *Result {
 	}
 	return res
 }
+
+// sameName compares names as people write them, ignoring surrounding spaces.
+func sameName(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
 
 func categoryName(c znb.Category) string {
 	if n := c.Name(); n != "" {

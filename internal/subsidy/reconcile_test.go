@@ -97,6 +97,9 @@ func TestReconcilePlantedFindings(t *testing.T) {
 
 	e = *person(znb.Marginal, nil) // a 边缘户 billed as 脱贫户 to draw central money
 	bills(e, znb.Lifted, "2024-01-01", "2024-12-31", 6000, CategoryMismatch, 6000, 6000, "边缘易致贫户")
+	e = *person(znb.Marginal, func(e *Entry) { e.Name = "王五" }) // wrong premium, category and name at once
+	e.Name = "王伍"
+	bills(e, znb.Lifted, "2024-01-01", "2024-12-31", 7000, PremiumMismatch, 6000, 6000, "366 天；名单户类型：边缘易致贫户；名单姓名：王五")
 	e = *person(znb.Lifted, func(e *Entry) { e.Name = "张三" })
 	e.Name = "张叁"
 	bills(e, znb.Lifted, "2024-01-01", "2024-12-31", 6000, NameMismatch, 6000, 6000, "张三")
