@@ -203,37 +203,58 @@ func (d *doc) card(c *Card) {
 	next := func() float64 { return d.continuation(c) }
 	y = d.table(y, cols, rows, size, memberH, next) + 3
 
-	// Lines: what is covered, how much, and what the household bears.
-	lines := lineRows(c.Lines)
-	cols = []column{
-		{"险种", 32, center}, {"保障范围", 61, left}, {"保险金额（元）", 29, center}, {"免赔额 / 赔付比例 / 分项限额", 64, left},
-	}
-	if y+d.tableHeight(cols, lines, 9.5, 7)+6 > pageH-margin {
+	// The terms — coverage table and claims process — are the same on every
+	// card of an agreement: drawn once per document, placed on each page.
+	t := terms{lines: lineRows(c.Lines), steps: claimSteps(c)}
+	h := t.height(d)
+	if y+h+7 > pageH-margin {
 		y = next()
 	}
-	y = d.heading(y, "保障内容")
-	y = d.table(y, cols, lines, 9.5, 7, next) + 3
-
-	// Claims process and footer.
-	steps := claimSteps(c)
-	const stepSize = 9.0
-	need := 6.5 + 2 + 7
-	for _, s := range steps {
-		need += float64(len(d.wrap(s, contentW-6, stepSize)))*lineH(stepSize) + 0.5
-	}
-	if y+need > pageH-margin {
-		y = next()
-	}
-	y = d.heading(y, "理赔流程")
-	for i, s := range steps {
-		d.text(margin+1, y+stepSize*ptMM, fmt.Sprintf("%d.", i+1), stepSize)
-		y = d.para(margin+6, y, contentW-6, s, stepSize) + 0.5
-	}
-	y += 2
+	d.block(t.key(), y, h, t.draw)
+	y += h
 	d.f.Line(margin, y, margin+contentW, y)
 	d.textIn(margin, y+0.5, contentW/2, 6, "签发日期："+c.IssueDate.String(), 10, left)
 	d.textIn(margin+contentW/2, y+0.5, contentW/2, 6, "保险责任以统一保险单及保险条款为准", 8, right)
 	d.stamp(c)
+}
+
+// terms are the coverage table and the claims process of a card.
+type terms struct {
+	lines [][]string
+	steps []string
+}
+
+var termCols = []column{
+	{"险种", 32, center}, {"保障范围", 61, left}, {"保险金额（元）", 29, center}, {"免赔额 / 赔付比例 / 分项限额", 64, left},
+}
+
+const stepSize = 9.0
+
+func (t terms) key() string {
+	var b strings.Builder
+	for _, row := range t.lines {
+		b.WriteString(strings.Join(row, "\x00") + "\x01")
+	}
+	b.WriteString(strings.Join(t.steps, "\x00"))
+	return b.String()
+}
+
+func (t terms) height(d *doc) float64 {
+	h := 6.5 + d.tableHeight(termCols, t.lines, 9.5, 7) + 3 + 6.5 + 2
+	for _, s := range t.steps {
+		h += float64(len(d.wrap(s, contentW-6, stepSize)))*lineH(stepSize) + 0.5
+	}
+	return h
+}
+
+func (t terms) draw(d *doc, y float64) {
+	y = d.heading(y, "保障内容")
+	y = d.table(y, termCols, t.lines, 9.5, 7, nil) + 3
+	y = d.heading(y, "理赔流程")
+	for i, s := range t.steps {
+		d.text(margin+1, y+stepSize*ptMM, fmt.Sprintf("%d.", i+1), stepSize)
+		y = d.para(margin+6, y, contentW-6, s, stepSize) + 0.5
+	}
 }
 
 // stamp finishes a page of c: a cancelled card gets a large diagonal

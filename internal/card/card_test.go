@@ -17,7 +17,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-var png = flag.String("png", "", "also render the test card to this PNG path prefix, to look at it")
+var pngOut = flag.String("png", "", "also render the test card to this PNG path prefix, to look at it")
 
 // standardLines are the four lines of the znb-standard product (SPEC §9).
 func standardLines() []policy.LineTerms {
@@ -152,9 +152,9 @@ func TestCardText(t *testing.T) {
 	if err := r.WriteCard(&buf, c); err != nil {
 		t.Fatalf("WriteCard: %v", err)
 	}
-	if *png != "" {
-		os.WriteFile(*png+".pdf", buf.Bytes(), 0o644)
-		exec.Command("pdftoppm", "-png", "-r", "80", *png+".pdf", *png).Run()
+	if *pngOut != "" {
+		os.WriteFile(*pngOut+".pdf", buf.Bytes(), 0o644)
+		exec.Command("pdftoppm", "-png", "-r", "80", *pngOut+".pdf", *pngOut).Run()
 	}
 	text := pdfText(t, buf.Bytes())
 	assertContains(t, text, "“助农保”保险服务明白卡", "中国人民财产保险股份有限公司镇远支公司", "理赔服务电话：95518",
@@ -200,8 +200,8 @@ func TestCardPages(t *testing.T) {
 			assertContains(t, text, p.name, mask(p.id))
 		}
 		assertContains(t, text, "理赔流程", "签发日期")
-		if *png != "" {
-			name := fmt.Sprintf("%s-%d", *png, tc.members)
+		if *pngOut != "" {
+			name := fmt.Sprintf("%s-%d", *pngOut, tc.members)
 			os.WriteFile(name+".pdf", buf.Bytes(), 0o644)
 			exec.Command("pdftoppm", "-png", "-r", "80", name+".pdf", name).Run()
 		}

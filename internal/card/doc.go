@@ -96,12 +96,20 @@ func glyphMissing(c rune, in string) *znb.Error {
 // split into runs of the Latin and the Chinese font. Errors stick: after the
 // first one, drawing does nothing and finish reports it.
 type doc struct {
-	r     *Renderer
-	f     *gofpdf.Fpdf
-	font  string
-	size  float64
-	err   error
-	local map[rune]float64
+	r      *Renderer
+	f      *gofpdf.Fpdf
+	font   string
+	size   float64
+	err    error
+	local  map[rune]float64
+	images int // images registered, to name the next one
+	blocks map[string]block
+}
+
+// block is a form already in the document: its name and height.
+type block struct {
+	id string
+	h  float64
 }
 
 func (r *Renderer) newDoc(title string) *doc {
@@ -115,11 +123,44 @@ func (r *Renderer) newDoc(title string) *doc {
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
 	f.SetLineWidth(0.25)
-	d := &doc{r: r, f: f, local: map[rune]float64{}}
+	d := &doc{r: r, f: f, local: map[rune]float64{}, blocks: map[string]block{}}
 	if f.Err() {
 		d.err = f.Error()
 	}
 	return d
+}
+
+// block draws, at y on the current page, a full-width block of height h
+// that many pages share. The first time a key is seen, draw renders it into
+// a form (a PDF template); later pages only refer to the form, so the
+// document holds the block once and each page costs a few bytes for it.
+func (d *doc) block(key string, y, h float64, draw func(d *doc, y float64)) {
+	if d.err != nil {
+		return
+	}
+	b, ok := d.blocks[key]
+	if !ok {
+		t := d.f.CreateTemplateCustom(gofpdf.PointType{}, gofpdf.SizeType{Wd: pageW, Ht: h}, func(tpl *gofpdf.Tpl) {
+			sub := &doc{r: d.r, f: &tpl.Fpdf, local: d.local}
+			// The form starts without a font: make gofpdf emit one.
+			sub.f.SetFont(latinFont, "", 1)
+			sub.f.SetFont(cjkFont, "", 1)
+			sub.font, sub.size = cjkFont, 1
+			draw(sub, 0)
+			d.fail(sub.err)
+		})
+		if d.err != nil {
+			return
+		}
+		// The first use registers the form with the document.
+		d.f.UseTemplateScaled(t, gofpdf.PointType{X: 0, Y: y}, gofpdf.SizeType{Wd: pageW, Ht: h})
+		d.blocks[key] = block{id: t.ID(), h: h}
+		return
+	}
+	// Later uses write what UseTemplateScaled writes, without its walk over
+	// every image of the document (one QR code a card), which made a 10,000-
+	// card file quadratic.
+	d.f.RawWriteStr(fmt.Sprintf("q 1 0 0 1 0 %.4f cm /TPL%s Do Q", (pageH-y-b.h)*72/25.4, b.id))
 }
 
 // finish writes the document to w.
@@ -134,7 +175,7 @@ func (d *doc) finish(w io.Writer) error {
 }
 
 func (d *doc) fail(err error) {
-	if d.err == nil {
+	if d.err == nil && err != nil {
 		d.err = err
 	}
 }
@@ -169,12 +210,20 @@ func (d *doc) width(s string, size float64) float64 {
 	return w
 }
 
-// text draws s with its baseline at (x, y), switching between the Latin and
-// the Chinese font run by run.
+// text draws s with its baseline at (x, y) in runs of the Latin and the
+// Chinese font. The runs of the font already set are drawn first, then the
+// others, so a line switches font at most once: gofpdf names fonts by a
+// 40-character hash, and every switch costs page bytes held until output.
 func (d *doc) text(x, y float64, s string, size float64) {
 	if d.err != nil || s == "" {
 		return
 	}
+	type run struct {
+		x     float64
+		s     string
+		latin bool
+	}
+	var runs []run
 	rs := []rune(s)
 	for i := 0; i < len(rs); {
 		isLatin := latin(rs[i])
@@ -182,20 +231,29 @@ func (d *doc) text(x, y float64, s string, size float64) {
 		for j < len(rs) && latin(rs[j]) == isLatin {
 			j++
 		}
-		run := string(rs[i:j])
-		w := d.width(run, size)
-		if d.err != nil {
-			return
-		}
-		if isLatin {
-			d.setFont(latinFont, size)
-			d.f.Text(x, y, cp1252(run))
-		} else {
-			d.setFont(cjkFont, size)
-			d.f.Text(x, y, run)
-		}
-		x += w
+		r := run{x, string(rs[i:j]), isLatin}
+		runs = append(runs, r)
+		x += d.width(r.s, size)
 		i = j
+	}
+	if d.err != nil {
+		return
+	}
+	firstLatin := d.font == latinFont
+	for pass := 0; pass < 2; pass++ {
+		wantLatin := firstLatin == (pass == 0)
+		for _, r := range runs {
+			if r.latin != wantLatin {
+				continue
+			}
+			if r.latin {
+				d.setFont(latinFont, size)
+				d.f.Text(r.x, y, cp1252(r.s))
+			} else {
+				d.setFont(cjkFont, size)
+				d.f.Text(r.x, y, r.s)
+			}
+		}
 	}
 }
 
@@ -339,6 +397,9 @@ func (d *doc) table(y float64, cols []column, rows [][]string, size float64, min
 			d.bold(func() { d.textIn(x, y, c.w, h, c.head, size, center) })
 			x += c.w
 		}
+		// Back to black: while fill and text colours differ, gofpdf wraps
+		// every piece of text in a colour change.
+		d.f.SetFillColor(0, 0, 0)
 		return y + h
 	}
 	y = header(y)
