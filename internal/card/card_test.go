@@ -17,7 +17,17 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-var pngOut = flag.String("png", "", "also render the test card to this PNG path prefix, to look at it")
+var pngDir = flag.String("png", "", "directory to keep the test documents in, as PDF and PNG, to look at them")
+
+// keepPNG saves pdf and its pages as PNG (pdftoppm -r 80) under -png.
+func keepPNG(pdf []byte, name string) {
+	if *pngDir == "" {
+		return
+	}
+	path := filepath.Join(*pngDir, name)
+	os.WriteFile(path+".pdf", pdf, 0o644)
+	exec.Command("pdftoppm", "-png", "-r", "80", path+".pdf", path).Run()
+}
 
 // standardLines are the four lines of the znb-standard product (SPEC §9).
 func standardLines() []policy.LineTerms {
@@ -152,10 +162,7 @@ func TestCardText(t *testing.T) {
 	if err := r.WriteCard(&buf, c); err != nil {
 		t.Fatalf("WriteCard: %v", err)
 	}
-	if *pngOut != "" {
-		os.WriteFile(*pngOut+".pdf", buf.Bytes(), 0o644)
-		exec.Command("pdftoppm", "-png", "-r", "80", *pngOut+".pdf", *pngOut).Run()
-	}
+	keepPNG(buf.Bytes(), "card")
 	text := pdfText(t, buf.Bytes())
 	assertContains(t, text, "“助农保”保险服务明白卡", "中国人民财产保险股份有限公司镇远支公司", "理赔服务电话：95518",
 		c.CertificateNo, c.MasterPolicyNo, "2024-01-01 至 2024-12-31", "羊场镇高坡村", "签发日期：2024-01-05")
@@ -200,11 +207,7 @@ func TestCardPages(t *testing.T) {
 			assertContains(t, text, p.name, mask(p.id))
 		}
 		assertContains(t, text, "理赔流程", "签发日期")
-		if *pngOut != "" {
-			name := fmt.Sprintf("%s-%d", *pngOut, tc.members)
-			os.WriteFile(name+".pdf", buf.Bytes(), 0o644)
-			exec.Command("pdftoppm", "-png", "-r", "80", name+".pdf", name).Run()
-		}
+		keepPNG(buf.Bytes(), fmt.Sprintf("card-%d", tc.members))
 	}
 }
 
