@@ -2,44 +2,98 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
 )
 
-// batch writes rows with multi-row INSERT statements straight through the
+// batch writes many rows with few statements, straight through the
 // transaction's connection: GORM's reflection costs more than the database
 // itself at a million rows.
+//
+// On MySQL it sends multi-row INSERTs of about 8,000 values through one
+// prepared statement. The pure-Go SQLite driver parses every statement on
+// each execution and binds arguments in time quadratic in their number, so
+// there a batch travels as one JSON array bound to a single parameter and
+// unpacked by json_each: one short statement per few thousand rows.
 type batch struct {
-	ctx    context.Context
-	tx     *gorm.DB
-	prefix string // INSERT INTO t (a, b) VALUES
-	tuple  string // (?, ?)
-	per    int    // rows per statement
-	args   []any
-	n      int
-	total  int
+	ctx   context.Context
+	tx    *gorm.DB
+	sql   string // the statement for a full batch
+	mysql bool
+	cols  int
+	per   int // rows per statement
+	args  []any
+	n     int
+	total int
+	full  *sql.Stmt // prepared once for full batches
+	json  []byte
 }
 
-// newBatch prepares inserts into table; per rows go in one statement, kept
-// well below the placeholder limits of SQLite (32766) and MySQL (65535).
-func newBatch(ctx context.Context, tx *gorm.DB, table string, cols ...string) *batch {
-	per := 8000 / len(cols)
-	return &batch{
-		ctx: ctx, tx: tx, per: per,
-		prefix: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
-		tuple:  "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")",
-		args:   make([]any, 0, per*len(cols)),
+func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...string) *batch {
+	b := &batch{ctx: ctx, tx: tx, cols: len(cols), mysql: db.Dialect == MySQL}
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
+	if b.mysql {
+		b.per = 8000 / len(cols)
+		b.args = make([]any, 0, b.per*len(cols))
+		b.sql = head + "VALUES " + tuples(b.per, len(cols))
+		return b
 	}
+	b.per = 2000
+	sel := make([]string, len(cols))
+	for i := range cols {
+		sel[i] = fmt.Sprintf("json_extract(value, '$[%d]')", i)
+	}
+	b.sql = head + "SELECT " + strings.Join(sel, ", ") + " FROM json_each(?)"
+	b.json = append(make([]byte, 0, 1<<20), '[')
+	return b
+}
+
+func tuples(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
 // add queues one row, writing a statement when the batch is full.
 func (b *batch) add(vals ...any) error {
-	b.args = append(b.args, vals...)
+	if b.mysql {
+		b.args = append(b.args, vals...)
+	} else if err := b.addJSON(vals); err != nil {
+		return err
+	}
 	b.n++
 	if b.n == b.per {
 		return b.flush()
 	}
+	return nil
+}
+
+func (b *batch) addJSON(vals []any) error {
+	if b.n > 0 {
+		b.json = append(b.json, ',')
+	}
+	b.json = append(b.json, '[')
+	for i, v := range vals {
+		if i > 0 {
+			b.json = append(b.json, ',')
+		}
+		if dv, ok := v.(driver.Valuer); ok {
+			var err error
+			if v, err = dv.Value(); err != nil {
+				return err
+			}
+		}
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.json = append(b.json, enc...)
+	}
+	b.json = append(b.json, ']')
 	return nil
 }
 
@@ -48,20 +102,38 @@ func (b *batch) flush() error {
 	if b.n == 0 {
 		return nil
 	}
-	var sb strings.Builder
-	sb.Grow(len(b.prefix) + b.n*(len(b.tuple)+2))
-	sb.WriteString(b.prefix)
-	for i := 0; i < b.n; i++ {
-		if i > 0 {
-			sb.WriteString(", ")
+	pool := b.tx.Statement.ConnPool
+	var err error
+	switch {
+	case !b.mysql:
+		b.json = append(b.json, ']')
+		_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
+		b.json = append(b.json[:0], '[')
+	case b.n == b.per:
+		if b.full == nil {
+			if b.full, err = pool.PrepareContext(b.ctx, b.sql); err != nil {
+				return err
+			}
 		}
-		sb.WriteString(b.tuple)
+		_, err = b.full.ExecContext(b.ctx, b.args...)
+	default:
+		_, err = pool.ExecContext(b.ctx, b.sql[:strings.Index(b.sql, "VALUES ")+7]+tuples(b.n, b.cols), b.args...)
 	}
-	if _, err := b.tx.Statement.ConnPool.ExecContext(b.ctx, sb.String(), b.args...); err != nil {
+	if err != nil {
 		return err
 	}
 	b.total += b.n
 	b.args = b.args[:0]
 	b.n = 0
 	return nil
+}
+
+// close writes what is queued and releases the prepared statement.
+func (b *batch) close() error {
+	err := b.flush()
+	if b.full != nil {
+		b.full.Close()
+		b.full = nil
+	}
+	return err
 }

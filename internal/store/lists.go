@@ -170,8 +170,8 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, path str
 		return err
 	}
 	defer rows.Close()
-	hh := newBatch(ctx, tx, "households", "list_id", "household_no", "region_code", "village_name", "category", "income_per_capita", "risk_eliminated")
-	mm := newBatch(ctx, tx, "members", "list_id", "household_no", "id_number", "name", "relation", "status", "status_date", "phone", "row_no")
+	hh := newBatch(ctx, db, tx, "households", "list_id", "household_no", "region_code", "village_name", "category", "income_per_capita", "risk_eliminated")
+	mm := newBatch(ctx, db, tx, "members", "list_id", "household_no", "id_number", "name", "relation", "status", "status_date", "phone", "row_no")
 	err = registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County, func(h registry.Household, m registry.Member) error {
 		if !v.OK(h.No) {
 			return nil
@@ -184,12 +184,15 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, path str
 		return mm.add(listID, m.HouseholdNo, m.IDNumber, m.Name, m.Relation, string(m.Status), m.StatusDate, m.Phone, m.Row)
 	})
 	if err != nil {
+		hh.close()
+		mm.close()
 		return err
 	}
-	if err := hh.flush(); err != nil {
+	if err := hh.close(); err != nil {
+		mm.close()
 		return err
 	}
-	return mm.flush()
+	return mm.close()
 }
 
 func boolInt(b *bool) any {

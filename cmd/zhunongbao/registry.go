@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+func init() {
+	commands["gen households"] = command{"--county C --households N [--seed S] -o FILE(.csv|.xlsx)", genHouseholds}
+	commands["list import"] = command{"--county C --effective YYYY-MM-DD [--partial] FILE", listImport}
+}
+
+func genHouseholds(ctx context.Context, e *env, args []string) error {
+	fs := flags("gen households")
+	county := fs.String("county", "", "")
+	n := fs.Int("households", 0, "")
+	seed := fs.Int64("seed", 1, "")
+	out := fs.String("o", "", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	switch {
+	case len(*county) != 6:
+		return usagef("--county 须为 6 位县级行政区划代码")
+	case *n <= 0:
+		return usagef("--households 须为正整数")
+	case format != "csv" && format != "xlsx":
+		return usagef("-o 须为 .csv 或 .xlsx 文件")
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	start := time.Now()
+	members, err := registry.Generate(w, format, *county, *n, *seed, znb.Clock(time.Now).Today())
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	e.log.Info("list generated", "households", *n, "members", members, "took", time.Since(start).Round(time.Millisecond))
+	return e.print(map[string]any{"file": *out, "households": *n, "members": members})
+}
+
+type importJSON struct {
+	ListID      *int64            `json:"list_id"`
+	Households  int               `json:"households"`
+	Members     int               `json:"members"`
+	Rejected    []rejectJSON      `json:"rejected"`
+	CrossCounty []crossCountyJSON `json:"cross_county"`
+}
+
+type rejectJSON struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type crossCountyJSON struct {
+	Row         int    `json:"row"`
+	IDNumber    string `json:"id_number"`
+	County      string `json:"county"`
+	HouseholdNo string `json:"household_no"`
+}
+
+func listImport(ctx context.Context, e *env, args []string) error {
+	fs := flags("list import")
+	county := fs.String("county", "", "")
+	eff := fs.String("effective", "", "")
+	partial := fs.Bool("partial", false, "")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *county == "" || *eff == "" {
+		return usagef("须给出 --county、--effective 和一个名单文件")
+	}
+	effective, err := znb.ParseDate(*eff)
+	if err != nil {
+		return usagef("--effective 须为 YYYY-MM-DD")
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	bar := newBar(e, -1, "检查名单")
+	phase := "check"
+	res, err := db.ImportList(ctx, znb.System, pos[0], store.ImportOptions{
+		County: *county, Effective: effective, Partial: *partial,
+		Progress: func(p string, rows int) {
+			if p != phase {
+				bar.Finish()
+				fmt.Fprintln(e.stderr)
+				bar = newBar(e, -1, "写入数据库")
+				phase = p
+			}
+			bar.Set(rows)
+		}})
+	bar.Finish()
+	fmt.Fprintln(e.stderr)
+	out := importJSON{Rejected: []rejectJSON{}, CrossCounty: []crossCountyJSON{}}
+	if res != nil {
+		for _, r := range res.Rejected {
+			out.Rejected = append(out.Rejected, rejectJSON{r.Row, r.Column, r.Code, r.Message})
+		}
+		for _, x := range res.CrossCounty {
+			out.CrossCounty = append(out.CrossCounty, crossCountyJSON{x.RowNo, registry.MaskID(x.IDNumber), x.County, x.HouseholdNo})
+		}
+		if res.List != nil {
+			out.ListID = &res.List.ID
+			out.Households, out.Members = res.List.Households, res.List.Members
+		}
+	}
+	if err != nil {
+		var ze *znb.Error
+		if errors.As(err, &ze) && ze.Code == "list_rejected" {
+			e.print(out)
+			return rejected{err}
+		}
+		return err
+	}
+	for _, x := range out.CrossCounty {
+		e.log.Warn("cross-county duplicate", "row", x.Row, "id_number", x.IDNumber, "other_county", x.County)
+	}
+	return e.print(out)
+}
+
+// newBar draws progress on stderr; max -1 counts without a known end.
+func newBar(e *env, max int, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions(max,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("行"),
+		progressbar.OptionThrottle(200*time.Millisecond),
+	)
+}

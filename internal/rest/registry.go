@@ -1,0 +1,210 @@
+package rest
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+func (s *Server) registryRoutes(r fiber.Router) {
+	r.Post("/lists", allow(znb.Office), s.importList)
+	r.Get("/lists", allow(znb.Office, znb.Auditor), s.listVersions)
+	r.Get("/lists/:id", allow(znb.Office, znb.Auditor), s.getList)
+	r.Get("/lists/:id/diff/:other", allow(znb.Office, znb.Auditor), s.diffLists)
+	r.Get("/households", allow(znb.Office, znb.Auditor), s.findHouseholds)
+}
+
+type rejectJSON struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type crossCountyJSON struct {
+	Row         int    `json:"row"`
+	IDNumber    string `json:"id_number"`
+	Name        string `json:"name"`
+	County      string `json:"county"`
+	ListID      int64  `json:"list_id"`
+	HouseholdNo string `json:"household_no"`
+}
+
+type listJSON struct {
+	ListID        int64             `json:"list_id"`
+	County        string            `json:"county"`
+	EffectiveDate znb.Date          `json:"effective_date"`
+	Households    int               `json:"households"`
+	Members       int               `json:"members"`
+	SourceName    string            `json:"source_name"`
+	SHA256        string            `json:"sha256"`
+	CreatedBy     string            `json:"created_by"`
+	CreatedAt     string            `json:"created_at"`
+	Rejected      []rejectJSON      `json:"rejected"`
+	CrossCounty   []crossCountyJSON `json:"cross_county"`
+}
+
+func listOut(l *store.ListVersion) listJSON {
+	return listJSON{ListID: l.ID, County: l.County, EffectiveDate: l.Effective, Households: l.Households,
+		Members: l.Members, SourceName: l.SourceName, SHA256: l.SHA256, CreatedBy: l.CreatedBy,
+		CreatedAt: msTime(l.CreatedAt), Rejected: []rejectJSON{}, CrossCounty: []crossCountyJSON{}}
+}
+
+// rejectsOut turns a reject report into JSON; the messages already mask IDs.
+func rejectsOut(rs []registry.Reject) []rejectJSON {
+	out := make([]rejectJSON, len(rs))
+	for i, r := range rs {
+		out[i] = rejectJSON{r.Row, r.Column, r.Code, r.Message}
+	}
+	return out
+}
+
+func (s *Server) importList(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return znb.Errorf(znb.Invalid, "file_required", "请以 multipart 字段 file 上传名单文件（CSV 或 XLSX）")
+	}
+	eff, err := znb.ParseDate(c.FormValue("effective_date"))
+	if err != nil {
+		return znb.Errorf(znb.Invalid, "invalid_effective_date", "生效日期须为 YYYY-MM-DD：%q", c.FormValue("effective_date"))
+	}
+	partial, _ := strconv.ParseBool(c.FormValue("partial", "false"))
+	dir, err := os.MkdirTemp("", "znb-list-")
+	if err != nil {
+		return znb.Wrap(err, "保存上传文件")
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "upload")
+	if err := c.SaveFile(fh, path); err != nil {
+		return znb.Wrap(err, "保存上传文件")
+	}
+	res, err := s.DB.ImportList(c.UserContext(), actor(c), path, store.ImportOptions{
+		County: c.FormValue("county"), Effective: eff, Partial: partial, Name: filepath.Base(fh.Filename)})
+	if err != nil {
+		if res != nil {
+			ze := znb.ErrorOf(err)
+			ze.Details = map[string]any{"rejected": rejectsOut(res.Rejected)}
+		}
+		return err
+	}
+	out := listOut(res.List)
+	out.Rejected = rejectsOut(res.Rejected)
+	full := actor(c).NeedsFullID()
+	for _, x := range res.CrossCounty {
+		out.CrossCounty = append(out.CrossCounty, crossCountyJSON{x.RowNo, s.idOut(full, x.IDNumber), x.Name, x.County, x.ListID, x.HouseholdNo})
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// idOut shows a full ID number only to roles whose work needs it.
+func (s *Server) idOut(full bool, id string) string {
+	if full {
+		return id
+	}
+	return registry.MaskID(id)
+}
+
+func (s *Server) getList(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "名单版本")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.GetList(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOut(l))
+}
+
+func (s *Server) listVersions(c *fiber.Ctx) error {
+	ls, err := s.DB.ListVersions(c.UserContext(), actor(c), c.Query("county"))
+	if err != nil {
+		return err
+	}
+	items := make([]listJSON, len(ls))
+	for i := range ls {
+		items[i] = listOut(&ls[i])
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+type memberJSON struct {
+	Name       string   `json:"name"`
+	IDNumber   string   `json:"id_number"`
+	Relation   string   `json:"relation"`
+	Status     string   `json:"status"`
+	StatusDate znb.Date `json:"status_date"`
+	Phone      string   `json:"phone,omitempty"`
+}
+
+type householdJSON struct {
+	ListID          int64        `json:"list_id"`
+	County          string       `json:"county"`
+	HouseholdNo     string       `json:"household_no"`
+	RegionCode      string       `json:"region_code"`
+	VillageName     string       `json:"village_name"`
+	Category        znb.Category `json:"category"`
+	CategoryName    string       `json:"category_name"`
+	IncomePerCapita *string      `json:"income_per_capita"`
+	RiskEliminated  *bool        `json:"risk_eliminated"`
+	Members         []memberJSON `json:"members"`
+}
+
+func (s *Server) findHouseholds(c *fiber.Ctx) error {
+	a := actor(c)
+	listID, _ := strconv.ParseInt(c.Query("list_id", "0"), 10, 64)
+	hs, err := s.DB.FindHouseholds(c.UserContext(), a, store.HouseholdQuery{
+		ListID: listID, HouseholdNo: c.Query("household_no"), IDNumber: c.Query("id_number")})
+	if err != nil {
+		return err
+	}
+	full := a.NeedsFullID()
+	items := make([]householdJSON, len(hs))
+	var shown []string
+	for i, h := range hs {
+		out := householdJSON{ListID: h.ListID, County: h.County, HouseholdNo: h.H.No, RegionCode: h.H.Region,
+			VillageName: h.H.Village, Category: h.H.Category, CategoryName: h.H.Category.Name(),
+			RiskEliminated: h.H.RiskEliminated, Members: []memberJSON{}}
+		if h.H.Income.Valid {
+			v := amount(h.H.Income.Decimal)
+			out.IncomePerCapita = &v
+		}
+		for _, m := range h.Members {
+			phone := m.Phone
+			if !full {
+				phone = ""
+			}
+			out.Members = append(out.Members, memberJSON{m.Name, s.idOut(full, m.IDNumber), m.Relation, string(m.Status), m.StatusDate, phone})
+		}
+		items[i] = out
+		shown = append(shown, h.County+"/"+h.H.No)
+	}
+	if full && len(shown) > 0 {
+		if err := s.DB.Audit(c.UserContext(), a, "household.read_full_id", "households", map[string]any{"households": shown}); err != nil {
+			return err
+		}
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+func (s *Server) diffLists(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "名单版本")
+	if err != nil {
+		return err
+	}
+	other, err := paramID(c, "other", "名单版本")
+	if err != nil {
+		return err
+	}
+	d, err := s.DB.DiffLists(c.UserContext(), actor(c), id, other)
+	if err != nil {
+		return err
+	}
+	return c.JSON(diffOut(d, actor(c).NeedsFullID(), s))
+}
