@@ -1,0 +1,6 @@
+package rest
+
+import "github.com/gofiber/fiber/v2"
+
+// placeholder until the area is built.
+func (s *Server) subsidyRoutes(r fiber.Router) {}
