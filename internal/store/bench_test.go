@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// millionList writes (once per machine) a generated list of about 1,000,000
+// members and returns its path and member count.
+func millionList(b *testing.B) (string, int) {
+	b.Helper()
+	path := filepath.Join(os.TempDir(), "znb-bench-522625-295000.csv")
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return path, countLines(b, path) - 1
+	}
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	n, err := registry.Generate(w, "csv", "522625", 295000, 1, znb.MustDate("2024-06-15"))
+	if err == nil {
+		err = w.Flush()
+	}
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.Rename(path+".tmp", path)
+	return path, n
+}
+
+func countLines(b *testing.B, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	n := 0
+	for s.Scan() {
+		n++
+	}
+	return n
+}
+
+// resetPeakRSS makes VmHWM start again from the current RSS.
+func resetPeakRSS() {
+	runtime.GC()
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSSMB reads the process's peak resident set size since the reset.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkImportMillion imports a generated list of about a million members
+// into each engine: the figure of docs/performance.md. Run with
+// -benchtime 1x; each iteration uses a fresh database.
+func BenchmarkImportMillion(b *testing.B) {
+	path, members := millionList(b)
+	for _, engine := range []string{store.SQLite, store.MySQL} {
+		b.Run(engine, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				db := storetest.SQLite(b)
+				if engine == store.MySQL {
+					if db = storetest.MySQL(b); db == nil {
+						b.Skip("ZNB_TEST_MYSQL is unset")
+					}
+				}
+				resetPeakRSS()
+				b.StartTimer()
+				res, err := db.ImportList(context.Background(), znb.System, path,
+					store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.List.Members != members {
+					b.Fatalf("imported %d members, want %d", res.List.Members, members)
+				}
+			}
+			b.ReportMetric(float64(members)*float64(b.N)/b.Elapsed().Seconds(), "members/s")
+			b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+			b.ReportMetric(0, "ns/op")
+			fmt.Fprintf(os.Stderr, "import %s: %d members in %.1f s\n", engine, members, b.Elapsed().Seconds()/float64(b.N))
+		})
+	}
+}
