@@ -1,0 +1,552 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// FlagPreviouslyRejected marks a report of a loss whose earlier claim was
+// rejected: it is accepted (the household may come back with what was
+// missing), and the approver sees the earlier decision.
+const FlagPreviouslyRejected = "previously_rejected"
+
+// ClaimRecord is a claim as the store keeps it: the domain claim, and where
+// it belongs (agreement, region, village) for scope and lists.
+type ClaimRecord struct {
+	claim.Claim
+	ID              int64
+	AgreementID     int64
+	RegionCode      string
+	Village         string
+	HeadName        string
+	MemberName      string
+	Subject         string          // whose limit the claim consumes
+	Assessed        bool            // an assessment exists: Payable, Breakdown and the remainders hold
+	RemainingBefore decimal.Decimal // what the limit had left when last assessed
+	CreatedBy       string
+	CreatedAt       int64
+	UpdatedAt       int64
+}
+
+type claimRow struct {
+	ID              int64
+	ClaimNo         string
+	CertificateNo   string
+	AgreementID     int64
+	Insurer         string
+	HouseholdNo     string
+	RegionCode      string
+	Village         string
+	HeadName        string
+	Line            string
+	MemberIDNumber  string `gorm:"column:member_id_number"`
+	MemberName      string
+	Subject         string
+	IncidentDate    znb.Date
+	ReportedOn      znb.Date
+	Cause           string
+	Description     string
+	Flags           string
+	Status          string
+	DupKey          *string
+	Assessment      *string
+	Breakdown       *string
+	Payable         decimal.NullDecimal
+	RemainingBefore decimal.NullDecimal
+	RemainingAfter  decimal.NullDecimal
+	AssessorID      int64
+	Assessor        string
+	ReasonCode      string
+	PaymentRef      string
+	CreatedBy       string
+	CreatedAt       int64
+	UpdatedAt       int64
+}
+
+func (claimRow) TableName() string { return "claims" }
+
+type claimEventRow struct {
+	ID         int64
+	ClaimID    int64
+	AtMs       int64
+	ActorID    int64
+	Actor      string
+	Role       string
+	FromStatus string
+	ToStatus   string
+	Note       string
+}
+
+func (claimEventRow) TableName() string { return "claim_events" }
+
+type limitRow struct {
+	ID          int64
+	AgreementID int64
+	Line        string
+	Subject     string
+	Used        decimal.Decimal
+	UpdatedAt   int64
+}
+
+func (limitRow) TableName() string { return "claim_limits" }
+
+// stepJSON is a breakdown step as stored.
+type stepJSON struct {
+	Code   string `json:"code"`
+	Label  string `json:"label"`
+	Amount string `json:"amount"`
+}
+
+func (r *claimRow) record() (*ClaimRecord, error) {
+	c := &ClaimRecord{
+		Claim: claim.Claim{
+			No: r.ClaimNo, CertificateNo: r.CertificateNo, HouseholdNo: r.HouseholdNo, Insurer: r.Insurer,
+			Line: znb.Line(r.Line), Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, ReportedOn: r.ReportedOn,
+			Cause: r.Cause, Description: r.Description, Flags: splitFlags(r.Flags), Status: claim.Status(r.Status),
+			AssessorID: r.AssessorID, Assessor: r.Assessor, Reason: claim.Reason(r.ReasonCode), PaymentRef: r.PaymentRef,
+		},
+		ID: r.ID, AgreementID: r.AgreementID, RegionCode: r.RegionCode, Village: r.Village, HeadName: r.HeadName,
+		MemberName: r.MemberName, Subject: r.Subject, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.Payable.Valid {
+		c.Assessed = true
+		c.Payable, c.RemainingBefore, c.Remaining = r.Payable.Decimal, r.RemainingBefore.Decimal, r.RemainingAfter.Decimal
+	}
+	if r.Breakdown != nil {
+		var steps []stepJSON
+		if err := json.Unmarshal([]byte(*r.Breakdown), &steps); err != nil {
+			return nil, znb.Wrap(err, "读取理算明细")
+		}
+		for _, s := range steps {
+			amt, err := decimal.NewFromString(s.Amount)
+			if err != nil {
+				return nil, znb.Wrap(err, "读取理算明细")
+			}
+			c.Breakdown = append(c.Breakdown, claim.Step{Code: s.Code, Label: s.Label, Amount: amt})
+		}
+	}
+	return c, nil
+}
+
+func splitFlags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// claimVisible says whether the actor may see the claim: insurer staff their
+// insurer's claims, offices and auditors the claims of their region.
+func claimVisible(by znb.Actor, r *claimRow) bool {
+	switch {
+	case by.Role == znb.Admin:
+		return true
+	case by.Role.Insurer():
+		return by.Scope == r.Insurer
+	case by.Role == znb.Office || by.Role == znb.Auditor:
+		return by.SeesRegion(r.RegionCode)
+	}
+	return false
+}
+
+func claimObject(no string) string { return "claim:" + no }
+
+// ClaimReport is what a report of a loss says (SPEC §12 POST /claims).
+type ClaimReport struct {
+	CertificateNo  string
+	Line           znb.Line
+	MemberIDNumber string // accident and hospitalization
+	IncidentDate   znb.Date
+	ReportedOn     znb.Date // the zero date means today
+	Cause          string
+	Description    string
+}
+
+// ReportClaim checks a report (claim.CheckReport: certificate, cover on the
+// incident date, cause, duplicate, dates) and records the claim as reported.
+// Insurer staff report for their insurer's certificates, offices for the
+// villages of their region (the village brings the report to them); auditors
+// change nothing.
+func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*ClaimRecord, error) {
+	if !by.Role.Insurer() && by.Role != znb.Office && by.Role != znb.Admin {
+		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权报案")
+	}
+	in.CertificateNo = strings.TrimSpace(in.CertificateNo)
+	in.MemberIDNumber = strings.ToUpper(strings.TrimSpace(in.MemberIDNumber))
+	in.Cause = strings.TrimSpace(in.Cause)
+	if len([]rune(in.Description)) > 2000 {
+		return nil, znb.Errorf(znb.Invalid, "description_too_long", "案情描述不能超过 2000 字")
+	}
+	today := znb.DateOf(db.Now().In(znb.CST))
+	if in.ReportedOn.IsZero() {
+		in.ReportedOn = today
+	}
+	if !in.Line.Valid() {
+		return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q（应为 agriculture、accident、hospitalization 或 property）", string(in.Line))
+	}
+	if !in.Line.PerPerson() && in.MemberIDNumber != "" {
+		return nil, znb.Errorf(znb.Invalid, "member_not_expected", "%s以户为单位，不填出险成员", in.Line.Name())
+	}
+	rep := claim.Report{Line: in.Line, Member: in.MemberIDNumber, Cause: in.Cause,
+		IncidentDate: in.IncidentDate, ReportedOn: in.ReportedOn, Today: today}
+	cert, ag, terms, err := db.claimCertificate(ctx, by, in.CertificateNo, in.Line)
+	if err != nil {
+		return nil, err
+	}
+	var memberName, headName string
+	if cert != nil {
+		rep.CertificateFound = true
+		rep.CancelledFrom = cert.CancelledFrom
+		rep.HouseholdNo = cert.HouseholdNo
+		rep.Terms = terms
+		rep.Cover, memberName = coverOf(cert, in.Line, in.MemberIDNumber, in.IncidentDate)
+		headName = headOf(cert)
+		if rep.Existing, err = db.existingKeys(ctx, ag.ID, in.CertificateNo); err != nil {
+			return nil, err
+		}
+	}
+	flags, err := claim.CheckReport(rep)
+	if err != nil {
+		return nil, err
+	}
+	key := rep.Key()
+	if rejected, err := db.rejectedBefore(ctx, ag.ID, key); err != nil {
+		return nil, err
+	} else if rejected {
+		flags = append(flags, FlagPreviouslyRejected)
+	}
+	subject := limitSubject(terms, cert.HouseholdNo, in.MemberIDNumber)
+	dup := dupKey(ag.ID, key)
+	now := db.nowMS()
+	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.Insurer.Code, HouseholdNo: cert.HouseholdNo,
+		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
+		MemberIDNumber: in.MemberIDNumber, MemberName: memberName, Subject: subject, IncidentDate: in.IncidentDate,
+		ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
+		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
+	var c *ClaimRecord
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		no, err := db.nextClaimNo(tx, today)
+		if err != nil {
+			return err
+		}
+		row.ClaimNo = no
+		if err := tx.Create(&row).Error; err != nil {
+			if isUniqueViolation(err) {
+				return errDuplicateClaim()
+			}
+			return err
+		}
+		if c, err = row.record(); err != nil {
+			return err
+		}
+		ev := c.Open(by, db.Now(), in.Description)
+		if err := db.addEvent(tx, row.ID, ev); err != nil {
+			return err
+		}
+		return db.audit(tx, by, "claim.report", claimObject(no), map[string]any{
+			"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
+			"cause": in.Cause, "flags": flags})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存报案")
+	}
+	return c, nil
+}
+
+func errDuplicateClaim() error {
+	return znb.Errorf(znb.Conflict, "duplicate_claim", "同一出险对象、险种、出险日期和原因已报案")
+}
+
+// claimCertificate reads the certificate, its agreement and the line's terms
+// for a report. A certificate the actor may not see is reported as absent
+// (cert nil), like one that does not exist.
+func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*CertificateView, *policy.Agreement, *policy.LineTerms, error) {
+	if no == "" {
+		return nil, nil, nil, nil
+	}
+	cert, err := db.GetCertificate(ctx, by, no)
+	if znb.ErrorOf(err).Kind == znb.NotFound {
+		return nil, nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if by.Role == znb.Office && !by.SeesRegion(cert.RegionCode) {
+		return nil, nil, nil, nil
+	}
+	ag, err := db.GetAgreement(ctx, by, cert.AgreementID)
+	if znb.ErrorOf(err).Kind == znb.NotFound {
+		return nil, nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if by.Role.Insurer() && by.Scope != ag.Insurer.Code {
+		return nil, nil, nil, nil
+	}
+	p, err := db.AgreementProduct(ctx, ag.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cert, ag, p.Line(line), nil
+}
+
+// coverOf finds the cover that decides a report: the certificate's period on
+// household lines; on per-person lines the member's cover that includes the
+// incident date, else the one nearest to it so the error can say whether
+// the incident came before the cover or after it ended. A member who is not
+// on the certificate gets the zero cover.
+func coverOf(cert *CertificateView, line znb.Line, member string, incident znb.Date) (claim.Cover, string) {
+	if !line.PerPerson() {
+		return claim.Cover{Start: cert.PeriodStart, End: cert.PeriodEnd}, ""
+	}
+	var best claim.Cover
+	name := ""
+	for _, m := range cert.Members {
+		if m.IDNumber != member {
+			continue
+		}
+		c := claim.Cover{Start: m.CoverStart, End: m.CoverEnd}
+		switch {
+		case c.Includes(incident):
+			return c, m.Name
+		case best.Start.IsZero(),
+			// prefer the latest cover that started on or before the incident
+			!c.Start.After(incident) && c.Start.After(best.Start),
+			best.Start.After(incident) && c.Start.Before(best.Start):
+			best, name = c, m.Name
+		}
+	}
+	return best, name
+}
+
+func headOf(cert *CertificateView) string {
+	for _, m := range cert.Members {
+		if m.Relation == "户主" {
+			return m.Name
+		}
+	}
+	if len(cert.Members) > 0 {
+		return cert.Members[0].Name
+	}
+	return ""
+}
+
+// limitSubject is whose limit a claim consumes: the member on a per-person
+// limit, the household otherwise.
+func limitSubject(t *policy.LineTerms, household, member string) string {
+	if t.LimitPer == policy.PerPerson || (t.LimitPer == "" && t.Line.PerPerson()) {
+		return member
+	}
+	return household
+}
+
+// dupKey is the unique key of a loss within an agreement.
+func dupKey(agreementID int64, k claim.Key) string {
+	return fmt.Sprintf("%d|%s|%s|%s|%s", agreementID, k.Line, k.Subject, k.IncidentDate, k.Cause)
+}
+
+// existingKeys returns the duplicate keys of the certificate's claims that
+// still count against a new report (all but the rejected).
+func (db *DB) existingKeys(ctx context.Context, agreementID int64, certNo string) ([]claim.Key, error) {
+	var rows []claimRow
+	err := db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause").
+		Where("certificate_no = ? AND agreement_id = ? AND dup_key IS NOT NULL", certNo, agreementID).Find(&rows).Error
+	if err != nil {
+		return nil, znb.Wrap(err, "查询已报案件")
+	}
+	keys := make([]claim.Key, len(rows))
+	for i, r := range rows {
+		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
+		keys[i] = c.Key()
+	}
+	return keys, nil
+}
+
+// rejectedBefore reports whether a rejected claim of the agreement had the
+// same key.
+func (db *DB) rejectedBefore(ctx context.Context, agreementID int64, k claim.Key) (bool, error) {
+	var n int64
+	q := db.Gorm(ctx).Model(&claimRow{}).Where("agreement_id = ? AND line = ? AND incident_date = ? AND cause = ? AND status = ?",
+		agreementID, string(k.Line), k.IncidentDate, k.Cause, string(claim.Rejected))
+	if k.Line.PerPerson() {
+		q = q.Where("member_id_number = ?", k.Subject)
+	} else {
+		q = q.Where("household_no = ?", k.Subject)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		return false, znb.Wrap(err, "查询已报案件")
+	}
+	return n > 0, nil
+}
+
+type counterRow struct {
+	Day string `gorm:"primaryKey"`
+	Seq int64
+}
+
+func (counterRow) TableName() string { return "claim_counters" }
+
+// nextClaimNo numbers a claim CLM + the day (yyyymmdd) + the day's sequence
+// in 6 digits (CLM20240615000001); a day past 999,999 claims widens the
+// number rather than wrapping. The counter row is created by an insert that
+// ignores a conflict before it is bumped, so two first reports of a day
+// queue on the row instead of deadlocking on a gap.
+func (db *DB) nextClaimNo(tx *gorm.DB, today znb.Date) (string, error) {
+	day := strings.ReplaceAll(today.String(), "-", "")
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Day: day, Seq: 0}).Error; err != nil {
+		return "", err
+	}
+	if err := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day).Error; err != nil {
+		return "", err
+	}
+	var seq int64
+	if err := tx.Raw("SELECT seq FROM claim_counters WHERE day = ?", day).Scan(&seq).Error; err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("CLM%s%06d", day, seq), nil
+}
+
+func (db *DB) addEvent(tx *gorm.DB, claimID int64, e claim.Event) error {
+	return tx.Create(&claimEventRow{ClaimID: claimID, AtMs: e.At.UnixMilli(), ActorID: e.ActorID, Actor: e.Actor,
+		Role: string(e.Role), FromStatus: string(e.From), ToStatus: string(e.To), Note: clipRunes(e.Note, 1000)}).Error
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// isUniqueViolation recognises a unique-index refusal on SQLite, MySQL and
+// TiDB.
+func isUniqueViolation(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "Duplicate entry") || strings.Contains(s, "Error 1062")
+}
+
+// GetClaim returns a claim with its history; another insurer's or region's
+// claim is not found.
+func (db *DB) GetClaim(ctx context.Context, by znb.Actor, no string) (*ClaimRecord, error) {
+	row, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	if err != nil {
+		return nil, err
+	}
+	c, err := row.record()
+	if err != nil {
+		return nil, err
+	}
+	return db.withHistory(ctx, c)
+}
+
+// claimRow reads a claim in scope, locking it when lock is set (inside a
+// transaction that is about to change it).
+func (db *DB) claimRow(g *gorm.DB, by znb.Actor, no string, lock bool) (*claimRow, error) {
+	var row claimRow
+	q := "SELECT * FROM claims WHERE claim_no = ?"
+	if lock {
+		q += db.forUpdate()
+	}
+	res := g.Raw(q, strings.TrimSpace(no)).Scan(&row)
+	if res.Error != nil {
+		return nil, znb.Wrap(res.Error, "读取理赔案件")
+	}
+	if res.RowsAffected == 0 || !claimVisible(by, &row) {
+		return nil, znb.ErrNotFound("理赔案件")
+	}
+	return &row, nil
+}
+
+// ClaimQuery filters the claims list. Village is a region-code prefix when
+// it is all digits, else a village name; From and To bound the report date,
+// both included.
+type ClaimQuery struct {
+	Status   claim.Status
+	Line     znb.Line
+	Village  string
+	From, To znb.Date
+	Page     int // from 1
+	PageSize int // at most 500; 50 when unset
+}
+
+// ListClaims returns a page of the claims the actor may see, newest report
+// first, and how many match in all.
+func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]ClaimRecord, int64, error) {
+	if q.Status != "" && !q.Status.Valid() {
+		return nil, 0, znb.Errorf(znb.Invalid, "invalid_status", "案件状态无效：%q", string(q.Status))
+	}
+	if q.Line != "" && !q.Line.Valid() {
+		return nil, 0, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(q.Line))
+	}
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	switch {
+	case q.PageSize <= 0:
+		q.PageSize = 50
+	case q.PageSize > 500:
+		q.PageSize = 500
+	}
+	g := db.Gorm(ctx).Model(&claimRow{})
+	switch {
+	case by.Role == znb.Admin:
+	case by.Role.Insurer():
+		g = g.Where("insurer = ?", by.Scope)
+	case by.Role == znb.Office || by.Role == znb.Auditor:
+		g = g.Where("region_code LIKE ?", by.Scope+"%")
+	default:
+		return []ClaimRecord{}, 0, nil
+	}
+	if q.Status != "" {
+		g = g.Where("status = ?", string(q.Status))
+	}
+	if q.Line != "" {
+		g = g.Where("line = ?", string(q.Line))
+	}
+	if v := strings.TrimSpace(q.Village); v != "" {
+		if strings.Trim(v, "0123456789") == "" {
+			g = g.Where("region_code LIKE ?", v+"%")
+		} else {
+			g = g.Where("village = ?", v)
+		}
+	}
+	if !q.From.IsZero() {
+		g = g.Where("reported_on >= ?", q.From)
+	}
+	if !q.To.IsZero() {
+		g = g.Where("reported_on <= ?", q.To)
+	}
+	var total int64
+	if err := g.Count(&total).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "查询理赔案件")
+	}
+	var rows []claimRow
+	if err := g.Order("reported_on DESC, id DESC").Offset((q.Page - 1) * q.PageSize).Limit(q.PageSize).Find(&rows).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "查询理赔案件")
+	}
+	out := make([]ClaimRecord, 0, len(rows))
+	for i := range rows {
+		c, err := rows[i].record()
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *c)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Limits: each approval adds its payable to the claim_limits row of (the
+// claim's agreement, line, subject), so a row holds what approved and paid
+// claims have consumed of that limit over the agreement's term (the policy
+// year). Approval locks the row (FOR UPDATE on MySQL/TiDB; SQLite's
+// immediate transactions serialise writers), reads what is left, and lets
+// claim.Claim.Approve refuse a payable that no longer fits.
+
+// ClaimTerms returns the terms of the claim's line under its agreement's
+// product, for documents checklists and letters.
+func (db *DB) claimTerms(ctx context.Context, r *claimRow) (*policy.LineTerms, error) {
+	p, err := db.AgreementProduct(ctx, r.AgreementID)
+	if err != nil {
+		return nil, err
+	}
+	t := p.Line(znb.Line(r.Line))
+	if t == nil {
+		return nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
+	}
+	return t, nil
+}
+
+// limitUsed reads what approved claims have consumed of the claim's limit,
+// creating the row at zero when it is missing. With lock the row is locked
+// for the rest of the transaction. The insert that ignores a conflict comes
+// first, so that two transactions never both find the row missing and then
+// deadlock inserting it.
+func (db *DB) limitUsed(tx *gorm.DB, r *claimRow, lock bool) (decimal.Decimal, error) {
+	row := limitRow{AgreementID: r.AgreementID, Line: r.Line, Subject: r.Subject, Used: decimal.Zero, UpdatedAt: db.nowMS()}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return decimal.Zero, err
+	}
+	q := "SELECT used FROM claim_limits WHERE agreement_id = ? AND line = ? AND subject = ?"
+	if lock {
+		q += db.forUpdate()
+	}
+	var used decimal.Decimal
+	if err := tx.Raw(q, r.AgreementID, r.Line, r.Subject).Row().Scan(&used); err != nil {
+		return decimal.Zero, err
+	}
+	return used, nil
+}
+
+// LimitUsed returns what approved claims have consumed of the limit of
+// (agreement, line, subject); zero when nothing was approved.
+func (db *DB) LimitUsed(ctx context.Context, agreementID int64, line znb.Line, subject string) (decimal.Decimal, error) {
+	var rows []limitRow
+	err := db.Gorm(ctx).Where("agreement_id = ? AND line = ? AND subject = ?", agreementID, string(line), subject).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return decimal.Zero, znb.Wrap(err, "读取限额")
+	}
+	return rows[0].Used, nil
+}
+
+// AssessClaim computes the payable of a reported or assessed claim under its
+// product's terms, capped by what its limit has left now, and records the
+// assessment with its breakdown. The adjuster of the claim's insurer
+// assesses; assessing again replaces the earlier result.
+func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, a claim.Assessment, note string) (*ClaimRecord, error) {
+	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	if err != nil {
+		return nil, err
+	}
+	terms, err := db.claimTerms(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	input, err := json.Marshal(a)
+	if err != nil {
+		return nil, znb.Wrap(err, "保存理算")
+	}
+	var out *ClaimRecord
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		r, err := db.claimRow(tx, by, no, true)
+		if err != nil {
+			return err
+		}
+		c, err := r.record()
+		if err != nil {
+			return err
+		}
+		used, err := db.limitUsed(tx, r, false)
+		if err != nil {
+			return err
+		}
+		before := money.Max(terms.Limit.Sub(used), decimal.Zero)
+		res, err := claim.Adjust(terms, before, a)
+		if err != nil {
+			return err
+		}
+		ev, err := c.Assess(by, db.Now(), res, note)
+		if err != nil {
+			return err
+		}
+		steps := make([]stepJSON, len(res.Breakdown))
+		for i, s := range res.Breakdown {
+			steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
+		}
+		bd, err := json.Marshal(steps)
+		if err != nil {
+			return err
+		}
+		in, breakdown := string(input), string(bd)
+		r.Status, r.Assessment, r.Breakdown = string(c.Status), &in, &breakdown
+		r.Payable = decimal.NewNullDecimal(res.Payable)
+		r.RemainingBefore, r.RemainingAfter = decimal.NewNullDecimal(before), decimal.NewNullDecimal(res.Remaining)
+		r.AssessorID, r.Assessor, r.UpdatedAt = by.ID, by.Username, db.nowMS()
+		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+			"status": r.Status, "assessment": in, "breakdown": breakdown, "payable": res.Payable,
+			"remaining_before": before, "remaining_after": res.Remaining, "assessor_id": by.ID,
+			"assessor": by.Username, "updated_at": r.UpdatedAt}).Error; err != nil {
+			return err
+		}
+		if err := db.addEvent(tx, r.ID, ev); err != nil {
+			return err
+		}
+		if err := db.audit(tx, by, "claim.assess", claimObject(r.ClaimNo), map[string]any{
+			"payable": money.String(res.Payable), "remaining_before": money.String(before), "assessment": json.RawMessage(input)}); err != nil {
+			return err
+		}
+		out, err = r.record()
+		return err
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存理算")
+	}
+	return db.withHistory(ctx, out)
+}
+
+// ApproveClaim approves an assessed claim. In one transaction it locks the
+// claim and its limit row, reads what the limit has left, and lets the
+// domain refuse a payable that no longer fits (limit_exceeded, the claim
+// stays assessed for re-assessment) or an approver who assessed the claim
+// (same_assessor). The approved payable is added to the limit row before
+// the transaction commits, so racing approvals never together exceed a
+// limit.
+func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*ClaimRecord, error) {
+	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	if err != nil {
+		return nil, err
+	}
+	terms, err := db.claimTerms(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var out *ClaimRecord
+	err = db.retryDeadlock(ctx, func(tx *gorm.DB) error {
+		r, err := db.claimRow(tx, by, no, true)
+		if err != nil {
+			return err
+		}
+		c, err := r.record()
+		if err != nil {
+			return err
+		}
+		used, err := db.limitUsed(tx, r, true)
+		if err != nil {
+			return err
+		}
+		remaining := terms.Limit.Sub(used)
+		ev, err := c.Approve(by, db.Now(), remaining, note)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE claim_limits SET used = used + ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
+			c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
+			return err
+		}
+		after := remaining.Sub(c.Payable)
+		r.Status, r.UpdatedAt = string(c.Status), db.nowMS()
+		r.RemainingBefore, r.RemainingAfter = decimal.NewNullDecimal(remaining), decimal.NewNullDecimal(after)
+		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+			"status": r.Status, "remaining_before": remaining, "remaining_after": after, "updated_at": r.UpdatedAt}).Error; err != nil {
+			return err
+		}
+		if err := db.addEvent(tx, r.ID, ev); err != nil {
+			return err
+		}
+		if err := db.audit(tx, by, "claim.approve", claimObject(r.ClaimNo), map[string]any{
+			"payable": money.String(c.Payable), "remaining_before": money.String(remaining), "remaining_after": money.String(after)}); err != nil {
+			return err
+		}
+		out, err = r.record()
+		return err
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存核赔")
+	}
+	return db.withHistory(ctx, out)
+}
+
+// RejectClaim rejects a reported or assessed claim with a reason code. A
+// rejected claim no longer blocks a new report of the same loss.
+func (db *DB) RejectClaim(ctx context.Context, by znb.Actor, no string, reason claim.Reason, note string) (*ClaimRecord, error) {
+	return db.moveClaim(ctx, by, no, "claim.reject", func(c *ClaimRecord) (claim.Event, map[string]any, error) {
+		ev, err := c.Reject(by, db.Now(), reason, note)
+		return ev, map[string]any{"reason_code": string(reason), "dup_key": nil}, err
+	})
+}
+
+// PayClaim records the payment of an approved claim with its reference.
+func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) (*ClaimRecord, error) {
+	ref = strings.TrimSpace(ref)
+	if len(ref) > 64 {
+		return nil, znb.Errorf(znb.Invalid, "invalid_payment_ref", "支付凭证号不能超过 64 个字符")
+	}
+	return db.moveClaim(ctx, by, no, "claim.pay", func(c *ClaimRecord) (claim.Event, map[string]any, error) {
+		ev, err := c.Pay(by, db.Now(), ref, note)
+		return ev, map[string]any{"payment_ref": ref}, err
+	})
+}
+
+// moveClaim runs a transition that touches only the claim: lock it, let the
+// domain move it, store the new status with the columns set, record the
+// event and the audit entry.
+func (db *DB) moveClaim(ctx context.Context, by znb.Actor, no, action string,
+	move func(*ClaimRecord) (claim.Event, map[string]any, error)) (*ClaimRecord, error) {
+	var out *ClaimRecord
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		r, err := db.claimRow(tx, by, no, true)
+		if err != nil {
+			return err
+		}
+		c, err := r.record()
+		if err != nil {
+			return err
+		}
+		ev, set, err := move(c)
+		if err != nil {
+			return err
+		}
+		set["status"], set["updated_at"] = string(c.Status), db.nowMS()
+		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		if err := db.addEvent(tx, r.ID, ev); err != nil {
+			return err
+		}
+		detail := map[string]any{"from": string(ev.From), "to": string(ev.To), "note": ev.Note}
+		for k, v := range set {
+			if k != "dup_key" && k != "updated_at" && k != "status" {
+				detail[k] = v
+			}
+		}
+		if err := db.audit(tx, by, action, claimObject(r.ClaimNo), detail); err != nil {
+			return err
+		}
+		c.UpdatedAt = set["updated_at"].(int64)
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存案件状态")
+	}
+	return db.withHistory(ctx, out)
+}
+
+// withHistory reloads the claim's history after a change.
+func (db *DB) withHistory(ctx context.Context, c *ClaimRecord) (*ClaimRecord, error) {
+	evs, err := db.claimEvents(db.Gorm(ctx), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	c.History = evs
+	return c, nil
+}
+
+func (db *DB) claimEvents(g *gorm.DB, claimID int64) ([]claim.Event, error) {
+	var rows []claimEventRow
+	if err := g.Where("claim_id = ?", claimID).Order("id").Find(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "读取案件历史")
+	}
+	out := make([]claim.Event, len(rows))
+	for i, e := range rows {
+		out[i] = claim.Event{ActorID: e.ActorID, Actor: e.Actor, Role: znb.Role(e.Role), At: msToTime(e.AtMs),
+			From: claim.Status(e.FromStatus), To: claim.Status(e.ToStatus), Note: e.Note}
+	}
+	return out, nil
+}
+
+func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// retryDeadlock runs fn in a transaction and runs it again, a few times, when
+// MySQL picked it as a deadlock victim: the rolled-back work is whole, so a
+// retry is safe and the caller sees no spurious failure.
+func (db *DB) retryDeadlock(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for i := 0; i < 5; i++ {
+		err = db.Tx(ctx, fn)
+		if err == nil || !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func isDeadlock(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Deadlock found")
+}
