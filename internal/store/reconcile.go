@@ -1,0 +1,341 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"path/filepath"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/subsidy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Where a reconciliation's bill came from.
+const (
+	BillStatement    = "statement"    // an insurer's uploaded statement file
+	BillCertificates = "certificates" // computed from the certificates issued here
+)
+
+// ReconciliationStatus is draft → confirmed (by the office) → settled.
+type ReconciliationStatus string
+
+const (
+	ReconDraft     ReconciliationStatus = "draft"
+	ReconConfirmed ReconciliationStatus = "confirmed"
+	ReconSettled   ReconciliationStatus = "settled"
+)
+
+// ReconcileOptions are the inputs of one reconciliation besides the
+// agreement.
+type ReconcileOptions struct {
+	AgreementID int64
+	ListID      int64    // the list version; 0 to take the list in force on AsOf
+	AsOf        znb.Date // used when ListID is 0
+	// Statement is the path of an uploaded statement (CSV or XLSX, SPEC §12);
+	// empty computes the bill from the agreement's certificates.
+	Statement     string
+	StatementName string // the file's name as the user knows it
+	Progress      func(rows int)
+}
+
+// Reconciliation is a stored run: its inputs, state and result.
+type Reconciliation struct {
+	ID              int64
+	AgreementID     int64
+	ListID          int64
+	County          string
+	InsurerCode     string
+	BillSource      string
+	StatementName   string
+	StatementSHA256 string
+	Status          ReconciliationStatus
+	Terms           subsidy.Terms
+	Result          subsidy.Result // InputsHash is the frozen hash
+	CreatedBy       string
+	CreatedAt       int64
+	ConfirmedBy     string
+	ConfirmedAt     int64
+	SettledBy       string
+	SettledAt       int64
+}
+
+type reconRow struct {
+	ID                   int64
+	AgreementID          int64
+	ListID               int64
+	County               string
+	InsurerCode          string
+	BillSource           string
+	StatementName        string
+	StatementSha256      string
+	Status               string
+	InputsHash           string
+	Terms                string
+	RowsRead             int
+	Listed               int
+	Eligible             int
+	BilledPremium        decimal.Decimal
+	BilledCentral        decimal.Decimal
+	BilledProvincial     decimal.Decimal
+	BilledMunicipal      decimal.Decimal
+	BilledCounty         decimal.Decimal
+	BilledSelf           decimal.Decimal
+	AllowedPremium       decimal.Decimal
+	AllowedCentral       decimal.Decimal
+	AllowedProvincial    decimal.Decimal
+	AllowedMunicipal     decimal.Decimal
+	AllowedCounty        decimal.Decimal
+	AllowedSelf          decimal.Decimal
+	DisallowedPremium    decimal.Decimal
+	DisallowedCentral    decimal.Decimal
+	DisallowedProvincial decimal.Decimal
+	DisallowedMunicipal  decimal.Decimal
+	DisallowedCounty     decimal.Decimal
+	DisallowedSelf       decimal.Decimal
+	CreatedBy            string
+	CreatedAt            int64
+	ConfirmedBy          string
+	ConfirmedAt          int64
+	SettledBy            string
+	SettledAt            int64
+}
+
+func (reconRow) TableName() string { return "reconciliations" }
+
+// moneyCols returns the columns of one amount group (billed, allowed,
+// disallowed) for an update.
+func moneyCols(prefix string, m subsidy.Money, into map[string]any) {
+	into[prefix+"_premium"] = m.Premium
+	for i, s := range znb.Sources {
+		into[prefix+"_"+string(s)] = m.Sources[i]
+	}
+}
+
+func (r *reconRow) money() (billed, allowed, disallowed subsidy.Money) {
+	billed = subsidy.Money{Premium: r.BilledPremium, Sources: [5]decimal.Decimal{r.BilledCentral, r.BilledProvincial, r.BilledMunicipal, r.BilledCounty, r.BilledSelf}}
+	allowed = subsidy.Money{Premium: r.AllowedPremium, Sources: [5]decimal.Decimal{r.AllowedCentral, r.AllowedProvincial, r.AllowedMunicipal, r.AllowedCounty, r.AllowedSelf}}
+	disallowed = subsidy.Money{Premium: r.DisallowedPremium, Sources: [5]decimal.Decimal{r.DisallowedCentral, r.DisallowedProvincial, r.DisallowedMunicipal, r.DisallowedCounty, r.DisallowedSelf}}
+	return
+}
+
+type findingRow struct {
+	ReconciliationID int64
+	Finding          int
+	ItemCount        int
+	Billed           decimal.Decimal
+	Expected         decimal.Decimal
+	Allowed          decimal.Decimal
+	Disallowed       decimal.Decimal
+}
+
+func (findingRow) TableName() string { return "reconciliation_findings" }
+
+func reconObject(id int64) string { return "reconciliation:" + itoa(id) }
+
+// termsOf takes from an agreement what a reconciliation reads.
+func termsOf(a *policy.Agreement) subsidy.Terms {
+	return subsidy.Terms{AgreementID: a.ID, Start: a.Term.Start, End: a.Term.End,
+		PremiumPerPerson: a.PremiumPerPerson, Splits: a.Splits}
+}
+
+// Reconcile checks the agreement's bill against the office's list (SPEC §8)
+// and stores the result as a draft, all in one transaction: a statement with
+// any bad row is refused (statement_rejected, every bad cell in the error's
+// Details) and nothing is stored. Only the office of the agreement's county
+// (or an admin) may run it; anyone else gets not_found.
+func (db *DB) Reconcile(ctx context.Context, by znb.Actor, o ReconcileOptions) (*Reconciliation, error) {
+	a, err := db.GetAgreement(ctx, by, o.AgreementID)
+	if err != nil {
+		return nil, err
+	}
+	return db.reconcile(ctx, by, a, o)
+}
+
+func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, o ReconcileOptions) (*Reconciliation, error) {
+	if !(by.Role == znb.Admin || by.Role == znb.Office && by.SeesRegion(a.County)) {
+		return nil, znb.ErrNotFound("协议")
+	}
+	if a.Status == policy.Draft {
+		return nil, znb.Errorf(znb.Conflict, "agreement_not_active", "协议 %s 尚未生效，不能对账", a.No)
+	}
+	t := termsOf(a)
+	l, err := db.reconList(ctx, a, o)
+	if err != nil {
+		return nil, err
+	}
+	list, err := db.listEntries(ctx, l, t)
+	if err != nil {
+		return nil, err
+	}
+	other, err := db.otherCover(ctx, a, list)
+	if err != nil {
+		return nil, err
+	}
+	rec := &Reconciliation{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
+		Status: ReconDraft, Terms: t, CreatedBy: by.Username, CreatedAt: db.nowMS()}
+	var (
+		bill iter.Seq2[subsidy.Row, error]
+		st   *statement
+	)
+	if o.Statement != "" {
+		rec.BillSource = BillStatement
+		rec.StatementName = o.StatementName
+		if rec.StatementName == "" {
+			rec.StatementName = filepath.Base(o.Statement)
+		}
+		if rec.StatementSHA256, err = fileSHA256(o.Statement); err != nil {
+			return nil, znb.Wrap(err, "读取对账单")
+		}
+		if st, err = openStatement(o.Statement, t); err != nil {
+			return nil, err
+		}
+		defer st.close()
+		bill = st.bill()
+	} else {
+		rec.BillSource = BillCertificates
+		bill = db.certificateBill(ctx, a.ID)
+	}
+	if o.Progress != nil {
+		bill = counted(bill, o.Progress)
+	}
+	terms, err := json.Marshal(t)
+	if err != nil {
+		return nil, znb.Wrap(err, "保存对账")
+	}
+
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		row := reconRow{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
+			BillSource: rec.BillSource, StatementName: rec.StatementName, StatementSha256: rec.StatementSHA256,
+			Status: string(ReconDraft), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		rec.ID = row.ID
+		items := newBatch(ctx, db, tx, "reconciliation_items", itemCols...)
+		seq := 0
+		res, err := subsidy.Reconcile(subsidy.Input{Terms: t, List: list, Bill: bill, OtherCover: other},
+			func(d subsidy.Detail) error {
+				if st != nil && st.bad > 0 {
+					return nil // the run is refused at the end; stop writing
+				}
+				seq++
+				return items.add(rec.ID, findingNo(d.Finding), seq, d.Row, d.CertificateNo, d.HouseholdNo,
+					d.IDNumber, d.Name, string(d.ListCategory), string(d.BilledCategory), d.CoverageStart,
+					d.CoverageEnd, decText(d.Billed.Premium), decText(d.Expected), decText(d.Allowed.Premium), d.Note)
+			})
+		if cerr := items.close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		if st != nil {
+			if err := st.rejected(); err != nil {
+				return err
+			}
+		}
+		rec.Result = *res
+		upd := map[string]any{"inputs_hash": res.InputsHash, "rows_read": res.Rows, "listed": res.Listed, "eligible": res.Eligible}
+		moneyCols("billed", res.Billed, upd)
+		moneyCols("allowed", res.Allowed, upd)
+		moneyCols("disallowed", res.Disallowed, upd)
+		if err := tx.Model(&reconRow{}).Where("id = ?", rec.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		fs := make([]findingRow, len(res.Findings))
+		for i, f := range res.Findings {
+			fs[i] = findingRow{rec.ID, i, f.Count, f.Billed, f.Expected, f.Allowed, f.Disallowed}
+		}
+		if err := tx.Create(&fs).Error; err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		for _, f := range res.Findings {
+			counts[string(f.Finding)] = f.Count
+		}
+		return db.audit(tx, by, "reconciliation.create", reconObject(rec.ID), map[string]any{
+			"agreement_id": a.ID, "list_id": l.ID, "bill": rec.BillSource, "statement": rec.StatementName,
+			"statement_sha256": rec.StatementSHA256, "inputs_hash": res.InputsHash, "rows": res.Rows,
+			"findings": counts, "billed": money.String(res.Billed.Premium),
+			"disallowed": money.String(res.Disallowed.Premium)})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存对账结果")
+	}
+	return rec, nil
+}
+
+var itemCols = []string{"reconciliation_id", "finding", "seq", "row_no", "certificate_no", "household_no",
+	"id_number", "name", "list_category", "billed_category", "coverage_start", "coverage_end",
+	"premium", "expected", "allowed", "note"}
+
+// reconList resolves the list version of a run: the one named, which must be
+// of the agreement's county, or the county's list in force on AsOf.
+func (db *DB) reconList(ctx context.Context, a *policy.Agreement, o ReconcileOptions) (*ListVersion, error) {
+	if o.ListID == 0 {
+		if o.AsOf.IsZero() {
+			return nil, znb.Errorf(znb.Invalid, "list_required", "须给出名单版本（list_id）或名单日期（as_of）")
+		}
+		return db.listInForce(ctx, a.County, o.AsOf)
+	}
+	var row listRow
+	if err := db.Gorm(ctx).Where("id = ?", o.ListID).Take(&row).Error; err != nil {
+		return nil, notFound(err, "名单版本")
+	}
+	if row.County != a.County {
+		return nil, znb.Errorf(znb.Invalid, "list_other_county", "名单版本 %d 属于县 %s，不是协议所在的县 %s", row.ID, row.County, a.County)
+	}
+	return row.version(), nil
+}
+
+func findingNo(f subsidy.Finding) int {
+	for i, g := range subsidy.Findings {
+		if g == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// decText writes an amount of whole cents as text with two decimals without
+// going through big-number formatting; others fall back to it.
+func decText(d decimal.Decimal) string {
+	if d.Exponent() == -2 && d.NumDigits() < 18 {
+		c := d.CoefficientInt64()
+		neg := c < 0
+		if neg {
+			c = -c
+		}
+		s := strconv.FormatInt(c/100, 10) + "." + strconv.FormatInt(100+c%100, 10)[1:]
+		if neg {
+			s = "-" + s
+		}
+		return s
+	}
+	return d.StringFixed(2)
+}
+
+// counted reports progress every 10,000 bill rows.
+func counted(bill iter.Seq2[subsidy.Row, error], progress func(int)) iter.Seq2[subsidy.Row, error] {
+	return func(yield func(subsidy.Row, error) bool) {
+		n := 0
+		for r, err := range bill {
+			if err == nil {
+				n++
+				if n%10000 == 0 {
+					progress(n)
+				}
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+		progress(n)
+	}
+}

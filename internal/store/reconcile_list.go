@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+
+	"github.com/zhunongbao/zhunongbao/internal/subsidy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// listInForce returns the county's list in force on day: its latest version
+// with an effective date on or before it (the last imported among several of
+// one day).
+func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*ListVersion, error) {
+	var row listRow
+	err := db.Gorm(ctx).Where("county = ? AND effective_date <= ?", county, day).
+		Order("effective_date DESC, id DESC").Take(&row).Error
+	if err != nil {
+		if e := notFound(err, ""); znb.CodeOf(e) == "not_found" {
+			return nil, znb.Errorf(znb.Invalid, "no_list_in_force", "县 %s 在 %s 没有生效的名单", county, day)
+		}
+		return nil, znb.Wrap(err, "读取名单")
+	}
+	return row.version(), nil
+}
+
+// listEntries reads the people of list version l for a reconciliation under
+// terms t: ID number, name, household, the household's category, status and
+// status date.
+//
+// CoverFrom follows SPEC §5: cover starts on the effective date of the list
+// version that first brought the person in. That version is found by walking
+// back from l through the county's earlier versions (by effective date, then
+// import order) while the person is in each; the walk stops at the first
+// version effective on or before the term start, since anyone already in it
+// is covered from the start. A person who left and came back counts from
+// their return. When l itself is effective on or before the term start, no
+// earlier version is read at all.
+func (db *DB) listEntries(ctx context.Context, l *ListVersion, t subsidy.Terms) ([]subsidy.Entry, error) {
+	g := db.Gorm(ctx)
+	rows, err := g.Raw(`SELECT m.id_number, m.name, m.household_no, h.category, m.status, m.status_date
+		FROM members m JOIN households h ON h.list_id = m.list_id AND h.household_no = m.household_no
+		WHERE m.list_id = ? ORDER BY m.row_no`, l.ID).Rows()
+	if err != nil {
+		return nil, znb.Wrap(err, "读取名单")
+	}
+	defer rows.Close()
+	list := make([]subsidy.Entry, 0, l.Members)
+	var cat, status string
+	for rows.Next() {
+		var e subsidy.Entry
+		if err := rows.Scan(&e.IDNumber, &e.Name, &e.HouseholdNo, &cat, &status, &e.StatusDate); err != nil {
+			return nil, znb.Wrap(err, "读取名单")
+		}
+		e.Category = internCategory(cat)
+		e.Status = internStatus(status)
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, znb.Wrap(err, "读取名单")
+	}
+	if !l.Effective.After(t.Start) {
+		return list, nil
+	}
+	return list, db.coverFrom(ctx, l, t, list)
+}
+
+// coverFrom sets CoverFrom on list, the people of version l (see listEntries).
+func (db *DB) coverFrom(ctx context.Context, l *ListVersion, t subsidy.Terms, list []subsidy.Entry) error {
+	var earlier []listRow
+	err := db.Gorm(ctx).Where("county = ? AND id <> ? AND (effective_date < ? OR (effective_date = ? AND id < ?))",
+		l.County, l.ID, l.Effective, l.Effective, l.ID).Order("effective_date DESC, id DESC").Find(&earlier).Error
+	if err != nil {
+		return znb.Wrap(err, "读取名单")
+	}
+	// present holds the people still in every version walked so far.
+	present := make(map[string]int, len(list))
+	for i := range list {
+		list[i].CoverFrom = l.Effective
+		present[list[i].IDNumber] = i
+	}
+	for _, v := range earlier {
+		if len(present) == 0 {
+			break
+		}
+		found := make(map[string]int, len(present))
+		rows, err := db.Gorm(ctx).Raw("SELECT id_number FROM members WHERE list_id = ?", v.ID).Rows()
+		if err != nil {
+			return znb.Wrap(err, "读取名单")
+		}
+		var id string
+		for rows.Next() {
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return znb.Wrap(err, "读取名单")
+			}
+			if i, ok := present[id]; ok {
+				found[id] = i
+				if v.EffectiveDate.After(t.Start) {
+					list[i].CoverFrom = v.EffectiveDate
+				} else {
+					list[i].CoverFrom = znb.Date{}
+				}
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return znb.Wrap(err, "读取名单")
+		}
+		if !v.EffectiveDate.After(t.Start) {
+			break
+		}
+		present = found
+	}
+	return nil
+}
+
+// internCategory and internStatus return the package constants, so that a
+// million entries share a handful of strings.
+func internCategory(s string) znb.Category {
+	for _, c := range znb.Categories {
+		if string(c) == s {
+			return c
+		}
+	}
+	return znb.Category(s)
+}
+
+func internStatus(s string) subsidy.Status {
+	switch subsidy.Status(s) {
+	case subsidy.Normal:
+		return subsidy.Normal
+	case subsidy.Deceased:
+		return subsidy.Deceased
+	case subsidy.MovedOut:
+		return subsidy.MovedOut
+	}
+	return subsidy.Status(s)
+}
