@@ -69,6 +69,7 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 func (s *Server) routes() {
+	s.app.Use(s.logRequests)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
 	s.verifyRoutes(s.app)
@@ -86,6 +87,28 @@ func (s *Server) routes() {
 	s.app.Use(func(c *fiber.Ctx) error {
 		return znb.Errorf(znb.NotFound, "not_found", "没有这个地址：%s %s", c.Method(), c.Path())
 	})
+}
+
+// logRequests writes one structured line per request; client errors at
+// debug level, so that a probing client cannot flood the log.
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		if e := (*fiber.Error)(nil); errors.As(err, &e) {
+			status = e.Code
+		} else {
+			status = statusOf[znb.ErrorOf(err).Kind]
+		}
+	}
+	level := slog.LevelInfo
+	if status >= 400 && status < 500 {
+		level = slog.LevelDebug
+	}
+	s.Log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+		"ms", time.Since(start).Milliseconds(), "ip", c.IP())
+	return err
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
@@ -158,7 +181,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
 	key, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || key == "" {
-		return znb.Errorf(znb.Unauthorized, "unauthorized", "缺少 API 密钥（Authorization: Bearer <key>）")
+		return znb.Errorf(znb.Unauthorized, "unauthorized", "缺少 API 密钥（请求头 Authorization: Bearer 密钥）")
 	}
 	a, err := s.DB.UserByKey(c.UserContext(), strings.TrimSpace(key))
 	if err != nil {

@@ -1,0 +1,38 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	os.WriteFile(file, []byte("db: mysql:u:p@tcp(db:3306)/znb\nlisten: \":9000\"\npdf:\n  font: /fonts/a.ttf\n"), 0o644)
+
+	c, err := Load(filepath.Join(dir, "missing.yaml"))
+	if err != nil || c.DB != "sqlite:data/zhunongbao.db" || c.Listen != ":8080" {
+		t.Errorf("defaults = %+v, %v", c, err)
+	}
+	c, err = Load(file)
+	if err != nil || c.DB != "mysql:u:p@tcp(db:3306)/znb" || c.Listen != ":9000" || c.PDF.Font != "/fonts/a.ttf" || c.Claims.MaxUploadMB != 10 {
+		t.Errorf("file = %+v, %v", c, err)
+	}
+	t.Setenv("ZNB_DB", "sqlite:/tmp/x.db")
+	t.Setenv("ZNB_LISTEN", ":7000")
+	t.Setenv("ZNB_SECRET", "s3cret")
+	t.Setenv("ZNB_PDF_FONT", "/fonts/b.ttf")
+	c, err = Load(file)
+	if err != nil || c.DB != "sqlite:/tmp/x.db" || c.Listen != ":7000" || c.Secret != "s3cret" || c.PDF.Font != "/fonts/b.ttf" {
+		t.Errorf("environment = %+v, %v", c, err)
+	}
+	t.Setenv("ZNB_MAX_UPLOAD_MB", "zero")
+	if _, err := Load(file); err == nil {
+		t.Error("a bad ZNB_MAX_UPLOAD_MB was accepted")
+	}
+	os.WriteFile(file, []byte("db: [unclosed"), 0o644)
+	if _, err := Load(file); err == nil {
+		t.Error("a broken file was accepted")
+	}
+}
