@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -62,25 +63,11 @@ func genHouseholds(ctx context.Context, e *env, args []string) error {
 }
 
 type importJSON struct {
-	ListID      *int64            `json:"list_id"`
-	Households  int               `json:"households"`
-	Members     int               `json:"members"`
-	Rejected    []rejectJSON      `json:"rejected"`
-	CrossCounty []crossCountyJSON `json:"cross_county"`
-}
-
-type rejectJSON struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type crossCountyJSON struct {
-	Row         int    `json:"row"`
-	IDNumber    string `json:"id_number"`
-	County      string `json:"county"`
-	HouseholdNo string `json:"household_no"`
+	ListID      *int64                 `json:"list_id"`
+	Households  int                    `json:"households"`
+	Members     int                    `json:"members"`
+	Rejected    []rest.RejectJSON      `json:"rejected"`
+	CrossCounty []rest.CrossCountyJSON `json:"cross_county"`
 }
 
 func listImport(ctx context.Context, e *env, args []string) error {
@@ -118,14 +105,10 @@ func listImport(ctx context.Context, e *env, args []string) error {
 		}})
 	bar.Finish()
 	fmt.Fprintln(e.stderr)
-	out := importJSON{Rejected: []rejectJSON{}, CrossCounty: []crossCountyJSON{}}
+	out := importJSON{Rejected: []rest.RejectJSON{}, CrossCounty: []rest.CrossCountyJSON{}}
 	if res != nil {
-		for _, r := range res.Rejected {
-			out.Rejected = append(out.Rejected, rejectJSON{r.Row, r.Column, r.Code, r.Message})
-		}
-		for _, x := range res.CrossCounty {
-			out.CrossCounty = append(out.CrossCounty, crossCountyJSON{x.RowNo, registry.MaskID(x.IDNumber), x.County, x.HouseholdNo})
-		}
+		out.Rejected = rest.RejectsOut(res.Rejected)
+		out.CrossCounty = rest.CrossCountyOut(res.CrossCounty, false)
 		if res.List != nil {
 			out.ListID = &res.List.ID
 			out.Households, out.Members = res.List.Households, res.List.Members

@@ -12,10 +12,23 @@ type householdRef struct {
 	Category    string `json:"category"`
 }
 
-type householdChangeJSON struct {
-	householdRef
-	Old    *householdRef `json:"old,omitempty"`
-	Fields []string      `json:"fields,omitempty"`
+// changeJSON is one added, removed or changed thing: its state now (or,
+// when removed, last), and for a change its state before and what differs.
+type changeJSON[R any] struct {
+	Now    R        `json:"now"`
+	Old    *R       `json:"old,omitempty"`
+	Fields []string `json:"fields,omitempty"`
+}
+
+func changeOut[T, R any](kind registry.ChangeKind, old, new T, fields []string, ref func(T) R) changeJSON[R] {
+	switch kind {
+	case registry.Removed:
+		return changeJSON[R]{Now: ref(old)}
+	case registry.Changed:
+		o := ref(old)
+		return changeJSON[R]{Now: ref(new), Old: &o, Fields: fields}
+	}
+	return changeJSON[R]{Now: ref(new)}
 }
 
 type memberRef struct {
@@ -27,15 +40,9 @@ type memberRef struct {
 	StatusDate  string `json:"status_date,omitempty"`
 }
 
-type memberChangeJSON struct {
-	memberRef
-	Old    *memberRef `json:"old,omitempty"`
-	Fields []string   `json:"fields,omitempty"`
-}
-
 type diffSide struct {
-	Households []householdChangeJSON `json:"households"`
-	Members    []memberChangeJSON    `json:"members"`
+	Households []changeJSON[householdRef] `json:"households"`
+	Members    []changeJSON[memberRef]    `json:"members"`
 }
 
 type diffJSON struct {
@@ -57,37 +64,15 @@ func diffOut(d *store.ListDiff, full bool, s *Server) diffJSON {
 	out := diffJSON{From: d.Old.ID, To: d.New.ID}
 	sides := map[registry.ChangeKind]*diffSide{registry.Added: &out.Added, registry.Removed: &out.Removed, registry.Changed: &out.Changed}
 	for _, sd := range sides {
-		sd.Households, sd.Members = []householdChangeJSON{}, []memberChangeJSON{}
+		sd.Households, sd.Members = []changeJSON[householdRef]{}, []changeJSON[memberRef]{}
 	}
 	for _, h := range d.Households {
 		sd := sides[h.Kind]
-		var x householdChangeJSON
-		switch h.Kind {
-		case registry.Removed:
-			x.householdRef = hhRef(h.Old)
-		case registry.Changed:
-			x.householdRef, x.Fields = hhRef(h.New), h.Fields
-			old := hhRef(h.Old)
-			x.Old = &old
-		default:
-			x.householdRef = hhRef(h.New)
-		}
-		sd.Households = append(sd.Households, x)
+		sd.Households = append(sd.Households, changeOut(h.Kind, h.Old, h.New, h.Fields, hhRef))
 	}
 	for _, m := range d.Members {
 		sd := sides[m.Kind]
-		var x memberChangeJSON
-		switch m.Kind {
-		case registry.Removed:
-			x.memberRef = mref(m.Old)
-		case registry.Changed:
-			x.memberRef, x.Fields = mref(m.New), m.Fields
-			old := mref(m.Old)
-			x.Old = &old
-		default:
-			x.memberRef = mref(m.New)
-		}
-		sd.Members = append(sd.Members, x)
+		sd.Members = append(sd.Members, changeOut(m.Kind, m.Old, m.New, m.Fields, mref))
 	}
 	return out
 }

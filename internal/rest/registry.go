@@ -20,14 +20,16 @@ func (s *Server) registryRoutes(r fiber.Router) {
 	r.Get("/households", allow(znb.Office, znb.Auditor), s.findHouseholds)
 }
 
-type rejectJSON struct {
+// RejectJSON is a rejected row of an import as clients see it.
+type RejectJSON struct {
 	Row     int    `json:"row"`
 	Column  string `json:"column"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-type crossCountyJSON struct {
+// CrossCountyJSON is a person also listed by another county.
+type CrossCountyJSON struct {
 	Row         int    `json:"row"`
 	IDNumber    string `json:"id_number"`
 	Name        string `json:"name"`
@@ -46,21 +48,21 @@ type listJSON struct {
 	SHA256        string            `json:"sha256"`
 	CreatedBy     string            `json:"created_by"`
 	CreatedAt     string            `json:"created_at"`
-	Rejected      []rejectJSON      `json:"rejected"`
-	CrossCounty   []crossCountyJSON `json:"cross_county"`
+	Rejected      []RejectJSON      `json:"rejected"`
+	CrossCounty   []CrossCountyJSON `json:"cross_county"`
 }
 
 func listOut(l *store.ListVersion) listJSON {
 	return listJSON{ListID: l.ID, County: l.County, EffectiveDate: l.Effective, Households: l.Households,
 		Members: l.Members, SourceName: l.SourceName, SHA256: l.SHA256, CreatedBy: l.CreatedBy,
-		CreatedAt: msTime(l.CreatedAt), Rejected: []rejectJSON{}, CrossCounty: []crossCountyJSON{}}
+		CreatedAt: msTime(l.CreatedAt), Rejected: []RejectJSON{}, CrossCounty: []CrossCountyJSON{}}
 }
 
-// rejectsOut turns a reject report into JSON; the messages already mask IDs.
-func rejectsOut(rs []registry.Reject) []rejectJSON {
-	out := make([]rejectJSON, len(rs))
+// RejectsOut turns a reject report into JSON; the messages already mask IDs.
+func RejectsOut(rs []registry.Reject) []RejectJSON {
+	out := make([]RejectJSON, len(rs))
 	for i, r := range rs {
-		out[i] = rejectJSON{r.Row, r.Column, r.Code, r.Message}
+		out[i] = RejectJSON{r.Row, r.Column, r.Code, r.Message}
 	}
 	return out
 }
@@ -89,26 +91,35 @@ func (s *Server) importList(c *fiber.Ctx) error {
 	if err != nil {
 		if res != nil {
 			ze := znb.ErrorOf(err)
-			ze.Details = map[string]any{"rejected": rejectsOut(res.Rejected)}
+			ze.Details = map[string]any{"rejected": RejectsOut(res.Rejected)}
 		}
 		return err
 	}
 	out := listOut(res.List)
-	out.Rejected = rejectsOut(res.Rejected)
-	full := actor(c).NeedsFullID()
-	for _, x := range res.CrossCounty {
-		out.CrossCounty = append(out.CrossCounty, crossCountyJSON{x.RowNo, s.idOut(full, x.IDNumber), x.Name, x.County, x.ListID, x.HouseholdNo})
-	}
+	out.Rejected = RejectsOut(res.Rejected)
+	out.CrossCounty = CrossCountyOut(res.CrossCounty, actor(c).NeedsFullID())
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
+// CrossCountyOut turns cross-county warnings into JSON, IDs masked unless full.
+func CrossCountyOut(xs []store.CrossCounty, full bool) []CrossCountyJSON {
+	out := make([]CrossCountyJSON, len(xs))
+	for i, x := range xs {
+		out[i] = CrossCountyJSON{x.RowNo, idOut(full, x.IDNumber), x.Name, x.County, x.ListID, x.HouseholdNo}
+	}
+	return out
+}
+
 // idOut shows a full ID number only to roles whose work needs it.
-func (s *Server) idOut(full bool, id string) string {
+func idOut(full bool, id string) string {
 	if full {
 		return id
 	}
 	return registry.MaskID(id)
 }
+
+// idOut is idOut for handlers.
+func (s *Server) idOut(full bool, id string) string { return idOut(full, id) }
 
 func (s *Server) getList(c *fiber.Ctx) error {
 	id, err := paramID(c, "id", "名单版本")

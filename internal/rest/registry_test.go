@@ -138,7 +138,9 @@ func TestListsHTTP(t *testing.T) {
 		var diff struct {
 			Removed struct {
 				Households []struct {
-					HouseholdNo string `json:"household_no"`
+					Now struct {
+						HouseholdNo string `json:"household_no"`
+					} `json:"now"`
 				} `json:"households"`
 			} `json:"removed"`
 			Added struct {
@@ -147,7 +149,7 @@ func TestListsHTTP(t *testing.T) {
 		}
 		_, body = h.call("GET", fmt.Sprintf("/api/v1/lists/%d/diff/%d", l.ListID, l2.ListID), officeA, nil)
 		decodeJSON(t, body, &diff)
-		if len(diff.Removed.Households) != 1 || diff.Removed.Households[0].HouseholdNo != rows[0][0] || len(diff.Added.Households) != 0 {
+		if len(diff.Removed.Households) != 1 || diff.Removed.Households[0].Now.HouseholdNo != rows[0][0] || len(diff.Added.Households) != 0 {
 			t.Errorf("diff = %s, want household %s removed", body, rows[0][0])
 		}
 		if code, _ := h.call("GET", fmt.Sprintf("/api/v1/lists/%d/diff/%d", l.ListID, l2.ListID), officeB, nil); code != http.StatusNotFound {
