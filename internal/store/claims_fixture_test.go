@@ -1,0 +1,130 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// claimWorld is a county whose households are insured, for claim tests:
+// the list of 2024-01-01 issued under an agreement over 2024, then a list of
+// 2024-04-01 applied as endorsements — H1 gains a child, H4 is gone.
+type claimWorld struct {
+	agreementID int64
+	cert        map[string]string // household_no → certificate_no
+}
+
+// Insurer staff of the world's insurer, and others.
+var (
+	clerk     = znb.Actor{ID: 101, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
+	adjuster  = znb.Actor{ID: 102, Username: "adjuster", Role: znb.Adjuster, Scope: "PICC-ZY"}
+	approver  = znb.Actor{ID: 103, Username: "approver", Role: znb.Approver, Scope: "PICC-ZY"}
+	approver2 = znb.Actor{ID: 104, Username: "approver2", Role: znb.Approver, Scope: "PICC-ZY"}
+	// an adjuster who is also given approver rights elsewhere must still not
+	// approve what they assessed: same ID, other role.
+	adjusterAsApprover = znb.Actor{ID: 102, Username: "adjuster", Role: znb.Approver, Scope: "PICC-ZY"}
+	otherClerk         = znb.Actor{ID: 201, Username: "other-clerk", Role: znb.InsurerClerk, Scope: "CPIC-ZY"}
+)
+
+const claimCounty = "522625"
+
+// People of the world, by the sequence idn numbers them with.
+const (
+	pHead1   = 1 // 张三丰, H1 head
+	pSpouse1 = 2 // 李四, H1
+	pHead2   = 3 // 王五, H2 head
+	pSon2    = 4 // 王小五, H2, died 2024-03-01
+	pHead4   = 5 // 赵六, H4 head; H4 leaves with the list of 2024-04-01
+	pChild1  = 6 // 张小丰, H1, listed from 2024-04-01
+)
+
+func claimList(withH4, withChild bool) string {
+	v := claimCounty + "101001"
+	rows := []string{
+		fmt.Sprintf("H1,%s,青山村,已脱贫户,张三丰,%s,户主,正常,", v, idn(claimCounty, pHead1)),
+		fmt.Sprintf("H1,%s,青山村,已脱贫户,李四,%s,配偶,正常,", v, idn(claimCounty, pSpouse1)),
+		fmt.Sprintf("H2,%s,青山村,边缘易致贫户,王五,%s,户主,正常,", v, idn(claimCounty, pHead2)),
+		fmt.Sprintf("H2,%s,青山村,边缘易致贫户,王小五,%s,子,死亡,2024-03-01", v, idn(claimCounty, pSon2)),
+	}
+	if withChild {
+		rows = append(rows, fmt.Sprintf("H1,%s,青山村,已脱贫户,张小丰,%s,子,正常,", v, idn(claimCounty, pChild1)))
+	}
+	if withH4 {
+		rows = append(rows, fmt.Sprintf("H4,%s,青山村,已脱贫户,赵六,%s,户主,正常,", claimCounty+"101002", idn(claimCounty, pHead4)))
+	}
+	return strings.Join(rows, "\n") + "\n"
+}
+
+const claimAgreement = `agreement_no: ZY-2024-001
+county: "522625"
+insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
+product: {code: %s, version: 1}
+term: {start: 2024-01-01, end: 2024-12-31}
+premium_per_person: "60.00"
+split:
+  lifted:   {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  marginal: {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
+`
+
+// newClaimWorld builds the world under the product (znb-standard or
+// fpb-tiered).
+func newClaimWorld(t testing.TB, db *store.DB, product string) *claimWorld {
+	t.Helper()
+	ctx := context.Background()
+	office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+	body, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", product+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.CreateAgreement(ctx, office, []byte(fmt.Sprintf(claimAgreement, product)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ActivateAgreement(ctx, office, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		eff             string
+		withH4, withKid bool
+	}{{"2024-01-01", true, false}, {"2024-04-01", false, true}} {
+		p := filepath.Join(t.TempDir(), "list.csv")
+		if err := os.WriteFile(p, []byte(header+claimList(v.withH4, v.withKid)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l, err := db.ImportList(ctx, office, p, store.ImportOptions{County: claimCounty, Effective: znb.MustDate(v.eff)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Issue(ctx, znb.System, a.ID, l.List.ID, store.IssueOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &claimWorld{agreementID: a.ID, cert: map[string]string{}}
+	for _, h := range []string{"H1", "H2", "H4"} {
+		cs, err := db.FindCertificates(ctx, znb.System, h, "")
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("certificate of %s: %v, %v", h, cs, err)
+		}
+		w.cert[h] = cs[0].No
+	}
+	return w
+}
+
+// report is a valid report of the world, changed by the test.
+func (w *claimWorld) report(line znb.Line, household string, person int, incident, cause string) store.ClaimReport {
+	r := store.ClaimReport{CertificateNo: w.cert[household], Line: line, IncidentDate: znb.MustDate(incident),
+		ReportedOn: znb.MustDate(incident), Cause: cause, Description: "测试报案"}
+	if person > 0 {
+		r.MemberIDNumber = idn(claimCounty, person)
+	}
+	return r
+}
