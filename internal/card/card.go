@@ -5,6 +5,8 @@
 package card
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -100,24 +102,55 @@ func (c *Card) check() error {
 }
 
 // Write draws every card of cards into one print-ready A4 document, one card
-// a page (a card whose members overflow continues on a second page).
+// a page (a card whose members overflow continues on a second page), and
+// streams it to w as it goes.
 //
-// Memory is not flat: gofpdf keeps every page in memory until the document
-// is written. What the cards share is therefore drawn once as PDF forms and
-// the QR code is a tiny image: about 5 KB of page and 11 KB of heap a card. A
-// 10,000-card file peaked at 353 MB RSS with default GC settings and 248 MB
-// with GOMEMLIMIT=240MiB (gofpdf alone writing plain text: 217 MB); files
-// of a village, the unit of printing, stay in the tens of megabytes. Larger
-// runs should be split by village.
+// gofpdf holds a whole document in memory until it is written, so a long
+// file is drawn as documents of chunkCards cards whose pages are copied to w
+// as each is done (see merge.go); the Chinese font is subset once for the
+// whole file and embedded once. Memory therefore depends on the chunk, not
+// on the number of cards: a 10,000-card file peaks near the figure of one
+// chunk (docs/cards.md, 性能). Nothing is written to w before the first
+// card is drawn, so a bad first card leaves w empty; a bad later card stops
+// the file half-way and Write returns the error.
 func (r *Renderer) Write(w io.Writer, cards Cards) error {
-	d := r.newDoc("“助农保”保险服务明白卡")
-	n := 0
-	err := cards(func(c Card) error {
-		n++
-		if err := c.check(); err != nil {
-			return fmtErr(err, "分户凭证 "+c.CertificateNo)
+	per := r.chunkCards
+	if per <= 0 {
+		per = defaultChunkCards
+	}
+	used := make(runeSet, 0x10000/64)
+	newDoc := func() *doc {
+		d := r.newDocUsing("“助农保”保险服务明白卡", used)
+		d.f.SetCompression(false) // the merger compresses, see merger.compress
+		return d
+	}
+	d := newDoc()
+	m := newMerger(w)
+	var (
+		buf      bytes.Buffer
+		n, inDoc int
+		chunks   int
+	)
+	// flush copies the chunk drawn so far into the file; the only chunk of
+	// a file brings its own font subset, complete for it.
+	flush := func(only bool) error {
+		buf.Reset()
+		if err := d.finish(&buf); err != nil {
+			return err
 		}
-		d.card(&c)
+		chunks++
+		return m.add(buf.Bytes(), only)
+	}
+	err := prepare(cards, func(c *Card, qrCode []byte) error {
+		if inDoc == per {
+			if err := flush(false); err != nil {
+				return err
+			}
+			d, inDoc = newDoc(), 0
+		}
+		n++
+		inDoc++
+		d.card(c, qrCode)
 		if d.err != nil {
 			return fmtErr(d.err, "分户凭证 "+c.CertificateNo)
 		}
@@ -129,8 +162,76 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	if n == 0 {
 		return znb.Errorf(znb.Invalid, "no_cards", "没有可打印的明白卡")
 	}
-	return d.finish(w)
+	only := chunks == 0
+	if err := flush(only); err != nil {
+		return err
+	}
+	var font []byte
+	if !only {
+		if font, err = r.fontPDF(used); err != nil {
+			return err
+		}
+	}
+	return m.finish(font)
 }
+
+// prepare runs cards on another goroutine, checking each card and encoding
+// its QR code there — half the work of a card — and hands them in order to
+// draw. The first error of either side stops both; prepare returns once
+// cards has returned, so a database cursor behind it is closed.
+func prepare(cards Cards, draw func(c *Card, qrCode []byte) error) error {
+	type item struct {
+		c    Card
+		code []byte
+		err  error
+	}
+	items := make(chan item, 32)
+	stop := make(chan struct{})
+	var produced error
+	go func() {
+		defer close(items)
+		produced = cards(func(c Card) error {
+			it := item{c: c}
+			if it.err = c.check(); it.err == nil {
+				it.code, it.err = qrPNG(c.VerifyURL)
+			}
+			if it.err != nil {
+				it.err = fmtErr(it.err, "分户凭证 "+c.CertificateNo)
+			}
+			select {
+			case items <- it:
+				return it.err
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	var drawErr error
+	for it := range items { // drained to the end, so the goroutine finishes
+		if drawErr != nil {
+			continue
+		}
+		if drawErr = it.err; drawErr == nil {
+			drawErr = draw(&it.c, it.code)
+		}
+		if drawErr != nil {
+			close(stop)
+		}
+	}
+	if drawErr != nil {
+		return drawErr
+	}
+	return produced
+}
+
+// errStopped ends a card source after the drawing side failed.
+var errStopped = errors.New("card: drawing stopped")
+
+// defaultChunkCards is how many cards one gofpdf document holds before its
+// pages are written out: large enough that the per-document cost (font
+// parsing and subsetting, ~40 ms) stays a few percent, small enough that a
+// chunk takes a few megabytes.
+const defaultChunkCards = 400
 
 // WriteCard draws one card as its own document.
 func (r *Renderer) WriteCard(w io.Writer, c Card) error {
@@ -138,7 +239,7 @@ func (r *Renderer) WriteCard(w io.Writer, c Card) error {
 }
 
 // card draws c from the top of a new page.
-func (d *doc) card(c *Card) {
+func (d *doc) card(c *Card, qrCode []byte) {
 	d.f.AddPage()
 	// Left: insurer and hotline, the two things a household must find at
 	// once, then what identifies the cover. Right: the QR code to check it.
@@ -187,7 +288,7 @@ func (d *doc) card(c *Card) {
 		d.textIn(margin+26, y, infoW-26, rowH, kv[1], 10.5, left)
 		y += rowH
 	}
-	d.qr(qx+(qrCol-qr)/2, top, qr, c.VerifyURL)
+	d.qr(qx+(qrCol-qr)/2, top, qr, qrCode)
 	ty := top + qr + 0.5 + 4.5
 	for _, l := range d.wrap(c.VerifyURL, qrCol, 5.5) {
 		d.textIn(qx, ty, qrCol, 2.6, l, 5.5, center)

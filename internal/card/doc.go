@@ -18,6 +18,8 @@ import (
 type Renderer struct {
 	face *face
 
+	chunkCards int // cards per gofpdf document in Write; 0 = defaultChunkCards
+
 	mu     sync.Mutex
 	ruler  *gofpdf.Fpdf     // measures text; never output
 	widths map[rune]float64 // advance in mm at 1 pt, per rune
@@ -102,7 +104,8 @@ type doc struct {
 	size   float64
 	err    error
 	local  map[rune]float64
-	images int // images registered, to name the next one
+	used   runeSet // characters drawn in the Chinese font, see fontPDF
+	images int     // images registered, to name the next one
 	blocks map[string]block
 }
 
@@ -113,6 +116,12 @@ type block struct {
 }
 
 func (r *Renderer) newDoc(title string) *doc {
+	return r.newDocUsing(title, make(runeSet, 0x10000/64))
+}
+
+// newDocUsing starts a document that records the characters it draws in
+// used, which the chunks of one file share.
+func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
 	f := gofpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetAutoPageBreak(false, 0)
@@ -120,10 +129,11 @@ func (r *Renderer) newDoc(title string) *doc {
 	f.SetCreator("zhunongbao", false)
 	f.SetTitle(title, true)
 	f.SetCreationDate(time.Unix(0, 0).UTC()) // identical input, identical bytes
+	f.SetModificationDate(time.Unix(0, 0).UTC())
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
 	f.SetLineWidth(0.25)
-	d := &doc{r: r, f: f, local: map[rune]float64{}, blocks: map[string]block{}}
+	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}}
 	if f.Err() {
 		d.err = f.Error()
 	}
@@ -141,7 +151,7 @@ func (d *doc) block(key string, y, h float64, draw func(d *doc, y float64)) {
 	b, ok := d.blocks[key]
 	if !ok {
 		t := d.f.CreateTemplateCustom(gofpdf.PointType{}, gofpdf.SizeType{Wd: pageW, Ht: h}, func(tpl *gofpdf.Tpl) {
-			sub := &doc{r: d.r, f: &tpl.Fpdf, local: d.local}
+			sub := &doc{r: d.r, f: &tpl.Fpdf, local: d.local, used: d.used}
 			// The form starts without a font: make gofpdf emit one.
 			sub.f.SetFont(latinFont, "", 1)
 			sub.f.SetFont(cjkFont, "", 1)
@@ -251,6 +261,9 @@ func (d *doc) text(x, y float64, s string, size float64) {
 				d.f.Text(r.x, y, cp1252(r.s))
 			} else {
 				d.setFont(cjkFont, size)
+				for _, c := range r.s {
+					d.used.add(c)
+				}
 				d.f.Text(r.x, y, r.s)
 			}
 		}
