@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+func init() {
+	commands["product load"] = command{"FILE.yaml", productLoad}
+	commands["agreement create"] = command{"FILE.yaml", agreementCreate}
+	commands["agreement activate"] = command{"ID", agreementActivate}
+	commands["issue"] = command{"--agreement ID --list LIST_ID [--chunk N]", issueCmd}
+}
+
+// oneArg reads the single positional argument of a command.
+func oneArg(args []string, what string) (string, error) {
+	fs := flags("")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usagef("须给出%s", what)
+	}
+	return pos[0], nil
+}
+
+func productLoad(ctx context.Context, e *env, args []string) error {
+	path, err := oneArg(args, "一个产品文件")
+	if err != nil {
+		return err
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	p, loaded, err := db.LoadProduct(ctx, znb.System, body)
+	if err != nil {
+		return err
+	}
+	if !loaded {
+		e.log.Info("product already loaded with the same content", "code", p.Code, "version", p.Version)
+	}
+	return e.print(map[string]any{"code": p.Code, "version": p.Version})
+}
+
+type agreementOut struct {
+	ID          int64  `json:"id"`
+	AgreementNo string `json:"agreement_no"`
+	Status      string `json:"status"`
+}
+
+func agreementCreate(ctx context.Context, e *env, args []string) error {
+	path, err := oneArg(args, "一个协议文件")
+	if err != nil {
+		return err
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := db.CreateAgreement(ctx, znb.System, body)
+	if err != nil {
+		return err
+	}
+	return e.print(agreementOut{a.ID, a.No, string(a.Status)})
+}
+
+func agreementActivate(ctx context.Context, e *env, args []string) error {
+	arg, err := oneArg(args, "协议 ID")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("协议 ID 须为正整数：%q", arg)
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := db.ActivateAgreement(ctx, znb.System, id)
+	if err != nil {
+		return err
+	}
+	return e.print(agreementOut{a.ID, a.No, string(a.Status)})
+}
+
+type exclusionOut struct {
+	HouseholdNo      string `json:"household_no"`
+	Reason           string `json:"reason"`
+	IDNumber         string `json:"id_number,omitempty"`
+	OtherCertificate string `json:"other_certificate,omitempty"`
+}
+
+// issueCmd prints what this run wrote (SPEC §12). Interrupted (Ctrl-C, a
+// killed process), it can simply be run again: it resumes at the last
+// committed chunk.
+func issueCmd(ctx context.Context, e *env, args []string) error {
+	fs := flags("issue")
+	agreement := fs.Int64("agreement", 0, "")
+	list := fs.Int64("list", 0, "")
+	chunk := fs.Int("chunk", 0, "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *agreement <= 0 || *list <= 0 {
+		return usagef("须给出 --agreement 和 --list")
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	job, err := db.PrepareIssue(ctx, znb.System, *agreement, *list)
+	if err != nil {
+		return err
+	}
+	bar := newBar(e, job.HouseholdsTotal, "出单")
+	bar.Set(job.HouseholdsDone)
+	start := time.Now()
+	res, err := db.Issue(ctx, znb.System, *agreement, *list, store.IssueOptions{Chunk: *chunk,
+		Progress: func(done, total int) { bar.Set(done) }})
+	bar.Finish()
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		if ctx.Err() != nil {
+			e.log.Warn("issue interrupted; run the same command again to resume", "job", job.ID)
+		}
+		return err
+	}
+	e.log.Info("issue finished", "job", res.RunID, "took", time.Since(start).Round(time.Millisecond))
+	out := struct {
+		MasterPolicyNo string         `json:"master_policy_no"`
+		Certificates   int            `json:"certificates"`
+		Persons        int            `json:"persons"`
+		Premium        string         `json:"premium"`
+		Endorsements   int            `json:"endorsements"`
+		Excluded       []exclusionOut `json:"excluded"`
+	}{res.MasterPolicyNo, res.Certificates, res.Persons, money.String(res.Premium), res.Endorsements, []exclusionOut{}}
+	for _, x := range res.Excluded {
+		o := exclusionOut{HouseholdNo: x.HouseholdNo, Reason: x.Reason, OtherCertificate: x.OtherCertificate}
+		if x.IDNumber != "" {
+			o.IDNumber = registry.MaskID(x.IDNumber)
+		}
+		out.Excluded = append(out.Excluded, o)
+	}
+	return e.print(out)
+}
