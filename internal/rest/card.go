@@ -1,12 +1,156 @@
 package rest
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
 
-// placeholder until the area is built.
-func (s *Server) cardRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
 
-// placeholder until the area is built.
-func (s *Server) publicRoutes(r fiber.Router) {}
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
 
-// placeholder until the area is built.
-func (s *Server) verifyRoutes(r fiber.Router) {}
+// Cards are read by everyone who works with certificates; what a role sees
+// is decided by scope in the store (another county's or insurer's → 404).
+var cardReaders = []znb.Role{znb.InsurerClerk, znb.Adjuster, znb.Approver, znb.Office, znb.Auditor}
+
+func (s *Server) cardRoutes(r fiber.Router) {
+	r.Get("/certificates/:no/card.pdf", allow(cardReaders...), s.certificateCard)
+	r.Get("/agreements/:id/cards.pdf", allow(cardReaders...), s.villageCards)
+}
+
+// printer is the card printer of the server; the font is found and loaded
+// once (see letterRenderer).
+func (s *Server) printer() (*Printer, error) {
+	r, err := s.letterRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return &Printer{DB: s.DB, Renderer: r, Secret: s.Secret, BaseURL: s.BaseURL}, nil
+}
+
+// certificateCard answers GET /certificates/{no}/card.pdf.
+func (s *Server) certificateCard(c *fiber.Ctx) error {
+	p, err := s.printer()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := p.Certificate(c.UserContext(), &buf, actor(c), c.Params("no")); err != nil {
+		return err
+	}
+	return sendPDF(c, buf.Bytes(), "card-"+safeName(c.Params("no"))+".pdf")
+}
+
+func sendPDF(c *fiber.Ctx, pdf []byte, name string) error {
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`"`)
+	return c.Send(pdf)
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeName keeps a file name to characters every client takes in a header.
+func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+// villageCards answers GET /agreements/{id}/cards.pdf?village=CODE with the
+// print file of one village, or, without village, a zip of one file per
+// village. The file is drawn into a temporary file first — memory stays
+// flat, and a failure is still an error answer rather than a cut-off PDF —
+// and then streamed from disk.
+func (s *Server) villageCards(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "协议")
+	if err != nil {
+		return err
+	}
+	p, err := s.printer()
+	if err != nil {
+		return err
+	}
+	ctx, by := c.UserContext(), actor(c)
+	f, err := os.CreateTemp("", "znb-cards-*")
+	if err != nil {
+		return znb.Wrap(err, "创建临时文件")
+	}
+	tmp := &tempFile{f}
+	village := strings.TrimSpace(c.Query("village"))
+	name := fmt.Sprintf("cards-%d-%s.pdf", id, safeName(village))
+	if village != "" {
+		err = p.Village(ctx, f, by, id, village, nil)
+	} else {
+		name = fmt.Sprintf("cards-%d.zip", id)
+		err = s.zipVillages(ctx, f, p, by, id)
+	}
+	if err == nil {
+		_, err = f.Seek(0, 0)
+	}
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		tmp.Close()
+		return znb.Wrap(err, "读取临时文件")
+	}
+	if village != "" {
+		c.Set(fiber.HeaderContentType, "application/pdf")
+	} else {
+		c.Set(fiber.HeaderContentType, "application/zip")
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	// fasthttp closes the stream, and with it removes the file, once sent.
+	return c.SendStream(tmp, int(st.Size()))
+}
+
+// zipVillages writes one card file per village of the agreement into a zip,
+// named by region code and village name.
+func (s *Server) zipVillages(ctx context.Context, f *os.File, p *Printer, by znb.Actor, id int64) error {
+	_, villages, err := p.Villages(ctx, by, id)
+	if err != nil {
+		return err
+	}
+	if len(villages) == 0 {
+		return znb.Errorf(znb.Invalid, "no_cards", "该协议尚未出单，没有可打印的明白卡")
+	}
+	z := zip.NewWriter(f)
+	for _, v := range villages {
+		// PDF streams are compressed already: store, do not deflate again.
+		w, err := z.CreateHeader(&zip.FileHeader{Name: VillageFileName(v.RegionCode, v.Name), Method: zip.Store})
+		if err != nil {
+			return znb.Wrap(err, "写入压缩包")
+		}
+		if err := p.Village(ctx, w, by, id, v.RegionCode, nil); err != nil {
+			return err
+		}
+	}
+	return znb.Wrap(z.Close(), "写入压缩包")
+}
+
+// VillageFileName is the name of a village's card file: region code, then
+// the village name when there is one ("522625101001-青山村.pdf").
+func VillageFileName(regionCode, name string) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if name == "" {
+		return regionCode + ".pdf"
+	}
+	return regionCode + "-" + name + ".pdf"
+}
+
+// tempFile is a temporary file removed when closed.
+type tempFile struct{ *os.File }
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	os.Remove(t.Name())
+	return err
+}

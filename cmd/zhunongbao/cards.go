@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+func init() {
+	commands["cards"] = command{"--agreement ID [--village CODE | --certificate NO] -o FILE.pdf|FOLDER", cards}
+}
+
+type cardFileJSON struct {
+	File    string `json:"file"`
+	Village string `json:"village,omitempty"`
+	Cards   int    `json:"cards"`
+}
+
+// cards writes service card PDFs: one certificate's card, one village's
+// print file, or with --agreement alone one file per village into the
+// folder -o names.
+func cards(ctx context.Context, e *env, args []string) error {
+	fs := flags("cards")
+	agreement := fs.Int64("agreement", 0, "")
+	village := fs.String("village", "", "")
+	certificate := fs.String("certificate", "", "")
+	out := fs.String("o", "", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *agreement <= 0:
+		return usagef("--agreement 须为协议编号（id）")
+	case *village != "" && *certificate != "":
+		return usagef("--village 与 --certificate 只能给出一个")
+	case *out == "":
+		return usagef("须用 -o 指定输出文件（或 --agreement 单独使用时的输出文件夹）")
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	font, err := card.FindFont(e.cfg.PDF.Font)
+	if err != nil {
+		return err
+	}
+	r, err := card.NewRenderer(font)
+	if err != nil {
+		return err
+	}
+	secret, err := cardSecret(ctx, e.cfg, db)
+	if err != nil {
+		return err
+	}
+	p := &rest.Printer{DB: db, Renderer: r, Secret: secret, BaseURL: e.cfg.BaseURL}
+	by := znb.System
+	start := time.Now()
+	var files []cardFileJSON
+	switch {
+	case *certificate != "":
+		v, err := db.GetCertificate(ctx, by, *certificate)
+		if err != nil {
+			return err
+		}
+		if v.AgreementID != *agreement {
+			return znb.Errorf(znb.Invalid, "certificate_not_in_agreement", "分户凭证 %s 不属于协议 %d", v.No, *agreement)
+		}
+		err = writeAtomic(*out, func(w io.Writer) error { return p.Certificate(ctx, w, by, v.No) })
+		if err != nil {
+			return err
+		}
+		files = append(files, cardFileJSON{File: *out, Cards: 1})
+	case *village != "":
+		_, villages, err := p.Villages(ctx, by, *agreement)
+		if err != nil {
+			return err
+		}
+		total := -1
+		for _, v := range villages {
+			if v.RegionCode == *village || v.Name == *village {
+				total = v.Certificates
+			}
+		}
+		n, err := villageFile(ctx, e, p, *agreement, *village, *out, total)
+		if err != nil {
+			return err
+		}
+		files = append(files, cardFileJSON{File: *out, Village: *village, Cards: n})
+	default:
+		_, villages, err := p.Villages(ctx, by, *agreement)
+		if err != nil {
+			return err
+		}
+		if len(villages) == 0 {
+			return znb.Errorf(znb.Invalid, "no_cards", "协议 %d 尚未出单，没有可打印的明白卡", *agreement)
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		for i, v := range villages {
+			path := filepath.Join(*out, rest.VillageFileName(v.RegionCode, v.Name))
+			fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", i+1, len(villages), v.RegionCode, v.Name)
+			n, err := villageFile(ctx, e, p, *agreement, v.RegionCode, path, v.Certificates)
+			if err != nil {
+				return err
+			}
+			files = append(files, cardFileJSON{File: path, Village: v.RegionCode, Cards: n})
+		}
+	}
+	sum := 0
+	for _, f := range files {
+		sum += f.Cards
+	}
+	e.log.Info("cards written", "files", len(files), "cards", sum, "took", time.Since(start).Round(time.Millisecond))
+	return e.print(map[string]any{"files": files, "cards": sum})
+}
+
+// villageFile writes one village's print file with a progress bar on
+// stderr and returns the number of cards.
+func villageFile(ctx context.Context, e *env, p *rest.Printer, agreementID int64, village, path string, total int) (int, error) {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription("明白卡 "+village),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("张"),
+		progressbar.OptionThrottle(200*time.Millisecond),
+	)
+	n := 0
+	err := writeAtomic(path, func(w io.Writer) error {
+		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; bar.Add(1) })
+	})
+	bar.Finish()
+	fmt.Fprintln(e.stderr)
+	return n, err
+}
+
+// writeAtomic writes a file through a temporary one renamed at the end, so
+// that a failed or interrupted run leaves no half-written PDF behind.
+func writeAtomic(path string, write func(w io.Writer) error) error {
+	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
