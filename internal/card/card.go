@@ -316,10 +316,20 @@ func (d *doc) card(c *Card, qrCode []byte) {
 
 	// The terms — coverage table and claims process — are the same on every
 	// card of an agreement: drawn once per document, placed on each page.
+	// Long product texts are set smaller, down to 8 pt, before the terms
+	// move to a second page: a household should hold one sheet.
 	t := terms{lines: lineRows(c.Lines), steps: claimSteps(c)}
-	h := t.height(d)
+	var h float64
+	for _, size := range termSizes {
+		t.size = size
+		if h = d.termsHeight(t); y+h+7 <= pageH-margin {
+			break
+		}
+	}
 	if y+h+7 > pageH-margin {
 		y = next()
+		t.size = termSizes[0]
+		h = d.termsHeight(t)
 	}
 	d.block(t.key(), y, h, t.draw)
 	y += h
@@ -329,20 +339,25 @@ func (d *doc) card(c *Card, qrCode []byte) {
 	d.stamp(c)
 }
 
-// terms are the coverage table and the claims process of a card.
+// terms are the coverage table and the claims process of a card, set in
+// size pt (the steps half a point smaller).
 type terms struct {
 	lines [][]string
 	steps []string
+	size  float64
 }
 
+// termSizes are the text sizes the terms may take, largest first.
+var termSizes = []float64{9.5, 9, 8.5, 8}
+
+// termCols give the coverage text the most room: it is the longest.
 var termCols = []column{
-	{"险种", 32, center}, {"保障范围", 61, left}, {"保险金额（元）", 29, center}, {"免赔额 / 赔付比例 / 分项限额", 64, left},
+	{"险种", 26, center}, {"保障范围", 82, left}, {"保险金额（元）", 24, center}, {"免赔额 / 赔付比例 / 分项限额", 54, left},
 }
-
-const stepSize = 9.0
 
 func (t terms) key() string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%.1f\x02", t.size)
 	for _, row := range t.lines {
 		b.WriteString(strings.Join(row, "\x00") + "\x01")
 	}
@@ -350,21 +365,30 @@ func (t terms) key() string {
 	return b.String()
 }
 
-func (t terms) height(d *doc) float64 {
-	h := 6.5 + d.tableHeight(termCols, t.lines, 9.5, 7) + 3 + 6.5 + 2
-	for _, s := range t.steps {
-		h += float64(len(d.wrap(s, contentW-6, stepSize)))*lineH(stepSize) + 0.5
+// termsHeight is the height of t, measured once per document and size:
+// every card of an agreement shares it.
+func (d *doc) termsHeight(t terms) float64 {
+	key := t.key()
+	if h, ok := d.heights[key]; ok {
+		return h
 	}
+	step := t.size - 0.5
+	h := 6.5 + d.tableHeight(termCols, t.lines, t.size, 7) + 3 + 6.5 + 2
+	for _, s := range t.steps {
+		h += float64(len(d.wrap(s, contentW-6, step)))*lineH(step) + 0.5
+	}
+	d.heights[key] = h
 	return h
 }
 
 func (t terms) draw(d *doc, y float64) {
+	step := t.size - 0.5
 	y = d.heading(y, "保障内容")
-	y = d.table(y, termCols, t.lines, 9.5, 7, nil) + 3
+	y = d.table(y, termCols, t.lines, t.size, 7, nil) + 3
 	y = d.heading(y, "理赔流程")
 	for i, s := range t.steps {
-		d.text(margin+1, y+stepSize*ptMM, fmt.Sprintf("%d.", i+1), stepSize)
-		y = d.para(margin+6, y, contentW-6, s, stepSize) + 0.5
+		d.text(margin+1, y+step*ptMM, fmt.Sprintf("%d.", i+1), step)
+		y = d.para(margin+6, y, contentW-6, s, step) + 0.5
 	}
 }
 

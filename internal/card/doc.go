@@ -107,6 +107,8 @@ type doc struct {
 	used   runeSet // characters drawn in the Chinese font, see fontPDF
 	images int     // images registered, to name the next one
 	blocks map[string]block
+	// heights of shared blocks by key, measured once (see termsHeight)
+	heights map[string]float64
 }
 
 // block is a form already in the document: its name and height.
@@ -133,7 +135,7 @@ func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
 	f.SetLineWidth(0.25)
-	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}}
+	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}, heights: map[string]float64{}}
 	if f.Err() {
 		d.err = f.Error()
 	}
