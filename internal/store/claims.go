@@ -205,6 +205,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		return nil, err
 	}
 	var memberName, headName string
+	rejectedBefore := false
 	if cert != nil {
 		rep.CertificateFound = true
 		rep.CancelledFrom = cert.CancelledFrom
@@ -212,7 +213,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		rep.Terms = terms
 		rep.Cover, memberName = coverOf(cert, in.Line, in.MemberIDNumber, in.IncidentDate)
 		headName = headOf(cert)
-		if rep.Existing, err = db.existingKeys(ctx, ag.ID, in.CertificateNo); err != nil {
+		if rep.Existing, rejectedBefore, err = db.earlierClaims(ctx, ag.ID, cert.No, rep.Key()); err != nil {
 			return nil, err
 		}
 	}
@@ -221,21 +222,22 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		return nil, err
 	}
 	key := rep.Key()
-	if rejected, err := db.rejectedBefore(ctx, ag.ID, key); err != nil {
-		return nil, err
-	} else if rejected {
+	if rejectedBefore {
 		flags = append(flags, FlagPreviouslyRejected)
 	}
 	subject := limitSubject(terms, cert.HouseholdNo, in.MemberIDNumber)
 	dup := dupKey(ag.ID, key)
 	now := db.nowMS()
-	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.Insurer.Code, HouseholdNo: cert.HouseholdNo,
+	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
 		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
 		MemberIDNumber: in.MemberIDNumber, MemberName: memberName, Subject: subject, IncidentDate: in.IncidentDate,
 		ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
 		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
 	var c *ClaimRecord
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
+	// The day's first reports may deadlock creating the counter row on
+	// MySQL; the loser runs again.
+	err = db.retryDeadlock(ctx, func(tx *gorm.DB) error {
+		row.ID = 0
 		no, err := db.nextClaimNo(tx, today)
 		if err != nil {
 			return err
@@ -271,7 +273,7 @@ func errDuplicateClaim() error {
 // claimCertificate reads the certificate, its agreement and the line's terms
 // for a report. A certificate the actor may not see is reported as absent
 // (cert nil), like one that does not exist.
-func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*CertificateView, *policy.Agreement, *policy.LineTerms, error) {
+func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*CertificateView, *claimAgreement, *policy.LineTerms, error) {
 	if no == "" {
 		return nil, nil, nil, nil
 	}
@@ -282,24 +284,16 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if by.Role == znb.Office && !by.SeesRegion(cert.RegionCode) {
-		return nil, nil, nil, nil
-	}
-	ag, err := db.GetAgreement(ctx, by, cert.AgreementID)
-	if znb.ErrorOf(err).Kind == znb.NotFound {
-		return nil, nil, nil, nil
-	}
+	ag, terms, err := db.claimLineTerms(ctx, cert.AgreementID, line)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if by.Role.Insurer() && by.Scope != ag.Insurer.Code {
+	switch {
+	case by.Role == znb.Office && !by.SeesRegion(cert.RegionCode),
+		by.Role.Insurer() && by.Scope != ag.InsurerCode:
 		return nil, nil, nil, nil
 	}
-	p, err := db.AgreementProduct(ctx, ag.ID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return cert, ag, p.Line(line), nil
+	return cert, ag, terms, nil
 }
 
 // coverOf finds the cover that decides a report: the certificate's period on
@@ -357,38 +351,27 @@ func dupKey(agreementID int64, k claim.Key) string {
 	return fmt.Sprintf("%d|%s|%s|%s|%s", agreementID, k.Line, k.Subject, k.IncidentDate, k.Cause)
 }
 
-// existingKeys returns the duplicate keys of the certificate's claims that
-// still count against a new report (all but the rejected).
-func (db *DB) existingKeys(ctx context.Context, agreementID int64, certNo string) ([]claim.Key, error) {
+// earlierClaims returns the duplicate keys of the certificate's claims that
+// still count against a new report (all but the rejected), and whether a
+// rejected claim had the key of the new report.
+func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string, key claim.Key) ([]claim.Key, bool, error) {
 	var rows []claimRow
-	err := db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause").
-		Where("certificate_no = ? AND agreement_id = ? AND dup_key IS NOT NULL", certNo, agreementID).Find(&rows).Error
+	err := db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause, status").
+		Where("certificate_no = ? AND agreement_id = ?", certNo, agreementID).Find(&rows).Error
 	if err != nil {
-		return nil, znb.Wrap(err, "查询已报案件")
+		return nil, false, znb.Wrap(err, "查询已报案件")
 	}
-	keys := make([]claim.Key, len(rows))
-	for i, r := range rows {
+	var keys []claim.Key
+	rejected := false
+	for _, r := range rows {
 		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
-		keys[i] = c.Key()
+		if r.Status != string(claim.Rejected) {
+			keys = append(keys, c.Key())
+		} else if c.Key() == key {
+			rejected = true
+		}
 	}
-	return keys, nil
-}
-
-// rejectedBefore reports whether a rejected claim of the agreement had the
-// same key.
-func (db *DB) rejectedBefore(ctx context.Context, agreementID int64, k claim.Key) (bool, error) {
-	var n int64
-	q := db.Gorm(ctx).Model(&claimRow{}).Where("agreement_id = ? AND line = ? AND incident_date = ? AND cause = ? AND status = ?",
-		agreementID, string(k.Line), k.IncidentDate, k.Cause, string(claim.Rejected))
-	if k.Line.PerPerson() {
-		q = q.Where("member_id_number = ?", k.Subject)
-	} else {
-		q = q.Where("household_no = ?", k.Subject)
-	}
-	if err := q.Count(&n).Error; err != nil {
-		return false, znb.Wrap(err, "查询已报案件")
-	}
-	return n > 0, nil
+	return keys, rejected, nil
 }
 
 type counterRow struct {
@@ -400,16 +383,22 @@ func (counterRow) TableName() string { return "claim_counters" }
 
 // nextClaimNo numbers a claim CLM + the day (yyyymmdd) + the day's sequence
 // in 6 digits (CLM20240615000001); a day past 999,999 claims widens the
-// number rather than wrapping. The counter row is created by an insert that
-// ignores a conflict before it is bumped, so two first reports of a day
-// queue on the row instead of deadlocking on a gap.
+// number rather than wrapping. The day's first report creates the counter
+// row by an insert that ignores a conflict, so two first reports of a day
+// queue on the row instead of failing.
 func (db *DB) nextClaimNo(tx *gorm.DB, today znb.Date) (string, error) {
 	day := strings.ReplaceAll(today.String(), "-", "")
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Day: day, Seq: 0}).Error; err != nil {
-		return "", err
+	res := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day)
+	if res.Error != nil {
+		return "", res.Error
 	}
-	if err := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day).Error; err != nil {
-		return "", err
+	if res.RowsAffected == 0 {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Day: day, Seq: 0}).Error; err != nil {
+			return "", err
+		}
+		if err := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day).Error; err != nil {
+			return "", err
+		}
 	}
 	var seq int64
 	if err := tx.Raw("SELECT seq FROM claim_counters WHERE day = ?", day).Scan(&seq).Error; err != nil {

@@ -23,14 +23,13 @@ import (
 // immediate transactions serialise writers), reads what is left, and lets
 // claim.Claim.Approve refuse a payable that no longer fits.
 
-// ClaimTerms returns the terms of the claim's line under its agreement's
-// product, for documents checklists and letters.
+// claimTerms returns the terms of the claim's line under its agreement's
+// product.
 func (db *DB) claimTerms(ctx context.Context, r *claimRow) (*policy.LineTerms, error) {
-	p, err := db.AgreementProduct(ctx, r.AgreementID)
+	_, t, err := db.claimLineTerms(ctx, r.AgreementID, znb.Line(r.Line))
 	if err != nil {
 		return nil, err
 	}
-	t := p.Line(znb.Line(r.Line))
 	if t == nil {
 		return nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
 	}
