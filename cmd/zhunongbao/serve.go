@@ -24,6 +24,13 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	seeded, err := db.SeedProducts(ctx, e.cfg.Products)
+	if err != nil {
+		return err
+	}
+	for _, p := range seeded {
+		e.log.Info("product loaded", "code", p.Code, "version", p.Version)
+	}
 	secret, err := cardSecret(ctx, e.cfg, db)
 	if err != nil {
 		return err
