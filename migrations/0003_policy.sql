@@ -101,7 +101,6 @@ CREATE TABLE certificates (
 CREATE UNIQUE INDEX certificates_no ON certificates (certificate_no);
 CREATE UNIQUE INDEX certificates_agreement_household ON certificates (agreement_id, household_no);
 CREATE UNIQUE INDEX certificates_agreement_seq ON certificates (agreement_id, household_seq);
-CREATE INDEX certificates_agreement_region ON certificates (agreement_id, region_code, household_no);
 CREATE INDEX certificates_household ON certificates (household_no);
 
 -- One row per cover period of a member (a member removed and listed again has

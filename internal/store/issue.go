@@ -25,7 +25,7 @@ const (
 )
 
 // DefaultIssueChunk is how many households one issue transaction writes.
-const DefaultIssueChunk = 2000
+const DefaultIssueChunk = 5000
 
 // IssueOptions tune a bulk issue.
 type IssueOptions struct {
