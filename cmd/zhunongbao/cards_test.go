@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCardsCommand issues a small county for this year and prints its cards
+// one village a file, one village, and one certificate.
+func TestCardsCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ZNB_SECRET", "cli-secret")
+	year := time.Now().Year()
+	list := filepath.Join(dir, "list.csv")
+	agreement := filepath.Join(dir, "agreement.yaml")
+	os.WriteFile(agreement, []byte(fmt.Sprintf(`agreement_no: ZY-CLI
+county: "522625"
+insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
+product: {code: znb-standard, version: 1}
+term: {start: %d-01-01, end: %d-12-31}
+premium_per_person: "60.00"
+split:
+  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  sudden_hardship: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
+  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
+`, year, year)), 0o644)
+	for _, args := range [][]string{
+		{"gen", "households", "--county", "522625", "--households", "30", "-o", list},
+		{"list", "import", "--county", "522625", "--effective", fmt.Sprintf("%d-01-01", year), list},
+		{"product", "load", filepath.Join("..", "..", "configs", "products", "znb-standard.yaml")},
+		{"agreement", "create", agreement},
+		{"agreement", "activate", "1"},
+		{"issue", "--agreement", "1", "--list", "1"},
+	} {
+		if code, out, errs := cli(t, dir, args...); code != 0 {
+			t.Fatalf("%s: exit %d %s %s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+
+	type files struct {
+		Files []struct {
+			File, Village string
+			Cards         int
+		}
+		Cards int
+	}
+	folder := filepath.Join(dir, "cards")
+	code, out, errs := cli(t, dir, "cards", "--agreement", "1", "-o", folder)
+	var all files
+	if code != 0 || json.Unmarshal([]byte(out), &all) != nil || len(all.Files) == 0 || all.Cards == 0 {
+		t.Fatalf("cards for the county: exit %d %s %s", code, out, errs)
+	}
+	sum := 0
+	for _, f := range all.Files {
+		sum += f.Cards
+		if got := pdfPages(t, f.File); got != f.Cards {
+			t.Errorf("%s: %d pages for %d cards", f.File, got, f.Cards)
+		}
+		if !strings.HasPrefix(filepath.Base(f.File), f.Village) {
+			t.Errorf("file %s is not named by its village %s", f.File, f.Village)
+		}
+	}
+	if sum != all.Cards || !strings.Contains(errs, "明白卡") {
+		t.Errorf("cards add to %d, total %d; progress on stderr: %q", sum, all.Cards, errs)
+	}
+
+	one := filepath.Join(dir, "village.pdf")
+	v := all.Files[0]
+	code, out, errs = cli(t, dir, "cards", "--agreement", "1", "--village", v.Village, "-o", one)
+	if code != 0 || pdfPages(t, one) != v.Cards {
+		t.Errorf("one village: exit %d %s %s", code, out, errs)
+	}
+	b, _ := os.ReadFile(one)
+	text, _ := exec.Command("pdftotext", "-enc", "UTF-8", one, "-").Output()
+	no := certificateNo.FindString(string(text))
+	if no == "" {
+		t.Fatalf("no certificate number in the village file")
+	}
+	card := filepath.Join(dir, "one.pdf")
+	if code, out, errs := cli(t, dir, "cards", "--agreement", "1", "--certificate", no, "-o", card); code != 0 || pdfPages(t, card) != 1 {
+		t.Errorf("one certificate: exit %d %s %s", code, out, errs)
+	}
+	if len(b) == 0 {
+		t.Error("empty village file")
+	}
+
+	// Usage and refusals.
+	if code, _, _ := cli(t, dir, "cards", "-o", card); code != 2 {
+		t.Errorf("without --agreement: exit %d, want 2", code)
+	}
+	if code, _, _ := cli(t, dir, "cards", "--agreement", "1", "--village", v.Village, "--certificate", no, "-o", card); code != 2 {
+		t.Errorf("village and certificate: exit %d, want 2", code)
+	}
+	if code, _, _ := cli(t, dir, "cards", "--agreement", "2", "--certificate", no, "-o", card); code == 0 {
+		t.Error("a certificate under the wrong agreement is printed")
+	}
+	if code, _, _ := cli(t, dir, "cards", "--agreement", "1", "--village", "522625999999", "-o", filepath.Join(dir, "none.pdf")); code != 3 {
+		t.Errorf("village without certificates: exit %d, want 3", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "none.pdf")); err == nil {
+		t.Error("a failed run left a file behind")
+	}
+}
+
+func pdfPages(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("pdfinfo", path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo %s: %v", path, err)
+	}
+	var n int
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "Pages:") {
+			fmt.Sscan(strings.TrimPrefix(l, "Pages:"), &n)
+		}
+	}
+	return n
+}
+
+var certificateNo = regexp.MustCompile(`ZNB\d+-\d+`)
