@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -34,20 +35,11 @@ func entryHash(r *auditRow) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// audit appends an entry inside tx, so the entry exists exactly when the
-// change it records does. Bumping audit_head first takes its row lock
-// (MySQL) or the write lock (SQLite), serialising appenders.
+// audit records an entry inside tx, so the entry exists exactly when the
+// change it records does. It goes to audit_pending, which any number of
+// writers append to without waiting for each other; the chainer then gives
+// it its place and hash in audit_log (see chain).
 func (db *DB) audit(tx *gorm.DB, by znb.Actor, action, object string, detail any) error {
-	if err := tx.Exec("UPDATE audit_head SET seq = seq + 1 WHERE id = 1").Error; err != nil {
-		return err
-	}
-	var head struct {
-		Seq  int64
-		Hash string
-	}
-	if err := tx.Raw("SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head).Error; err != nil {
-		return err
-	}
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return err
@@ -56,13 +48,99 @@ func (db *DB) audit(tx *gorm.DB, by znb.Actor, action, object string, detail any
 	if actor == "" {
 		actor = "anonymous"
 	}
-	row := auditRow{Seq: head.Seq, AtMs: db.nowMS(), Actor: actor, Role: string(by.Role), Action: action,
-		Object: object, Detail: string(d), PrevHash: head.Hash}
-	row.Hash = entryHash(&row)
-	if err := tx.Create(&row).Error; err != nil {
-		return err
+	return tx.Exec("INSERT INTO audit_pending (at_ms, actor, role, action, object, detail) VALUES (?, ?, ?, ?, ?, ?)",
+		db.nowMS(), actor, string(by.Role), action, object, string(d)).Error
+}
+
+type pendingRow struct {
+	ID     int64
+	AtMs   int64
+	Actor  string
+	Role   string
+	Action string
+	Object string
+	Detail string
+}
+
+// chain moves pending entries into the hash chain, oldest first, in batches,
+// until none is left. The head row is locked for the batch (FOR UPDATE on
+// MySQL, the write lock on SQLite), so concurrent chainers, in this process
+// or another, extend the chain one after the other.
+func (db *DB) chain(ctx context.Context) error {
+	for {
+		n := 0
+		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var head struct {
+				Seq  int64
+				Hash string
+			}
+			if err := tx.Raw("SELECT seq, hash FROM audit_head WHERE id = 1" + db.forUpdate()).Scan(&head).Error; err != nil {
+				return err
+			}
+			var rows []pendingRow
+			if err := tx.Table("audit_pending").Order("id").Limit(500).Find(&rows).Error; err != nil {
+				return err
+			}
+			if n = len(rows); n == 0 {
+				return nil
+			}
+			out := newBatch(ctx, db, tx, "audit_log", "seq", "at_ms", "actor", "role", "action", "object", "detail", "prev_hash", "hash")
+			ids := make([]int64, n)
+			for i, p := range rows {
+				r := auditRow{Seq: head.Seq + 1, AtMs: p.AtMs, Actor: p.Actor, Role: p.Role, Action: p.Action,
+					Object: p.Object, Detail: p.Detail, PrevHash: head.Hash}
+				r.Hash = entryHash(&r)
+				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.PrevHash, r.Hash); err != nil {
+					out.close()
+					return err
+				}
+				head.Seq, head.Hash, ids[i] = r.Seq, r.Hash, p.ID
+			}
+			if err := out.close(); err != nil {
+				return err
+			}
+			if err := tx.Exec("DELETE FROM audit_pending WHERE id IN ?", ids).Error; err != nil {
+				return err
+			}
+			return tx.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash).Error
+		})
+		if err != nil || n < 500 {
+			return err
+		}
 	}
-	return tx.Exec("UPDATE audit_head SET hash = ? WHERE id = 1", row.Hash).Error
+}
+
+// FlushAudit chains every pending entry now; readers of the trail call it
+// first so they see every committed change.
+func (db *DB) FlushAudit(ctx context.Context) error {
+	return znb.Wrap(db.chain(ctx), "写审计日志")
+}
+
+// chainer runs in the background for the life of the DB, chaining soon after
+// each commit and every second in case another process left entries.
+func (db *DB) chainer() {
+	defer close(db.chainDone)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-db.kick:
+		case <-tick.C:
+		}
+		if err := db.chain(context.Background()); err != nil {
+			db.Log.Error("audit chaining failed; entries stay pending", "err", err)
+		}
+	}
+}
+
+// kickChainer asks the chainer to run without waiting for it.
+func (db *DB) kickChainer() {
+	select {
+	case db.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Audit records an event that changes nothing else, such as a read of full ID
@@ -87,6 +165,9 @@ type AuditEntry struct {
 // first entry whose hash, link or numbering is wrong, or 0 when the chain is
 // intact; checked is the number of entries read.
 func (db *DB) VerifyAudit(ctx context.Context) (broken int64, checked int64, err error) {
+	if err := db.FlushAudit(ctx); err != nil {
+		return 0, 0, err
+	}
 	prev := "0000000000000000000000000000000000000000000000000000000000000000"
 	want := int64(1)
 	var rows []auditRow
@@ -124,6 +205,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (broken int64, checked int64, err
 
 // AuditTrail returns entries about object (all when empty), newest first.
 func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]AuditEntry, error) {
+	if err := db.FlushAudit(ctx); err != nil {
+		return nil, err
+	}
 	var rows []auditRow
 	q := db.Gorm(ctx).Order("seq DESC").Limit(limit)
 	if object != "" {

@@ -47,6 +47,9 @@ func TestAuditTailRemoved(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			db.Audit(ctx, znb.System, "test.event", "thing", i)
 		}
+		if err := db.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
 		db.Gorm(ctx).Exec("DELETE FROM audit_log WHERE seq = 3")
 		if broken, _, _ := db.VerifyAudit(ctx); broken != 3 {
 			t.Errorf("tail removed: first broken = %d, want 3", broken)

@@ -63,6 +63,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		ran = append(ran, name)
 	}
+	db.startChainer()
 	return ran, nil
 }
 

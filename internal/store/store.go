@@ -8,10 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -33,6 +35,13 @@ type DB struct {
 	gorm    *gorm.DB
 	Dialect string
 	Now     func() time.Time // injected clock
+	Log     *slog.Logger
+
+	kick      chan struct{} // wakes the audit chainer
+	stop      chan struct{}
+	chainDone chan struct{}
+	started   sync.Once // the chainer starts once the schema is migrated
+	running   bool
 }
 
 // Open connects to dsn, "sqlite:PATH" or "mysql:DSN" (go-sql-driver form).
@@ -76,7 +85,9 @@ func Open(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", kind, err)
 	}
-	return &DB{gorm: g, Dialect: kind, Now: time.Now}, nil
+	db := &DB{gorm: g, Dialect: kind, Now: time.Now, Log: slog.Default(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), chainDone: make(chan struct{})}
+	return db, nil
 }
 
 // mysqlDSN adds the options the platform relies on: utf8mb4, DATE columns
@@ -98,11 +109,26 @@ func mysqlDSN(dsn string) string {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	db.started.Do(func() {}) // a chainer that never started must not start now
+	if db.running {
+		close(db.stop)
+		<-db.chainDone
+		// Chain what this process wrote before the connections close.
+		db.chain(context.Background())
+	}
 	s, err := db.gorm.DB()
 	if err != nil {
 		return err
 	}
 	return s.Close()
+}
+
+// startChainer starts the audit chainer once the schema exists.
+func (db *DB) startChainer() {
+	db.started.Do(func() {
+		db.running = true
+		go db.chainer()
+	})
 }
 
 // Ping checks that the database answers, for /readyz.
@@ -119,7 +145,11 @@ func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ct
 
 // Tx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(fn)
+	err := db.gorm.WithContext(ctx).Transaction(fn)
+	if err == nil {
+		db.kickChainer()
+	}
+	return err
 }
 
 // nowMS is the injected clock in Unix milliseconds, the form timestamps take
