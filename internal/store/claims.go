@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
@@ -234,15 +233,12 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
 		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
 	var c *ClaimRecord
-	// The day's first reports may deadlock creating the counter row on
-	// MySQL; the loser runs again.
-	err = db.retryDeadlock(ctx, func(tx *gorm.DB) error {
-		row.ID = 0
-		no, err := db.nextClaimNo(tx, today)
-		if err != nil {
-			return err
-		}
-		row.ClaimNo = no
+	no, err := db.claimNo(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	row.ClaimNo = no
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			if isUniqueViolation(err) {
 				return errDuplicateClaim()
@@ -380,32 +376,6 @@ type counterRow struct {
 }
 
 func (counterRow) TableName() string { return "claim_counters" }
-
-// nextClaimNo numbers a claim CLM + the day (yyyymmdd) + the day's sequence
-// in 6 digits (CLM20240615000001); a day past 999,999 claims widens the
-// number rather than wrapping. The day's first report creates the counter
-// row by an insert that ignores a conflict, so two first reports of a day
-// queue on the row instead of failing.
-func (db *DB) nextClaimNo(tx *gorm.DB, today znb.Date) (string, error) {
-	day := strings.ReplaceAll(today.String(), "-", "")
-	res := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day)
-	if res.Error != nil {
-		return "", res.Error
-	}
-	if res.RowsAffected == 0 {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Day: day, Seq: 0}).Error; err != nil {
-			return "", err
-		}
-		if err := tx.Exec("UPDATE claim_counters SET seq = seq + 1 WHERE day = ?", day).Error; err != nil {
-			return "", err
-		}
-	}
-	var seq int64
-	if err := tx.Raw("SELECT seq FROM claim_counters WHERE day = ?", day).Scan(&seq).Error; err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("CLM%s%06d", day, seq), nil
-}
 
 func (db *DB) addEvent(tx *gorm.DB, claimID int64, e claim.Event) error {
 	return tx.Create(&claimEventRow{ClaimID: claimID, AtMs: e.At.UnixMilli(), ActorID: e.ActorID, Actor: e.Actor,

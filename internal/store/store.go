@@ -40,6 +40,7 @@ type DB struct {
 	kick      chan struct{} // wakes the audit chainer
 	stop      chan struct{}
 	chainDone chan struct{}
+	claims    claimNos
 	started   sync.Once // the chainer starts once the schema is migrated
 	running   bool
 }
