@@ -127,6 +127,13 @@ func (db *DB) chainer() {
 		case <-db.stop:
 			return
 		case <-db.kick:
+			// Let a burst of commits gather, so that one chaining
+			// transaction takes many entries instead of one each.
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-db.stop:
+				return
+			}
 		case <-tick.C:
 		}
 		if err := db.chain(context.Background()); err != nil {

@@ -41,6 +41,7 @@ type DB struct {
 	stop      chan struct{}
 	chainDone chan struct{}
 	claims    claimNos
+	keys      keyCache
 	started   sync.Once // the chainer starts once the schema is migrated
 	running   bool
 }
@@ -67,7 +68,7 @@ func Open(dsn string) (*DB, error) {
 		// WAL lets readers go on during an import; immediate transactions
 		// take the write lock up front, so two writers wait instead of
 		// failing with SQLITE_BUSY half-way.
-		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate"), cfg)
+		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"), cfg)
 		if err == nil {
 			sqlDB, _ := g.DB()
 			sqlDB.SetMaxOpenConns(4)

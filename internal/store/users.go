@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -88,13 +90,54 @@ func checkScope(role znb.Role, scope string) error {
 // UserByKey returns the actor an API key belongs to; an unknown or disabled
 // key is Unauthorized.
 func (db *DB) UserByKey(ctx context.Context, key string) (znb.Actor, error) {
+	h := hashKey(key)
+	if a, ok := db.keys.get(h, db.Now()); ok {
+		return a, nil
+	}
 	var row userRow
-	err := db.Gorm(ctx).Where("key_hash = ? AND disabled = 0", hashKey(key)).Take(&row).Error
+	err := db.Gorm(ctx).Where("key_hash = ? AND disabled = 0", h).Take(&row).Error
 	if err == gorm.ErrRecordNotFound {
 		return znb.Actor{}, znb.Errorf(znb.Unauthorized, "unauthorized", "API 密钥无效")
 	}
 	if err != nil {
 		return znb.Actor{}, znb.Wrap(err, "读取用户")
 	}
-	return znb.Actor{ID: row.ID, Username: row.Username, Role: znb.Role(row.Role), Scope: row.Scope}, nil
+	a := znb.Actor{ID: row.ID, Username: row.Username, Role: znb.Role(row.Role), Scope: row.Scope}
+	db.keys.put(h, a, db.Now())
+	return a, nil
+}
+
+// keyTTL is how long a known key is trusted without asking the database: a
+// disabled account keeps working at most this long.
+const keyTTL = 30 * time.Second
+
+// keyCache remembers known keys (never unknown ones, so random keys cannot
+// fill it) to spare a query on every request.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedActor
+}
+
+type cachedActor struct {
+	a     znb.Actor
+	until time.Time
+}
+
+func (c *keyCache) get(hash string, now time.Time) (znb.Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || now.After(e.until) {
+		return znb.Actor{}, false
+	}
+	return e.a, true
+}
+
+func (c *keyCache) put(hash string, a znb.Actor, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedActor{}
+	}
+	c.m[hash] = cachedActor{a, now.Add(keyTTL)}
 }
