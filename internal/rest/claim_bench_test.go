@@ -111,7 +111,7 @@ func newBenchWorld(b *testing.B, db *store.DB, households int) *benchWorld {
 // runs all the checks and is stored. p50 and p99 are per-request latencies
 // as the clients see them.
 func BenchmarkClaimReports(b *testing.B) {
-	const clients = 32
+	const clients = 16
 	engines := []struct {
 		name string
 		open func(testing.TB) *store.DB

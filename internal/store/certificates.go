@@ -156,8 +156,16 @@ func seesAgreement(by znb.Actor, county, insurer string) bool {
 }
 
 func (db *DB) scopeOf(g *gorm.DB, agreementID int64) (agreementScope, error) {
+	// An agreement's county and insurer never change, and every look-up of a
+	// certificate or claim asks for them.
+	if s, ok := db.scopes.Load(agreementID); ok {
+		return s.(agreementScope), nil
+	}
 	var s agreementScope
 	err := g.Table("agreements").Select("id, county, insurer_code").Where("id = ?", agreementID).Take(&s).Error
+	if err == nil {
+		db.scopes.Store(agreementID, s)
+	}
 	return s, err
 }
 
