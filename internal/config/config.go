@@ -28,7 +28,8 @@ type Config struct {
 		MaxUploadMB  int    `yaml:"max_upload_mb"`
 	} `yaml:"claims"`
 	Public struct {
-		PerMinute int `yaml:"per_minute"` // self-service requests per client address
+		PerMinute  int  `yaml:"per_minute"`  // self-service requests per client address
+		TrustProxy bool `yaml:"trust_proxy"` // client address from X-Forwarded-For
 	} `yaml:"public"`
 	Products string `yaml:"products"` // folder of product files loaded on first start
 }
@@ -70,6 +71,13 @@ func Load(path string) (Config, error) {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			*p = v
 		}
+	}
+	if v := os.Getenv("ZNB_TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("ZNB_TRUST_PROXY=%q: want true or false", v)
+		}
+		c.Public.TrustProxy = b
 	}
 	if v := os.Getenv("ZNB_MAX_UPLOAD_MB"); v != "" {
 		n, err := strconv.Atoi(v)

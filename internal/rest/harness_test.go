@@ -34,7 +34,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Clock:  func() time.Time { return storetest.Now },
 		Secret: []byte("test-secret"), BaseURL: "http://znb.test",
-		DocumentsDir: t.TempDir(), MaxUploadBytes: 1 << 20, PublicPerMinute: 10,
+		DocumentsDir: t.TempDir(), MaxUploadBytes: 1 << 20, PublicPerMinute: 10, TrustProxy: true,
 	})
 	return &harness{t: t, db: db, srv: srv}
 }

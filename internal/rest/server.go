@@ -27,6 +27,9 @@ type Deps struct {
 	DocumentsDir    string
 	MaxUploadBytes  int
 	PublicPerMinute int
+	// TrustProxy takes the client address from X-Forwarded-For; only behind
+	// a reverse proxy that sets it, or anyone could dodge the rate limit.
+	TrustProxy bool
 }
 
 // Server holds the Fiber app and its dependencies.
@@ -48,6 +51,10 @@ func New(d Deps) *Server {
 		d.MaxUploadBytes = 10 << 20
 	}
 	s := &Server{Deps: d, bg: context.Background()}
+	proxyHeader := ""
+	if d.TrustProxy {
+		proxyHeader = fiber.HeaderXForwardedFor
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "zhunongbao",
 		DisableStartupMessage: true,
@@ -56,7 +63,7 @@ func New(d Deps) *Server {
 		BodyLimit:    512 << 20,
 		ReadTimeout:  10 * time.Minute,
 		WriteTimeout: 10 * time.Minute,
-		ProxyHeader:  fiber.HeaderXForwardedFor,
+		ProxyHeader:  proxyHeader,
 	})
 	s.routes()
 	return s
