@@ -28,7 +28,7 @@ var wellKnownFonts = []string{
 const probe = "助农保险服务明白卡承保机构理赔电话户主家庭成员身份证号农业生产意外伤害住院医疗家庭财产报案查勘理算支付已注销"
 
 func fontMissing(detail string) *znb.Error {
-	return &znb.Error{Kind: znb.Internal, Code: "font_missing",
+	return &znb.Error{Kind: znb.Unavailable, Code: "font_missing",
 		Message: "找不到可打印中文的字体（" + detail + "）。请安装：apt-get install fonts-droid-fallback，" +
 			"或在配置 pdf.font / 环境变量 ZNB_PDF_FONT 中指定一个含简体中文的 .ttf 字体文件"}
 }

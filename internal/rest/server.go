@@ -136,6 +136,7 @@ var statusOf = map[znb.Kind]int{
 	znb.Forbidden:    fiber.StatusForbidden,
 	znb.TooMany:      fiber.StatusTooManyRequests,
 	znb.TooLarge:     fiber.StatusRequestEntityTooLarge,
+	znb.Unavailable:  fiber.StatusServiceUnavailable,
 }
 
 type errorJSON struct {
@@ -167,6 +168,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	e := znb.ErrorOf(err)
 	status := statusOf[e.Kind]
+	if e.Kind == znb.Unavailable {
+		s.Log.Error("installation incomplete", "code", e.Code, "err", err)
+	}
 	if e.Kind == znb.Internal {
 		s.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		e = &znb.Error{Code: "internal", Message: "服务器内部错误，请联系管理员"}

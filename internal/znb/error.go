@@ -21,6 +21,7 @@ const (
 	Forbidden                // known caller, role not allowed (403)
 	TooMany                  // rate limited (429)
 	TooLarge                 // payload over the limit (413)
+	Unavailable              // the installation lacks something, e.g. a font (503)
 )
 
 // Error is the platform's error: a stable English code for programs and a
