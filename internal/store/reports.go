@@ -1,0 +1,406 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/report"
+	"github.com/zhunongbao/zhunongbao/internal/subsidy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// reportScope is what a report may read: certificates and claims whose
+// region starts with Region, of agreements of Insurer when set, or of one
+// agreement when Agreement is set.
+type reportScope struct {
+	Region    string
+	Insurer   string
+	Agreement int64
+}
+
+// reportRegion decides the region a monthly report covers for the actor:
+// office and auditor default to their scope and may narrow it; insurer staff
+// and admin name it. A region outside the actor's scope is not found, as
+// are reports for roles that read no region.
+func reportRegion(by znb.Actor, region string) (reportScope, error) {
+	region = strings.TrimSpace(region)
+	if region == "" {
+		switch by.Role {
+		case znb.Office, znb.Auditor:
+			region = by.Scope
+		default:
+			return reportScope{}, znb.Errorf(znb.Invalid, "region_required", "请给出行政区划代码（region）")
+		}
+	}
+	region, err := report.CheckRegion(region)
+	if err != nil {
+		return reportScope{}, err
+	}
+	switch {
+	case by.Role == znb.Admin:
+		return reportScope{Region: region}, nil
+	case by.Role.Insurer():
+		return reportScope{Region: region, Insurer: by.Scope}, nil
+	case (by.Role == znb.Office || by.Role == znb.Auditor) && by.SeesRegion(region):
+		return reportScope{Region: region}, nil
+	}
+	return reportScope{}, znb.ErrNotFound("统计区域")
+}
+
+// MonthlyReport draws up the monthly statistics (每月统计上报, SPEC §10) of a
+// region for a month: see report.Builder for what each figure counts. Office
+// and auditor read their region (the default when region is empty); insurer
+// staff read their own agreements' households and claims in the region.
+func (db *DB) MonthlyReport(ctx context.Context, by znb.Actor, region string, month report.Period) (*report.Report, error) {
+	sc, err := reportRegion(by, region)
+	if err != nil {
+		return nil, err
+	}
+	w, err := report.MonthlyWindow(month, db.today())
+	if err != nil {
+		return nil, err
+	}
+	b := report.NewBuilder(w)
+	if err := db.reportCertificates(ctx, sc, w, b); err != nil {
+		return nil, err
+	}
+	if err := db.reportClaims(ctx, sc, w, b); err != nil {
+		return nil, err
+	}
+	return b.Report(), nil
+}
+
+// AnnualReport draws up the annual evaluation (年度运行情况评估) of an
+// agreement: the monthly figures over its whole term (claims up to today),
+// the coverage rate against the list it was last issued from, the causes
+// of loss and the outcome of its latest confirmed or settled reconciliation.
+// An agreement the actor may not see is not found.
+func (db *DB) AnnualReport(ctx context.Context, by znb.Actor, agreementID int64) (*report.Annual, error) {
+	a, err := db.GetAgreement(ctx, by, agreementID)
+	if err != nil {
+		return nil, err
+	}
+	w, err := report.AnnualWindow(report.Period{Start: a.Term.Start, End: a.Term.End}, db.today())
+	if err != nil {
+		return nil, err
+	}
+	sc := reportScope{Agreement: a.ID}
+	b := report.NewBuilder(w)
+	if err := db.reportCertificates(ctx, sc, w, b); err != nil {
+		return nil, err
+	}
+	if err := db.reportClaims(ctx, sc, w, b); err != nil {
+		return nil, err
+	}
+	out := &report.Annual{Report: *b.Report(), AgreementID: a.ID, AgreementNo: a.No, County: a.County,
+		Insurer: a.Insurer.Name, Hotline: a.Insurer.Hotline, Term: report.Period{Start: a.Term.Start, End: a.Term.End}}
+	if out.Coverage, err = db.coverage(ctx, a); err != nil {
+		return nil, err
+	}
+	if out.Reconciliation, err = db.reconOutcome(ctx, a.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// where returns the conditions of sc on certificates or claims aliased x,
+// for agreements whose term meets the window.
+func (sc reportScope) where(x string, w report.Window) (string, []any) {
+	if sc.Agreement != 0 {
+		return x + ".agreement_id = ?", []any{sc.Agreement}
+	}
+	// The agreement filter lets the certificate scan use its agreement
+	// index; the region filter then keeps the villages asked for.
+	county := sc.Region
+	if len(county) > 6 {
+		county = county[:6]
+	}
+	q := x + ".agreement_id IN (SELECT id FROM agreements WHERE county LIKE ? AND term_start <= ? AND term_end >= ?"
+	args := []any{county + "%", w.Claims.End, w.Cover.Start}
+	if sc.Insurer != "" {
+		q += " AND insurer_code = ?"
+		args = append(args, sc.Insurer)
+	}
+	q += ") AND " + x + ".region_code LIKE ?"
+	return q, append(args, sc.Region+"%")
+}
+
+// reportCertificates feeds the builder every certificate in scope with its
+// covers that meet the window, one certificate at a time.
+func (db *DB) reportCertificates(ctx context.Context, sc reportScope, w report.Window, b *report.Builder) error {
+	cond, args := sc.where("c", w)
+	rows, err := db.Gorm(ctx).Raw(`SELECT c.certificate_no, c.region_code, c.village_name, c.premium,
+		c.central, c.provincial, c.municipal, c.county_share, c.self, m.id_number, m.cover_start, m.cover_end, m.premium
+		FROM certificates c JOIN certificate_members m ON m.certificate_no = c.certificate_no
+		WHERE `+cond+` AND m.cover_start <= ? AND m.cover_end >= ? AND m.cover_end >= m.cover_start
+		ORDER BY c.certificate_no`, append(args, w.Cover.End, w.Cover.Start)...).Rows()
+	if err != nil {
+		return znb.Wrap(err, "统计参保")
+	}
+	defer rows.Close()
+	var cur report.Certificate
+	for rows.Next() {
+		var (
+			c  report.Certificate
+			cv report.Cover
+		)
+		if err := rows.Scan(&c.No, &c.Region, &c.Village, &c.Premium, &c.Shares[0], &c.Shares[1], &c.Shares[2],
+			&c.Shares[3], &c.Shares[4], &cv.Person, &cv.Start, &cv.End, &cv.Premium); err != nil {
+			return znb.Wrap(err, "统计参保")
+		}
+		if c.No != cur.No {
+			if cur.No != "" {
+				b.AddCertificate(&cur)
+			}
+			covers := cur.Covers[:0]
+			cur = c
+			cur.Premium, cur.Shares, cur.Covers = roundCents(c.Premium), roundShares(c.Shares), covers
+		}
+		cv.Premium = roundCents(cv.Premium)
+		cur.Covers = append(cur.Covers, cv)
+	}
+	if err := rows.Err(); err != nil {
+		return znb.Wrap(err, "统计参保")
+	}
+	if cur.No != "" {
+		b.AddCertificate(&cur)
+	}
+	return nil
+}
+
+// roundCents takes an amount read from a DECIMAL(18,2) column back to its exact
+// cents: SQLite may hand it over as a binary float.
+func roundCents(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
+
+func roundShares(ds [5]decimal.Decimal) [5]decimal.Decimal {
+	for i := range ds {
+		ds[i] = roundCents(ds[i])
+	}
+	return ds
+}
+
+// reportClaims feeds the builder the claims in scope that may count in the
+// window: reported by its last day and not closed before its first (a
+// closed claim's updated_at is the moment it closed; a day's margin covers
+// the clock's zone).
+func (db *DB) reportClaims(ctx context.Context, sc reportScope, w report.Window, b *report.Builder) error {
+	cond, args := sc.where("c", w)
+	from := w.Claims.Start
+	if w.Cover.Start.Before(from) {
+		from = w.Cover.Start
+	}
+	sinceMS := from.Time().Add(-24 * time.Hour).UnixMilli()
+	rows, err := db.Gorm(ctx).Raw(`SELECT c.claim_no, c.region_code, c.village, c.line, c.cause, c.reported_on, c.payable,
+		(SELECT MIN(e.at_ms) FROM claim_events e WHERE e.claim_id = c.id AND e.to_status = ?),
+		(SELECT MIN(e.at_ms) FROM claim_events e WHERE e.claim_id = c.id AND e.to_status = ?)
+		FROM claims c WHERE `+cond+` AND c.reported_on <= ? AND (c.status NOT IN (?, ?) OR c.updated_at >= ?)
+		ORDER BY c.id`, append(append([]any{"paid", "rejected"}, args...), w.Claims.End, "paid", "rejected", sinceMS)...).Rows()
+	if err != nil {
+		return znb.Wrap(err, "统计理赔")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c              report.Claim
+			line           string
+			payable        decimal.NullDecimal
+			paid, rejected *int64
+		)
+		if err := rows.Scan(&c.No, &c.Region, &c.Village, &line, &c.Cause, &c.ReportedOn, &payable, &paid, &rejected); err != nil {
+			return znb.Wrap(err, "统计理赔")
+		}
+		c.Line, c.Assessed, c.Payable = znb.Line(line), payable.Valid, roundCents(payable.Decimal)
+		if paid != nil {
+			c.PaidOn = dayOfMS(*paid)
+		}
+		if rejected != nil {
+			c.RejectedOn = dayOfMS(*rejected)
+		}
+		b.AddClaim(&c)
+	}
+	if err := rows.Err(); err != nil {
+		return znb.Wrap(err, "统计理赔")
+	}
+	return nil
+}
+
+// dayOfMS is the calendar day in China Standard Time of a ms timestamp.
+func dayOfMS(ms int64) znb.Date { return znb.DateOf(time.UnixMilli(ms).In(znb.CST)) }
+
+// coverage counts the eligible people of the list the agreement was last
+// issued from (SPEC §8's eligibility: a covered category and a day of cover
+// in the term) and how many of them the agreement insures.
+func (db *DB) coverage(ctx context.Context, a *policy.Agreement) (report.Coverage, error) {
+	g := db.Gorm(ctx)
+	var lists []int64
+	if err := g.Table("issue_runs").Where("agreement_id = ? AND status = ?", a.ID, RunDone).
+		Order("id DESC").Limit(1).Pluck("list_id", &lists).Error; err != nil {
+		return report.Coverage{}, znb.Wrap(err, "读取出单记录")
+	}
+	if len(lists) == 0 {
+		return report.Coverage{}, nil
+	}
+	l, err := db.GetList(ctx, znb.System, lists[0])
+	if err != nil {
+		return report.Coverage{}, err
+	}
+	terms := termsOf(a)
+	entries, err := db.listEntries(ctx, l, terms)
+	if err != nil {
+		return report.Coverage{}, err
+	}
+	insured, err := db.insuredSet(g, a.ID)
+	if err != nil {
+		return report.Coverage{}, err
+	}
+	c := report.Coverage{ListID: l.ID}
+	for i := range entries {
+		if terms.Eligible(&entries[i]) {
+			c.Eligible++
+			if _, ok := insured[entries[i].IDNumber]; ok {
+				c.Insured++
+			}
+		}
+	}
+	return c, nil
+}
+
+// insuredSet holds the ID numbers with a cover of at least a day under the
+// agreement.
+func (db *DB) insuredSet(g *gorm.DB, agreementID int64) (map[string]struct{}, error) {
+	rows, err := g.Raw(`SELECT DISTINCT id_number FROM certificate_members
+		WHERE agreement_id = ? AND cover_end >= cover_start`, agreementID).Rows()
+	if err != nil {
+		return nil, znb.Wrap(err, "统计参保")
+	}
+	defer rows.Close()
+	set := map[string]struct{}{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, znb.Wrap(err, "统计参保")
+		}
+		set[id] = struct{}{}
+	}
+	return set, rows.Err()
+}
+
+// reconOutcome reads the agreement's latest confirmed or settled
+// reconciliation; nil when there is none.
+func (db *DB) reconOutcome(ctx context.Context, agreementID int64) (*report.Reconciliation, error) {
+	var ids []int64
+	if err := db.Gorm(ctx).Table("reconciliations").Where("agreement_id = ? AND status IN ?", agreementID,
+		[]string{string(ReconConfirmed), string(ReconSettled)}).Order("id DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
+		return nil, znb.Wrap(err, "读取对账")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rec, err := db.GetReconciliation(ctx, znb.System, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	out := &report.Reconciliation{ID: rec.ID, Status: string(rec.Status), ListID: rec.ListID}
+	res := &rec.Result
+	for _, f := range subsidy.Findings {
+		t := res.Tally(f)
+		out.Findings = append(out.Findings, report.Finding{Code: string(f), Name: f.Name(), Count: t.Count, Disallowed: t.Disallowed})
+	}
+	out.Billed, out.Allowed, out.Disallowed = sixOf(res.Billed), sixOf(res.Allowed), sixOf(res.Disallowed)
+	return out, nil
+}
+
+// sixOf lays a premium and its split out as the premium, then each source.
+func sixOf(m subsidy.Money) [6]decimal.Decimal {
+	out := [6]decimal.Decimal{m.Premium}
+	copy(out[1:], m.Sources[:])
+	return out
+}
+
+// NoticeClaim is a paid claim on a village notice, with the full name and
+// ID number of whom it paid for (the member, or the head of household on a
+// household line): callers mask them before anything is printed.
+type NoticeClaim struct {
+	ClaimNo  string
+	Village  string
+	Line     znb.Line
+	Incident znb.Date
+	PaidOn   znb.Date
+	Amount   decimal.Decimal
+	Name     string
+	IDNumber string
+}
+
+// NoticeClaims returns the agreement and its claims paid in month in the
+// village (12-digit region code), in order of payment, for the claim
+// notice (公示). An agreement the actor may not see is not found.
+func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64, village string, month report.Period) (*policy.Agreement, []NoticeClaim, error) {
+	village = strings.TrimSpace(village)
+	if v, err := report.CheckRegion(village); err != nil || len(v) != 12 {
+		return nil, nil, znb.Errorf(znb.Invalid, "invalid_village", "村须为 12 位行政区划代码：%q", village)
+	}
+	a, err := db.GetAgreement(ctx, by, agreementID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if (by.Role == znb.Office || by.Role == znb.Auditor) && !by.SeesRegion(village) {
+		return nil, nil, znb.ErrNotFound("村")
+	}
+	from := month.Start.Time().Add(-8 * time.Hour).UnixMilli() // midnight CST
+	to := month.End.AddDays(1).Time().Add(-8 * time.Hour).UnixMilli()
+	g := db.Gorm(ctx)
+	rows, err := g.Raw(`SELECT c.claim_no, c.certificate_no, c.village, c.line, c.incident_date, c.payable,
+		c.member_id_number, c.member_name, c.head_name, e.at_ms
+		FROM claims c JOIN claim_events e ON e.claim_id = c.id AND e.to_status = ?
+		WHERE c.agreement_id = ? AND c.region_code = ? AND c.status = ? AND e.at_ms >= ? AND e.at_ms < ?
+		ORDER BY e.at_ms, c.claim_no`, "paid", a.ID, village, "paid", from, to).Rows()
+	if err != nil {
+		return nil, nil, znb.Wrap(err, "读取理赔")
+	}
+	defer rows.Close()
+	var (
+		out   []NoticeClaim
+		heads = map[string][]int{} // certificate → claims that name its head
+	)
+	for rows.Next() {
+		var (
+			n                  NoticeClaim
+			cert, line, member string
+			memberName, head   string
+			payable            decimal.NullDecimal
+			at                 int64
+		)
+		if err := rows.Scan(&n.ClaimNo, &cert, &n.Village, &line, &n.Incident, &payable, &member, &memberName, &head, &at); err != nil {
+			return nil, nil, znb.Wrap(err, "读取理赔")
+		}
+		n.Line, n.Amount, n.PaidOn = znb.Line(line), roundCents(payable.Decimal), dayOfMS(at)
+		if member != "" {
+			n.Name, n.IDNumber = memberName, member
+		} else {
+			n.Name = head
+			heads[cert] = append(heads[cert], len(out))
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, znb.Wrap(err, "读取理赔")
+	}
+	for cert, at := range heads {
+		var ids []string
+		if err := g.Table("certificate_members").Where("certificate_no = ? AND relation = ?", cert, "户主").
+			Order("id").Limit(1).Pluck("id_number", &ids).Error; err != nil {
+			return nil, nil, znb.Wrap(err, "读取户主")
+		}
+		for _, i := range at {
+			if len(ids) > 0 {
+				out[i].IDNumber = ids[0]
+			}
+		}
+	}
+	return a, out, nil
+}
