@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"iter"
 	"path/filepath"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -63,6 +62,8 @@ type Reconciliation struct {
 	ConfirmedAt     int64
 	SettledBy       string
 	SettledAt       int64
+
+	itemsFormat int // itemsInTable or itemsInBlocks
 }
 
 type reconRow struct {
@@ -104,6 +105,7 @@ type reconRow struct {
 	ConfirmedAt          int64
 	SettledBy            string
 	SettledAt            int64
+	ItemsFormat          int
 }
 
 func (reconRow) TableName() string { return "reconciliations" }
@@ -178,7 +180,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		return nil, err
 	}
 	rec := &Reconciliation{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
-		Status: ReconDraft, Terms: t, CreatedBy: by.Username, CreatedAt: db.nowMS()}
+		Status: ReconDraft, Terms: t, CreatedBy: by.Username, CreatedAt: db.nowMS(), itemsFormat: itemsInBlocks}
 	var (
 		bill iter.Seq2[subsidy.Row, error]
 		st   *statement
@@ -212,24 +214,21 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		row := reconRow{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
 			BillSource: rec.BillSource, StatementName: rec.StatementName, StatementSha256: rec.StatementSHA256,
-			Status: string(ReconDraft), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt}
+			Status: string(ReconDraft), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt,
+			ItemsFormat: itemsInBlocks}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
 		rec.ID = row.ID
-		items := newBatch(ctx, db, tx, "reconciliation_items", itemCols...)
-		seq := 0
+		items := newBlockWriter(ctx, tx, rec.ID)
 		res, err := subsidy.Reconcile(subsidy.Input{Terms: t, List: list, Bill: bill, OtherCover: other},
 			func(d subsidy.Detail) error {
 				if st != nil && st.bad > 0 {
 					return nil // the run is refused at the end; stop writing
 				}
-				seq++
-				return items.add(rec.ID, findingNo(d.Finding), seq, d.Row, d.CertificateNo, d.HouseholdNo,
-					d.IDNumber, d.Name, string(d.ListCategory), string(d.BilledCategory), d.CoverageStart,
-					d.CoverageEnd, decText(d.Billed.Premium), decText(d.Expected), decText(d.Allowed.Premium), d.Note)
+				return items.add(&d)
 			})
-		if cerr := items.close(); err == nil {
+		if cerr := items.close(err == nil); cerr != nil {
 			err = cerr
 		}
 		if err != nil {
@@ -271,10 +270,6 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 	return rec, nil
 }
 
-var itemCols = []string{"reconciliation_id", "finding", "seq", "row_no", "certificate_no", "household_no",
-	"id_number", "name", "list_category", "billed_category", "coverage_start", "coverage_end",
-	"premium", "expected", "allowed", "note"}
-
 // reconList resolves the list version of a run: the one named, which must be
 // of the agreement's county, or the county's list in force on AsOf.
 func (db *DB) reconList(ctx context.Context, a *policy.Agreement, o ReconcileOptions) (*ListVersion, error) {
@@ -301,24 +296,6 @@ func findingNo(f subsidy.Finding) int {
 		}
 	}
 	return -1
-}
-
-// decText writes an amount of whole cents as text with two decimals without
-// going through big-number formatting; others fall back to it.
-func decText(d decimal.Decimal) string {
-	if d.Exponent() == -2 && d.NumDigits() < 18 {
-		c := d.CoefficientInt64()
-		neg := c < 0
-		if neg {
-			c = -c
-		}
-		s := strconv.FormatInt(c/100, 10) + "." + strconv.FormatInt(100+c%100, 10)[1:]
-		if neg {
-			s = "-" + s
-		}
-		return s
-	}
-	return d.StringFixed(2)
 }
 
 // counted reports progress every 10,000 bill rows.

@@ -47,7 +47,7 @@ func (db *DB) getRecon(g *gorm.DB, by znb.Actor, id int64, lock string) (*Reconc
 		InsurerCode: row.InsurerCode, BillSource: row.BillSource, StatementName: row.StatementName,
 		StatementSHA256: row.StatementSha256, Status: ReconciliationStatus(row.Status),
 		CreatedBy: row.CreatedBy, CreatedAt: row.CreatedAt, ConfirmedBy: row.ConfirmedBy,
-		ConfirmedAt: row.ConfirmedAt, SettledBy: row.SettledBy, SettledAt: row.SettledAt}
+		ConfirmedAt: row.ConfirmedAt, SettledBy: row.SettledBy, SettledAt: row.SettledAt, itemsFormat: row.ItemsFormat}
 	if err := json.Unmarshal([]byte(row.Terms), &r.Terms); err != nil {
 		return nil, znb.Wrap(err, "读取对账条款")
 	}
@@ -103,6 +103,13 @@ func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q
 			total += int64(f.Count)
 		}
 	}
+	if rec.itemsFormat == itemsInBlocks {
+		out, err := db.blockPage(ctx, rec, q.Finding, (q.Page-1)*q.PageSize, q.PageSize)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return rec, out, total, nil
+	}
 	g := db.Gorm(ctx).Table("reconciliation_items").Where("reconciliation_id = ?", id)
 	if q.Finding != "" {
 		g = g.Where("finding = ?", findingNo(q.Finding))
@@ -123,6 +130,21 @@ func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q
 // the actor's scope) for one finding, or all when f is empty, in the order
 // of ReconciliationItems, to fn; the *Detail is reused between calls.
 func (db *DB) EachReconciliationItem(ctx context.Context, rec *Reconciliation, f subsidy.Finding, fn func(*subsidy.Detail) error) error {
+	if rec.itemsFormat == itemsInBlocks {
+		sp := newSplits(rec.Terms)
+		finding := -1
+		if f != "" {
+			finding = findingNo(f)
+		}
+		var d subsidy.Detail
+		return db.eachBlock(ctx, rec.ID, finding, 0, -1, func(b *blockRow) error {
+			return eachItem(b, func(_ int, r *rawItem) error {
+				row := r.itemRow(b.finding)
+				d = row.detail(sp)
+				return fn(&d)
+			})
+		})
+	}
 	g := db.Gorm(ctx).Table("reconciliation_items").Where("reconciliation_id = ?", rec.ID)
 	if f != "" {
 		g = g.Where("finding = ?", findingNo(f))
@@ -330,14 +352,17 @@ func (db *DB) rehash(ctx context.Context, rec *Reconciliation) (string, error) {
 	in := subsidy.Input{Terms: rec.Terms, List: list}
 	if rec.BillSource == BillCertificates {
 		in.Bill = db.certificateBill(ctx, rec.AgreementID)
+	} else if rec.itemsFormat == itemsInBlocks {
+		in.Bill = db.blockBill(ctx, rec.ID)
 	} else {
 		in.Bill = db.storedBill(ctx, rec.ID)
 	}
 	return subsidy.InputsHash(in)
 }
 
-// storedBill streams the billed rows a reconciliation kept, in file order:
-// the statement file itself is not kept, its rows are.
+// storedBill streams the billed rows a reconciliation stored before
+// migration 0007 kept in reconciliation_items, in file order: the statement
+// file itself is not kept, its rows are.
 func (db *DB) storedBill(ctx context.Context, id int64) iter.Seq2[subsidy.Row, error] {
 	return func(yield func(subsidy.Row, error) bool) {
 		rows, err := db.Gorm(ctx).Raw(`SELECT row_no, certificate_no, household_no, id_number, name, billed_category,

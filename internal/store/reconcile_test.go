@@ -501,11 +501,11 @@ func TestReconcileRejectsStatement(t *testing.T) {
 			got[7] != "premium/statement_bad_premium" || len(got) != 3 {
 			t.Errorf("rejections = %v", got)
 		}
-		var n [3]int64
-		for i, tbl := range []string{"reconciliations", "reconciliation_items", "reconciliation_findings"} {
+		var n [4]int64
+		for i, tbl := range []string{"reconciliations", "reconciliation_items", "reconciliation_findings", "reconciliation_blocks"} {
 			db.Gorm(ctx).Raw("SELECT COUNT(*) FROM " + tbl).Scan(&n[i])
 		}
-		if n != [3]int64{} {
+		if n != [4]int64{} {
 			t.Errorf("a refused statement stored %v rows", n)
 		}
 		missing := filepath.Join(t.TempDir(), "missing.csv")

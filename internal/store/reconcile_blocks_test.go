@@ -1,0 +1,192 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/subsidy"
+)
+
+// TestReconcileItemsAcrossBlocks runs a bill of 3,000 rows, so that the
+// matched rows fill several stored blocks, and checks that every detail row
+// comes back once, in order, with its amounts; that pages of any size, of
+// one finding or of all, cut the same sequence; and that the run confirms,
+// which re-reads the bill from the stored rows of every finding.
+func TestReconcileItemsAcrossBlocks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := activeAgreement(t, db, "BLK", reconCounty)
+		var ps []person
+		for h := 1; h <= 1000; h++ {
+			for m := 0; m < 3; m++ {
+				seq := (h-1)*3 + m + 1
+				ps = append(ps, person{hh: fmt.Sprintf("B%04d", h), id: blockID(seq),
+					name: fmt.Sprintf("人%d", seq), cat: catCycle[h%len(catCycle)], status: "正常"})
+			}
+		}
+		l, err := db.ImportList(ctx, office, listCSV(t, ps), store.ImportOptions{County: reconCounty, Effective: termStart})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := premiumFor(termStart, termEnd)
+		var lines []billLine
+		want := map[int]want{} // by file row
+		wantGap := map[string]bool{}
+		counts := map[subsidy.Finding]int{}
+		for i, p := range ps {
+			switch {
+			case i%400 == 399:
+				wantGap[p.id] = true
+				counts[subsidy.NotInsured]++
+				continue
+			case i%10 == 3:
+				lines = append(lines, billLine{p.hh, p.id, p.name, p.cat, termStart, termEnd, full.Add(dec("0.01"))})
+				want[len(lines)+1] = want_(subsidy.PremiumMismatch, full.Add(dec("0.01")), full)
+			default:
+				lines = append(lines, billLine{p.hh, p.id, p.name, p.cat, termStart, termEnd, full})
+				want[len(lines)+1] = want_(subsidy.Matched, full, full)
+			}
+			counts[want[len(lines)+1].finding]++
+		}
+		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: l.List.ID,
+			Statement: statementCSV(t, lines, true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[subsidy.Matched] <= 2*1024 {
+			t.Fatalf("only %d matched rows: the test needs three blocks", counts[subsidy.Matched])
+		}
+		for _, f := range subsidy.Findings {
+			if got := rec.Result.Tally(f).Count; got != counts[f] {
+				t.Errorf("%s: %d rows, want %d", f, got, counts[f])
+			}
+		}
+
+		var all []string
+		byFinding := map[subsidy.Finding][]string{}
+		lastRow, lastFinding := 0, -1
+		err = db.EachReconciliationItem(ctx, rec, "", func(d *subsidy.Detail) error {
+			fi := findingIndex(d.Finding)
+			if fi < lastFinding {
+				t.Errorf("row %d: finding %s after a later one", d.Row, d.Finding)
+			}
+			if fi != lastFinding {
+				lastFinding, lastRow = fi, 0
+			}
+			if d.Finding == subsidy.NotInsured {
+				if !wantGap[d.IDNumber] {
+					t.Errorf("%s reported not insured", d.IDNumber)
+				}
+				delete(wantGap, d.IDNumber)
+			} else {
+				w, ok := want[d.Row]
+				if !ok || d.Row <= lastRow || d.IDNumber != lines[d.Row-2].id {
+					t.Errorf("row %d (%s) unexpected or out of order after row %d", d.Row, d.IDNumber, lastRow)
+				} else if d.Finding != w.finding || !d.Billed.Premium.Equal(w.billed) || !d.Expected.Equal(w.expected) ||
+					!d.Allowed.Premium.Equal(w.allowed) || !sameSources(d.Allowed.Sources, splitOf(d.ListCategory, w.allowed)) {
+					t.Errorf("row %d: %s billed %s expected %s allowed %v, want %+v", d.Row, d.Finding,
+						d.Billed.Premium, d.Expected, d.Allowed, w)
+				}
+				delete(want, d.Row)
+				lastRow = d.Row
+			}
+			s := detailKey(d)
+			all = append(all, s)
+			byFinding[d.Finding] = append(byFinding[d.Finding], s)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 0 || len(wantGap) != 0 {
+			t.Errorf("%d bill rows and %d not-insured people missing", len(want), len(wantGap))
+		}
+
+		pages := func(f subsidy.Finding, size int) []string {
+			var got []string
+			for page := 1; ; page++ {
+				_, items, total, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: f, Page: page, PageSize: size})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f == "" && total != int64(len(all)) {
+					t.Fatalf("total %d, want %d", total, len(all))
+				}
+				if len(items) == 0 {
+					return got
+				}
+				for i := range items {
+					got = append(got, detailKey(&items[i]))
+				}
+			}
+		}
+		for _, size := range []int{1000, 333, 97} {
+			if got := pages("", size); strings.Join(got, "\n") != strings.Join(all, "\n") {
+				t.Errorf("pages of %d: %d rows differ from the %d streamed", size, len(got), len(all))
+			}
+		}
+		for _, f := range []subsidy.Finding{subsidy.Matched, subsidy.PremiumMismatch, subsidy.NotInsured} {
+			if got := pages(f, 1000); strings.Join(got, "\n") != strings.Join(byFinding[f], "\n") {
+				t.Errorf("pages of %s: %d rows differ from the %d streamed", f, len(got), len(byFinding[f]))
+			}
+		}
+		_, items, _, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: subsidy.Matched, Page: 3, PageSize: 1000})
+		if err != nil || len(items) != counts[subsidy.Matched]-2000 || detailKey(&items[0]) != byFinding[subsidy.Matched][2000] {
+			t.Errorf("matched page 3: %d rows, %v", len(items), err)
+		}
+
+		if c, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil || c.Status != store.ReconConfirmed {
+			t.Errorf("confirm: %v", err)
+		}
+	})
+}
+
+// blockID makes a valid ID number for seq up to 28,000.
+func blockID(seq int) string {
+	s := fmt.Sprintf("%s198001%02d%03d", reconCounty, 1+seq/1000, seq%1000)
+	return s + string(registry.CheckDigit(s))
+}
+
+func want_(f subsidy.Finding, billed, expected decimal.Decimal) want {
+	return want{finding: f, billed: billed, expected: expected, allowed: expected}
+}
+
+func sameSources(a, b [5]decimal.Decimal) bool {
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func findingIndex(f subsidy.Finding) int {
+	for i, g := range subsidy.Findings {
+		if g == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// detailKey prints every field of a detail row.
+func detailKey(d *subsidy.Detail) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", d.Row, d.CertificateNo, d.HouseholdNo, d.IDNumber,
+		d.Name, d.ListCategory, d.BilledCategory, d.CoverageStart, d.CoverageEnd, d.Finding,
+		d.Expected.StringFixed(2), d.Difference.StringFixed(2), d.Note)
+	for _, m := range []subsidy.Money{d.Billed, d.Allowed, d.Disallowed} {
+		fmt.Fprintf(&b, "|%s", m.Premium.StringFixed(2))
+		for _, s := range m.Sources {
+			fmt.Fprintf(&b, ",%s", s.StringFixed(2))
+		}
+	}
+	return b.String()
+}
