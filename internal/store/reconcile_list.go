@@ -1,7 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"fmt"
+	"slices"
 
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -35,33 +39,113 @@ func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*Li
 // is covered from the start. A person who left and came back counts from
 // their return. When l itself is effective on or before the term start, no
 // earlier version is read at all.
+//
+// The households' categories are read first into a map and the members
+// then without a join, each with its household number taken from the map's
+// key: a million members allocate only their ID numbers and names. Members
+// come in the order the database finds cheapest and are put in file order
+// here by their row numbers.
 func (db *DB) listEntries(ctx context.Context, l *ListVersion, t subsidy.Terms) ([]subsidy.Entry, error) {
-	g := db.Gorm(ctx)
-	rows, err := g.Raw(`SELECT m.id_number, m.name, m.household_no, h.category, m.status, m.status_date
-		FROM members m JOIN households h ON h.list_id = m.list_id AND h.household_no = m.household_no
-		WHERE m.list_id = ? ORDER BY m.row_no`, l.ID).Rows()
+	list, err := db.readListEntries(ctx, l)
 	if err != nil {
-		return nil, znb.Wrap(err, "读取名单")
-	}
-	defer rows.Close()
-	list := make([]subsidy.Entry, 0, l.Members)
-	var cat, status string
-	for rows.Next() {
-		var e subsidy.Entry
-		if err := rows.Scan(&e.IDNumber, &e.Name, &e.HouseholdNo, &cat, &status, &e.StatusDate); err != nil {
-			return nil, znb.Wrap(err, "读取名单")
-		}
-		e.Category = internCategory(cat)
-		e.Status = internStatus(status)
-		list = append(list, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, znb.Wrap(err, "读取名单")
 	}
 	if !l.Effective.After(t.Start) {
 		return list, nil
 	}
 	return list, db.coverFrom(ctx, l, t, list)
+}
+
+type listHousehold struct {
+	no       string
+	category znb.Category
+}
+
+func (db *DB) readListEntries(ctx context.Context, l *ListVersion) ([]subsidy.Entry, error) {
+	g := db.Gorm(ctx)
+	rows, err := g.Raw("SELECT household_no, category FROM households WHERE list_id = ?", l.ID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	households := make(map[string]listHousehold, l.Households)
+	var no, cat sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&no, &cat); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		h := listHousehold{no: string(no), category: internCategory(string(cat))}
+		households[h.no] = h
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+
+	rows, err = g.Raw("SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?", l.ID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := make([]subsidy.Entry, 0, l.Members)
+	order := make([]int32, 0, l.Members)
+	sorted := true
+	var (
+		status sql.RawBytes
+		row    int32
+	)
+	for rows.Next() {
+		var e subsidy.Entry
+		if err := rows.Scan(&e.IDNumber, &e.Name, &no, &status, &e.StatusDate, &row); err != nil {
+			return nil, err
+		}
+		h, ok := households[string(no)]
+		if !ok { // cannot happen: every stored member has a stored household
+			return nil, fmt.Errorf("member %s: household %s missing", e.IDNumber, no)
+		}
+		e.HouseholdNo, e.Category = h.no, h.category
+		e.Status = internStatus(string(status))
+		if n := len(order); n > 0 && row < order[n-1] {
+			sorted = false
+		}
+		list = append(list, e)
+		order = append(order, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !sorted {
+		byRow(list, order)
+	}
+	return list, nil
+}
+
+// byRow puts list in the order of its row numbers, in place.
+func byRow(list []subsidy.Entry, rows []int32) {
+	idx := make([]int32, len(list))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return cmp.Compare(rows[a], rows[b]) })
+	// idx[k] is the entry that belongs at k; follow each cycle once.
+	for k := range idx {
+		if idx[k] < 0 || int(idx[k]) == k {
+			continue
+		}
+		tmp := list[k]
+		j := k
+		for {
+			src := int(idx[j])
+			idx[j] = -1
+			if src == k {
+				list[j] = tmp
+				break
+			}
+			list[j] = list[src]
+			j = src
+		}
+	}
 }
 
 // coverFrom sets CoverFrom on list, the people of version l (see listEntries).
