@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/report"
+	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+func init() {
+	commands["report monthly"] = command{"--region CODE --month YYYY-MM [-o FILE.xlsx]", reportMonthly}
+	commands["report annual"] = command{"--agreement ID [-o FILE.xlsx|FILE.pdf]", reportAnnual}
+	commands["report notice"] = command{"--agreement ID --village CODE --month YYYY-MM -o FILE.pdf", reportNotice}
+}
+
+// reportExt is the lower-case extension of path without its dot.
+func reportExt(path string) string { return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".") }
+
+func monthFlag(s string) (report.Period, error) {
+	if s == "" {
+		return report.Period{}, usagef("须给出 --month YYYY-MM")
+	}
+	m, err := report.ParseMonth(s)
+	if err != nil {
+		return report.Period{}, usagef("--month 须为 YYYY-MM")
+	}
+	return m, nil
+}
+
+// reportMonthly prints the monthly statistics of a region (SPEC §10) as the
+// API answers them and, with -o, writes the workbook.
+func reportMonthly(ctx context.Context, e *env, args []string) error {
+	fs := flags("report monthly")
+	region := fs.String("region", "", "")
+	month := fs.String("month", "", "")
+	out := fs.String("o", "", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *region == "" {
+		return usagef("须给出 --region（6 位县、9 位乡镇或 12 位村代码）")
+	}
+	m, err := monthFlag(*month)
+	if err != nil {
+		return err
+	}
+	if *out != "" && reportExt(*out) != "xlsx" {
+		return usagef("-o 须为 .xlsx 文件")
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := db.MonthlyReport(ctx, znb.System, *region, m)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeAtomic(*out, func(w io.Writer) error { return rest.WriteMonthlyXLSX(w, r, *region, m) }); err != nil {
+			return err
+		}
+	}
+	return e.print(rest.MonthlyOut(r, *region, m))
+}
+
+// reportAnnual prints an agreement's annual evaluation and, with -o, writes
+// it as a workbook or as the PDF (年度运行情况评估).
+func reportAnnual(ctx context.Context, e *env, args []string) error {
+	fs := flags("report annual")
+	agreement := fs.Int64("agreement", 0, "")
+	out := fs.String("o", "", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *agreement <= 0 {
+		return usagef("--agreement 须为协议编号（id）")
+	}
+	format := reportExt(*out)
+	if *out != "" && format != "xlsx" && format != "pdf" {
+		return usagef("-o 须为 .xlsx 或 .pdf 文件")
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := db.AnnualReport(ctx, znb.System, *agreement)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "xlsx":
+		err = writeAtomic(*out, func(w io.Writer) error { return rest.WriteAnnualXLSX(w, a) })
+	case "pdf":
+		var r *card.Renderer
+		if r, err = reportRenderer(e); err == nil {
+			today := znb.Clock(db.Now).Today()
+			err = writeAtomic(*out, func(w io.Writer) error { return r.WriteEvaluation(w, rest.EvaluationOf(a, today)) })
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return e.print(rest.AnnualOut(a))
+}
+
+func reportRenderer(e *env) (*card.Renderer, error) {
+	font, err := card.FindFont(e.cfg.PDF.Font)
+	if err != nil {
+		return nil, err
+	}
+	return card.NewRenderer(font)
+}
+
+// reportNotice writes the claim notice (公示) of a village for a month and
+// prints {"file","claims"}.
+func reportNotice(ctx context.Context, e *env, args []string) error {
+	fs := flags("report notice")
+	agreement := fs.Int64("agreement", 0, "")
+	village := fs.String("village", "", "")
+	month := fs.String("month", "", "")
+	out := fs.String("o", "", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *agreement <= 0:
+		return usagef("--agreement 须为协议编号（id）")
+	case *village == "":
+		return usagef("须给出 --village（12 位村代码）")
+	case *out == "" || reportExt(*out) != "pdf":
+		return usagef("须用 -o 指定 .pdf 输出文件")
+	}
+	m, err := monthFlag(*month)
+	if err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	ag, claims, err := db.NoticeClaims(ctx, znb.System, *agreement, *village, m)
+	if err != nil {
+		return err
+	}
+	r, err := reportRenderer(e)
+	if err != nil {
+		return err
+	}
+	n := rest.NoticeOf(ag, claims, m, znb.Clock(db.Now).Today())
+	if err := writeAtomic(*out, func(w io.Writer) error { return r.WriteNotice(w, n) }); err != nil {
+		return err
+	}
+	return e.print(map[string]any{"file": *out, "claims": len(claims)})
+}
