@@ -19,7 +19,9 @@ func init() {
 }
 
 // reportExt is the lower-case extension of path without its dot.
-func reportExt(path string) string { return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".") }
+func reportExt(path string) string {
+	return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+}
 
 func monthFlag(s string) (report.Period, error) {
 	if s == "" {
