@@ -138,7 +138,7 @@ func (db *DB) reportCertificates(ctx context.Context, sc reportScope, w report.W
 		c.central, c.provincial, c.municipal, c.county_share, c.self, m.id_number, m.cover_start, m.cover_end, m.premium
 		FROM certificates c JOIN certificate_members m ON m.certificate_no = c.certificate_no
 		WHERE `+cond+` AND m.cover_start <= ? AND m.cover_end >= ? AND m.cover_end >= m.cover_start
-		ORDER BY c.certificate_no`, append(args, w.Cover.End, w.Cover.Start)...).Rows()
+		ORDER BY c.agreement_id, c.household_seq`, append(args, w.Cover.End, w.Cover.Start)...).Rows()
 	if err != nil {
 		return znb.Wrap(err, "统计参保")
 	}
