@@ -171,14 +171,6 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 	if err != nil {
 		return nil, err
 	}
-	list, err := db.listEntries(ctx, l, t)
-	if err != nil {
-		return nil, err
-	}
-	other, err := db.otherCover(ctx, a, list)
-	if err != nil {
-		return nil, err
-	}
 	rec := &Reconciliation{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
 		Status: ReconDraft, Terms: t, CreatedBy: by.Username, CreatedAt: db.nowMS(), itemsFormat: itemsInBlocks}
 	var (
@@ -203,6 +195,17 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		rec.BillSource = BillCertificates
 		bill = db.certificateBill(ctx, a.ID)
 	}
+	// The bill is read ahead while the list is read and the run goes on.
+	bill, stop := ahead(bill)
+	defer stop()
+	list, err := db.listEntries(ctx, l, t)
+	if err != nil {
+		return nil, err
+	}
+	other, err := db.otherCover(ctx, a, list)
+	if err != nil {
+		return nil, err
+	}
 	if o.Progress != nil {
 		bill = counted(bill, o.Progress)
 	}
@@ -223,7 +226,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		items := newBlockWriter(ctx, tx, rec.ID)
 		res, err := subsidy.Reconcile(subsidy.Input{Terms: t, List: list, Bill: bill, OtherCover: other},
 			func(d subsidy.Detail) error {
-				if st != nil && st.bad > 0 {
+				if st != nil && st.refused.Load() {
 					return nil // the run is refused at the end; stop writing
 				}
 				return items.add(&d)
@@ -235,6 +238,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 			return err
 		}
 		if st != nil {
+			stop() // the parsing goroutine is done: its counts may be read
 			if err := st.rejected(); err != nil {
 				return err
 			}

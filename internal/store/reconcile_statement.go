@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync/atomic"
 
 	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
@@ -26,6 +27,9 @@ type statement struct {
 	rej   []subsidy.Rejection
 	bad   int // rejected cells, including those not kept
 	count int // data rows read
+	// refused is set as soon as a row is rejected, for a reader in another
+	// goroutine than the one parsing.
+	refused atomic.Bool
 }
 
 // openStatement opens the file and reads its header. A file that is not a
@@ -96,6 +100,7 @@ func (s *statement) bill() iter.Seq2[subsidy.Row, error] {
 			r, rej := subsidy.ParseRow(s.terms, raw)
 			if len(rej) > 0 {
 				s.bad += len(rej)
+				s.refused.Store(true)
 				if room := maxRejections - len(s.rej); room > 0 {
 					s.rej = append(s.rej, rej[:min(room, len(rej))]...)
 				}
@@ -163,4 +168,63 @@ func Rejections(err error) []subsidy.Rejection {
 	}
 	rej, _ := m["rejected"].([]subsidy.Rejection)
 	return rej
+}
+
+// ahead runs bill in a goroutine of its own, up to about a million rows
+// ahead of the reader, so that parsing a statement overlaps reading the
+// list and reconciling. The reader gets the rows, then the bill's error if
+// any; stop (idempotent) ends the goroutine early and waits for it, and
+// must be called before the bill's source is closed or its state read.
+func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, error], stop func()) {
+	const chunk = 4096
+	ch := make(chan []subsidy.Row, 256)
+	quit, done := make(chan struct{}), make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		defer close(ch)
+		buf := make([]subsidy.Row, 0, chunk)
+		for r, e := range bill {
+			if e != nil {
+				err = e
+				break
+			}
+			if buf = append(buf, r); len(buf) == chunk {
+				select {
+				case ch <- buf:
+				case <-quit:
+					return
+				}
+				buf = make([]subsidy.Row, 0, chunk)
+			}
+		}
+		if len(buf) > 0 {
+			select {
+			case ch <- buf:
+			case <-quit:
+			}
+		}
+	}()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			close(quit)
+			<-done
+		}
+	}
+	rows = func(yield func(subsidy.Row, error) bool) {
+		for buf := range ch {
+			for _, r := range buf {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+		<-done
+		if err != nil {
+			yield(subsidy.Row{}, err)
+		}
+	}
+	return rows, stop
 }

@@ -32,9 +32,18 @@ func InputsHash(in Input) (string, error) {
 
 // hasher writes every field length-prefixed, so that no two different inputs
 // encode alike, through a buffer so that a million rows hash quickly.
+//
+// A hasher made by startHasher hashes the head (terms and sorted list) in a
+// goroutine of its own while the run goes on: the rows are encoded into
+// buffers that the goroutine hashes after the head, in order. Sorting and
+// hashing a million-person list then overlaps the reconciliation itself.
 type hasher struct {
 	h   hash.Hash
 	buf []byte
+
+	out  chan []byte // async: full buffers, hashed in order by the goroutine
+	free chan []byte
+	done chan struct{}
 }
 
 func newHasher() *hasher {
@@ -43,12 +52,57 @@ func newHasher() *hasher {
 	return h
 }
 
+// startHasher returns a hasher that has the head of terms t and list
+// (which must not change until sum) hashed by a goroutine; rows are added
+// with row as usual. Call sum, or stop to abandon it.
+func startHasher(t Terms, list []Entry) *hasher {
+	h := &hasher{buf: make([]byte, 0, 64<<10), out: make(chan []byte, 64), free: make(chan []byte, 64),
+		done: make(chan struct{})}
+	head := newHasher()
+	go func() {
+		defer close(h.done)
+		head.head(t, list)
+		head.h.Write(head.buf)
+		for b := range h.out {
+			head.h.Write(b)
+			select {
+			case h.free <- b[:0]:
+			default:
+			}
+		}
+		h.h = head.h
+	}()
+	return h
+}
+
 func (h *hasher) str(s string) {
 	h.buf = binary.AppendUvarint(h.buf, uint64(len(s)))
 	h.buf = append(h.buf, s...)
 	if len(h.buf) > 60<<10 {
+		h.flush()
+	}
+}
+
+func (h *hasher) flush() {
+	if h.out == nil {
 		h.h.Write(h.buf)
 		h.buf = h.buf[:0]
+		return
+	}
+	h.out <- h.buf
+	select {
+	case h.buf = <-h.free:
+	default:
+		h.buf = make([]byte, 0, 64<<10)
+	}
+}
+
+// stop ends the goroutine of an abandoned async hasher.
+func (h *hasher) stop() {
+	if h.out != nil {
+		close(h.out)
+		<-h.done
+		h.out = nil
 	}
 }
 
@@ -105,7 +159,13 @@ func (h *hasher) row(r *Row) {
 }
 
 func (h *hasher) sum() string {
-	h.h.Write(h.buf)
-	h.buf = h.buf[:0]
+	if h.out != nil {
+		h.out <- h.buf
+		h.buf = nil
+		h.stop()
+	} else {
+		h.h.Write(h.buf)
+		h.buf = h.buf[:0]
+	}
 	return hex.EncodeToString(h.h.Sum(nil))
 }

@@ -42,6 +42,7 @@ func Reconcile(in Input, emit func(Detail) error) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.hash.stop()
 	for row, err := range in.Bill {
 		if err != nil {
 			return nil, err
@@ -117,9 +118,8 @@ func newRun(in Input) (*run, error) {
 		first: make([]int32, len(in.List)),
 		split: newSplitter(in.Terms),
 		rate:  newProrater(in.Terms),
-		hash:  newHasher(),
+		hash:  startHasher(in.Terms, in.List),
 	}
-	r.hash.head(in.Terms, in.List)
 	for i := range in.List {
 		if in.Terms.Eligible(&in.List[i]) {
 			r.eligible++
