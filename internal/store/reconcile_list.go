@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -83,7 +84,14 @@ func (db *DB) readListEntries(ctx context.Context, l *ListVersion) ([]subsidy.En
 		return nil, err
 	}
 
-	rows, err = g.Raw("SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?", l.ID).Rows()
+	// The pure-Go SQLite driver spends more per column than per row, so
+	// there the fixed-format columns travel packed into one text column.
+	packed := db.Dialect == SQLite
+	q := "SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?"
+	if packed {
+		q = "SELECT row_no || ',' || status || ',' || IFNULL(status_date, '') || ',' || id_number, name, household_no FROM members WHERE list_id = ?"
+	}
+	rows, err = g.Raw(q, l.ID).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -92,20 +100,29 @@ func (db *DB) readListEntries(ctx context.Context, l *ListVersion) ([]subsidy.En
 	order := make([]int32, 0, l.Members)
 	sorted := true
 	var (
-		status sql.RawBytes
-		row    int32
+		status, fixed sql.RawBytes
+		row           int32
 	)
 	for rows.Next() {
 		var e subsidy.Entry
-		if err := rows.Scan(&e.IDNumber, &e.Name, &no, &status, &e.StatusDate, &row); err != nil {
-			return nil, err
+		if packed {
+			if err := rows.Scan(&fixed, &e.Name, &no); err != nil {
+				return nil, err
+			}
+			if err := unpackMember(fixed, &e, &row); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := rows.Scan(&e.IDNumber, &e.Name, &no, &status, &e.StatusDate, &row); err != nil {
+				return nil, err
+			}
+			e.Status = internStatus(string(status))
 		}
 		h, ok := households[string(no)]
 		if !ok { // cannot happen: every stored member has a stored household
 			return nil, fmt.Errorf("member %s: household %s missing", e.IDNumber, no)
 		}
 		e.HouseholdNo, e.Category = h.no, h.category
-		e.Status = internStatus(string(status))
 		if n := len(order); n > 0 && row < order[n-1] {
 			sorted = false
 		}
@@ -119,6 +136,32 @@ func (db *DB) readListEntries(ctx context.Context, l *ListVersion) ([]subsidy.En
 		byRow(list, order)
 	}
 	return list, nil
+}
+
+// unpackMember reads "row,status,status_date,id_number" (the packed
+// column of readListEntries) into e and row.
+func unpackMember(b []byte, e *subsidy.Entry, row *int32) error {
+	rowText, rest, ok1 := bytes.Cut(b, []byte{','})
+	status, rest, ok2 := bytes.Cut(rest, []byte{','})
+	date, id, ok3 := bytes.Cut(rest, []byte{','})
+	if !ok1 || !ok2 || !ok3 || len(rowText) == 0 {
+		return fmt.Errorf("member row %q: bad packed columns", b)
+	}
+	n := int32(0)
+	for _, c := range rowText {
+		if c < '0' || c > '9' {
+			return fmt.Errorf("member row %q: bad row number", b)
+		}
+		n = n*10 + int32(c-'0')
+	}
+	*row = n
+	e.Status = internStatus(string(status))
+	e.IDNumber = string(id)
+	e.StatusDate = znb.Date{}
+	if len(date) > 0 {
+		return e.StatusDate.Scan(date)
+	}
+	return nil
 }
 
 // byRow puts list in the order of its row numbers, in place.
