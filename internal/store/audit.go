@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -136,7 +137,7 @@ func (db *DB) chainer() {
 			}
 		case <-tick.C:
 		}
-		if err := db.chain(context.Background()); err != nil {
+		if err := db.chain(context.Background()); err != nil && !busy(err) {
 			db.Log.Error("audit chaining failed; entries stay pending", "err", err)
 		}
 	}
@@ -228,4 +229,11 @@ func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]Audit
 		out[i] = AuditEntry{r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.Hash}
 	}
 	return out, nil
+}
+
+// busy reports whether err only says that another writer holds SQLite's
+// lock, as a long import does; the chainer simply tries again later.
+func busy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
