@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/jung-kurt/gofpdf"
+
+	"github.com/zhunongbao/zhunongbao/internal/rss"
 )
 
 const benchCards = 10000
@@ -29,12 +31,15 @@ func villageCards(n int) Cards {
 // -benchtime=1x; compare cards/s with BenchmarkFloor10k.
 func BenchmarkVillageFile10k(b *testing.B) {
 	r := newRenderer(b)
+	rss.ResetPeak()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := r.Write(io.Discard, villageCards(benchCards)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(benchCards*b.N)/b.Elapsed().Seconds(), "cards/s")
+	b.ReportMetric(rss.PeakMB(), "peak-RSS-MB")
 }
 
 // BenchmarkFloor10k is the floor for BenchmarkVillageFile10k: gofpdf alone
@@ -42,6 +47,8 @@ func BenchmarkVillageFile10k(b *testing.B) {
 // the same font — no tables, QR code, wrapping or font runs.
 func BenchmarkFloor10k(b *testing.B) {
 	r := newRenderer(b)
+	rss.ResetPeak()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := gofpdf.New("P", "mm", "A4", "")
 		f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
@@ -63,6 +70,7 @@ func BenchmarkFloor10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(benchCards*b.N)/b.Elapsed().Seconds(), "cards/s")
+	b.ReportMetric(rss.PeakMB(), "peak-RSS-MB")
 }
 
 // cardText is the text a card prints, as plain strings.

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/rss"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -57,26 +55,11 @@ func countLines(b *testing.B, path string) int {
 	return n
 }
 
-// resetPeakRSS makes VmHWM start again from the current RSS.
-func resetPeakRSS() {
-	runtime.GC()
-	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSSMB reads the process's peak resident set size since the reset.
-func peakRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
+// resetPeakRSS and peakRSSMB are the memory figures of every store benchmark.
+var (
+	resetPeakRSS = rss.ResetPeak
+	peakRSSMB    = rss.PeakMB
+)
 
 // BenchmarkImportMillion imports a generated list of about a million members
 // into each engine: the figure of docs/performance.md. Run with
