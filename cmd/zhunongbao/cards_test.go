@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestCardsCommand issues a small county for this year and prints its cards
@@ -17,35 +16,7 @@ import (
 func TestCardsCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ZNB_SECRET", "cli-secret")
-	year := time.Now().Year()
-	list := filepath.Join(dir, "list.csv")
-	agreement := filepath.Join(dir, "agreement.yaml")
-	os.WriteFile(agreement, []byte(fmt.Sprintf(`agreement_no: ZY-CLI
-county: "522625"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: %d-01-01, end: %d-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  sudden_hardship: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`, year, year)), 0o644)
-	for _, args := range [][]string{
-		{"gen", "households", "--county", "522625", "--households", "30", "-o", list},
-		{"list", "import", "--county", "522625", "--effective", fmt.Sprintf("%d-01-01", year), list},
-		{"product", "load", filepath.Join("..", "..", "configs", "products", "znb-standard.yaml")},
-		{"agreement", "create", agreement},
-		{"agreement", "activate", "1"},
-		{"issue", "--agreement", "1", "--list", "1"},
-	} {
-		if code, out, errs := cli(t, dir, args...); code != 0 {
-			t.Fatalf("%s: exit %d %s %s", strings.Join(args, " "), code, out, errs)
-		}
-	}
+	issueThisYear(t, dir, "ZY-CLI", 30, nil)
 
 	type files struct {
 		Files []struct {

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // cli runs the command line against a SQLite file in dir.
@@ -18,6 +22,38 @@ func cli(t *testing.T, dir string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := run(append([]string{"-config", filepath.Join(dir, "none.yaml")}, args...), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// issueThisYear insures, through the command line, a county (522625) of
+// generated households for this year under agreement no covering cats
+// (nil: every category covered by default); it returns the year and what
+// the issue command printed.
+func issueThisYear(t *testing.T, dir, no string, households int, cats []znb.Category) (int, string) {
+	t.Helper()
+	year := time.Now().Year()
+	list := filepath.Join(dir, "list.csv")
+	agreement := filepath.Join(dir, "agreement.yaml")
+	spec := storetest.AgreementSpec{No: no, County: "522625", Categories: cats,
+		Start: fmt.Sprintf("%d-01-01", year), End: fmt.Sprintf("%d-12-31", year)}
+	if err := os.WriteFile(agreement, storetest.AgreementYAML(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	for _, args := range [][]string{
+		{"gen", "households", "--county", "522625", "--households", fmt.Sprint(households), "-o", list},
+		{"list", "import", "--county", "522625", "--effective", fmt.Sprintf("%d-01-01", year), list},
+		{"product", "load", storetest.ProductFile("znb-standard")},
+		{"agreement", "create", agreement},
+		{"agreement", "activate", "1"},
+		{"issue", "--agreement", "1", "--list", "1"},
+	} {
+		code, o, errs := cli(t, dir, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s %s", strings.Join(args, " "), code, o, errs)
+		}
+		out = o
+	}
+	return year, out
 }
 
 func TestCommandLine(t *testing.T) {

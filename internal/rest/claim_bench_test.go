@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -24,21 +22,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-const benchAgreement = `agreement_no: ZY-BENCH
-county: "522625"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  sudden_hardship: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
-
 // benchWorld is a county of generated households insured under the
 // standard product, served on a loopback port.
 type benchWorld struct {
@@ -50,38 +33,15 @@ type benchWorld struct {
 func newBenchWorld(b *testing.B, db *store.DB, households int) *benchWorld {
 	b.Helper()
 	ctx := context.Background()
-	body, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", "znb-standard.yaml"))
-	if err != nil {
+	a := storetest.ActiveAgreement(b, db, znb.System, storetest.AgreementSpec{No: "ZY-BENCH", County: "522625"})
+	var list bytes.Buffer
+	if _, err := registry.Generate(&list, "csv", "522625", households, 7, znb.MustDate("2024-01-01")); err != nil {
 		b.Fatal(err)
 	}
-	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
-		b.Fatal(err)
-	}
-	a, err := db.CreateAgreement(ctx, znb.System, []byte(benchAgreement))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ActivateAgreement(ctx, znb.System, a.ID); err != nil {
-		b.Fatal(err)
-	}
-	p := filepath.Join(b.TempDir(), "list.csv")
-	f, err := os.Create(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := registry.Generate(f, "csv", "522625", households, 7, znb.MustDate("2024-01-01")); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	l, err := db.ImportList(ctx, znb.System, p, store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01"), Partial: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Issue(ctx, znb.System, a.ID, l.List.ID, store.IssueOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	storetest.ImportAndIssue(b, db, znb.System, a.ID, storetest.WriteFile(b, "list.csv", list.String()),
+		store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01"), Partial: true})
 	w := &benchWorld{}
-	err = db.EachCertificate(ctx, a.ID, "", func(c *store.CertificateView) error {
+	err := db.EachCertificate(ctx, a.ID, "", func(c *store.CertificateView) error {
 		if c.CancelledFrom.IsZero() && !c.PeriodStart.After(znb.MustDate("2024-01-01")) {
 			w.certs = append(w.certs, c.No)
 		}

@@ -3,13 +3,12 @@ package rest_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -60,53 +59,21 @@ func worldList(county string, withH4, withChild bool) string {
 	return strings.Join(rows, "\n") + "\n"
 }
 
-const worldAgreement = `agreement_no: ZY-%s
-county: "%s"
-insurer: {code: %s, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: %s, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:   {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal: {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
-
 // newClaimWorld insures county under product with insurer; user names are
 // suffixed with the county so that two worlds share a database.
 func newClaimWorld(t testing.TB, h *harness, county, insurer, product string) *claimWorld {
 	t.Helper()
 	ctx := context.Background()
 	db := h.db
-	body, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", product+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
-		t.Fatal(err)
-	}
 	office := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
-	a, err := db.CreateAgreement(ctx, office, []byte(fmt.Sprintf(worldAgreement, county, county, insurer, product)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ActivateAgreement(ctx, office, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	a := storetest.ActiveAgreement(t, db, office, storetest.AgreementSpec{No: "ZY-" + county, County: county,
+		Insurer: insurer, Product: product, Categories: []znb.Category{znb.Lifted, znb.Marginal}})
 	for _, v := range []struct {
 		eff             string
 		withH4, withKid bool
 	}{{"2024-01-01", true, false}, {"2024-04-01", false, true}} {
-		p := filepath.Join(t.TempDir(), "list.csv")
-		if err := os.WriteFile(p, []byte(claimListHeader+worldList(county, v.withH4, v.withKid)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		l, err := db.ImportList(ctx, office, p, store.ImportOptions{County: county, Effective: znb.MustDate(v.eff)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Issue(ctx, znb.System, a.ID, l.List.ID, store.IssueOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		p := storetest.WriteFile(t, "list.csv", claimListHeader+worldList(county, v.withH4, v.withKid))
+		storetest.ImportAndIssue(t, db, office, a.ID, p, store.ImportOptions{County: county, Effective: znb.MustDate(v.eff)})
 	}
 	w := &claimWorld{county: county, agreementID: a.ID, cert: map[string]string{}}
 	for _, hh := range []string{"H1", "H2", "H4"} {

@@ -27,16 +27,8 @@ func polID(seq int) string {
 }
 
 func polAgreement(no, insurer string) string {
-	return `agreement_no: ` + no + `
-county: "522625"
-insurer: {code: ` + insurer + `, name: 承保公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:   {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal: {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
+	return string(storetest.AgreementYAML(storetest.AgreementSpec{No: no, County: "522625", Insurer: insurer,
+		Categories: []znb.Category{znb.Lifted, znb.Marginal}}))
 }
 
 type polCert struct {

@@ -2,7 +2,6 @@ package rest_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -19,21 +18,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
-
-const reconAgreement = `agreement_no: ZY-2024-HTTP
-county: "522625"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  sudden_hardship: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
 
 type reconAnswer struct {
 	ID       int64  `json:"id"`
@@ -93,7 +77,6 @@ func honestStatement(t *testing.T, rows [][]string) (csv []byte, billed decimal.
 
 func TestReconciliationsHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		h := newHarness(t, db)
 		office := h.user("office-a", znb.Office, "522625")
 		officeB := h.user("office-b", znb.Office, "522626")
@@ -101,20 +84,7 @@ func TestReconciliationsHTTP(t *testing.T) {
 		clerk := h.user("clerk", znb.InsurerClerk, "PICC-ZY")
 		otherClerk := h.user("clerk-b", znb.InsurerClerk, "CPIC-ZY")
 
-		product, err := os.ReadFile("../../configs/products/znb-standard.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := db.LoadProduct(ctx, znb.System, product); err != nil {
-			t.Fatal(err)
-		}
-		a, err := db.CreateAgreement(ctx, znb.System, []byte(reconAgreement))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ActivateAgreement(ctx, znb.System, a.ID); err != nil {
-			t.Fatal(err)
-		}
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-HTTP", County: "522625"})
 		file, rows := generated(t, "522625", 60)
 		code, body := h.upload("/api/v1/lists", office, "file", "list.csv", file, map[string]string{"county": "522625", "effective_date": "2024-01-01"})
 		if code != http.StatusCreated {

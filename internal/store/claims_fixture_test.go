@@ -3,12 +3,11 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -61,16 +60,12 @@ func claimList(withH4, withChild bool) string {
 	return strings.Join(rows, "\n") + "\n"
 }
 
-const claimAgreement = `agreement_no: ZY-2024-001
-county: "522625"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: %s, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:   {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal: {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
+// claimAgreement is the SPEC §12 example (lifted and marginal covered)
+// under the product.
+func claimAgreement(product string) storetest.AgreementSpec {
+	return storetest.AgreementSpec{No: "ZY-2024-001", County: claimCounty, Product: product,
+		Categories: []znb.Category{znb.Lifted, znb.Marginal}}
+}
 
 // newClaimWorld builds the world under the product (znb-standard or
 // fpb-tiered).
@@ -78,35 +73,13 @@ func newClaimWorld(t testing.TB, db *store.DB, product string) *claimWorld {
 	t.Helper()
 	ctx := context.Background()
 	office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
-	body, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", product+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.CreateAgreement(ctx, office, []byte(fmt.Sprintf(claimAgreement, product)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ActivateAgreement(ctx, office, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	a := storetest.ActiveAgreement(t, db, office, claimAgreement(product))
 	for _, v := range []struct {
 		eff             string
 		withH4, withKid bool
 	}{{"2024-01-01", true, false}, {"2024-04-01", false, true}} {
-		p := filepath.Join(t.TempDir(), "list.csv")
-		if err := os.WriteFile(p, []byte(header+claimList(v.withH4, v.withKid)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		l, err := db.ImportList(ctx, office, p, store.ImportOptions{County: claimCounty, Effective: znb.MustDate(v.eff)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Issue(ctx, znb.System, a.ID, l.List.ID, store.IssueOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		p := storetest.WriteFile(t, "list.csv", header+claimList(v.withH4, v.withKid))
+		storetest.ImportAndIssue(t, db, office, a.ID, p, store.ImportOptions{County: claimCounty, Effective: znb.MustDate(v.eff)})
 	}
 	w := &claimWorld{agreementID: a.ID, cert: map[string]string{}}
 	for _, h := range []string{"H1", "H2", "H4"} {

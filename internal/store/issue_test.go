@@ -39,19 +39,8 @@ var (
 // sudden_hardship, so such households are excluded besides the two
 // categories not covered by default.
 func issueAgreementYAML(no string) []byte {
-	return []byte(`agreement_no: ` + no + `
-county: "` + issueCounty + `"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`)
+	return storetest.AgreementYAML(storetest.AgreementSpec{No: no, County: issueCounty,
+		Categories: []znb.Category{znb.Lifted, znb.NotLifted, znb.Returned, znb.UnstableLifted, znb.Marginal}})
 }
 
 // splitPcts is the split of the agreement above, written out again for the test.

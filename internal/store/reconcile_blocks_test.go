@@ -12,6 +12,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // TestReconcileItemsAcrossBlocks runs a bill of 3,000 rows, so that the
@@ -22,7 +23,7 @@ import (
 func TestReconcileItemsAcrossBlocks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := activeAgreement(t, db, "BLK", reconCounty)
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-BLK", County: reconCounty})
 		var ps []person
 		for h := 1; h <= 1000; h++ {
 			for m := 0; m < 3; m++ {

@@ -26,22 +26,15 @@ func TestReconcileCertificates(t *testing.T) {
 		ctx := context.Background()
 		// County 522626 lists and insures person X of 522625 first.
 		x := idn(reconCounty, 4)
-		otherA := activeAgreement(t, db, "B01", "522626")
+		otherA := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-B01", County: "522626"})
 		bList := "H9,522626101001,河口村,已脱贫户,外县人," + x + ",户主,正常,\n"
-		bPath := filepath.Join(t.TempDir(), "b.csv")
-		os.WriteFile(bPath, []byte(header+bList), 0o644)
 		officeB := znb.Actor{Username: "office-b", Role: znb.Office, Scope: "522626"}
-		lb, err := db.ImportList(ctx, officeB, bPath, store.ImportOptions{County: "522626", Effective: termStart})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Issue(ctx, znb.System, otherA.ID, lb.List.ID, store.IssueOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		storetest.ImportAndIssue(t, db, officeB, otherA.ID, storetest.WriteFile(t, "b.csv", header+bList),
+			store.ImportOptions{County: "522626", Effective: termStart})
 		var otherCert string
 		db.Gorm(ctx).Raw("SELECT certificate_no FROM certificate_members WHERE id_number = ?", x).Scan(&otherCert)
 
-		a := activeAgreement(t, db, "A01", reconCounty)
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-A01", County: reconCounty})
 		v1, v2, ps := importPlantedLists(t, db)
 		for _, l := range []int64{v1, v2} {
 			if _, err := db.Issue(ctx, znb.System, a.ID, l, store.IssueOptions{}); err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
@@ -18,43 +17,6 @@ import (
 )
 
 const reconCounty = "522625"
-
-const agreementYAML = `agreement_no: ZY-2024-%s
-county: "%s"
-insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
-product: {code: znb-standard, version: 1}
-term: {start: 2024-01-01, end: 2024-12-31}
-premium_per_person: "60.00"
-split:
-  lifted:          {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  not_lifted:      {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  returned:        {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  unstable_lifted: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  sudden_hardship: {central: "50", provincial: "20", municipal: "15", county: "15", self: "0"}
-  marginal:        {central: "0",  provincial: "30", municipal: "20", county: "20", self: "30"}
-`
-
-// activeAgreement loads the standard product and creates and activates an
-// agreement for county c.
-func activeAgreement(t testing.TB, db *store.DB, no, c string) *policy.Agreement {
-	t.Helper()
-	ctx := context.Background()
-	body, err := os.ReadFile("../../configs/products/znb-standard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.CreateAgreement(ctx, znb.System, []byte(fmt.Sprintf(agreementYAML, no, c)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = db.ActivateAgreement(ctx, znb.System, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
 
 // person is one member of the test list, as the test itself knows it.
 type person struct {
@@ -101,11 +63,7 @@ func listCSV(t testing.TB, ps []person) string {
 		}
 		fmt.Fprintf(&b, "%s,%s101001,青山村,%s,%s,%s,%s,%s,%s\n", p.hh, reconCounty, p.cat.Name(), p.name, p.id, rel, p.status, p.date)
 	}
-	path := filepath.Join(t.TempDir(), "list.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return storetest.WriteFile(t, "list.csv", b.String())
 }
 
 var (
@@ -375,7 +333,7 @@ func checkPlanted(t *testing.T, db *store.DB, rec *store.Reconciliation, rows ma
 func TestReconcilePlantedStatement(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := activeAgreement(t, db, "001", reconCounty)
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-001", County: reconCounty})
 		_, v2, ps := importPlantedLists(t, db)
 		lines, rows, gaps := plantedBill(ps)
 		path := statementCSV(t, lines, true)
@@ -472,7 +430,7 @@ func TestReconcilePlantedStatement(t *testing.T) {
 func TestReconcileRejectsStatement(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := activeAgreement(t, db, "002", reconCounty)
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-002", County: reconCounty})
 		_, v2, ps := importPlantedLists(t, db)
 		lines, _, _ := plantedBill(ps)
 		good := statementCSV(t, lines, true)

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,32 +71,10 @@ func newReportWorld(t *testing.T, db *store.DB) *reportWorld {
 	t.Helper()
 	ctx := context.Background()
 	office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
-	body, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", "znb-standard.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.LoadProduct(ctx, znb.System, body); err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.CreateAgreement(ctx, office, []byte(fmt.Sprintf(claimAgreement, "znb-standard")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ActivateAgreement(ctx, office, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "list.csv")
-	if err := os.WriteFile(p, []byte(header+reportList()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := db.ImportList(ctx, office, p, store.ImportOptions{County: claimCounty, Effective: znb.MustDate("2024-01-01")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Issue(ctx, znb.System, a.ID, l.List.ID, store.IssueOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	w := &reportWorld{agreementID: a.ID, listID: l.List.ID, cert: map[string]string{}, claims: map[string]string{}}
+	a := storetest.ActiveAgreement(t, db, office, claimAgreement("znb-standard"))
+	p := storetest.WriteFile(t, "list.csv", header+reportList())
+	listID := storetest.ImportAndIssue(t, db, office, a.ID, p, store.ImportOptions{County: claimCounty, Effective: znb.MustDate("2024-01-01")})
+	w := &reportWorld{agreementID: a.ID, listID: listID, cert: map[string]string{}, claims: map[string]string{}}
 	for _, h := range []string{"H1", "H2", "H3"} {
 		cs, err := db.FindCertificates(ctx, znb.System, h, "")
 		if err != nil || len(cs) != 1 {
