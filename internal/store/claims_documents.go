@@ -76,11 +76,7 @@ func (db *DB) AddClaimDocument(ctx context.Context, by znb.Actor, no, dir string
 	if by.Role == znb.Auditor {
 		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权上传理赔材料")
 	}
-	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
-	if err != nil {
-		return nil, err
-	}
-	terms, err := db.claimTerms(ctx, r)
+	r, terms, err := db.claimWithTerms(ctx, by, no)
 	if err != nil {
 		return nil, err
 	}
@@ -194,11 +190,7 @@ type Checklist struct {
 // ClaimDocuments returns a claim's documents, and the product's required
 // documents for its line with what is still missing.
 func (db *DB) ClaimDocuments(ctx context.Context, by znb.Actor, no string) ([]ClaimDocument, []Checklist, error) {
-	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	terms, err := db.claimTerms(ctx, r)
+	r, terms, err := db.claimWithTerms(ctx, by, no)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,17 +23,21 @@ import (
 // immediate transactions serialise writers), reads what is left, and lets
 // claim.Claim.Approve refuse a payable that no longer fits.
 
-// claimTerms returns the terms of the claim's line under its agreement's
-// product.
-func (db *DB) claimTerms(ctx context.Context, r *claimRow) (*policy.LineTerms, error) {
+// claimWithTerms reads the claim as by sees it (without a lock) and the
+// terms of its line under its agreement's product.
+func (db *DB) claimWithTerms(ctx context.Context, by znb.Actor, no string) (*claimRow, *policy.LineTerms, error) {
+	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	if err != nil {
+		return nil, nil, err
+	}
 	_, t, err := db.claimLineTerms(ctx, r.AgreementID, znb.Line(r.Line))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t == nil {
-		return nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
+		return nil, nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
 	}
-	return t, nil
+	return r, t, nil
 }
 
 // limitUsed reads what approved claims have consumed of the claim's limit,
@@ -73,11 +77,7 @@ func (db *DB) LimitUsed(ctx context.Context, agreementID int64, line znb.Line, s
 // assessment with its breakdown. The adjuster of the claim's insurer
 // assesses; assessing again replaces the earlier result.
 func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, a claim.Assessment, note string) (*ClaimRecord, error) {
-	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
-	if err != nil {
-		return nil, err
-	}
-	terms, err := db.claimTerms(ctx, r)
+	_, terms, err := db.claimWithTerms(ctx, by, no)
 	if err != nil {
 		return nil, err
 	}
@@ -85,62 +85,35 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, a claim.
 	if err != nil {
 		return nil, znb.Wrap(err, "保存理算")
 	}
-	var out *ClaimRecord
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
-		r, err := db.claimRow(tx, by, no, true)
-		if err != nil {
-			return err
-		}
-		c, err := r.record()
-		if err != nil {
-			return err
-		}
+	return db.changeClaim(ctx, by, no, "claim.assess", "保存理算", func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
 		used, err := db.limitUsed(tx, r, false)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
 		before := money.Max(terms.Limit.Sub(used), decimal.Zero)
 		res, err := claim.Adjust(terms, before, a)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
 		ev, err := c.Assess(by, db.Now(), res, note)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
+		c.Assessed, c.RemainingBefore = true, before
 		steps := make([]stepJSON, len(res.Breakdown))
 		for i, s := range res.Breakdown {
 			steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
 		}
 		bd, err := json.Marshal(steps)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
-		in, breakdown := string(input), string(bd)
-		r.Status, r.Assessment, r.Breakdown = string(c.Status), &in, &breakdown
-		r.Payable = decimal.NewNullDecimal(res.Payable)
-		r.RemainingBefore, r.RemainingAfter = decimal.NewNullDecimal(before), decimal.NewNullDecimal(res.Remaining)
-		r.AssessorID, r.Assessor, r.UpdatedAt = by.ID, by.Username, db.nowMS()
-		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(map[string]any{
-			"status": r.Status, "assessment": in, "breakdown": breakdown, "payable": res.Payable,
-			"remaining_before": before, "remaining_after": res.Remaining, "assessor_id": by.ID,
-			"assessor": by.Username, "updated_at": r.UpdatedAt}).Error; err != nil {
-			return err
-		}
-		if err := db.addEvent(tx, r.ID, ev); err != nil {
-			return err
-		}
-		if err := db.audit(tx, by, "claim.assess", claimObject(r.ClaimNo), map[string]any{
-			"payable": money.String(res.Payable), "remaining_before": money.String(before), "assessment": json.RawMessage(input)}); err != nil {
-			return err
-		}
-		out, err = r.record()
-		return err
+		set := map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": res.Payable,
+			"remaining_before": before, "remaining_after": res.Remaining, "assessor_id": by.ID, "assessor": by.Username}
+		detail := map[string]any{"payable": money.String(res.Payable), "remaining_before": money.String(before),
+			"assessment": json.RawMessage(input)}
+		return ev, set, detail, nil
 	})
-	if err != nil {
-		return nil, znb.Wrap(err, "保存理算")
-	}
-	return db.withHistory(ctx, out)
 }
 
 // ApproveClaim approves an assessed claim. In one transaction it locks the
@@ -151,66 +124,39 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, a claim.
 // the transaction commits, so racing approvals never together exceed a
 // limit.
 func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*ClaimRecord, error) {
-	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	_, terms, err := db.claimWithTerms(ctx, by, no)
 	if err != nil {
 		return nil, err
 	}
-	terms, err := db.claimTerms(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	var out *ClaimRecord
-	err = db.retryDeadlock(ctx, func(tx *gorm.DB) error {
-		r, err := db.claimRow(tx, by, no, true)
-		if err != nil {
-			return err
-		}
-		c, err := r.record()
-		if err != nil {
-			return err
-		}
+	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
 		used, err := db.limitUsed(tx, r, true)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
 		remaining := terms.Limit.Sub(used)
 		ev, err := c.Approve(by, db.Now(), remaining, note)
 		if err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
 		if err := tx.Exec("UPDATE claim_limits SET used = used + ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
 			c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
-			return err
+			return claim.Event{}, nil, nil, err
 		}
 		after := remaining.Sub(c.Payable)
-		r.Status, r.UpdatedAt = string(c.Status), db.nowMS()
-		r.RemainingBefore, r.RemainingAfter = decimal.NewNullDecimal(remaining), decimal.NewNullDecimal(after)
-		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(map[string]any{
-			"status": r.Status, "remaining_before": remaining, "remaining_after": after, "updated_at": r.UpdatedAt}).Error; err != nil {
-			return err
-		}
-		if err := db.addEvent(tx, r.ID, ev); err != nil {
-			return err
-		}
-		if err := db.audit(tx, by, "claim.approve", claimObject(r.ClaimNo), map[string]any{
-			"payable": money.String(c.Payable), "remaining_before": money.String(remaining), "remaining_after": money.String(after)}); err != nil {
-			return err
-		}
-		out, err = r.record()
-		return err
+		c.RemainingBefore, c.Remaining = remaining, after
+		set := map[string]any{"remaining_before": remaining, "remaining_after": after}
+		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(remaining),
+			"remaining_after": money.String(after)}
+		return ev, set, detail, nil
 	})
-	if err != nil {
-		return nil, znb.Wrap(err, "保存核赔")
-	}
-	return db.withHistory(ctx, out)
 }
 
 // RejectClaim rejects a reported or assessed claim with a reason code. A
 // rejected claim no longer blocks a new report of the same loss.
 func (db *DB) RejectClaim(ctx context.Context, by znb.Actor, no string, reason claim.Reason, note string) (*ClaimRecord, error) {
-	return db.moveClaim(ctx, by, no, "claim.reject", func(c *ClaimRecord) (claim.Event, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.reject", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
 		ev, err := c.Reject(by, db.Now(), reason, note)
-		return ev, map[string]any{"reason_code": string(reason), "dup_key": nil}, err
+		return ev, map[string]any{"reason_code": string(reason), "dup_key": nil}, moveDetail(ev, "reason_code", string(reason)), err
 	})
 }
 
@@ -220,19 +166,28 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 	if len(ref) > 64 {
 		return nil, znb.Errorf(znb.Invalid, "invalid_payment_ref", "支付凭证号不能超过 64 个字符")
 	}
-	return db.moveClaim(ctx, by, no, "claim.pay", func(c *ClaimRecord) (claim.Event, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
 		ev, err := c.Pay(by, db.Now(), ref, note)
-		return ev, map[string]any{"payment_ref": ref}, err
+		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
 	})
 }
 
-// moveClaim runs a transition that touches only the claim: lock it, let the
-// domain move it, store the new status with the columns set, record the
-// event and the audit entry.
-func (db *DB) moveClaim(ctx context.Context, by znb.Actor, no, action string,
-	move func(*ClaimRecord) (claim.Event, map[string]any, error)) (*ClaimRecord, error) {
+// moveDetail is the audit detail of a transition that sets one column.
+func moveDetail(ev claim.Event, column string, value any) map[string]any {
+	return map[string]any{"from": string(ev.From), "to": string(ev.To), "note": ev.Note, column: value}
+}
+
+// claimStep moves a locked claim in the domain (c) and says what to store:
+// the columns to set besides status and updated_at, and the audit detail.
+type claimStep func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (ev claim.Event, set, detail map[string]any, err error)
+
+// changeClaim runs one transition of a claim in a transaction: lock the
+// claim, let step move it, store its status with the columns step sets,
+// record the event and the audit entry (action). A transaction MySQL picks
+// as a deadlock victim is run again. Errors are wrapped with what.
+func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*ClaimRecord, error) {
 	var out *ClaimRecord
-	err := db.Tx(ctx, func(tx *gorm.DB) error {
+	err := db.retryDeadlock(ctx, func(tx *gorm.DB) error {
 		r, err := db.claimRow(tx, by, no, true)
 		if err != nil {
 			return err
@@ -241,32 +196,26 @@ func (db *DB) moveClaim(ctx context.Context, by znb.Actor, no, action string,
 		if err != nil {
 			return err
 		}
-		ev, set, err := move(c)
+		ev, set, detail, err := step(tx, r, c)
 		if err != nil {
 			return err
 		}
-		set["status"], set["updated_at"] = string(c.Status), db.nowMS()
+		c.UpdatedAt = db.nowMS()
+		set["status"], set["updated_at"] = string(c.Status), c.UpdatedAt
 		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
 			return err
 		}
 		if err := db.addEvent(tx, r.ID, ev); err != nil {
 			return err
 		}
-		detail := map[string]any{"from": string(ev.From), "to": string(ev.To), "note": ev.Note}
-		for k, v := range set {
-			if k != "dup_key" && k != "updated_at" && k != "status" {
-				detail[k] = v
-			}
-		}
 		if err := db.audit(tx, by, action, claimObject(r.ClaimNo), detail); err != nil {
 			return err
 		}
-		c.UpdatedAt = set["updated_at"].(int64)
 		out = c
 		return nil
 	})
 	if err != nil {
-		return nil, znb.Wrap(err, "保存案件状态")
+		return nil, znb.Wrap(err, what)
 	}
 	return db.withHistory(ctx, out)
 }
