@@ -22,8 +22,8 @@ func (s *Server) policyRoutes(r fiber.Router) {
 	r.Post("/products", allow(znb.InsurerClerk), s.loadProduct)
 	r.Get("/products", s.listProducts)
 	r.Post("/agreements", allow(znb.Office), s.createAgreement)
-	r.Get("/agreements/:id", s.getAgreement)
-	r.Post("/agreements/:id/activate", allow(znb.Office), s.activateAgreement)
+	r.Get("/agreements/:id", s.agreementByID(s.DB.GetAgreement))
+	r.Post("/agreements/:id/activate", allow(znb.Office), s.agreementByID(s.DB.ActivateAgreement))
 	r.Post("/agreements/:id/issue", allow(znb.InsurerClerk), s.issue)
 	r.Get("/jobs/:id", s.getJob)
 	r.Get("/certificates", s.findCertificates)
@@ -142,36 +142,24 @@ func (s *Server) createAgreement(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-func (s *Server) getAgreement(c *fiber.Ctx) error {
-	id, err := paramID(c, "id", "协议")
-	if err != nil {
-		return err
+// agreementByID answers the agreement that op (a read or a change) returns
+// for the :id of the path.
+func (s *Server) agreementByID(op func(context.Context, znb.Actor, int64) (*policy.Agreement, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c, "id", "协议")
+		if err != nil {
+			return err
+		}
+		a, err := op(c.UserContext(), actor(c), id)
+		if err != nil {
+			return err
+		}
+		out, err := s.agreementOut(c.UserContext(), a)
+		if err != nil {
+			return err
+		}
+		return c.JSON(out)
 	}
-	a, err := s.DB.GetAgreement(c.UserContext(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	out, err := s.agreementOut(c.UserContext(), a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) activateAgreement(c *fiber.Ctx) error {
-	id, err := paramID(c, "id", "协议")
-	if err != nil {
-		return err
-	}
-	a, err := s.DB.ActivateAgreement(c.UserContext(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	out, err := s.agreementOut(c.UserContext(), a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 type exclusionJSON struct {
