@@ -33,16 +33,23 @@ func oneArg(args []string, what string) (string, error) {
 	return pos[0], nil
 }
 
-func productLoad(ctx context.Context, e *env, args []string) error {
-	path, err := oneArg(args, "一个产品文件")
+// fileAndDB reads the file that the single argument names (what says what
+// it should be) and opens the database.
+func fileAndDB(ctx context.Context, e *env, args []string, what string) ([]byte, *store.DB, error) {
+	path, err := oneArg(args, what)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	body, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	db, err := e.open(ctx)
+	return body, db, err
+}
+
+func productLoad(ctx context.Context, e *env, args []string) error {
+	body, db, err := fileAndDB(ctx, e, args, "一个产品文件")
 	if err != nil {
 		return err
 	}
@@ -63,15 +70,7 @@ type agreementOut struct {
 }
 
 func agreementCreate(ctx context.Context, e *env, args []string) error {
-	path, err := oneArg(args, "一个协议文件")
-	if err != nil {
-		return err
-	}
-	body, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	db, err := e.open(ctx)
+	body, db, err := fileAndDB(ctx, e, args, "一个协议文件")
 	if err != nil {
 		return err
 	}
