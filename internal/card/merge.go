@@ -131,42 +131,57 @@ func (m *merger) add(pdf []byte, keepFont bool) error {
 	if m.mediaBox == "" {
 		m.mediaBox = box
 	}
-	newNo := map[int]int{pagesObj: pagesObj}
+	cp := m.copier(p)
+	cp.newNo[pagesObj] = pagesObj
 	for n, body := range p.objs {
 		if isType0(body) {
-			newNo[n] = fontObj
-		}
-	}
-	var queue []int
-	ref := func(old int) int {
-		n, ok := newNo[old]
-		if !ok {
-			n = m.alloc()
-			newNo[old] = n
-			queue = append(queue, old)
-		}
-		return n
-	}
-	if keepFont {
-		for old, n := range newNo {
-			if n == fontObj {
-				queue = append(queue, old)
+			cp.newNo[n] = fontObj
+			if keepFont {
+				cp.queue = append(cp.queue, n)
 			}
 		}
 	}
 	for _, k := range kids {
-		m.kids = append(m.kids, ref(k))
+		m.kids = append(m.kids, cp.ref(k))
 	}
-	for len(queue) > 0 {
-		old := queue[0]
-		queue = queue[1:]
-		body, ok := p.objs[old]
+	return cp.drain()
+}
+
+// copier renumbers the objects of one parsed document into the merged
+// file: ref gives an object its new number when first seen and queues it;
+// drain copies the queued objects, whose references go through ref in turn.
+type copier struct {
+	m     *merger
+	p     *parsedPDF
+	newNo map[int]int // object number in p → number in the merged file
+	queue []int
+}
+
+func (m *merger) copier(p *parsedPDF) *copier {
+	return &copier{m: m, p: p, newNo: map[int]int{}}
+}
+
+func (c *copier) ref(old int) int {
+	n, ok := c.newNo[old]
+	if !ok {
+		n = c.m.alloc()
+		c.newNo[old] = n
+		c.queue = append(c.queue, old)
+	}
+	return n
+}
+
+func (c *copier) drain() error {
+	for len(c.queue) > 0 {
+		old := c.queue[0]
+		c.queue = c.queue[1:]
+		body, ok := c.p.objs[old]
 		if !ok {
 			return fmt.Errorf("merge PDF: object %d is referenced but missing", old)
 		}
-		m.object(newNo[old], body, ref)
+		c.m.object(c.newNo[old], body, c.ref)
 	}
-	return m.err
+	return c.m.err
 }
 
 // finish embeds the font from fontPDF, a document whose one Type0 font
@@ -223,32 +238,17 @@ func (m *merger) font(fontPDF []byte) error {
 	if err != nil {
 		return err
 	}
-	newNo := map[int]int{}
-	var queue []int
-	ref := func(old int) int {
-		n, ok := newNo[old]
-		if !ok {
-			n = m.alloc()
-			newNo[old] = n
-			queue = append(queue, old)
-		}
-		return n
-	}
+	cp := m.copier(p)
 	for n, body := range p.objs {
 		if isType0(body) {
-			newNo[n] = fontObj
-			queue = append(queue, n)
+			cp.newNo[n] = fontObj
+			cp.queue = append(cp.queue, n)
 		}
 	}
-	if len(queue) != 1 {
-		return fmt.Errorf("merge PDF: font document has %d Type0 fonts, want 1", len(queue))
+	if len(cp.queue) != 1 {
+		return fmt.Errorf("merge PDF: font document has %d Type0 fonts, want 1", len(cp.queue))
 	}
-	for len(queue) > 0 {
-		old := queue[0]
-		queue = queue[1:]
-		m.object(newNo[old], p.objs[old], ref)
-	}
-	return m.err
+	return cp.drain()
 }
 
 // fontPDF returns a one-page document whose Chinese font subset holds every
