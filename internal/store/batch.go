@@ -137,3 +137,25 @@ func (b *batch) close() error {
 	}
 	return err
 }
+
+// BulkTx runs fn in a transaction meant for writing many rows. On SQLite the
+// connection keeps its statement journals in memory, which suits the short
+// writes of daily work; a multi-row statement journals so much that the
+// transpiled allocator's page faults cost more than a temporary file, so a
+// bulk transaction switches its connection to file for its duration.
+func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.Dialect != SQLite {
+		return db.Tx(ctx, fn)
+	}
+	err := db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		if err := c.Exec("PRAGMA temp_store = FILE").Error; err != nil {
+			return err
+		}
+		defer c.Exec("PRAGMA temp_store = MEMORY")
+		return c.Transaction(fn)
+	})
+	if err == nil {
+		db.kickChainer()
+	}
+	return err
+}

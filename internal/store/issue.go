@@ -248,7 +248,7 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 	for {
 		var c chunkResult
 		var st runRow
-		err := db.Tx(ctx, func(tx *gorm.DB) error {
+		err := db.BulkTx(ctx, func(tx *gorm.DB) error {
 			c = chunkResult{premium: decimal.Zero}
 			var err error
 			st, err = db.issueChunk(ctx, tx, r, &c)

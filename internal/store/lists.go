@@ -124,7 +124,7 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o Impor
 	}
 	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: name, Sha256: sum,
 		CreatedBy: by.Username, CreatedAt: db.nowMS()}
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
+	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
