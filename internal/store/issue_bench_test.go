@@ -101,8 +101,16 @@ func BenchmarkIssueFloor(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				// The same connection set-up as a bulk transaction (BulkTx).
+				conn, err := sqlDB.Conn(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if db.Dialect == store.SQLite {
+					conn.ExecContext(ctx, "PRAGMA temp_store = FILE")
+				}
 				b.StartTimer()
-				tx, err := sqlDB.Begin()
+				tx, err := conn.BeginTx(ctx, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -111,6 +119,7 @@ func BenchmarkIssueFloor(b *testing.B) {
 				if err := tx.Commit(); err != nil {
 					b.Fatal(err)
 				}
+				conn.Close()
 			}
 			b.ReportMetric(float64(persons)*float64(b.N)/b.Elapsed().Seconds(), "persons/s")
 			fmt.Fprintf(os.Stderr, "floor %s: %d covers in %.1f s\n", engine, persons, b.Elapsed().Seconds()/float64(b.N))
