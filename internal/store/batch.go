@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 )
@@ -32,6 +33,7 @@ type batch struct {
 	total int
 	full  *sql.Stmt // prepared once for full batches
 	json  []byte
+	pipe  *pipe // when set, SQLite statements run on the pipe's goroutine
 }
 
 func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...string) *batch {
@@ -43,7 +45,7 @@ func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...st
 		b.sql = head + "VALUES " + tuples(b.per, len(cols))
 		return b
 	}
-	b.per = 2000
+	b.per = 8000
 	sel := make([]string, len(cols))
 	for i := range cols {
 		sel[i] = fmt.Sprintf("json_extract(value, '$[%d]')", i)
@@ -107,7 +109,11 @@ func (b *batch) flush() error {
 	switch {
 	case !b.mysql:
 		b.json = append(b.json, ']')
-		_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
+		if b.pipe != nil {
+			err = b.pipe.exec(b.sql, string(b.json))
+		} else {
+			_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
+		}
 		b.json = append(b.json[:0], '[')
 	case b.n == b.per:
 		if b.full == nil {
@@ -158,4 +164,63 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		db.kickChainer()
 	}
 	return err
+}
+
+// pipe runs a transaction's batch statements on a second goroutine, in the
+// order given, so that on SQLite the caller prepares the next batch on one
+// core while the driver writes the last one on the other. Statements of the
+// caller's own (reads, updates) may run between them: a pipe suits writes
+// that nothing in the same transaction reads back before wait.
+type pipe struct {
+	ctx  context.Context
+	pool gorm.ConnPool
+	jobs chan string
+	arg  chan string
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+func newPipe(ctx context.Context, tx *gorm.DB) *pipe {
+	p := &pipe{ctx: ctx, pool: tx.Statement.ConnPool, jobs: make(chan string, 2), arg: make(chan string, 2), done: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+func (p *pipe) run() {
+	defer close(p.done)
+	for sql := range p.jobs {
+		arg := <-p.arg
+		if p.failed() != nil {
+			continue
+		}
+		if _, err := p.pool.ExecContext(p.ctx, sql, arg); err != nil {
+			p.mu.Lock()
+			p.err = err
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *pipe) failed() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// exec queues a statement; it returns the error of an earlier one, if any.
+func (p *pipe) exec(sql, arg string) error {
+	if err := p.failed(); err != nil {
+		return err
+	}
+	p.jobs <- sql
+	p.arg <- arg
+	return nil
+}
+
+// wait runs what is queued and returns the first error.
+func (p *pipe) wait() error {
+	close(p.jobs)
+	<-p.done
+	return p.failed()
 }

@@ -387,6 +387,8 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 	}
 	if err == nil {
 		err = w.close()
+	} else {
+		w.abort()
 	}
 	if err != nil {
 		return st, err
@@ -583,10 +585,11 @@ type chunkWriter struct {
 	covers *batch
 	ends   *batch
 	excl   *batch
+	pipe   *pipe
 }
 
 func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkResult) *chunkWriter {
-	return &chunkWriter{ctx: ctx, db: db, tx: tx, r: r, c: c,
+	w := &chunkWriter{ctx: ctx, db: db, tx: tx, r: r, c: c,
 		certs: newBatch(ctx, db, tx, "certificates", "certificate_no", "master_policy_no", "agreement_id", "household_no",
 			"household_seq", "county", "region_code", "village_name", "category", "status", "premium", "issued_premium",
 			"central", "provincial", "municipal", "county_share", "self", "list_id", "issued_at", "updated_at"),
@@ -596,10 +599,31 @@ func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkRe
 			"premium_delta", "detail", "created_at"),
 		excl: newBatch(ctx, db, tx, "issue_exclusions", "run_id", "household_no", "id_number", "reason", "other_certificate"),
 	}
+	// The rows of a chunk are only read back in later chunks, so on SQLite
+	// they are written on a second goroutine while the next are prepared.
+	if db.Dialect == SQLite {
+		w.pipe = newPipe(ctx, tx)
+		for _, b := range []*batch{w.certs, w.covers, w.ends, w.excl} {
+			b.pipe = w.pipe
+		}
+	}
+	return w
 }
 
 func (w *chunkWriter) close() error {
-	return errors.Join(w.certs.close(), w.covers.close(), w.ends.close(), w.excl.close())
+	err := errors.Join(w.certs.close(), w.covers.close(), w.ends.close(), w.excl.close())
+	if w.pipe != nil {
+		err = errors.Join(err, w.pipe.wait())
+	}
+	return err
+}
+
+// abort waits for statements already queued, so that none runs after the
+// transaction has been rolled back.
+func (w *chunkWriter) abort() {
+	if w.pipe != nil {
+		w.pipe.wait()
+	}
 }
 
 // nextNo numbers the next certificate of the agreement: household sequence
