@@ -12,7 +12,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -51,11 +50,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	font, err := card.FindFont(e.cfg.PDF.Font)
-	if err != nil {
-		return err
-	}
-	r, err := card.NewRenderer(font)
+	r, err := reportRenderer(e)
 	if err != nil {
 		return err
 	}

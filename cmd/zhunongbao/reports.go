@@ -110,6 +110,8 @@ func reportAnnual(ctx context.Context, e *env, args []string) error {
 	return e.print(rest.AnnualOut(a))
 }
 
+// reportRenderer makes the PDF renderer of a command from the configured
+// font (pdf.font / ZNB_PDF_FONT) or the system's.
 func reportRenderer(e *env) (*card.Renderer, error) {
 	font, err := card.FindFont(e.cfg.PDF.Font)
 	if err != nil {

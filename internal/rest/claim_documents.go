@@ -3,7 +3,6 @@ package rest
 import (
 	"bytes"
 	"fmt"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -95,32 +94,23 @@ func (s *Server) downloadClaimDocument(c *fiber.Ctx) error {
 	return c.SendFile(d.Path(s.DocumentsDir))
 }
 
-// letterRenderers keeps one PDF renderer per font file: loading and checking
-// a CJK font costs tens of milliseconds, a letter a few.
-var letterRenderers struct {
-	sync.Mutex
-	m map[string]*card.Renderer
-}
-
+// letterRenderer returns the server's PDF renderer, made on first use:
+// loading and checking a CJK font costs tens of milliseconds, a letter a few.
+// A missing font is not remembered, so installing one needs no restart.
 func (s *Server) letterRenderer() (*card.Renderer, error) {
+	s.pdfMu.Lock()
+	defer s.pdfMu.Unlock()
+	if s.pdf != nil {
+		return s.pdf, nil
+	}
 	path, err := card.FindFont(s.FontPath)
 	if err != nil {
 		return nil, err
 	}
-	letterRenderers.Lock()
-	defer letterRenderers.Unlock()
-	if r := letterRenderers.m[path]; r != nil {
-		return r, nil
-	}
-	r, err := card.NewRenderer(path)
-	if err != nil {
+	if s.pdf, err = card.NewRenderer(path); err != nil {
 		return nil, err
 	}
-	if letterRenderers.m == nil {
-		letterRenderers.m = map[string]*card.Renderer{}
-	}
-	letterRenderers.m[path] = r
-	return r, nil
+	return s.pdf, nil
 }
 
 // claimLetter answers the decision letter (理赔决定通知书) of an approved, paid

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -35,8 +37,10 @@ type Deps struct {
 // Server holds the Fiber app and its dependencies.
 type Server struct {
 	Deps
-	app *fiber.App
-	bg  context.Context // lives as long as the server: background jobs use it
+	app   *fiber.App
+	bg    context.Context // lives as long as the server: background jobs use it
+	pdfMu sync.Mutex
+	pdf   *card.Renderer // see letterRenderer
 }
 
 // New builds the server with every route registered.

@@ -274,11 +274,7 @@ func (s *Server) reconciliationStatement(c *fiber.Ctx) error {
 	if l, err := s.DB.GetList(ctx, znb.System, rec.ListID); err == nil {
 		st.List = fmt.Sprintf("名单版本 %d（%s 生效，%d 户 %d 人）", l.ID, l.Effective, l.Households, l.Members)
 	}
-	path, err := card.FindFont(s.FontPath)
-	if err != nil {
-		return err
-	}
-	r, err := card.NewRenderer(path)
+	r, err := s.letterRenderer()
 	if err != nil {
 		return err
 	}
