@@ -70,7 +70,7 @@ type pendingRow struct {
 func (db *DB) chain(ctx context.Context) error {
 	for {
 		n := 0
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := db.tx(ctx, func(tx *gorm.DB) error {
 			var head struct {
 				Seq  int64
 				Hash string
@@ -235,5 +235,6 @@ func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]Audit
 // lock, as a long import does; the chainer simply tries again later.
 func busy(err error) bool {
 	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") ||
+		znb.ErrorOf(err).Code == codeBusy
 }

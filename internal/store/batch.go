@@ -153,7 +153,12 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if db.Dialect != SQLite {
 		return db.Tx(ctx, fn)
 	}
-	err := db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
 		if err := c.Exec("PRAGMA temp_store = FILE").Error; err != nil {
 			return err
 		}
@@ -161,6 +166,7 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		return c.Transaction(fn)
 	})
 	if err == nil {
+		db.commits.Add(1)
 		db.kickChainer()
 	}
 	return err

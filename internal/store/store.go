@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -37,6 +38,9 @@ type DB struct {
 	Now     func() time.Time // injected clock
 	Log     *slog.Logger
 
+	gate      writeGate    // SQLite only
+	commits   atomic.Int64 // SQLite transactions committed, for the checkpointer
+	ckptDone  chan struct{}
 	kick      chan struct{} // wakes the audit chainer
 	stop      chan struct{}
 	chainDone chan struct{}
@@ -54,7 +58,7 @@ func Open(dsn string) (*DB, error) {
 	if !ok {
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or mysql:DSN", dsn)
 	}
-	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), SkipDefaultTransaction: true, PrepareStmt: false}
+	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), SkipDefaultTransaction: true}
 	var (
 		g   *gorm.DB
 		err error
@@ -69,7 +73,7 @@ func Open(dsn string) (*DB, error) {
 		// WAL lets readers go on during an import; immediate transactions
 		// take the write lock up front, so two writers wait instead of
 		// failing with SQLITE_BUSY half-way.
-		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"), cfg)
+		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"), cfg)
 		if err == nil {
 			sqlDB, _ := g.DB()
 			sqlDB.SetMaxOpenConns(4)
@@ -90,6 +94,11 @@ func Open(dsn string) (*DB, error) {
 	}
 	db := &DB{gorm: g, Dialect: kind, Now: time.Now, Log: slog.Default(),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), chainDone: make(chan struct{})}
+	if kind == SQLite {
+		db.gate = make(writeGate, 1)
+		db.ckptDone = make(chan struct{})
+		go db.checkpointer()
+	}
 	return db, nil
 }
 
@@ -114,8 +123,11 @@ func mysqlDSN(dsn string) string {
 // Close closes the connection pool.
 func (db *DB) Close() error {
 	db.started.Do(func() {}) // a chainer that never started must not start now
+	close(db.stop)
+	if db.ckptDone != nil {
+		<-db.ckptDone
+	}
 	if db.running {
-		close(db.stop)
 		<-db.chainDone
 		// Chain what this process wrote before the connections close.
 		db.chain(context.Background())
@@ -149,11 +161,25 @@ func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ct
 
 // Tx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := db.gorm.WithContext(ctx).Transaction(fn)
+	err := db.tx(ctx, fn)
 	if err == nil {
 		db.kickChainer()
 	}
 	return err
+}
+
+// tx runs fn in a transaction behind the write gate.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := db.gorm.WithContext(ctx).Transaction(fn); err != nil {
+		return err
+	}
+	db.commits.Add(1)
+	return nil
 }
 
 // nowMS is the injected clock in Unix milliseconds, the form timestamps take
