@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -48,27 +50,63 @@ func (db *DB) leaveWrite() { <-db.gate }
 // SQLite's write-ahead log into the database file.
 const checkpointEvery = 200 * time.Millisecond
 
+// restartFrames is the log length (16 KiB pages) past which the checkpointer
+// makes the log start again from its beginning.
+const restartFrames = 8192
+
 // checkpointer does on its own goroutine what SQLite would otherwise do
 // inside a commit every thousand pages: copy the log into the database file
 // and sync it. Done inside the commit, the copy held the write gate and
-// every queued writer waited for it. A passive checkpoint runs beside the
-// next writer; the connections keep wal_autocheckpoint at 0.
+// every queued writer waited for it. The connections keep
+// wal_autocheckpoint at 0.
 func (db *DB) checkpointer() {
 	defer close(db.ckptDone)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-db.stop; cancel() }()
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
 	seen := db.commits.Load()
 	for {
 		select {
-		case <-db.stop:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 		if n := db.commits.Load(); n != seen {
 			seen = n
-			if err := db.gorm.Exec("PRAGMA wal_checkpoint(PASSIVE)").Error; err != nil && !busy(err) {
+			if err := db.checkpoint(ctx); err != nil && !busy(err) && ctx.Err() == nil {
 				db.Log.Warn("sqlite checkpoint failed", "err", err)
 			}
 		}
 	}
+}
+
+// checkpoint copies the log into the database beside the writers, then,
+// once the log is long, briefly behind the gate so that no commit lands
+// between the copy and the restart. A log is only started again when every
+// frame is in the database and no reader still uses one; with writers
+// committing a thousand times a second that moment never came by itself,
+// the log grew by gigabytes and every read walked its index.
+func (db *DB) checkpoint(ctx context.Context) error {
+	var r struct{ Busy, Log, Checkpointed int }
+	if err := db.gorm.WithContext(ctx).Raw("PRAGMA wal_checkpoint(PASSIVE)").Scan(&r).Error; err != nil {
+		return err
+	}
+	if r.Log < restartFrames {
+		return nil
+	}
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		// Readers are short, but an export may read for minutes: wait for
+		// them a few milliseconds at most, and try again next time.
+		if err := c.Exec("PRAGMA busy_timeout = 5").Error; err != nil {
+			return err
+		}
+		defer c.Exec("PRAGMA busy_timeout = " + itoa(busyWait.Milliseconds()))
+		return c.Exec("PRAGMA wal_checkpoint(RESTART)").Error
+	})
 }
