@@ -238,7 +238,8 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		return nil, err
 	}
 	row.ClaimNo = no
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
+	err = db.groupTx(ctx, func(tx *gorm.DB) error {
+		row.ID = 0 // a second run after a shared commit failed
 		if err := tx.Create(&row).Error; err != nil {
 			if isUniqueViolation(err) {
 				return errDuplicateClaim()

@@ -381,3 +381,52 @@ func TestConcurrentApprovals(t *testing.T) {
 		}
 	})
 }
+
+// Reports arriving together, each twice: one of each pair is stored and the
+// other refused as a duplicate, whether or not they shared a commit.
+func TestConcurrentReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newClaimWorld(t, db, "znb-standard")
+		const losses = 20
+		errs := make([]error, 2*losses)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				h := []string{"H1", "H2"}[i/2%2]
+				_, errs[i] = db.ReportClaim(ctx, clerk, w.report(znb.Property, h, 0, fmt.Sprintf("2024-06-%02d", 1+i/4), "火灾"))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for p := 0; p < losses; p++ {
+			a, b := errs[2*p], errs[2*p+1]
+			ok, dup := a, b
+			if a != nil {
+				ok, dup = b, a
+			}
+			if ok != nil || znb.CodeOf(dup) != "duplicate_claim" {
+				t.Errorf("loss %d: %v and %v, want one stored and one duplicate_claim", p, a, b)
+			}
+		}
+		cs, total, err := db.ListClaims(ctx, clerk, store.ClaimQuery{PageSize: 500})
+		if err != nil || total != losses || len(cs) != losses {
+			t.Fatalf("stored %d (%d listed), %v; want %d", total, len(cs), err, losses)
+		}
+		nos := map[string]bool{}
+		for _, c := range cs {
+			if nos[c.No] {
+				t.Errorf("claim number %s twice", c.No)
+			}
+			nos[c.No] = true
+			got, err := db.GetClaim(ctx, clerk, c.No)
+			if err != nil || len(got.History) != 1 {
+				t.Errorf("claim %s: %v, history %v", c.No, err, got)
+			}
+		}
+	})
+}

@@ -40,8 +40,12 @@ func (db *DB) enterWrite(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-t.C:
-		return nil, znb.Errorf(znb.Unavailable, codeBusy, "数据库繁忙，请稍后重试")
+		return nil, errBusy()
 	}
+}
+
+func errBusy() error {
+	return znb.Errorf(znb.Unavailable, codeBusy, "数据库繁忙，请稍后重试")
 }
 
 func (db *DB) leaveWrite() { <-db.gate }

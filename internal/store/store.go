@@ -39,6 +39,7 @@ type DB struct {
 	Log     *slog.Logger
 
 	gate      writeGate    // SQLite only
+	group     group        // transactions queued at the gate
 	commits   atomic.Int64 // SQLite transactions committed, for the checkpointer
 	ckptDone  chan struct{}
 	kick      chan struct{} // wakes the audit chainer
