@@ -41,16 +41,26 @@ func entryHash(r *auditRow) string {
 // writers append to without waiting for each other; the chainer then gives
 // it its place and hash in audit_log (see chain).
 func (db *DB) audit(tx *gorm.DB, by znb.Actor, action, object string, detail any) error {
-	d, err := json.Marshal(detail)
+	vals, err := db.auditValues(by, action, object, detail)
 	if err != nil {
 		return err
+	}
+	return tx.Exec("INSERT INTO audit_pending (at_ms, actor, role, action, object, detail) VALUES (?, ?, ?, ?, ?, ?)", vals...).Error
+}
+
+// auditColumns are the columns of an audit_pending row, in auditValues order.
+var auditColumns = []string{"at_ms", "actor", "role", "action", "object", "detail"}
+
+func (db *DB) auditValues(by znb.Actor, action, object string, detail any) ([]any, error) {
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return nil, err
 	}
 	actor := by.Username
 	if actor == "" {
 		actor = "anonymous"
 	}
-	return tx.Exec("INSERT INTO audit_pending (at_ms, actor, role, action, object, detail) VALUES (?, ?, ?, ?, ?, ?)",
-		db.nowMS(), actor, string(by.Role), action, object, string(d)).Error
+	return []any{db.nowMS(), actor, string(by.Role), action, object, string(d)}, nil
 }
 
 type pendingRow struct {

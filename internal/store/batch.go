@@ -41,7 +41,7 @@ func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...st
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
 	if b.mysql {
 		b.per = 8000 / len(cols)
-		b.args = make([]any, 0, b.per*len(cols))
+		b.args = make([]any, 0, 64) // grows to a full batch where there is one
 		b.sql = head + "VALUES " + tuples(b.per, len(cols))
 		return b
 	}
@@ -51,7 +51,7 @@ func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...st
 		sel[i] = fmt.Sprintf("json_extract(value, '$[%d]')", i)
 	}
 	b.sql = head + "SELECT " + strings.Join(sel, ", ") + " FROM json_each(?)"
-	b.json = append(make([]byte, 0, 1<<20), '[')
+	b.json = append(make([]byte, 0, 4096), '[')
 	return b
 }
 

@@ -232,34 +232,29 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		MemberIDNumber: in.MemberIDNumber, MemberName: memberName, Subject: subject, IncidentDate: in.IncidentDate,
 		ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
 		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
-	var c *ClaimRecord
 	no, err := db.claimNo(ctx, today)
 	if err != nil {
 		return nil, err
 	}
 	row.ClaimNo = no
-	err = db.groupTx(ctx, func(tx *gorm.DB) error {
-		row.ID = 0 // a second run after a shared commit failed
-		if err := tx.Create(&row).Error; err != nil {
-			if isUniqueViolation(err) {
-				return errDuplicateClaim()
-			}
-			return err
-		}
-		if c, err = row.record(); err != nil {
-			return err
-		}
-		ev := c.Open(by, db.Now(), in.Description)
-		if err := db.addEvent(tx, row.ID, ev); err != nil {
-			return err
-		}
-		return db.audit(tx, by, "claim.report", claimObject(no), map[string]any{
-			"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-			"cause": in.Cause, "flags": flags})
-	})
+	c, err := row.record()
 	if err != nil {
+		return nil, err
+	}
+	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
+	job.audit, err = db.auditValues(by, "claim.report", claimObject(no), map[string]any{
+		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
+		"cause": in.Cause, "flags": flags})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.writeReport(ctx, job); err != nil {
+		if znb.CodeOf(err) == "duplicate_claim" {
+			return nil, err
+		}
 		return nil, znb.Wrap(err, "保存报案")
 	}
+	c.ID = row.ID
 	return c, nil
 }
 
@@ -412,8 +407,13 @@ type counterRow struct {
 func (counterRow) TableName() string { return "claim_counters" }
 
 func (db *DB) addEvent(tx *gorm.DB, claimID int64, e claim.Event) error {
-	return tx.Create(&claimEventRow{ClaimID: claimID, AtMs: e.At.UnixMilli(), ActorID: e.ActorID, Actor: e.Actor,
-		Role: string(e.Role), FromStatus: string(e.From), ToStatus: string(e.To), Note: clipRunes(e.Note, 1000)}).Error
+	r := eventRow(claimID, e)
+	return tx.Create(&r).Error
+}
+
+func eventRow(claimID int64, e claim.Event) claimEventRow {
+	return claimEventRow{ClaimID: claimID, AtMs: e.At.UnixMilli(), ActorID: e.ActorID, Actor: e.Actor,
+		Role: string(e.Role), FromStatus: string(e.From), ToStatus: string(e.To), Note: clipRunes(e.Note, 1000)}
 }
 
 func clipRunes(s string, n int) string {

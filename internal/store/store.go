@@ -38,9 +38,10 @@ type DB struct {
 	Now     func() time.Time // injected clock
 	Log     *slog.Logger
 
-	gate      writeGate    // SQLite only
-	group     group        // transactions queued at the gate
-	commits   atomic.Int64 // SQLite transactions committed, for the checkpointer
+	gate      writeGate     // SQLite only
+	reports   reportQueue   // claim reports waiting to be written
+	slots     chan struct{} // report groups being written: the gate on SQLite
+	commits   atomic.Int64  // SQLite transactions committed, for the checkpointer
 	ckptDone  chan struct{}
 	kick      chan struct{} // wakes the audit chainer
 	stop      chan struct{}
@@ -95,8 +96,10 @@ func Open(dsn string) (*DB, error) {
 	}
 	db := &DB{gorm: g, Dialect: kind, Now: time.Now, Log: slog.Default(),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), chainDone: make(chan struct{})}
+	db.slots = make(chan struct{}, mysqlGroups)
 	if kind == SQLite {
 		db.gate = make(writeGate, 1)
+		db.slots = db.gate
 		db.ckptDone = make(chan struct{})
 		go db.checkpointer()
 	}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// maxGroup bounds how many reports one commit carries.
+const maxGroup = 64
+
+// mysqlGroups is how many groups are written at once on MySQL: one commits
+// (and waits for its log flush) while the next is being written.
+const mysqlGroups = 6
+
+// reportQueue holds the claim reports waiting to be written. Reports are the
+// platform's busiest write: on the days after a hailstorm a county's
+// villages report thousands of losses within hours.
+type reportQueue struct {
+	mu   sync.Mutex
+	jobs []*reportJob
+}
+
+// reportJob is one report's rows: the claim, its first event and its audit
+// entry.
+type reportJob struct {
+	row   *claimRow
+	event claimEventRow // ClaimID is set once the claim has its id
+	audit []any         // auditValues
+	done  chan error
+}
+
+// writeReport stores a report's rows. Reports that queue while others are
+// being written are written together by whichever of them gets a slot
+// first: one multi-row INSERT per table and one commit for the lot. On
+// SQLite the slot is the write gate, and the group writes the pages its
+// reports share (the claims table's last leaf, its index leaves, the audit
+// queue) once instead of once each; on MySQL a few groups go at once, and
+// each saves its reports most of their statements and a log flush apiece.
+// If the group fails (a duplicate that raced another report), it is rolled
+// back and each report is written alone, so only the duplicate is refused.
+func (db *DB) writeReport(ctx context.Context, j *reportJob) error {
+	j.done = make(chan error, 1)
+	q := &db.reports
+	q.mu.Lock()
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	t := time.NewTimer(busyWait)
+	defer t.Stop()
+	select {
+	case err := <-j.done:
+		return err
+	case db.slots <- struct{}{}:
+	case <-t.C:
+		if db.unqueue(j) {
+			return errBusy()
+		}
+		return <-j.done // a leader has it
+	}
+	defer func() { <-db.slots }()
+	for {
+		select {
+		case err := <-j.done:
+			return err
+		default:
+		}
+		if !db.lead(context.WithoutCancel(ctx)) {
+			return <-j.done // another leader is writing it
+		}
+	}
+}
+
+// unqueue takes j out of the queue; false if a leader has taken it already.
+func (db *DB) unqueue(j *reportJob) bool {
+	q := &db.reports
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, x := range q.jobs {
+		if x == j {
+			q.jobs = append(q.jobs[:i], q.jobs[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// lead writes the oldest queued reports; false when none was queued.
+func (db *DB) lead(ctx context.Context) bool {
+	q := &db.reports
+	q.mu.Lock()
+	n := min(len(q.jobs), maxGroup)
+	jobs := append([]*reportJob(nil), q.jobs[:n]...)
+	q.jobs = append(q.jobs[:0], q.jobs[n:]...)
+	q.mu.Unlock()
+	if n == 0 {
+		return false
+	}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+	if err == nil || n == 1 {
+		db.committed(err)
+		for _, j := range jobs {
+			j.done <- err
+		}
+		return true
+	}
+	for _, j := range jobs {
+		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, []*reportJob{j}) })
+		db.committed(err)
+		j.done <- err
+	}
+	return true
+}
+
+// committed counts a commit for the checkpointer and wakes the chainer.
+func (db *DB) committed(err error) {
+	if err == nil {
+		db.commits.Add(1)
+		db.kickChainer()
+	}
+}
+
+// claimColumns are the columns a report writes.
+var claimColumns = []string{"claim_no", "certificate_no", "agreement_id", "insurer", "household_no", "region_code",
+	"village", "head_name", "line", "member_id_number", "member_name", "subject", "incident_date", "reported_on",
+	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at"}
+
+// writeReports inserts the reports' claims, reads back their ids, then
+// inserts their events and audit entries: four statements for the group.
+func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	ctx := tx.Statement.Context
+	claims := newBatch(ctx, db, tx, "claims", claimColumns...)
+	nos := make([]string, len(jobs))
+	at := make(map[string]*reportJob, len(jobs))
+	for i, j := range jobs {
+		r := j.row
+		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
+			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
+			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt); err != nil {
+			claims.close()
+			return err
+		}
+		nos[i], at[r.ClaimNo] = r.ClaimNo, j
+	}
+	if err := claims.close(); err != nil {
+		if isUniqueViolation(err) {
+			return errDuplicateClaim()
+		}
+		return err
+	}
+	var ids []struct {
+		ID      int64
+		ClaimNo string
+	}
+	if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&ids).Error; err != nil {
+		return err
+	}
+	for _, r := range ids {
+		at[r.ClaimNo].row.ID = r.ID
+	}
+	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
+	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
+	for _, j := range jobs {
+		e := &j.event
+		if err := events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
+			events.close()
+			audits.close()
+			return err
+		}
+		if err := audits.add(j.audit...); err != nil {
+			events.close()
+			audits.close()
+			return err
+		}
+	}
+	if err := events.close(); err != nil {
+		audits.close()
+		return err
+	}
+	return audits.close()
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Reports that queue while the gate is held are written in one commit;
+// when one of them is a duplicate, it alone is refused and the others are
+// still written. The queue's groups are seen from inside on SQLite, where
+// the gate can be held; TestConcurrentReports checks what callers see on
+// both engines.
+func TestReportGroups(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "group.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.started.Do(func() {}) // no audit chainer: its commits would count
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
+	for _, dup := range []int{-1, 3} {
+		t.Run(fmt.Sprintf("duplicate=%d", dup), func(t *testing.T) {
+			const n = 6
+			jobs := make([]*reportJob, n)
+			for i := range jobs {
+				key := fmt.Sprintf("g%d-%d", dup, i)
+				if i == dup {
+					key = fmt.Sprintf("g%d-%d", dup, 0)
+				}
+				no := fmt.Sprintf("CLM%d%02d", dup+1, i)
+				row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
+					RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
+					ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
+				audit, err := db.auditValues(clerk, "claim.report", claimObject(no), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				jobs[i] = &reportJob{row: row, audit: audit,
+					event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported})}
+			}
+			release, err := db.enterWrite(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := db.commits.Load()
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i, j := range jobs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = db.writeReport(ctx, j)
+				}()
+			}
+			for queued := 0; queued < n; {
+				time.Sleep(time.Millisecond)
+				db.reports.mu.Lock()
+				queued = len(db.reports.jobs)
+				db.reports.mu.Unlock()
+			}
+			release()
+			wg.Wait()
+			refused := 0
+			for i, err := range errs {
+				switch {
+				case (i == 0 || i == dup) && znb.CodeOf(err) == "duplicate_claim":
+					refused++ // whichever of the two came second
+				case err != nil || jobs[i].row.ID == 0:
+					t.Errorf("report %d: %v, id %d", i, err, jobs[i].row.ID)
+				}
+			}
+			if want := min(dup+1, 1); refused != want {
+				t.Errorf("%d refused as duplicates, want %d", refused, want)
+			}
+			var claims, events int64
+			db.gorm.Raw("SELECT COUNT(*) FROM claims WHERE claim_no LIKE ?", fmt.Sprintf("CLM%d%%", dup+1)).Scan(&claims)
+			db.gorm.Raw("SELECT COUNT(*) FROM claim_events e JOIN claims c ON c.id = e.claim_id WHERE c.claim_no LIKE ?", fmt.Sprintf("CLM%d%%", dup+1)).Scan(&events)
+			commits := db.commits.Load() - before
+			switch {
+			case dup < 0 && (claims != n || events != n || commits != 1):
+				t.Errorf("all good: %d claims, %d events in %d commits, want %d in 1", claims, events, commits, n)
+			case dup >= 0 && (claims != n-1 || events != n-1 || commits != n-1):
+				t.Errorf("one duplicate: %d claims, %d events in %d commits, want %d, each alone", claims, events, commits, n-1)
+			}
+		})
+	}
+}
