@@ -13,7 +13,7 @@ const maxGroup = 64
 
 // mysqlGroups is how many groups are written at once on MySQL: one commits
 // (and waits for its log flush) while the next is being written.
-const mysqlGroups = 6
+const mysqlGroups = 3
 
 // reportQueue holds the claim reports waiting to be written. Reports are the
 // platform's busiest write: on the days after a hailstorm a county's
