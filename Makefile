@@ -8,7 +8,7 @@ BIN           := bin/zhunongbao
 ZNB_TEST_MYSQL ?= root:@tcp(127.0.0.1:3306)/
 export ZNB_TEST_MYSQL
 
-.PHONY: run build test bench fonts vet fmt clean
+.PHONY: run build test bench bench-wrk fonts vet fmt clean
 
 run: build fonts
 	$(BIN) serve
@@ -43,6 +43,12 @@ bench:
 	$(BENCH) -bench 'ReconcileMillion$$' -benchtime 1x ./internal/subsidy/ | tee -a bench.out
 	$(BENCH) -bench 'VillageFile10k|Floor10k' -benchtime 1x ./internal/card/ | tee -a bench.out
 	$(BENCH) -bench 'ClaimReports' -benchtime 5000x ./internal/rest/ | tee -a bench.out
+
+# bench-wrk cross-checks the claim rate with wrk against a separate
+# `zhunongbao serve` on each engine (needs wrk).
+bench-wrk:
+	docs/bench/claims-wrk.sh sqlite
+	docs/bench/claims-wrk.sh mysql '$(ZNB_TEST_MYSQL)'
 
 clean:
 	rm -rf bin data bench.out
