@@ -249,9 +249,6 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		return nil, err
 	}
 	if err := db.writeReport(ctx, job); err != nil {
-		if znb.CodeOf(err) == "duplicate_claim" {
-			return nil, err
-		}
 		return nil, znb.Wrap(err, "保存报案")
 	}
 	c.ID = row.ID
