@@ -59,15 +59,16 @@ func (db *DB) writeReport(ctx context.Context, j *reportJob) error {
 		}
 		return <-j.done // a leader has it
 	}
-	defer func() { <-db.slots }()
 	for {
 		select {
 		case err := <-j.done:
+			<-db.slots
 			return err
 		default:
 		}
 		if !db.lead(context.WithoutCancel(ctx)) {
-			return <-j.done // another leader is writing it
+			<-db.slots // free the slot while another leader writes j
+			return <-j.done
 		}
 	}
 }
