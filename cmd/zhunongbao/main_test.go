@@ -18,7 +18,13 @@ import (
 // cli runs the command line against a SQLite file in dir.
 func cli(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	t.Setenv("ZNB_DB", "sqlite:"+filepath.Join(dir, "znb.db"))
+	return cliOn(t, "sqlite:"+filepath.Join(dir, "znb.db"), dir, args...)
+}
+
+// cliOn runs the command line against the database dsn (ZNB_DB form).
+func cliOn(t *testing.T, dsn, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("ZNB_DB", dsn)
 	var out, errb bytes.Buffer
 	code := run(append([]string{"-config", filepath.Join(dir, "none.yaml")}, args...), &out, &errb)
 	return code, out.String(), errb.String()

@@ -86,6 +86,12 @@ func (h *harness) send(req *http.Request, key string) (int, []byte) {
 // upload posts a multipart form with one file field and text fields.
 func (h *harness) upload(path, key, field, filename string, content []byte, fields map[string]string) (int, []byte) {
 	h.t.Helper()
+	return h.uploadAs(http.MethodPost, path, key, field, filename, content, fields)
+}
+
+// uploadAs is upload with another method.
+func (h *harness) uploadAs(method, path, key, field, filename string, content []byte, fields map[string]string) (int, []byte) {
+	h.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -94,7 +100,7 @@ func (h *harness) upload(path, key, field, filename string, content []byte, fiel
 	fw, _ := w.CreateFormFile(field, filename)
 	fw.Write(content)
 	w.Close()
-	req := httptest.NewRequest(http.MethodPost, path, &buf)
+	req := httptest.NewRequest(method, path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	return h.send(req, key)
 }

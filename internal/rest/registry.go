@@ -1,8 +1,6 @@
 package rest
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -67,31 +65,28 @@ func RejectsOut(rs []registry.Reject) []RejectJSON {
 	return out
 }
 
+// withRejects puts the rejected rows of a refused file beside its error.
+func withRejects(err error, rs []registry.Reject) error {
+	znb.ErrorOf(err).Details = map[string]any{"rejected": RejectsOut(rs)}
+	return err
+}
+
 func (s *Server) importList(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
+	path, name, done, err := saveUpload(c, "file", "file_required", "请以 multipart 字段 file 上传名单文件（CSV 或 XLSX）")
 	if err != nil {
-		return znb.Errorf(znb.Invalid, "file_required", "请以 multipart 字段 file 上传名单文件（CSV 或 XLSX）")
+		return err
 	}
+	defer done()
 	eff, err := znb.ParseDate(c.FormValue("effective_date"))
 	if err != nil {
 		return znb.Errorf(znb.Invalid, "invalid_effective_date", "生效日期须为 YYYY-MM-DD：%q", c.FormValue("effective_date"))
 	}
 	partial, _ := strconv.ParseBool(c.FormValue("partial", "false"))
-	dir, err := os.MkdirTemp("", "znb-list-")
-	if err != nil {
-		return znb.Wrap(err, "保存上传文件")
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "upload")
-	if err := c.SaveFile(fh, path); err != nil {
-		return znb.Wrap(err, "保存上传文件")
-	}
 	res, err := s.DB.ImportList(c.UserContext(), actor(c), path, store.ImportOptions{
-		County: c.FormValue("county"), Effective: eff, Partial: partial, Name: filepath.Base(fh.Filename)})
+		County: c.FormValue("county"), Effective: eff, Partial: partial, Name: name})
 	if err != nil {
 		if res != nil {
-			ze := znb.ErrorOf(err)
-			ze.Details = map[string]any{"rejected": RejectsOut(res.Rejected)}
+			return withRejects(err, res.Rejected)
 		}
 		return err
 	}

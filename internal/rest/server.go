@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -235,6 +237,27 @@ func decode(c *fiber.Ctx, v any) error {
 		return znb.Errorf(znb.Invalid, "invalid_json", "请求体不是有效的 JSON：%v", err)
 	}
 	return nil
+}
+
+// saveUpload stores the multipart file field in a temporary directory and
+// returns its path and the name the client gave it; the caller runs done
+// when finished with it. Without the field the error has code and message.
+func saveUpload(c *fiber.Ctx, field, code, message string) (path, name string, done func(), err error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return "", "", nil, znb.Errorf(znb.Invalid, code, "%s", message)
+	}
+	dir, err := os.MkdirTemp("", "znb-upload-")
+	if err != nil {
+		return "", "", nil, znb.Wrap(err, "保存上传文件")
+	}
+	done = func() { os.RemoveAll(dir) }
+	path = filepath.Join(dir, "upload")
+	if err := c.SaveFile(fh, path); err != nil {
+		done()
+		return "", "", nil, znb.Wrap(err, "保存上传文件")
+	}
+	return path, filepath.Base(fh.Filename), done, nil
 }
 
 // paramID reads a positive integer path parameter; anything else is 404.

@@ -3,8 +3,6 @@ package rest
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -116,20 +114,12 @@ func (s *Server) createReconciliation(c *fiber.Ctx) error {
 				return znb.Errorf(znb.Invalid, "invalid_as_of", "as_of 须为 YYYY-MM-DD：%q", v)
 			}
 		}
-		fh, err := c.FormFile("statement")
+		var done func()
+		o.Statement, o.StatementName, done, err = saveUpload(c, "statement", "statement_required", "请以 multipart 字段 statement 上传对账单（CSV 或 XLSX）")
 		if err != nil {
-			return znb.Errorf(znb.Invalid, "statement_required", "请以 multipart 字段 statement 上传对账单（CSV 或 XLSX）")
+			return err
 		}
-		dir, err := os.MkdirTemp("", "znb-statement-")
-		if err != nil {
-			return znb.Wrap(err, "保存上传文件")
-		}
-		defer os.RemoveAll(dir)
-		o.Statement = filepath.Join(dir, "upload")
-		o.StatementName = filepath.Base(fh.Filename)
-		if err := c.SaveFile(fh, o.Statement); err != nil {
-			return znb.Wrap(err, "保存上传文件")
-		}
+		defer done()
 	} else if err := decode(c, &req); err != nil {
 		return err
 	}

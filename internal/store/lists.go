@@ -156,8 +156,14 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o Impor
 func listObject(id int64) string { return "list:" + itoa(id) }
 
 func rejectedList(res *Import, format string, args ...any) error {
-	e := znb.Errorf(znb.Invalid, "list_rejected", format, args...)
-	e.Details = map[string]any{"rejected": res.Rejected}
+	return rejectedRows("list_rejected", res.Rejected, format, args...)
+}
+
+// rejectedRows is the refusal of a file for its bad rows, which travel in
+// Details for the caller to report.
+func rejectedRows(code string, rows []registry.Reject, format string, args ...any) error {
+	e := znb.Errorf(znb.Invalid, code, format, args...)
+	e.Details = map[string]any{"rejected": rows}
 	return e
 }
 

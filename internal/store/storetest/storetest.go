@@ -28,29 +28,51 @@ var Now = time.Date(2024, 6, 15, 10, 0, 0, 0, time.UTC)
 // Each runs fn once per engine as a subtest named "sqlite" or "mysql".
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	t.Run(store.SQLite, func(t *testing.T) { fn(t, SQLite(t)) })
-	t.Run(store.MySQL, func(t *testing.T) {
-		db := MySQL(t)
-		if db == nil {
-			t.Skip("ZNB_TEST_MYSQL is unset")
-		}
-		fn(t, db)
-	})
+	EachDSN(t, func(t *testing.T, dsn string) { fn(t, open(t, dsn)) })
 }
 
 // SQLite opens a fresh migrated SQLite database in a temporary directory.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
-	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
+	return open(t, sqliteDSN(t))
 }
+
+func sqliteDSN(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "test.db") }
 
 // MySQL creates a fresh migrated database on the ZNB_TEST_MYSQL server, or
 // returns nil when the variable is unset.
 func MySQL(t testing.TB) *store.DB {
 	t.Helper()
+	dsn := MySQLDSN(t)
+	if dsn == "" {
+		return nil
+	}
+	return open(t, dsn)
+}
+
+// EachDSN runs fn once per engine as a subtest named "sqlite" or "mysql",
+// with the ZNB_DB form of a fresh, empty database, for tests of programs
+// that open the database themselves.
+func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run(store.SQLite, func(t *testing.T) { fn(t, sqliteDSN(t)) })
+	t.Run(store.MySQL, func(t *testing.T) {
+		dsn := MySQLDSN(t)
+		if dsn == "" {
+			t.Skip("ZNB_TEST_MYSQL is unset")
+		}
+		fn(t, dsn)
+	})
+}
+
+// MySQLDSN creates a fresh, empty database on the ZNB_TEST_MYSQL server,
+// dropped when the test ends, and returns its ZNB_DB form ("mysql:DSN");
+// "" when the variable is unset.
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
 	server := os.Getenv("ZNB_TEST_MYSQL")
 	if server == "" {
-		return nil
+		return ""
 	}
 	base, params, _ := strings.Cut(server, "?")
 	base = base[:strings.LastIndex(base, "/")+1]
@@ -74,7 +96,7 @@ func MySQL(t testing.TB) *store.DB {
 	if params != "" {
 		dsn += "?" + params
 	}
-	return open(t, dsn)
+	return dsn
 }
 
 func open(t testing.TB, dsn string) *store.DB {
