@@ -147,7 +147,7 @@ func reportNotice(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ag, claims, err := db.NoticeClaims(ctx, znb.System, *agreement, *village, m)
+	notice, err := db.NoticeClaims(ctx, znb.System, *agreement, *village, m)
 	if err != nil {
 		return err
 	}
@@ -155,9 +155,9 @@ func reportNotice(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n := rest.NoticeOf(ag, claims, m, znb.Clock(db.Now).Today())
+	n := rest.NoticeOf(notice, m, znb.Clock(db.Now).Today())
 	if err := writeAtomic(*out, func(w io.Writer) error { return r.WriteNotice(w, n) }); err != nil {
 		return err
 	}
-	return e.print(map[string]any{"file": *out, "claims": len(claims)})
+	return e.print(map[string]any{"file": *out, "claims": len(notice.Claims)})
 }

@@ -1,6 +1,7 @@
 package card
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 
@@ -155,9 +156,9 @@ func regionRow(r *report.Row) []string {
 	name := "合计"
 	switch r.Level {
 	case report.LevelCounty:
-		name = "县 " + r.Region
+		name = cmp.Or(r.Name, "县") + " " + r.Region
 	case report.LevelTownship:
-		name = "　乡镇 " + r.Region
+		name = "　" + cmp.Or(r.Name, "乡镇") + " " + r.Region
 	case report.LevelVillage:
 		name = "　　" + r.Name + " " + r.Region
 	}

@@ -220,7 +220,7 @@ const (
 type Row struct {
 	Level  string
 	Region string // 6, 9 or 12 digits
-	Name   string // the village name as listed; empty for county and township
+	Name   string // the village name as listed, else the region's name when known
 	Figures
 }
 
@@ -437,6 +437,44 @@ func prefix(s string, n int) string {
 	return s[:n]
 }
 
+// Unnamed returns the region codes of the rows without a name.
+func (r *Report) Unnamed() []string {
+	var codes []string
+	for i := range r.Rows {
+		if r.Rows[i].Name == "" {
+			codes = append(codes, r.Rows[i].Region)
+		}
+	}
+	return codes
+}
+
+// SetNames names the rows without a name from names, keyed by region code;
+// a village keeps the name its household list gives.
+func (r *Report) SetNames(names map[string]string) {
+	for i := range r.Rows {
+		if row := &r.Rows[i]; row.Name == "" {
+			row.Name = names[row.Region]
+		}
+	}
+}
+
+// PlaceCodes are the codes whose names make up the place name of a village:
+// its county, its township and itself.
+func PlaceCodes(village string) []string {
+	return []string{prefix(village, 6), prefix(village, 9), village}
+}
+
+// PlaceName is a village's name after its county's and township's, as far
+// as names (keyed by code) knows them, e.g. 镇远县羊场镇山堡村; listed is the
+// village name of the household list, which wins over names.
+func PlaceName(village, listed string, names map[string]string) string {
+	codes := PlaceCodes(village)
+	if listed == "" {
+		listed = names[village]
+	}
+	return names[codes[0]] + names[codes[1]] + listed
+}
+
 // TopCauses returns the first n causes of r.
 func (r *Report) TopCauses(n int) []Cause {
 	if len(r.Causes) < n {
@@ -496,6 +534,7 @@ type Annual struct {
 	AgreementID    int64
 	AgreementNo    string
 	County         string
+	CountyName     string // "" when the county's name is not known
 	Insurer        string
 	Hotline        string
 	Term           Period

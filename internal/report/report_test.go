@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -305,5 +306,42 @@ func TestBuilder(t *testing.T) {
 	}
 	if top := r.TopCauses(2); len(top) != 2 || top[1].Cause != "意外伤害" {
 		t.Errorf("top 2 causes %+v", top)
+	}
+}
+
+func TestNames(t *testing.T) {
+	w, _ := MonthlyWindow(month(t, "2024-03"), d("2024-06-15"))
+	b := NewBuilder(w)
+	for _, c := range []struct{ region, village string }{
+		{"522625101001", "青山村"}, {"522625101002", ""}, {"522625102001", ""},
+	} {
+		b.AddCertificate(&Certificate{No: c.region, Region: c.region, Village: c.village,
+			Covers: []Cover{{Person: c.region, Start: d("2024-01-01"), End: d("2024-12-31"), Premium: m("60.00")}}})
+	}
+	r := b.Report()
+	unnamed := r.Unnamed()
+	if want := []string{"522625", "522625101", "522625101002", "522625102", "522625102001"}; fmt.Sprint(unnamed) != fmt.Sprint(want) {
+		t.Errorf("unnamed %v, want %v", unnamed, want)
+	}
+	r.SetNames(map[string]string{"522625": "镇远县", "522625101": "青山镇", "522625101001": "另一个名字", "522625101002": "石门村"})
+	var got []string
+	for _, row := range r.Rows {
+		got = append(got, row.Name)
+	}
+	// The listed 青山村 wins; township 102 and its village stay unnamed.
+	if want := []string{"镇远县", "青山镇", "青山村", "石门村", "", ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("names %q, want %q", got, want)
+	}
+
+	names := map[string]string{"522625": "镇远县", "522625101": "青山镇", "522625101002": "石门村"}
+	for _, c := range []struct{ village, listed, want string }{
+		{"522625101001", "青山村", "镇远县青山镇青山村"},
+		{"522625101002", "", "镇远县青山镇石门村"},
+		{"522625102001", "", "镇远县"},
+		{"522626101001", "某村", "某村"},
+	} {
+		if got := PlaceName(c.village, c.listed, names); got != c.want {
+			t.Errorf("PlaceName(%s, %q) = %q, want %q", c.village, c.listed, got, c.want)
+		}
 	}
 }

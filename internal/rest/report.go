@@ -10,7 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
-	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -316,9 +315,10 @@ func (s *Server) annualReport(route string) fiber.Handler {
 	}
 }
 
-// EvaluationOf lays an annual report out for the evaluation PDF.
+// EvaluationOf lays an annual report out for the evaluation PDF; the title
+// names the county when its name is known.
 func EvaluationOf(a *report.Annual, today znb.Date) card.Evaluation {
-	return card.Evaluation{Title: "“助农保”年度运行情况评估", Annual: a, Date: today}
+	return card.Evaluation{Title: a.CountyName + "“助农保”年度运行情况评估", Annual: a, Date: today}
 }
 
 // claimNotice answers the claim notice (公示) of a village for a month: the
@@ -336,7 +336,7 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 		return err
 	}
 	village := strings.TrimSpace(c.Query("village"))
-	ag, claims, err := s.DB.NoticeClaims(c.UserContext(), actor(c), id, village, month)
+	n, err := s.DB.NoticeClaims(c.UserContext(), actor(c), id, village, month)
 	if err != nil {
 		return err
 	}
@@ -345,23 +345,22 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := r.WriteNotice(&buf, NoticeOf(ag, claims, month, znb.Clock(s.Clock).Today())); err != nil {
+	if err := r.WriteNotice(&buf, NoticeOf(n, month, znb.Clock(s.Clock).Today())); err != nil {
 		return err
 	}
 	return sendFile(c, "pdf", fmt.Sprintf("notice-%s-%s", village, month.Start.String()[:7]), buf.Bytes())
 }
 
 // NoticeOf lays paid claims out for the notice, masking every name and ID
-// number; the title names the village when the claims give it.
-func NoticeOf(a *policy.Agreement, claims []store.NoticeClaim, month report.Period, today znb.Date) card.Notice {
-	n := card.Notice{Title: "“助农保”理赔公示", Period: report.MonthLabel(month), Insurer: a.Insurer.Name,
-		Hotline: a.Insurer.Hotline, IssueDate: today, Rows: make([]card.NoticeRow, len(claims))}
-	for i, cl := range claims {
-		n.Rows[i] = card.NoticeRow{ClaimNo: cl.ClaimNo, MaskedName: registry.MaskName(cl.Name), MaskedID: registry.MaskID(cl.IDNumber),
+// number; the title names the place as far as it is known, e.g.
+// 镇远县羊场镇山堡村“助农保”理赔公示.
+func NoticeOf(n *store.Notice, month report.Period, today znb.Date) card.Notice {
+	a := n.Agreement
+	out := card.Notice{Title: n.Place + "“助农保”理赔公示", Period: report.MonthLabel(month), Insurer: a.Insurer.Name,
+		Hotline: a.Insurer.Hotline, IssueDate: today, Rows: make([]card.NoticeRow, len(n.Claims))}
+	for i, cl := range n.Claims {
+		out.Rows[i] = card.NoticeRow{ClaimNo: cl.ClaimNo, MaskedName: registry.MaskName(cl.Name), MaskedID: registry.MaskID(cl.IDNumber),
 			Village: cl.Village, Line: cl.Line, Incident: cl.Incident, Amount: cl.Amount}
-		if cl.Village != "" {
-			n.Title = cl.Village + "“助农保”理赔公示"
-		}
 	}
-	return n
+	return out
 }

@@ -222,7 +222,7 @@ func TestReportsHTTP(t *testing.T) {
 				col[hd] = i
 			}
 			v := rows[3] // 青山村
-			if v[col["级别"]] != "村" || v[col["行政区划代码"]] != v1 || v[col["村名"]] != "青山村" || v[col["参保人数"]] != "4" ||
+			if v[col["级别"]] != "村" || v[col["行政区划代码"]] != v1 || v[col["名称"]] != "青山村" || v[col["参保人数"]] != "4" ||
 				v[col["保费"]] != "235.08" || v[col["已赚保费"]] != earned1.StringFixed(2) ||
 				v[col["家庭财产保险赔付金额"]] != "4800.00" || v[col["报案至支付平均天数"]] != "7.0" {
 				t.Errorf("village row %v", v)

@@ -14,7 +14,7 @@ var levelNames = map[string]string{report.LevelCounty: "县", report.LevelTownsh
 // figuresHeader is the header of the sheet of figures by region: one column
 // per figure, lines spelled out, so that a clerk can sort and sum.
 func figuresHeader() []string {
-	h := []string{"级别", "行政区划代码", "村名", "参保户数", "参保人数", "保费"}
+	h := []string{"级别", "行政区划代码", "名称", "参保户数", "参保人数", "保费"}
 	for _, s := range znb.Sources {
 		h = append(h, s.Name()+"补贴")
 	}

@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	api.Use(s.authenticate)
 	s.accountRoutes(api)
 	s.registryRoutes(api)
+	s.regionRoutes(api)
 	s.policyRoutes(api)
 	s.cardRoutes(api)
 	s.claimRoutes(api)

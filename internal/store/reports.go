@@ -72,7 +72,13 @@ func (db *DB) MonthlyReport(ctx context.Context, by znb.Actor, region string, mo
 	if err := db.reportClaims(ctx, sc, w, b); err != nil {
 		return nil, err
 	}
-	return b.Report(), nil
+	r := b.Report()
+	names, err := db.RegionNames(ctx, r.Unnamed())
+	if err != nil {
+		return nil, err
+	}
+	r.SetNames(names)
+	return r, nil
 }
 
 // AnnualReport draws up the annual evaluation (年度运行情况评估) of an
@@ -99,6 +105,12 @@ func (db *DB) AnnualReport(ctx context.Context, by znb.Actor, agreementID int64)
 	}
 	out := &report.Annual{Report: *b.Report(), AgreementID: a.ID, AgreementNo: a.No, County: a.County,
 		Insurer: a.Insurer.Name, Hotline: a.Insurer.Hotline, Term: report.Period{Start: a.Term.Start, End: a.Term.End}}
+	names, err := db.RegionNames(ctx, append(out.Unnamed(), a.County))
+	if err != nil {
+		return nil, err
+	}
+	out.SetNames(names)
+	out.CountyName = names[a.County]
 	if out.Coverage, err = db.coverage(ctx, a); err != nil {
 		return nil, err
 	}
@@ -336,21 +348,50 @@ type NoticeClaim struct {
 	IDNumber string
 }
 
-// NoticeClaims returns the agreement and its claims paid in month in the
-// village (12-digit region code), in order of payment, for the claim
-// notice (公示). An agreement the actor may not see is not found.
-func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64, village string, month report.Period) (*policy.Agreement, []NoticeClaim, error) {
+// Notice is what the claim notice (公示) of a village prints: the
+// agreement, the village's place name (see report.PlaceName; "" when
+// neither the list nor the region names know it) and its paid claims.
+type Notice struct {
+	Agreement *policy.Agreement
+	Place     string
+	Claims    []NoticeClaim
+}
+
+// NoticeClaims returns the notice of the claims of an agreement paid in
+// month in the village (12-digit region code), in order of payment. An
+// agreement the actor may not see is not found.
+func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64, village string, month report.Period) (*Notice, error) {
 	village = strings.TrimSpace(village)
 	if v, err := report.CheckRegion(village); err != nil || len(v) != 12 {
-		return nil, nil, znb.Errorf(znb.Invalid, "invalid_village", "村须为 12 位行政区划代码：%q", village)
+		return nil, znb.Errorf(znb.Invalid, "invalid_village", "村须为 12 位行政区划代码：%q", village)
 	}
 	a, err := db.GetAgreement(ctx, by, agreementID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if (by.Role == znb.Office || by.Role == znb.Auditor) && !by.SeesRegion(village) {
-		return nil, nil, znb.ErrNotFound("村")
+		return nil, znb.ErrNotFound("村")
 	}
+	claims, err := db.noticeClaims(ctx, a.ID, village, month)
+	if err != nil {
+		return nil, err
+	}
+	names, err := db.RegionNames(ctx, report.PlaceCodes(village))
+	if err != nil {
+		return nil, err
+	}
+	listed := ""
+	for _, c := range claims {
+		if c.Village != "" {
+			listed = c.Village
+		}
+	}
+	return &Notice{Agreement: a, Place: report.PlaceName(village, listed, names), Claims: claims}, nil
+}
+
+// noticeClaims reads the claims of the agreement paid in month in the
+// village, with the head of household named on household lines.
+func (db *DB) noticeClaims(ctx context.Context, agreementID int64, village string, month report.Period) ([]NoticeClaim, error) {
 	from := month.Start.Time().Add(-8 * time.Hour).UnixMilli() // midnight CST
 	to := month.End.AddDays(1).Time().Add(-8 * time.Hour).UnixMilli()
 	g := db.Gorm(ctx)
@@ -358,9 +399,9 @@ func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64,
 		c.member_id_number, c.member_name, c.head_name, e.at_ms
 		FROM claims c JOIN claim_events e ON e.claim_id = c.id AND e.to_status = ?
 		WHERE c.agreement_id = ? AND c.region_code = ? AND c.status = ? AND e.at_ms >= ? AND e.at_ms < ?
-		ORDER BY e.at_ms, c.claim_no`, "paid", a.ID, village, "paid", from, to).Rows()
+		ORDER BY e.at_ms, c.claim_no`, "paid", agreementID, village, "paid", from, to).Rows()
 	if err != nil {
-		return nil, nil, znb.Wrap(err, "读取理赔")
+		return nil, znb.Wrap(err, "读取理赔")
 	}
 	defer rows.Close()
 	var (
@@ -376,7 +417,7 @@ func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64,
 			at                 int64
 		)
 		if err := rows.Scan(&n.ClaimNo, &cert, &n.Village, &line, &n.Incident, &payable, &member, &memberName, &head, &at); err != nil {
-			return nil, nil, znb.Wrap(err, "读取理赔")
+			return nil, znb.Wrap(err, "读取理赔")
 		}
 		n.Line, n.Amount, n.PaidOn = znb.Line(line), roundCents(payable.Decimal), dayOfMS(at)
 		if member != "" {
@@ -388,13 +429,13 @@ func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64,
 		out = append(out, n)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, znb.Wrap(err, "读取理赔")
+		return nil, znb.Wrap(err, "读取理赔")
 	}
 	for cert, at := range heads {
 		var ids []string
 		if err := g.Table("certificate_members").Where("certificate_no = ? AND relation = ?", cert, "户主").
 			Order("id").Limit(1).Pluck("id_number", &ids).Error; err != nil {
-			return nil, nil, znb.Wrap(err, "读取户主")
+			return nil, znb.Wrap(err, "读取户主")
 		}
 		for _, i := range at {
 			if len(ids) > 0 {
@@ -402,5 +443,5 @@ func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64,
 			}
 		}
 	}
-	return a, out, nil
+	return out, nil
 }

@@ -458,10 +458,11 @@ func TestNoticeClaims(t *testing.T) {
 				Line: znb.Accident, Amount: amt("3000"), PaidOn: znb.MustDate("2024-04-20")}}},
 			{rv2, mar, nil},
 		} {
-			_, got, err := db.NoticeClaims(ctx, office, w.agreementID, c.village, c.month)
+			n, err := db.NoticeClaims(ctx, office, w.agreementID, c.village, c.month)
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := n.Claims
 			if len(got) != len(c.want) {
 				t.Errorf("%s %s: %+v, want %+v", c.village, c.month.Start, got, c.want)
 				continue
@@ -484,7 +485,7 @@ func TestNoticeClaims(t *testing.T) {
 			{znb.Actor{Username: "aud", Role: znb.Auditor, Scope: claimCounty + "102"}, rv1, "not_found"},
 			{office, claimCounty + "101", "invalid_village"},
 		} {
-			if _, _, err := db.NoticeClaims(ctx, c.by, w.agreementID, c.village, apr); znb.CodeOf(err) != c.code {
+			if _, err := db.NoticeClaims(ctx, c.by, w.agreementID, c.village, apr); znb.CodeOf(err) != c.code {
 				t.Errorf("notice by %s %s of %s: %v, want %s", c.by.Role, c.by.Scope, c.village, err, c.code)
 			}
 		}
