@@ -125,7 +125,7 @@ func exitCode(e *env, name string, cmd command, err error) int {
 		fmt.Fprintf(e.stderr, "%s\n用法: zhunongbao %s %s\n", ue.msg, name, cmd.usage)
 		return 2
 	case errors.As(err, &rj):
-		fmt.Fprintln(e.stderr, "输入被拒绝，未保存任何数据:", znb.ErrorOf(rj.err).Message)
+		fmt.Fprintln(e.stderr, "输入被拒绝:", znb.ErrorOf(rj.err).Message)
 		return 3
 	}
 	ze := znb.ErrorOf(err)
