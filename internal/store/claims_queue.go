@@ -107,7 +107,13 @@ func (db *DB) lead(ctx context.Context) bool {
 		return true
 	}
 	for _, j := range jobs {
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, []*reportJob{j}) })
+		var err error
+		for try := 0; try < 3; try++ { // MySQL may pick a report as a deadlock victim
+			err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, []*reportJob{j}) })
+			if err == nil || !isDeadlock(err) {
+				break
+			}
+		}
 		db.committed(err)
 		j.done <- err
 	}
