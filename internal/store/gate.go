@@ -55,7 +55,8 @@ func (db *DB) leaveWrite() { <-db.gate }
 const checkpointEvery = 200 * time.Millisecond
 
 // restartFrames is the log length (16 KiB pages) past which the checkpointer
-// makes the log start again from its beginning.
+// makes the log start again from its beginning; DB.restartFrames holds it
+// so that a test can make it short.
 const restartFrames = 8192
 
 // checkpointer does on its own goroutine what SQLite would otherwise do
@@ -96,7 +97,7 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if err := db.gorm.WithContext(ctx).Raw("PRAGMA wal_checkpoint(PASSIVE)").Scan(&r).Error; err != nil {
 		return err
 	}
-	if r.Log < restartFrames {
+	if int64(r.Log) < db.restartFrames.Load() {
 		return nil
 	}
 	release, err := db.enterWrite(ctx)

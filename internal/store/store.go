@@ -38,19 +38,20 @@ type DB struct {
 	Now     func() time.Time // injected clock
 	Log     *slog.Logger
 
-	gate      writeGate     // SQLite only
-	reports   reportQueue   // claim reports waiting to be written
-	slots     chan struct{} // report groups being written: the gate on SQLite
-	commits   atomic.Int64  // SQLite transactions committed, for the checkpointer
-	ckptDone  chan struct{}
-	kick      chan struct{} // wakes the audit chainer
-	stop      chan struct{}
-	chainDone chan struct{}
-	claims    claimNos
-	keys      keyCache
-	scopes    sync.Map  // agreement ID → agreementScope
-	started   sync.Once // the chainer starts once the schema is migrated
-	running   bool
+	gate          writeGate     // SQLite only
+	reports       reportQueue   // claim reports waiting to be written
+	slots         chan struct{} // report groups being written: the gate on SQLite
+	commits       atomic.Int64  // SQLite transactions committed, for the checkpointer
+	ckptDone      chan struct{}
+	restartFrames atomic.Int64  // log length that makes the checkpointer restart it
+	kick          chan struct{} // wakes the audit chainer
+	stop          chan struct{}
+	chainDone     chan struct{}
+	claims        claimNos
+	keys          keyCache
+	scopes        sync.Map  // agreement ID → agreementScope
+	started       sync.Once // the chainer starts once the schema is migrated
+	running       bool
 }
 
 // Open connects to dsn, "sqlite:PATH" or "mysql:DSN" (go-sql-driver form).
@@ -100,6 +101,7 @@ func Open(dsn string) (*DB, error) {
 	if kind == SQLite {
 		db.gate = make(writeGate, 1)
 		db.slots = db.gate
+		db.restartFrames.Store(restartFrames)
 		db.ckptDone = make(chan struct{})
 		go db.checkpointer()
 	}
