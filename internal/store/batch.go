@@ -165,10 +165,7 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		defer c.Exec("PRAGMA temp_store = MEMORY")
 		return c.Transaction(fn)
 	})
-	if err == nil {
-		db.commits.Add(1)
-		db.kickChainer()
-	}
+	db.committed(err)
 	return err
 }
 

@@ -249,10 +249,15 @@ func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // MySQL picked it as a deadlock victim: the rolled-back work is whole, so a
 // retry is safe and the caller sees no spurious failure.
 func (db *DB) retryDeadlock(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return onDeadlock(5, func() error { return db.Tx(ctx, fn) })
+}
+
+// onDeadlock runs run up to tries times while MySQL refuses it as a
+// deadlock victim, and returns its last error.
+func onDeadlock(tries int, run func() error) error {
 	var err error
-	for i := 0; i < 5; i++ {
-		err = db.Tx(ctx, fn)
-		if err == nil || !isDeadlock(err) {
+	for i := 0; i < tries; i++ {
+		if err = run(); err == nil || !isDeadlock(err) {
 			return err
 		}
 	}

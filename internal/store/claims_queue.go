@@ -98,7 +98,7 @@ func (db *DB) lead(ctx context.Context) bool {
 	if n == 0 {
 		return false
 	}
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+	err := db.writeGroup(ctx, jobs)
 	if err == nil || n == 1 {
 		db.committed(err)
 		for _, j := range jobs {
@@ -107,17 +107,18 @@ func (db *DB) lead(ctx context.Context) bool {
 		return true
 	}
 	for _, j := range jobs {
-		var err error
-		for try := 0; try < 3; try++ { // MySQL may pick a report as a deadlock victim
-			err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, []*reportJob{j}) })
-			if err == nil || !isDeadlock(err) {
-				break
-			}
-		}
+		// MySQL may pick a report written alone as a deadlock victim.
+		err := onDeadlock(3, func() error { return db.writeGroup(ctx, []*reportJob{j}) })
 		db.committed(err)
 		j.done <- err
 	}
 	return true
+}
+
+// writeGroup writes the reports in one transaction. It runs behind a slot
+// (the gate on SQLite) that the caller holds, so it takes none itself.
+func (db *DB) writeGroup(ctx context.Context, jobs []*reportJob) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
 }
 
 // committed counts a commit for the checkpointer and wakes the chainer.
@@ -171,22 +172,21 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	}
 	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
+	var err error
 	for _, j := range jobs {
 		e := &j.event
-		if err := events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
-			events.close()
-			audits.close()
-			return err
+		if err = events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
+			break
 		}
-		if err := audits.add(j.audit...); err != nil {
-			events.close()
-			audits.close()
-			return err
+		if err = audits.add(j.audit...); err != nil {
+			break
 		}
 	}
-	if err := events.close(); err != nil {
-		audits.close()
-		return err
+	if cerr := events.close(); err == nil {
+		err = cerr
 	}
-	return audits.close()
+	if cerr := audits.close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -155,7 +155,7 @@ func (db *DB) Regions(ctx context.Context, by znb.Actor, prefix, after string, l
 	}
 	if by.Role == znb.Office || by.Role == znb.Auditor {
 		switch {
-		case strings.HasPrefix(prefix, by.Scope):
+		case by.SeesRegion(prefix):
 		case strings.HasPrefix(by.Scope, prefix):
 			prefix = by.Scope
 		default:
