@@ -1,0 +1,106 @@
+package znb
+
+// Action is something an account may be allowed to do. Who may do what is
+// stated once, in grants; the routes, the store and the command line all ask
+// Can or Allow instead of listing roles themselves. What an allowed actor
+// then sees is a matter of scope (Actor.Sees, SeesRegion, SeesInsurer).
+type Action string
+
+const (
+	ManageUsers Action = "users.manage"
+	ReadAudit   Action = "audit.read"
+
+	ImportList  Action = "list.import"
+	ReadList    Action = "list.read"
+	LoadRegions Action = "regions.load"
+
+	LoadProduct       Action = "product.load"
+	CreateAgreement   Action = "agreement.create"
+	ActivateAgreement Action = "agreement.activate"
+	IssueAgreement    Action = "agreement.issue"
+	ReadCards         Action = "cards.read"
+
+	ReportClaim   Action = "claim.report"
+	ReadClaims    Action = "claim.read"
+	AssessClaim   Action = "claim.assess"
+	DecideClaim   Action = "claim.decide" // approve or reject
+	PayClaim      Action = "claim.pay"
+	AttachToClaim Action = "claim.attach" // upload a document
+
+	RunReconciliation  Action = "reconciliation.run" // create, confirm, settle
+	ReadReconciliation Action = "reconciliation.read"
+	ReadReports        Action = "reports.read"
+)
+
+var (
+	insurerStaff = []Role{InsurerClerk, Adjuster, Approver}
+	everyReader  = []Role{Office, Auditor, InsurerClerk, Adjuster, Approver}
+	claimStaff   = []Role{InsurerClerk, Adjuster, Approver, Office}
+)
+
+// grants maps each action to the roles that may take it besides admin, who
+// may take every action.
+var grants = map[Action][]Role{
+	ManageUsers: nil,
+	ReadAudit:   {Auditor},
+
+	ImportList:  {Office},
+	ReadList:    {Office, Auditor},
+	LoadRegions: {Office},
+
+	LoadProduct:       {InsurerClerk},
+	CreateAgreement:   {Office},
+	ActivateAgreement: {Office},
+	IssueAgreement:    {InsurerClerk},
+	ReadCards:         everyReader,
+
+	ReportClaim:   claimStaff,
+	ReadClaims:    everyReader,
+	AssessClaim:   {Adjuster},
+	DecideClaim:   {Approver},
+	PayClaim:      {InsurerClerk, Approver},
+	AttachToClaim: claimStaff,
+
+	RunReconciliation:  {Office},
+	ReadReconciliation: everyReader,
+	ReadReports:        everyReader,
+}
+
+// Can reports whether the actor's role may take the action; it says nothing
+// of scope.
+func Can(a Actor, act Action) bool {
+	if a.Role == Admin {
+		return true
+	}
+	for _, r := range grants[act] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Allow is Can as an error: forbidden, naming the role.
+func Allow(a Actor, act Action) error {
+	if Can(a, act) {
+		return nil
+	}
+	return Errorf(Forbidden, "forbidden", "角色 %s 无权进行此操作", a.Role)
+}
+
+// Sees reports whether the actor may read an object that belongs to a region
+// and an insurer (an agreement and everything under it: certificates,
+// claims, reconciliations): insurer staff by their insurer code, office and
+// auditor by region prefix, admin everything.
+func (a Actor) Sees(region, insurer string) bool {
+	switch {
+	case a.Role == Admin:
+		return true
+	case a.Role.Insurer():
+		return a.Scope == insurer
+	}
+	return a.SeesRegion(region)
+}
+
+// Regional reports whether the actor's scope is a region (office, auditor).
+func (a Actor) Regional() bool { return a.Role == Office || a.Role == Auditor }

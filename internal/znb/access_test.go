@@ -1,0 +1,71 @@
+package znb
+
+import "testing"
+
+func TestCan(t *testing.T) {
+	cases := []struct {
+		role Role
+		act  Action
+		want bool
+	}{
+		{Admin, ManageUsers, true},
+		{Office, ManageUsers, false},
+		{Office, ImportList, true},
+		{InsurerClerk, ImportList, false},
+		{Auditor, ReadList, true},
+		{Adjuster, ReadList, false},
+		{InsurerClerk, IssueAgreement, true},
+		{Office, IssueAgreement, false},
+		{Office, ActivateAgreement, true},
+		{Adjuster, AssessClaim, true},
+		{Approver, AssessClaim, false},
+		{Approver, DecideClaim, true},
+		{Adjuster, DecideClaim, false},
+		{InsurerClerk, PayClaim, true},
+		{Approver, PayClaim, true},
+		{Adjuster, PayClaim, false},
+		{Office, ReportClaim, true},
+		{Auditor, ReportClaim, false},
+		{Auditor, ReadClaims, true},
+		{Office, RunReconciliation, true},
+		{Auditor, RunReconciliation, false},
+		{Auditor, ReadAudit, true},
+		{Office, ReadAudit, false},
+		{Office, Action("no.such"), false},
+		{Admin, Action("no.such"), true},
+	}
+	for _, c := range cases {
+		t.Run(string(c.role)+"/"+string(c.act), func(t *testing.T) {
+			a := Actor{Role: c.role}
+			if got := Can(a, c.act); got != c.want {
+				t.Fatalf("Can(%s, %s) = %v, want %v", c.role, c.act, got, c.want)
+			}
+			if err := Allow(a, c.act); (err == nil) != c.want || (err != nil && CodeOf(err) != "forbidden") {
+				t.Fatalf("Allow(%s, %s) = %v", c.role, c.act, err)
+			}
+		})
+	}
+}
+
+func TestSees(t *testing.T) {
+	cases := []struct {
+		name            string
+		a               Actor
+		region, insurer string
+		want            bool
+	}{
+		{"admin", Actor{Role: Admin}, "110101", "X", true},
+		{"office own county", Actor{Role: Office, Scope: "522625"}, "522625100001", "PICC", true},
+		{"office other county", Actor{Role: Office, Scope: "522625"}, "522626100001", "PICC", false},
+		{"city auditor", Actor{Role: Auditor, Scope: "5226"}, "522626", "PICC", true},
+		{"insurer own", Actor{Role: Adjuster, Scope: "PICC"}, "110101", "PICC", true},
+		{"insurer other", Actor{Role: Adjuster, Scope: "PICC"}, "522625", "CPIC", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.a.Sees(c.region, c.insurer); got != c.want {
+				t.Fatalf("Sees = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
