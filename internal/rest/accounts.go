@@ -20,9 +20,9 @@ type userResponse struct {
 }
 
 func (s *Server) accountRoutes(r fiber.Router) {
-	r.Post("/users", allow(), s.createUser)
+	r.Post("/users", allow(znb.ManageUsers), s.createUser)
 	r.Get("/me", s.me)
-	r.Get("/audit", allow(znb.Auditor), s.auditTrail)
+	r.Get("/audit", allow(znb.ReadAudit), s.auditTrail)
 }
 
 func (s *Server) createUser(c *fiber.Ctx) error {

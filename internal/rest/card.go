@@ -15,12 +15,10 @@ import (
 )
 
 // Cards are read by everyone who works with certificates; what a role sees
-// is decided by scope in the store (another county's or insurer's → 404).
-var cardReaders = []znb.Role{znb.InsurerClerk, znb.Adjuster, znb.Approver, znb.Office, znb.Auditor}
-
+// is decided by scope (another county's or insurer's → 404).
 func (s *Server) cardRoutes(r fiber.Router) {
-	r.Get("/certificates/:no/card.pdf", allow(cardReaders...), s.certificateCard)
-	r.Get("/agreements/:id/cards.pdf", allow(cardReaders...), s.villageCards)
+	r.Get("/certificates/:no/card.pdf", allow(znb.ReadCards), s.certificateCard)
+	r.Get("/agreements/:id/cards.pdf", allow(znb.ReadCards), s.villageCards)
 }
 
 // printer is the card printer of the server; the font is found and loaded

@@ -19,19 +19,17 @@ import (
 // maker–checker rule and the per-transition roles are the domain's
 // (claim.Claim); allow only keeps other roles away early.
 func (s *Server) claimRoutes(r fiber.Router) {
-	staff := []znb.Role{znb.InsurerClerk, znb.Adjuster, znb.Approver, znb.Office}
-	readers := []znb.Role{znb.InsurerClerk, znb.Adjuster, znb.Approver, znb.Office, znb.Auditor}
-	r.Post("/claims", allow(staff...), s.reportClaim)
-	r.Get("/claims", allow(readers...), s.listClaims)
-	r.Get("/claims/:no", allow(readers...), s.getClaim)
-	r.Post("/claims/:no/assess", allow(znb.Adjuster), s.assessClaim)
-	r.Post("/claims/:no/approve", allow(znb.Approver), s.approveClaim)
-	r.Post("/claims/:no/reject", allow(znb.Approver), s.rejectClaim)
-	r.Post("/claims/:no/pay", allow(znb.InsurerClerk, znb.Approver), s.payClaim)
-	r.Post("/claims/:no/documents", allow(staff...), s.uploadClaimDocument)
-	r.Get("/claims/:no/documents", allow(readers...), s.claimDocuments)
-	r.Get("/claims/:no/documents/:id", allow(readers...), s.downloadClaimDocument)
-	r.Get("/claims/:no/letter.pdf", allow(readers...), s.claimLetter)
+	r.Post("/claims", allow(znb.ReportClaim), s.reportClaim)
+	r.Get("/claims", allow(znb.ReadClaims), s.listClaims)
+	r.Get("/claims/:no", allow(znb.ReadClaims), s.getClaim)
+	r.Post("/claims/:no/assess", allow(znb.AssessClaim), s.assessClaim)
+	r.Post("/claims/:no/approve", allow(znb.DecideClaim), s.approveClaim)
+	r.Post("/claims/:no/reject", allow(znb.DecideClaim), s.rejectClaim)
+	r.Post("/claims/:no/pay", allow(znb.PayClaim), s.payClaim)
+	r.Post("/claims/:no/documents", allow(znb.AttachToClaim), s.uploadClaimDocument)
+	r.Get("/claims/:no/documents", allow(znb.ReadClaims), s.claimDocuments)
+	r.Get("/claims/:no/documents/:id", allow(znb.ReadClaims), s.downloadClaimDocument)
+	r.Get("/claims/:no/letter.pdf", allow(znb.ReadClaims), s.claimLetter)
 }
 
 type reportJSON struct {

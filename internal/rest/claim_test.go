@@ -212,12 +212,23 @@ func TestClaimReportErrors(t *testing.T) {
 			{"incident date missing", w.clerk, prop(func(m map[string]any) { delete(m, "incident_date") }), 422, "incident_date_required"},
 			{"auditor", w.auditor, prop(func(m map[string]any) { m["incident_date"] = "2024-06-04" }), 403, "forbidden"},
 			{"no key", "", prop(func(map[string]any) {}), 401, "unauthorized"},
+			{"unknown field", w.clerk, prop(func(m map[string]any) { m["incident_date"], m["payable"] = "2024-06-05", "99999.00" }), 422, "unknown_field"},
 		}
 		for _, tc := range cases {
-			code, b := h.call("POST", "/api/v1/claims", tc.key, tc.body)
-			if code != tc.status || errorCode(t, b) != tc.code {
-				t.Errorf("%s: %d %s, want %d %s", tc.name, code, b, tc.status, tc.code)
-			}
+			t.Run(tc.name, func(t *testing.T) {
+				code, b := h.call("POST", "/api/v1/claims", tc.key, tc.body)
+				if code != tc.status || errorCode(t, b) != tc.code {
+					t.Errorf("%d %s, want %d %s", code, b, tc.status, tc.code)
+				}
+			})
+		}
+		for name, body := range map[string]string{"not JSON": "{", "trailing data": `{"line":"property"} {}`, "wrong type": `{"line": 5}`, "empty": ""} {
+			t.Run(name, func(t *testing.T) {
+				code, b := h.call("POST", "/api/v1/claims", w.clerk, []byte(body))
+				if code != 422 || errorCode(t, b) != "invalid_json" || bytes.Contains(b, []byte("znb.")) || bytes.Contains(b, []byte("string")) {
+					t.Errorf("%d %s, want 422 invalid_json without Go type names", code, b)
+				}
+			})
 		}
 		// A late report is accepted and flagged; reported_on defaults to today.
 		code, c, b := h.report(w.office, prop(func(m map[string]any) { m["incident_date"] = "2024-06-11" }))

@@ -19,12 +19,12 @@ import (
 const SyncIssueLimit = 5000
 
 func (s *Server) policyRoutes(r fiber.Router) {
-	r.Post("/products", allow(znb.InsurerClerk), s.loadProduct)
+	r.Post("/products", allow(znb.LoadProduct), s.loadProduct)
 	r.Get("/products", s.listProducts)
-	r.Post("/agreements", allow(znb.Office), s.createAgreement)
+	r.Post("/agreements", allow(znb.CreateAgreement), s.createAgreement)
 	r.Get("/agreements/:id", s.agreementByID(s.DB.GetAgreement))
-	r.Post("/agreements/:id/activate", allow(znb.Office), s.agreementByID(s.DB.ActivateAgreement))
-	r.Post("/agreements/:id/issue", allow(znb.InsurerClerk), s.issue)
+	r.Post("/agreements/:id/activate", allow(znb.ActivateAgreement), s.agreementByID(s.DB.ActivateAgreement))
+	r.Post("/agreements/:id/issue", allow(znb.IssueAgreement), s.issue)
 	r.Get("/jobs/:id", s.getJob)
 	r.Get("/certificates", s.findCertificates)
 	r.Get("/certificates/:no", s.getCertificate)

@@ -11,7 +11,7 @@ import (
 const regionPage = 1000
 
 func (s *Server) regionRoutes(r fiber.Router) {
-	r.Put("/regions", allow(znb.Office), s.loadRegions)
+	r.Put("/regions", allow(znb.LoadRegions), s.loadRegions)
 	r.Get("/regions", s.listRegions)
 }
 

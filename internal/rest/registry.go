@@ -11,11 +11,11 @@ import (
 )
 
 func (s *Server) registryRoutes(r fiber.Router) {
-	r.Post("/lists", allow(znb.Office), s.importList)
-	r.Get("/lists", allow(znb.Office, znb.Auditor), s.listVersions)
-	r.Get("/lists/:id", allow(znb.Office, znb.Auditor), s.getList)
-	r.Get("/lists/:id/diff/:other", allow(znb.Office, znb.Auditor), s.diffLists)
-	r.Get("/households", allow(znb.Office, znb.Auditor), s.findHouseholds)
+	r.Post("/lists", allow(znb.ImportList), s.importList)
+	r.Get("/lists", allow(znb.ReadList), s.listVersions)
+	r.Get("/lists/:id", allow(znb.ReadList), s.getList)
+	r.Get("/lists/:id/diff/:other", allow(znb.ReadList), s.diffLists)
+	r.Get("/households", allow(znb.ReadList), s.findHouseholds)
 }
 
 // RejectJSON is a rejected row of an import as clients see it.

@@ -19,7 +19,7 @@ import (
 // reportRoutes serve the reports of SPEC §10. Each report answers JSON, or
 // the file named by ?format= or by the path's extension.
 func (s *Server) reportRoutes(r fiber.Router) {
-	readers := allow(znb.Office, znb.Auditor, znb.InsurerClerk, znb.Adjuster, znb.Approver)
+	readers := allow(znb.ReadReports)
 	r.Get("/reports/monthly", readers, s.monthlyReport(""))
 	r.Get("/reports/monthly.xlsx", readers, s.monthlyReport("xlsx"))
 	r.Get("/reports/annual", readers, s.annualReport(""))

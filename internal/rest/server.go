@@ -4,8 +4,11 @@
 package rest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -216,28 +219,46 @@ func actor(c *fiber.Ctx) znb.Actor {
 	return a
 }
 
-// allow refuses roles not listed; admin is always allowed.
-func allow(roles ...znb.Role) fiber.Handler {
+// allow refuses an actor whose role may not take the action (znb.Can).
+func allow(act znb.Action) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		a := actor(c)
-		if a.Role == znb.Admin {
-			return c.Next()
+		if err := znb.Allow(actor(c), act); err != nil {
+			return err
 		}
-		for _, r := range roles {
-			if a.Role == r {
-				return c.Next()
-			}
-		}
-		return znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权进行此操作", a.Role)
+		return c.Next()
 	}
 }
 
-// decode reads a JSON body into v, refusing unknown fields.
+// decode reads a JSON body into v, refusing unknown fields, trailing data
+// and values of the wrong type; messages name the field, never a Go type.
 func decode(c *fiber.Ctx, v any) error {
-	if err := c.BodyParser(v); err != nil {
-		return znb.Errorf(znb.Invalid, "invalid_json", "请求体不是有效的 JSON：%v", err)
+	d := json.NewDecoder(bytes.NewReader(c.Body()))
+	d.DisallowUnknownFields()
+	err := d.Decode(v)
+	if err == nil && d.More() {
+		err = errors.New("trailing data")
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return znb.Errorf(znb.Invalid, "unknown_field", "请求体含有未知字段 %s", field)
+	case errors.As(err, &typeErr):
+		return znb.Errorf(znb.Invalid, "invalid_json", "请求体字段 %s 的取值类型不对", typeErr.Field)
+	case errors.As(err, &syntaxErr):
+		return znb.Errorf(znb.Invalid, "invalid_json", "请求体不是有效的 JSON（第 %d 个字节附近）", syntaxErr.Offset)
+	case errors.Is(err, io.EOF):
+		return znb.Errorf(znb.Invalid, "invalid_json", "请求体为空，应为 JSON 对象")
+	}
+	var ze *znb.Error
+	if errors.As(err, &ze) {
+		return ze
+	}
+	return znb.Errorf(znb.Invalid, "invalid_json", "请求体不是有效的 JSON")
 }
 
 // saveUpload stores the multipart file field in a temporary directory and

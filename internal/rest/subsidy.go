@@ -15,15 +15,15 @@ import (
 )
 
 func (s *Server) subsidyRoutes(r fiber.Router) {
-	readers := allow(znb.Office, znb.Auditor, znb.InsurerClerk, znb.Adjuster, znb.Approver)
-	r.Post("/reconciliations", allow(znb.Office), s.createReconciliation)
+	readers := allow(znb.ReadReconciliation)
+	r.Post("/reconciliations", allow(znb.RunReconciliation), s.createReconciliation)
 	r.Get("/reconciliations/:id", readers, s.getReconciliation)
 	r.Get("/reconciliations/:id/items", readers, s.reconciliationItems)
 	r.Get("/reconciliations/:id/export.xlsx", readers, s.exportReconciliation("xlsx"))
 	r.Get("/reconciliations/:id/export.csv", readers, s.exportReconciliation("csv"))
 	r.Get("/reconciliations/:id/statement.pdf", readers, s.reconciliationStatement)
-	r.Post("/reconciliations/:id/confirm", allow(znb.Office), s.confirmReconciliation)
-	r.Post("/reconciliations/:id/settle", allow(znb.Office), s.settleReconciliation)
+	r.Post("/reconciliations/:id/confirm", allow(znb.RunReconciliation), s.confirmReconciliation)
+	r.Post("/reconciliations/:id/settle", allow(znb.RunReconciliation), s.settleReconciliation)
 }
 
 // ReconciliationJSON is the result of SPEC §12, with the run's inputs and
