@@ -253,8 +253,8 @@ func internCategory(s string) znb.Category {
 	return znb.Category(s)
 }
 
-func internStatus(s string) subsidy.Status {
-	switch subsidy.Status(s) {
+func internStatus(s string) subsidy.MemberStatus {
+	switch subsidy.MemberStatus(s) {
 	case subsidy.Normal:
 		return subsidy.Normal
 	case subsidy.Deceased:
@@ -262,5 +262,5 @@ func internStatus(s string) subsidy.Status {
 	case subsidy.MovedOut:
 		return subsidy.MovedOut
 	}
-	return subsidy.Status(s)
+	return subsidy.MemberStatus(s)
 }

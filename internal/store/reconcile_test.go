@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
@@ -239,7 +240,7 @@ func importPlantedLists(t *testing.T, db *store.DB) (int64, int64, []person) {
 }
 
 // checkPlanted compares every detail row of rec with what the test planted.
-func checkPlanted(t *testing.T, db *store.DB, rec *store.Reconciliation, rows map[int]want, gaps map[string]want) {
+func checkPlanted(t *testing.T, db *store.DB, rec *subsidy.Reconciliation, rows map[int]want, gaps map[string]want) {
 	t.Helper()
 	ctx := context.Background()
 	seenRows, seenGaps := 0, 0
@@ -338,11 +339,11 @@ func TestReconcilePlantedStatement(t *testing.T) {
 		lines, rows, gaps := plantedBill(ps)
 		path := statementCSV(t, lines, true)
 
-		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path})
+		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.Status != store.ReconDraft || rec.BillSource != store.BillStatement || rec.Result.Rows != len(lines) {
+		if rec.Status != subsidy.Draft || rec.BillSource != subsidy.BillStatement || rec.Result.Rows != len(lines) {
 			t.Fatalf("reconciliation = %+v", rec)
 		}
 		got, err := db.GetReconciliation(ctx, office, rec.ID)
@@ -354,7 +355,7 @@ func TestReconcilePlantedStatement(t *testing.T) {
 		// The list in force on a date, and identifiers as headers: same
 		// inputs, same hash and result.
 		again, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID,
-			AsOf: znb.MustDate("2024-08-01"), Statement: statementCSV(t, lines, false)})
+			AsOf: znb.MustDate("2024-08-01"), Statement: statementCSV(t, lines, false), OpenStatement: openSheet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -380,7 +381,7 @@ func TestReconcilePlantedStatement(t *testing.T) {
 		if _, err := db.ConfirmReconciliation(ctx, insurer, rec.ID); znb.CodeOf(err) != "forbidden" {
 			t.Errorf("insurer confirms: %v, want forbidden", err)
 		}
-		if _, err := db.Reconcile(ctx, insurer, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path}); znb.CodeOf(err) != "not_found" {
+		if _, err := db.Reconcile(ctx, insurer, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet}); znb.CodeOf(err) != "not_found" {
 			t.Errorf("insurer runs: %v, want not_found", err)
 		}
 		if _, err := db.SettleReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_confirmed" {
@@ -391,14 +392,14 @@ func TestReconcilePlantedStatement(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Status != store.ReconConfirmed || c.ConfirmedBy != office.Username {
+		if c.Status != subsidy.Confirmed || c.ConfirmedBy != office.Username {
 			t.Errorf("confirmed = %s by %q", c.Status, c.ConfirmedBy)
 		}
 		if _, err := db.ConfirmReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_draft" {
 			t.Errorf("confirm twice: %v", err)
 		}
 		s, err := db.SettleReconciliation(ctx, office, rec.ID)
-		if err != nil || s.Status != store.ReconSettled {
+		if err != nil || s.Status != subsidy.Settled {
 			t.Fatalf("settle: %v, %v", s, err)
 		}
 		frozen, _ := db.GetReconciliation(ctx, office, rec.ID)
@@ -447,12 +448,12 @@ func TestReconcileRejectsStatement(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bad.csv")
 		os.WriteFile(path, []byte(strings.Join(text, "\n")), 0o644)
 
-		_, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path})
+		_, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet})
 		if znb.CodeOf(err) != "statement_rejected" {
 			t.Fatalf("bad statement: %v, want statement_rejected", err)
 		}
 		got := map[int]string{}
-		for _, r := range store.Rejections(err) {
+		for _, r := range subsidy.Rejections(err) {
 			got[r.Row] = r.Column + "/" + r.Code
 		}
 		if got[4] != "id_number/statement_bad_id_number" || got[6] != "category/statement_bad_category" ||
@@ -468,9 +469,12 @@ func TestReconcileRejectsStatement(t *testing.T) {
 		}
 		missing := filepath.Join(t.TempDir(), "missing.csv")
 		os.WriteFile(missing, []byte("户编号,身份证号,姓名,户类型,起保日期,保费\nH001,"+idn(reconCounty, 1)+",张,已脱贫户,2024-01-01,60\n"), 0o644)
-		_, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: missing})
-		if rj := store.Rejections(err); znb.CodeOf(err) != "statement_rejected" || len(rj) != 1 || rj[0].Column != "coverage_end" {
+		_, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: missing, OpenStatement: openSheet})
+		if rj := subsidy.Rejections(err); znb.CodeOf(err) != "statement_rejected" || len(rj) != 1 || rj[0].Column != "coverage_end" {
 			t.Errorf("missing column: %v %v", err, rj)
 		}
 	})
 }
+
+// openSheet opens a statement file as the routes and the command line do.
+func openSheet(path string) (subsidy.RowReader, error) { return sheet.Open(path) }
