@@ -21,6 +21,8 @@ func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*Li
 		Order("effective_date DESC, id DESC").Take(&row).Error
 	if err != nil {
 		if e := notFound(err, ""); znb.CodeOf(e) == "not_found" {
+			// The query found no version: said as the request's fault (a day
+			// before the county's first list), as it always was.
 			return nil, znb.Errorf(znb.Invalid, "no_list_in_force", "县 %s 在 %s 没有生效的名单", county, day)
 		}
 		return nil, znb.Wrap(err, "读取名单")
