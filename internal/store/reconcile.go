@@ -25,8 +25,8 @@ type ReconcileOptions struct {
 	// empty computes the bill from the agreement's certificates.
 	Statement     string
 	StatementName string // the file's name as the user knows it
-	// OpenStatement opens the statement file for reading (sheet.Open): the
-	// store reads no file format itself.
+	// OpenStatement opens the statement file for reading (sheet.Open);
+	// required with Statement: the store reads no file format itself.
 	OpenStatement func(path string) (subsidy.RowReader, error)
 	Progress      func(rows int)
 }
