@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -31,7 +33,8 @@ func reconcile(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	o := store.ReconcileOptions{AgreementID: *agreement, ListID: *list, Statement: *statement}
+	o := store.ReconcileOptions{AgreementID: *agreement, ListID: *list, Statement: *statement,
+		OpenStatement: func(path string) (subsidy.RowReader, error) { return sheet.Open(path) }}
 	switch {
 	case *agreement <= 0:
 		return usagef("须给出 --agreement")
@@ -60,7 +63,7 @@ func reconcile(ctx context.Context, e *env, args []string) error {
 	bar.Finish()
 	fmt.Fprintln(e.stderr)
 	if err != nil {
-		if rej := store.Rejections(err); rej != nil {
+		if rej := subsidy.Rejections(err); rej != nil {
 			out := make([]statementReject, len(rej))
 			for i, r := range rej {
 				out[i] = statementReject{r.Row, r.Column, r.Code, r.Message}
@@ -94,7 +97,10 @@ func writeExport(ctx context.Context, db *store.DB, id int64, path, format strin
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	_, err = db.ExportReconciliation(ctx, znb.System, id, w, format)
+	out, err := sheet.NewWriter(w, format)
+	if err == nil {
+		_, err = db.ExportReconciliation(ctx, znb.System, id, out, format)
+	}
 	if err == nil {
 		err = w.Flush()
 	}

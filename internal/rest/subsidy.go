@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -61,9 +62,9 @@ type FindingJSON struct {
 
 // ReconciliationOut converts a stored reconciliation to its JSON; cmd uses it
 // too, so that the command line prints the same document.
-func ReconciliationOut(r *store.Reconciliation) ReconciliationJSON {
+func ReconciliationOut(r *subsidy.Reconciliation) ReconciliationJSON {
 	out := ReconciliationJSON{ID: r.ID, Status: string(r.Status), AgreementID: r.AgreementID, ListID: r.ListID,
-		Bill: r.BillSource, StatementName: r.StatementName, StatementSHA256: r.StatementSHA256,
+		Bill: string(r.BillSource), StatementName: r.StatementName, StatementSHA256: r.StatementSHA256,
 		InputsHash: r.Result.InputsHash, Rows: r.Result.Rows, Listed: r.Result.Listed, Eligible: r.Result.Eligible,
 		Findings: map[string]FindingJSON{}, Billed: moneyOut(r.Result.Billed), Allowed: moneyOut(r.Result.Allowed),
 		Disallowed: moneyOut(r.Result.Disallowed), CreatedBy: r.CreatedBy, CreatedAt: msTime(r.CreatedAt),
@@ -100,7 +101,7 @@ type reconcileRequest struct {
 // multipart form with the same fields and a statement file.
 func (s *Server) createReconciliation(c *fiber.Ctx) error {
 	var req reconcileRequest
-	o := store.ReconcileOptions{}
+	o := store.ReconcileOptions{OpenStatement: openStatement}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		var err error
 		if req.AgreementID, err = formInt(c, "agreement_id"); err != nil {
@@ -129,7 +130,7 @@ func (s *Server) createReconciliation(c *fiber.Ctx) error {
 	o.AgreementID, o.ListID, o.AsOf = req.AgreementID, req.ListID, req.AsOf
 	rec, err := s.DB.Reconcile(c.UserContext(), actor(c), o)
 	if err != nil {
-		if rej := store.Rejections(err); rej != nil {
+		if rej := subsidy.Rejections(err); rej != nil {
 			out := make([]statementRejectJSON, len(rej))
 			for i, r := range rej {
 				out[i] = statementRejectJSON{r.Row, r.Column, r.Code, r.Message}
@@ -140,6 +141,9 @@ func (s *Server) createReconciliation(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(ReconciliationOut(rec))
 }
+
+// openStatement opens an uploaded statement for the store to read.
+func openStatement(path string) (subsidy.RowReader, error) { return sheet.Open(path) }
 
 // statementRejectJSON is one refused cell of an uploaded statement.
 type statementRejectJSON struct {
@@ -199,7 +203,7 @@ func (s *Server) reconciliationItems(c *fiber.Ctx) error {
 		return err
 	}
 	a := actor(c)
-	q := store.ItemQuery{Finding: subsidy.Finding(c.Query("finding")), Page: c.QueryInt("page", 1), PageSize: c.QueryInt("page_size", 100)}
+	q := store.ItemQuery{Finding: subsidy.Finding(c.Query("finding")), Page: store.ItemPage(c.QueryInt("page"), c.QueryInt("page_size"))}
 	_, items, total, err := s.DB.ReconciliationItems(c.UserContext(), a, id, q)
 	if err != nil {
 		return err
@@ -220,11 +224,11 @@ func (s *Server) reconciliationItems(c *fiber.Ctx) error {
 	}
 	if full && len(items) > 0 {
 		if err := s.DB.Audit(c.UserContext(), a, "reconciliation.read_full_id", fmt.Sprintf("reconciliation:%d", id),
-			map[string]any{"finding": q.Finding, "page": q.Page, "rows": len(items)}); err != nil {
+			map[string]any{"finding": q.Finding, "page": q.Page.Number, "rows": len(items)}); err != nil {
 			return err
 		}
 	}
-	return c.JSON(fiber.Map{"items": out, "total": total, "page": max(q.Page, 1), "page_size": len(out)})
+	return c.JSON(fiber.Map{"items": out, "total": total, "page": q.Page.Number, "page_size": len(out)})
 }
 
 func (s *Server) exportReconciliation(format string) fiber.Handler {
@@ -234,7 +238,11 @@ func (s *Server) exportReconciliation(format string) fiber.Handler {
 			return err
 		}
 		var buf bytes.Buffer
-		if _, err := s.DB.ExportReconciliation(c.UserContext(), actor(c), id, &buf, format); err != nil {
+		out, err := sheet.NewWriter(&buf, format)
+		if err != nil {
+			return err
+		}
+		if _, err := s.DB.ExportReconciliation(c.UserContext(), actor(c), id, out, format); err != nil {
 			return err
 		}
 		ctype := "text/csv; charset=utf-8"
@@ -279,23 +287,23 @@ func (s *Server) reconciliationStatement(c *fiber.Ctx) error {
 
 // StatementOf lays a reconciliation out for the settlement statement; the
 // caller adds the agreement number, insurer name and list description.
-func StatementOf(rec *store.Reconciliation, today znb.Date) card.Statement {
+func StatementOf(rec *subsidy.Reconciliation, today znb.Date) card.Statement {
 	st := card.Statement{Title: "“助农保”保险费补贴对账单", ReconciliationID: rec.ID,
 		AgreementNo: fmt.Sprint(rec.AgreementID), Insurer: rec.InsurerCode,
 		Term: rec.Terms.Start.String() + " 至 " + rec.Terms.End.String(), List: fmt.Sprintf("名单版本 %d", rec.ListID),
 		InputsHash: rec.Result.InputsHash, Date: today}
 	switch rec.BillSource {
-	case store.BillStatement:
+	case subsidy.BillStatement:
 		st.Bill = "承保机构上传的对账单 " + rec.StatementName
 	default:
 		st.Bill = "平台出具的分户凭证"
 	}
 	switch rec.Status {
-	case store.ReconDraft:
+	case subsidy.Draft:
 		st.Status = "草稿（未确认）"
-	case store.ReconConfirmed:
+	case subsidy.Confirmed:
 		st.Status = "已确认（" + rec.ConfirmedBy + "，" + msTime(rec.ConfirmedAt)[:10] + "）"
-	case store.ReconSettled:
+	case subsidy.Settled:
 		st.Status = "已结算（" + rec.SettledBy + "，" + msTime(rec.SettledAt)[:10] + "）"
 	}
 	res := &rec.Result

@@ -96,151 +96,166 @@ func TestReconciliationsHTTP(t *testing.T) {
 		stmt, billed, gap, matched := honestStatement(t, rows)
 		form := map[string]string{"agreement_id": fmt.Sprint(a.ID), "list_id": fmt.Sprint(l.ListID)}
 
-		// A bad row: 422 with the row, column and code, nothing stored.
-		bad := bytes.Replace(stmt, []byte(",2024-12-31,60.00\n"), []byte(",2024-12-31,-60.00\n"), 1)
-		code, body = h.upload("/api/v1/reconciliations", office, "statement", "bad.csv", bad, form)
-		var rej reconAnswer
-		decodeJSON(t, body, &rej)
-		last := 0
-		for i, line := range strings.Split(string(stmt), "\n") {
-			if strings.HasSuffix(line, ",2024-12-31,60.00") {
-				last = i + 1
-				break
+		var (
+			r       reconAnswer
+			path    string
+			allowed decimal.Decimal
+		)
+		t.Run("RefuseBadStatement", func(t *testing.T) {
+			// A bad row: 422 with the row, column and code, nothing stored.
+			bad := bytes.Replace(stmt, []byte(",2024-12-31,60.00\n"), []byte(",2024-12-31,-60.00\n"), 1)
+			code, body = h.upload("/api/v1/reconciliations", office, "statement", "bad.csv", bad, form)
+			var rej reconAnswer
+			decodeJSON(t, body, &rej)
+			last := 0
+			for i, line := range strings.Split(string(stmt), "\n") {
+				if strings.HasSuffix(line, ",2024-12-31,60.00") {
+					last = i + 1
+					break
+				}
 			}
-		}
-		if code != http.StatusUnprocessableEntity || errorCode(t, body) != "statement_rejected" || len(rej.Rejected) != 1 ||
-			rej.Rejected[0].Row != last || rej.Rejected[0].Column != "premium" || rej.Rejected[0].Code != "statement_bad_premium" {
-			t.Errorf("bad statement: %d %s", code, body)
-		}
-		if code, _ := h.call("GET", "/api/v1/reconciliations/1", office, nil); code != http.StatusNotFound {
-			t.Errorf("a refused statement left reconciliation 1: %d", code)
-		}
-		if code, _ := h.upload("/api/v1/reconciliations", clerk, "statement", "s.csv", stmt, form); code != http.StatusForbidden {
-			t.Errorf("insurer creates: %d, want 403", code)
-		}
-
-		code, body = h.upload("/api/v1/reconciliations", office, "statement", "s.csv", stmt, form)
-		if code != http.StatusCreated {
-			t.Fatalf("reconcile: %d %s", code, body)
-		}
-		var r reconAnswer
-		decodeJSON(t, body, &r)
-		allowed := billed.Sub(decimal.NewFromInt(70)) // the stranger and the 10.00 overbilled
-		if r.Status != "draft" || len(r.Findings) != 9 || r.Findings["matched"].Count != matched ||
-			r.Findings["not_on_list"] != (struct {
-				Count   int    `json:"count"`
-				Premium string `json:"premium"`
-			}{1, "60.00"}) || r.Findings["premium_mismatch"].Count != 1 || r.Findings["premium_mismatch"].Premium != "70.00" ||
-			r.Findings["not_insured"].Count != 1 || r.Findings["not_insured"].Premium != gap.StringFixed(2) ||
-			r.Findings["duplicate_billing"].Count != 0 || r.Billed["premium"] != billed.StringFixed(2) ||
-			r.Allowed["premium"] != allowed.StringFixed(2) || r.Disallowed["premium"] != "70.00" {
-			t.Errorf("result: %s", body)
-		}
-		for _, src := range znb.Sources {
-			b, a, d := decimal.RequireFromString(r.Billed[string(src)]), decimal.RequireFromString(r.Allowed[string(src)]),
-				decimal.RequireFromString(r.Disallowed[string(src)])
-			if !b.Equal(a.Add(d)) || d.IsZero() && src == znb.Central {
-				t.Errorf("%s: billed %s allowed %s disallowed %s", src, b, a, d)
+			if code != http.StatusUnprocessableEntity || errorCode(t, body) != "statement_rejected" || len(rej.Rejected) != 1 ||
+				rej.Rejected[0].Row != last || rej.Rejected[0].Column != "premium" || rej.Rejected[0].Code != "statement_bad_premium" {
+				t.Errorf("bad statement: %d %s", code, body)
 			}
-		}
-		path := fmt.Sprintf("/api/v1/reconciliations/%d", r.ID)
-
-		for _, key := range []string{officeB, otherClerk} {
-			if code, _ := h.call("GET", path, key, nil); code != http.StatusNotFound {
-				t.Errorf("out of scope read: %d, want 404", code)
+			if code, _ := h.call("GET", "/api/v1/reconciliations/1", office, nil); code != http.StatusNotFound {
+				t.Errorf("a refused statement left reconciliation 1: %d", code)
 			}
-		}
-		for _, key := range []string{clerk, auditor} {
-			if code, _ := h.call("GET", path, key, nil); code != http.StatusOK {
-				t.Errorf("in scope read: %d, want 200", code)
+			if code, _ := h.upload("/api/v1/reconciliations", clerk, "statement", "s.csv", stmt, form); code != http.StatusForbidden {
+				t.Errorf("insurer creates: %d, want 403", code)
 			}
-		}
-
-		var items struct {
-			Items []struct {
-				IDNumber string `json:"id_number"`
-				Name     string `json:"name"`
-				Finding  string `json:"finding"`
-				Premium  string `json:"premium"`
-				Expected string `json:"expected"`
-				Allowed  map[string]string
-			} `json:"items"`
-			Total int `json:"total"`
-		}
-		code, body = h.call("GET", path+"/items?finding=premium_mismatch", office, nil)
-		decodeJSON(t, body, &items)
-		if code != 200 || items.Total != 1 || len(items.Items) != 1 || items.Items[0].Premium != "70.00" ||
-			items.Items[0].Expected != "60.00" || items.Items[0].IDNumber != rows[firstCovered(rows)][5] {
-			t.Errorf("premium_mismatch items: %d %s", code, body)
-		}
-		code, body = h.call("GET", path+"/items?page_size=5&page=2", auditor, nil)
-		decodeJSON(t, body, &items)
-		if code != 200 || items.Total != matched+3 || len(items.Items) != 5 || !strings.Contains(items.Items[0].IDNumber, "********") {
-			t.Errorf("auditor items: %d %s", code, body)
-		}
-		if code, _ := h.call("GET", path+"/items?finding=bogus", office, nil); code != http.StatusUnprocessableEntity {
-			t.Errorf("unknown finding: %d", code)
-		}
-
-		code, body = h.call("GET", path+"/export.xlsx", office, nil)
-		if code != 200 {
-			t.Fatalf("export.xlsx: %d %s", code, body)
-		}
-		x, err := excelize.OpenReader(bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sheets := x.GetSheetList()
-		if len(sheets) != 10 || sheets[0] != "汇总" || sheets[1] != "核对一致" || sheets[9] != "应保未保" {
-			t.Errorf("sheets = %v", sheets)
-		}
-		if v, _ := x.GetCellValue("名单外人员", "E2"); v != "'=1+2" {
-			t.Errorf("stranger's name cell = %q, want it neutralised", v)
-		}
-		if f, _ := x.GetCellFormula("名单外人员", "E2"); f != "" {
-			t.Errorf("formula in the export: %q", f)
-		}
-		if typ, _ := x.GetCellType("汇总", "D2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
-			t.Errorf("billed amount cell type %v, want a number", typ)
-		}
-		if v, _ := x.GetCellValue("汇总", "C2"); v != fmt.Sprint(matched) {
-			t.Errorf("matched count cell = %q", v)
-		}
-		if rows, _ := x.GetRows("核对一致"); len(rows) != matched+1 {
-			t.Errorf("matched sheet has %d rows, want %d", len(rows), matched+1)
-		}
-		code, body = h.call("GET", path+"/export.csv", auditor, nil)
-		if code != 200 || !bytes.HasPrefix(body, []byte("\ufeff项目")) || bytes.Contains(body, []byte(rows[firstCovered(rows)][5])) {
-			t.Errorf("export.csv for the auditor: %d, full ID present or no header", code)
-		}
-
-		code, body = h.call("GET", path+"/statement.pdf", clerk, nil)
-		if code != 200 {
-			t.Fatalf("statement.pdf: %d %s", code, body)
-		}
-		text := pdfToText(t, body)
-		for _, want := range []string{"保险费补贴对账单", "ZY-2024-HTTP", "中国人民财产保险股份有限公司镇远支公司", yuanText(billed), yuanText(allowed), "70.00", "名单外人员", "承保机构（盖章）"} {
-			if !strings.Contains(text, want) {
-				t.Errorf("statement text lacks %q", want)
+		})
+		t.Run("Create", func(t *testing.T) {
+			code, body = h.upload("/api/v1/reconciliations", office, "statement", "s.csv", stmt, form)
+			if code != http.StatusCreated {
+				t.Fatalf("reconcile: %d %s", code, body)
 			}
+			decodeJSON(t, body, &r)
+			allowed = billed.Sub(decimal.NewFromInt(70)) // the stranger and the 10.00 overbilled
+			if r.Status != "draft" || len(r.Findings) != 9 || r.Findings["matched"].Count != matched ||
+				r.Findings["not_on_list"] != (struct {
+					Count   int    `json:"count"`
+					Premium string `json:"premium"`
+				}{1, "60.00"}) || r.Findings["premium_mismatch"].Count != 1 || r.Findings["premium_mismatch"].Premium != "70.00" ||
+				r.Findings["not_insured"].Count != 1 || r.Findings["not_insured"].Premium != gap.StringFixed(2) ||
+				r.Findings["duplicate_billing"].Count != 0 || r.Billed["premium"] != billed.StringFixed(2) ||
+				r.Allowed["premium"] != allowed.StringFixed(2) || r.Disallowed["premium"] != "70.00" {
+				t.Errorf("result: %s", body)
+			}
+			for _, src := range znb.Sources {
+				b, a, d := decimal.RequireFromString(r.Billed[string(src)]), decimal.RequireFromString(r.Allowed[string(src)]),
+					decimal.RequireFromString(r.Disallowed[string(src)])
+				if !b.Equal(a.Add(d)) || d.IsZero() && src == znb.Central {
+					t.Errorf("%s: billed %s allowed %s disallowed %s", src, b, a, d)
+				}
+			}
+			path = fmt.Sprintf("/api/v1/reconciliations/%d", r.ID)
+		})
+		if r.ID == 0 {
+			return // nothing was created to read, export or confirm
 		}
-
-		if code, _ := h.call("POST", path+"/confirm", clerk, nil); code != http.StatusForbidden {
-			t.Errorf("insurer confirms: %d", code)
-		}
-		code, body = h.call("POST", path+"/confirm", office, nil)
-		decodeJSON(t, body, &r)
-		if code != 200 || r.Status != "confirmed" {
-			t.Errorf("confirm: %d %s", code, body)
-		}
-		if code, _ := h.call("POST", path+"/confirm", office, nil); code != http.StatusConflict {
-			t.Errorf("confirm twice: %d", code)
-		}
-		code, body = h.call("POST", path+"/settle", office, nil)
-		decodeJSON(t, body, &r)
-		if code != 200 || r.Status != "settled" {
-			t.Errorf("settle: %d %s", code, body)
-		}
+		t.Run("Scope", func(t *testing.T) {
+			for _, key := range []string{officeB, otherClerk} {
+				if code, _ := h.call("GET", path, key, nil); code != http.StatusNotFound {
+					t.Errorf("out of scope read: %d, want 404", code)
+				}
+			}
+			for _, key := range []string{clerk, auditor} {
+				if code, _ := h.call("GET", path, key, nil); code != http.StatusOK {
+					t.Errorf("in scope read: %d, want 200", code)
+				}
+			}
+		})
+		t.Run("Items", func(t *testing.T) {
+			var items struct {
+				Items []struct {
+					IDNumber string `json:"id_number"`
+					Name     string `json:"name"`
+					Finding  string `json:"finding"`
+					Premium  string `json:"premium"`
+					Expected string `json:"expected"`
+					Allowed  map[string]string
+				} `json:"items"`
+				Total int `json:"total"`
+			}
+			code, body = h.call("GET", path+"/items?finding=premium_mismatch", office, nil)
+			decodeJSON(t, body, &items)
+			if code != 200 || items.Total != 1 || len(items.Items) != 1 || items.Items[0].Premium != "70.00" ||
+				items.Items[0].Expected != "60.00" || items.Items[0].IDNumber != rows[firstCovered(rows)][5] {
+				t.Errorf("premium_mismatch items: %d %s", code, body)
+			}
+			code, body = h.call("GET", path+"/items?page_size=5&page=2", auditor, nil)
+			decodeJSON(t, body, &items)
+			if code != 200 || items.Total != matched+3 || len(items.Items) != 5 || !strings.Contains(items.Items[0].IDNumber, "********") {
+				t.Errorf("auditor items: %d %s", code, body)
+			}
+			if code, _ := h.call("GET", path+"/items?finding=bogus", office, nil); code != http.StatusUnprocessableEntity {
+				t.Errorf("unknown finding: %d", code)
+			}
+		})
+		t.Run("Export", func(t *testing.T) {
+			code, body = h.call("GET", path+"/export.xlsx", office, nil)
+			if code != 200 {
+				t.Fatalf("export.xlsx: %d %s", code, body)
+			}
+			x, err := excelize.OpenReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sheets := x.GetSheetList()
+			if len(sheets) != 10 || sheets[0] != "汇总" || sheets[1] != "核对一致" || sheets[9] != "应保未保" {
+				t.Errorf("sheets = %v", sheets)
+			}
+			if v, _ := x.GetCellValue("名单外人员", "E2"); v != "'=1+2" {
+				t.Errorf("stranger's name cell = %q, want it neutralised", v)
+			}
+			if f, _ := x.GetCellFormula("名单外人员", "E2"); f != "" {
+				t.Errorf("formula in the export: %q", f)
+			}
+			if typ, _ := x.GetCellType("汇总", "D2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+				t.Errorf("billed amount cell type %v, want a number", typ)
+			}
+			if v, _ := x.GetCellValue("汇总", "C2"); v != fmt.Sprint(matched) {
+				t.Errorf("matched count cell = %q", v)
+			}
+			if rows, _ := x.GetRows("核对一致"); len(rows) != matched+1 {
+				t.Errorf("matched sheet has %d rows, want %d", len(rows), matched+1)
+			}
+			code, body = h.call("GET", path+"/export.csv", auditor, nil)
+			if code != 200 || !bytes.HasPrefix(body, []byte("\ufeff项目")) || bytes.Contains(body, []byte(rows[firstCovered(rows)][5])) {
+				t.Errorf("export.csv for the auditor: %d, full ID present or no header", code)
+			}
+		})
+		t.Run("StatementPDF", func(t *testing.T) {
+			code, body = h.call("GET", path+"/statement.pdf", clerk, nil)
+			if code != 200 {
+				t.Fatalf("statement.pdf: %d %s", code, body)
+			}
+			text := pdfToText(t, body)
+			for _, want := range []string{"保险费补贴对账单", "ZY-2024-HTTP", "中国人民财产保险股份有限公司镇远支公司", yuanText(billed), yuanText(allowed), "70.00", "名单外人员", "承保机构（盖章）"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("statement text lacks %q", want)
+				}
+			}
+		})
+		t.Run("ConfirmSettle", func(t *testing.T) {
+			if code, _ := h.call("POST", path+"/confirm", clerk, nil); code != http.StatusForbidden {
+				t.Errorf("insurer confirms: %d", code)
+			}
+			code, body = h.call("POST", path+"/confirm", office, nil)
+			decodeJSON(t, body, &r)
+			if code != 200 || r.Status != "confirmed" {
+				t.Errorf("confirm: %d %s", code, body)
+			}
+			if code, _ := h.call("POST", path+"/confirm", office, nil); code != http.StatusConflict {
+				t.Errorf("confirm twice: %d", code)
+			}
+			code, body = h.call("POST", path+"/settle", office, nil)
+			decodeJSON(t, body, &r)
+			if code != 200 || r.Status != "settled" {
+				t.Errorf("settle: %d %s", code, body)
+			}
+		})
 	})
 }
 

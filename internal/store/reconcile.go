@@ -15,21 +15,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Where a reconciliation's bill came from.
-const (
-	BillStatement    = "statement"    // an insurer's uploaded statement file
-	BillCertificates = "certificates" // computed from the certificates issued here
-)
-
-// ReconciliationStatus is draft → confirmed (by the office) → settled.
-type ReconciliationStatus string
-
-const (
-	ReconDraft     ReconciliationStatus = "draft"
-	ReconConfirmed ReconciliationStatus = "confirmed"
-	ReconSettled   ReconciliationStatus = "settled"
-)
-
 // ReconcileOptions are the inputs of one reconciliation besides the
 // agreement.
 type ReconcileOptions struct {
@@ -40,30 +25,10 @@ type ReconcileOptions struct {
 	// empty computes the bill from the agreement's certificates.
 	Statement     string
 	StatementName string // the file's name as the user knows it
+	// OpenStatement opens the statement file for reading (sheet.Open);
+	// required with Statement: the store reads no file format itself.
+	OpenStatement func(path string) (subsidy.RowReader, error)
 	Progress      func(rows int)
-}
-
-// Reconciliation is a stored run: its inputs, state and result.
-type Reconciliation struct {
-	ID              int64
-	AgreementID     int64
-	ListID          int64
-	County          string
-	InsurerCode     string
-	BillSource      string
-	StatementName   string
-	StatementSHA256 string
-	Status          ReconciliationStatus
-	Terms           subsidy.Terms
-	Result          subsidy.Result // InputsHash is the frozen hash
-	CreatedBy       string
-	CreatedAt       int64
-	ConfirmedBy     string
-	ConfirmedAt     int64
-	SettledBy       string
-	SettledAt       int64
-
-	itemsFormat int // itemsInTable or itemsInBlocks
 }
 
 type reconRow struct {
@@ -140,18 +105,12 @@ func (findingRow) TableName() string { return "reconciliation_findings" }
 
 func reconObject(id int64) string { return "reconciliation:" + itoa(id) }
 
-// termsOf takes from an agreement what a reconciliation reads.
-func termsOf(a *policy.Agreement) subsidy.Terms {
-	return subsidy.Terms{AgreementID: a.ID, Start: a.Term.Start, End: a.Term.End,
-		PremiumPerPerson: a.PremiumPerPerson, Splits: a.Splits}
-}
-
 // Reconcile checks the agreement's bill against the office's list (SPEC §8)
 // and stores the result as a draft, all in one transaction: a statement with
 // any bad row is refused (statement_rejected, every bad cell in the error's
 // Details) and nothing is stored. Only the office of the agreement's county
 // (or an admin) may run it; anyone else gets not_found.
-func (db *DB) Reconcile(ctx context.Context, by znb.Actor, o ReconcileOptions) (*Reconciliation, error) {
+func (db *DB) Reconcile(ctx context.Context, by znb.Actor, o ReconcileOptions) (*subsidy.Reconciliation, error) {
 	a, err := db.GetAgreement(ctx, by, o.AgreementID)
 	if err != nil {
 		return nil, err
@@ -159,26 +118,22 @@ func (db *DB) Reconcile(ctx context.Context, by znb.Actor, o ReconcileOptions) (
 	return db.reconcile(ctx, by, a, o)
 }
 
-func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, o ReconcileOptions) (*Reconciliation, error) {
-	if !(by.Role == znb.Admin || by.Role == znb.Office && by.SeesRegion(a.County)) {
-		return nil, znb.ErrNotFound("协议")
-	}
-	if a.Status == policy.Draft {
-		return nil, znb.Errorf(znb.Conflict, "agreement_not_active", "协议 %s 尚未生效，不能对账", a.No)
-	}
-	t := termsOf(a)
-	l, err := db.reconList(ctx, a, o)
+func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, o ReconcileOptions) (*subsidy.Reconciliation, error) {
+	rec, err := subsidy.Start(by, a, db.nowMS())
 	if err != nil {
 		return nil, err
 	}
-	rec := &Reconciliation{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
-		Status: ReconDraft, Terms: t, CreatedBy: by.Username, CreatedAt: db.nowMS(), itemsFormat: itemsInBlocks}
+	t := rec.Terms
+	l, err := db.reconList(ctx, rec, o)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		bill iter.Seq2[subsidy.Row, error]
-		st   *statement
+		st   *subsidy.Statement
 	)
 	if o.Statement != "" {
-		rec.BillSource = BillStatement
+		rec.BillSource = subsidy.BillStatement
 		rec.StatementName = o.StatementName
 		if rec.StatementName == "" {
 			rec.StatementName = filepath.Base(o.Statement)
@@ -186,13 +141,17 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		if rec.StatementSHA256, err = fileSHA256(o.Statement); err != nil {
 			return nil, znb.Wrap(err, "读取对账单")
 		}
-		if st, err = openStatement(o.Statement, t); err != nil {
+		rows, err := o.OpenStatement(o.Statement)
+		if err != nil {
 			return nil, err
 		}
-		defer st.close()
-		bill = st.bill()
+		if st, err = subsidy.ReadStatement(rows, t); err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		bill = st.Bill()
 	} else {
-		rec.BillSource = BillCertificates
+		rec.BillSource = subsidy.BillCertificates
 		bill = db.certificateBill(ctx, a.ID)
 	}
 	// The bill is read ahead while the list is read and the run goes on.
@@ -216,8 +175,8 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		row := reconRow{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
-			BillSource: rec.BillSource, StatementName: rec.StatementName, StatementSha256: rec.StatementSHA256,
-			Status: string(ReconDraft), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt,
+			BillSource: string(rec.BillSource), StatementName: rec.StatementName, StatementSha256: rec.StatementSHA256,
+			Status: string(rec.Status), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt,
 			ItemsFormat: itemsInBlocks}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -226,7 +185,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		items := newBlockWriter(ctx, tx, rec.ID)
 		res, err := subsidy.Reconcile(subsidy.Input{Terms: t, List: list, Bill: bill, OtherCover: other},
 			func(d subsidy.Detail) error {
-				if st != nil && st.refused.Load() {
+				if st != nil && st.Refused() {
 					return nil // the run is refused at the end; stop writing
 				}
 				return items.add(&d)
@@ -239,7 +198,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		}
 		if st != nil {
 			stop() // the parsing goroutine is done: its counts may be read
-			if err := st.rejected(); err != nil {
+			if err := st.Rejected(); err != nil {
 				return err
 			}
 		}
@@ -274,23 +233,29 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 	return rec, nil
 }
 
-// reconList resolves the list version of a run: the one named, which must be
-// of the agreement's county, or the county's list in force on AsOf.
-func (db *DB) reconList(ctx context.Context, a *policy.Agreement, o ReconcileOptions) (*ListVersion, error) {
+// reconList resolves the list version of a run (the one named, or the
+// county's list in force on AsOf) and binds the run to it.
+func (db *DB) reconList(ctx context.Context, rec *subsidy.Reconciliation, o ReconcileOptions) (*ListVersion, error) {
+	if err := subsidy.CheckListChoice(o.ListID, o.AsOf); err != nil {
+		return nil, err
+	}
+	var l *ListVersion
 	if o.ListID == 0 {
-		if o.AsOf.IsZero() {
-			return nil, znb.Errorf(znb.Invalid, "list_required", "须给出名单版本（list_id）或名单日期（as_of）")
+		var err error
+		if l, err = db.listInForce(ctx, rec.County, o.AsOf); err != nil {
+			return nil, err
 		}
-		return db.listInForce(ctx, a.County, o.AsOf)
+	} else {
+		var row listRow
+		if err := db.Gorm(ctx).Where("id = ?", o.ListID).Take(&row).Error; err != nil {
+			return nil, notFound(err, "名单版本")
+		}
+		l = row.version()
 	}
-	var row listRow
-	if err := db.Gorm(ctx).Where("id = ?", o.ListID).Take(&row).Error; err != nil {
-		return nil, notFound(err, "名单版本")
+	if err := rec.UseList(l.ID, l.County); err != nil {
+		return nil, err
 	}
-	if row.County != a.County {
-		return nil, znb.Errorf(znb.Invalid, "list_other_county", "名单版本 %d 属于县 %s，不是协议所在的县 %s", row.ID, row.County, a.County)
-	}
-	return row.version(), nil
+	return l, nil
 }
 
 func findingNo(f subsidy.Finding) int {
@@ -319,4 +284,63 @@ func counted(bill iter.Seq2[subsidy.Row, error], progress func(int)) iter.Seq2[s
 		}
 		progress(n)
 	}
+}
+
+// ahead runs bill in a goroutine of its own, up to about a million rows
+// ahead of the reader, so that parsing a statement overlaps reading the
+// list and reconciling. The reader gets the rows, then the bill's error if
+// any; stop (idempotent) ends the goroutine early and waits for it, and
+// must be called before the bill's source is closed or its state read.
+func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, error], stop func()) {
+	const chunk = 4096
+	ch := make(chan []subsidy.Row, 256)
+	quit, done := make(chan struct{}), make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		defer close(ch)
+		buf := make([]subsidy.Row, 0, chunk)
+		for r, e := range bill {
+			if e != nil {
+				err = e
+				break
+			}
+			if buf = append(buf, r); len(buf) == chunk {
+				select {
+				case ch <- buf:
+				case <-quit:
+					return
+				}
+				buf = make([]subsidy.Row, 0, chunk)
+			}
+		}
+		if len(buf) > 0 {
+			select {
+			case ch <- buf:
+			case <-quit:
+			}
+		}
+	}()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			close(quit)
+			<-done
+		}
+	}
+	rows = func(yield func(subsidy.Row, error) bool) {
+		for buf := range ch {
+			for _, r := range buf {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+		<-done
+		if err != nil {
+			yield(subsidy.Row{}, err)
+		}
+	}
+	return rows, stop
 }

@@ -92,7 +92,7 @@ func BenchmarkReconcileMillionStore(b *testing.B) {
 				}
 				resetPeakRSS()
 				b.StartTimer()
-				rec, err := db.Reconcile(ctx, znb.System, store.ReconcileOptions{AgreementID: a.ID, ListID: l.List.ID, Statement: statement})
+				rec, err := db.Reconcile(ctx, znb.System, store.ReconcileOptions{AgreementID: a.ID, ListID: l.List.ID, Statement: statement, OpenStatement: openSheet})
 				if err != nil {
 					b.Fatal(err)
 				}

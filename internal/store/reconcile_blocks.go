@@ -361,7 +361,7 @@ func eachItem(b *blockRow, fn func(k int, r *rawItem) error) error {
 
 // blockPage returns rows offset … offset+limit−1 of the detail rows of
 // rec in ReconciliationItems' order, from the finding counts of its result.
-func (db *DB) blockPage(ctx context.Context, rec *Reconciliation, only subsidy.Finding, offset, limit int) ([]subsidy.Detail, error) {
+func (db *DB) blockPage(ctx context.Context, rec *subsidy.Reconciliation, only subsidy.Finding, offset, limit int) ([]subsidy.Detail, error) {
 	sp := newSplits(rec.Terms)
 	var out []subsidy.Detail
 	for fi, t := range rec.Result.Findings {

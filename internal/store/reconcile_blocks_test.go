@@ -57,7 +57,7 @@ func TestReconcileItemsAcrossBlocks(t *testing.T) {
 			counts[want[len(lines)+1].finding]++
 		}
 		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: l.List.ID,
-			Statement: statementCSV(t, lines, true)})
+			Statement: statementCSV(t, lines, true), OpenStatement: openSheet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestReconcileItemsAcrossBlocks(t *testing.T) {
 		pages := func(f subsidy.Finding, size int) []string {
 			var got []string
 			for page := 1; ; page++ {
-				_, items, total, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: f, Page: page, PageSize: size})
+				_, items, total, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: f, Page: znb.Page{Number: page, Size: size}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -138,12 +138,12 @@ func TestReconcileItemsAcrossBlocks(t *testing.T) {
 				t.Errorf("pages of %s: %d rows differ from the %d streamed", f, len(got), len(byFinding[f]))
 			}
 		}
-		_, items, _, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: subsidy.Matched, Page: 3, PageSize: 1000})
+		_, items, _, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{Finding: subsidy.Matched, Page: znb.Page{Number: 3, Size: 1000}})
 		if err != nil || len(items) != counts[subsidy.Matched]-2000 || detailKey(&items[0]) != byFinding[subsidy.Matched][2000] {
 			t.Errorf("matched page 3: %d rows, %v", len(items), err)
 		}
 
-		if c, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil || c.Status != store.ReconConfirmed {
+		if c, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil || c.Status != subsidy.Confirmed {
 			t.Errorf("confirm: %v", err)
 		}
 	})

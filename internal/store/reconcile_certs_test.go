@@ -82,7 +82,7 @@ func TestReconcileCertificates(t *testing.T) {
 			t.Fatal(err)
 		}
 		if seen != len(expect) || rec.Result.Tally(subsidy.Matched).Count != len(expect)-1 || !rec.Result.Billed.Premium.Equal(total) ||
-			!rec.Result.Disallowed.Premium.IsZero() || rec.BillSource != store.BillCertificates {
+			!rec.Result.Disallowed.Premium.IsZero() || rec.BillSource != subsidy.BillCertificates {
 			t.Errorf("computed bill: %d details for %d people, result %+v", seen, len(expect), rec.Result)
 		}
 		var certPremium decimal.Decimal
@@ -90,7 +90,7 @@ func TestReconcileCertificates(t *testing.T) {
 		if !certPremium.Equal(total) {
 			t.Errorf("billed %s, certificates sum %s", total, certPremium)
 		}
-		if c, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil || c.Status != store.ReconConfirmed {
+		if c, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil || c.Status != subsidy.Confirmed {
 			t.Errorf("confirm computed: %v", err)
 		}
 
@@ -116,7 +116,7 @@ func TestReconcileCertificates(t *testing.T) {
 		fmt.Fprintf(&b, "H002,%s,外县人,marginal,2024-01-01,2024-12-31,60.00\n", x)
 		path := filepath.Join(t.TempDir(), "statement.csv")
 		os.WriteFile(path, []byte(b.String()), 0o644)
-		up, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path})
+		up, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,8 @@ func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*Li
 		Order("effective_date DESC, id DESC").Take(&row).Error
 	if err != nil {
 		if e := notFound(err, ""); znb.CodeOf(e) == "not_found" {
+			// The query found no version: said as the request's fault (a day
+			// before the county's first list), as it always was.
 			return nil, znb.Errorf(znb.Invalid, "no_list_in_force", "县 %s 在 %s 没有生效的名单", county, day)
 		}
 		return nil, znb.Wrap(err, "读取名单")
@@ -253,8 +255,8 @@ func internCategory(s string) znb.Category {
 	return znb.Category(s)
 }
 
-func internStatus(s string) subsidy.Status {
-	switch subsidy.Status(s) {
+func internStatus(s string) subsidy.MemberStatus {
+	switch subsidy.MemberStatus(s) {
 	case subsidy.Normal:
 		return subsidy.Normal
 	case subsidy.Deceased:
@@ -262,5 +264,5 @@ func internStatus(s string) subsidy.Status {
 	case subsidy.MovedOut:
 		return subsidy.MovedOut
 	}
-	return subsidy.Status(s)
+	return subsidy.MemberStatus(s)
 }

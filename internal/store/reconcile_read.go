@@ -13,43 +13,48 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// seesRecon says whether the actor may read a reconciliation: the office and
-// auditors of its county, the staff of its insurer, admins.
-func seesRecon(by znb.Actor, county, insurer string) bool {
-	switch {
-	case by.Role == znb.Admin:
-		return true
-	case by.Role.Insurer():
-		return by.SeesInsurer(insurer)
-	}
-	return by.SeesRegion(county)
-}
-
 // GetReconciliation returns a reconciliation with its result; one outside the
-// actor's scope is not found.
-func (db *DB) GetReconciliation(ctx context.Context, by znb.Actor, id int64) (*Reconciliation, error) {
-	return db.getRecon(db.Gorm(ctx), by, id, "")
+// actor's scope (its county for office and auditors, its insurer for the
+// insurer's staff) is not found.
+func (db *DB) GetReconciliation(ctx context.Context, by znb.Actor, id int64) (*subsidy.Reconciliation, error) {
+	rec, _, err := db.getRecon(db.Gorm(ctx), by, id, "")
+	return rec, err
 }
 
-func (db *DB) getRecon(g *gorm.DB, by znb.Actor, id int64, lock string) (*Reconciliation, error) {
+// getRecon reads reconciliation id within the actor's scope, with lock
+// ("" or db.forUpdate()), and how its detail rows are kept.
+func (db *DB) getRecon(g *gorm.DB, by znb.Actor, id int64, lock string) (*subsidy.Reconciliation, int, error) {
+	rec, format, err := db.readRecon(g, id, lock)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !by.Sees(rec.County, rec.InsurerCode) {
+		return nil, 0, znb.ErrNotFound("对账")
+	}
+	return rec, format, nil
+}
+
+// readRecon reads reconciliation id with its findings, whoever asks, and
+// returns how its detail rows are kept (itemsInTable or itemsInBlocks).
+func (db *DB) readRecon(g *gorm.DB, id int64, lock string) (*subsidy.Reconciliation, int, error) {
 	var row reconRow
 	if err := g.Raw("SELECT * FROM reconciliations WHERE id = ?"+lock, id).Scan(&row).Error; err != nil {
-		return nil, znb.Wrap(err, "读取对账")
+		return nil, 0, znb.Wrap(err, "读取对账")
 	}
-	if row.ID == 0 || !seesRecon(by, row.County, row.InsurerCode) {
-		return nil, znb.ErrNotFound("对账")
+	if row.ID == 0 {
+		return nil, 0, znb.ErrNotFound("对账")
 	}
 	var fs []findingRow
 	if err := g.Where("reconciliation_id = ?", id).Order("finding").Find(&fs).Error; err != nil {
-		return nil, znb.Wrap(err, "读取对账")
+		return nil, 0, znb.Wrap(err, "读取对账")
 	}
-	r := &Reconciliation{ID: row.ID, AgreementID: row.AgreementID, ListID: row.ListID, County: row.County,
-		InsurerCode: row.InsurerCode, BillSource: row.BillSource, StatementName: row.StatementName,
-		StatementSHA256: row.StatementSha256, Status: ReconciliationStatus(row.Status),
+	r := &subsidy.Reconciliation{ID: row.ID, AgreementID: row.AgreementID, ListID: row.ListID, County: row.County,
+		InsurerCode: row.InsurerCode, BillSource: subsidy.BillSource(row.BillSource), StatementName: row.StatementName,
+		StatementSHA256: row.StatementSha256, Status: subsidy.Status(row.Status),
 		CreatedBy: row.CreatedBy, CreatedAt: row.CreatedAt, ConfirmedBy: row.ConfirmedBy,
-		ConfirmedAt: row.ConfirmedAt, SettledBy: row.SettledBy, SettledAt: row.SettledAt, itemsFormat: row.ItemsFormat}
+		ConfirmedAt: row.ConfirmedAt, SettledBy: row.SettledBy, SettledAt: row.SettledAt}
 	if err := json.Unmarshal([]byte(row.Terms), &r.Terms); err != nil {
-		return nil, znb.Wrap(err, "读取对账条款")
+		return nil, 0, znb.Wrap(err, "读取对账条款")
 	}
 	res := &r.Result
 	res.Billed, res.Allowed, res.Disallowed = row.money()
@@ -65,36 +70,43 @@ func (db *DB) getRecon(g *gorm.DB, by znb.Actor, id int64, lock string) (*Reconc
 				Billed: f.Billed, Expected: f.Expected, Allowed: f.Allowed, Disallowed: f.Disallowed}
 		}
 	}
-	return r, nil
+	return r, row.ItemsFormat, nil
+}
+
+// itemsFormat returns how the detail rows of reconciliation id are kept.
+func (db *DB) itemsFormat(ctx context.Context, id int64) (int, error) {
+	var format []int
+	if err := db.Gorm(ctx).Model(&reconRow{}).Where("id = ?", id).Pluck("items_format", &format).Error; err != nil {
+		return 0, znb.Wrap(err, "读取对账")
+	}
+	if len(format) == 0 {
+		return 0, znb.ErrNotFound("对账")
+	}
+	return format[0], nil
 }
 
 // ItemQuery selects detail rows: one finding or all (empty), one page.
 type ItemQuery struct {
-	Finding  subsidy.Finding
-	Page     int // from 1
-	PageSize int // at most 1000; 0 means 100
+	Finding subsidy.Finding
+	Page    znb.Page // see ItemPage
 }
+
+// ItemPage normalises a requested page of detail rows: from 1, 100 rows
+// unless asked, at most 1000.
+func ItemPage(number, size int) znb.Page { return znb.NewPage(number, size, 100, 1000) }
 
 // ReconciliationItems returns one page of a reconciliation's detail rows,
 // ordered by finding (SPEC §8's order) and then as produced, with the number
 // of rows the query selects in all.
-func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q ItemQuery) (*Reconciliation, []subsidy.Detail, int64, error) {
-	rec, err := db.GetReconciliation(ctx, by, id)
+func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q ItemQuery) (*subsidy.Reconciliation, []subsidy.Detail, int64, error) {
+	rec, format, err := db.getRecon(db.Gorm(ctx), by, id, "")
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if q.Finding != "" && !q.Finding.Valid() {
-		return nil, nil, 0, znb.Errorf(znb.Invalid, "invalid_finding", "未知的核对结果：%q", q.Finding)
+	if err := q.Finding.CheckFilter(); err != nil {
+		return nil, nil, 0, err
 	}
-	if q.Page < 1 {
-		q.Page = 1
-	}
-	switch {
-	case q.PageSize <= 0:
-		q.PageSize = 100
-	case q.PageSize > 1000:
-		q.PageSize = 1000
-	}
+	p := ItemPage(q.Page.Number, q.Page.Size)
 	var total int64
 	if q.Finding != "" {
 		total = int64(rec.Result.Tally(q.Finding).Count)
@@ -103,8 +115,8 @@ func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q
 			total += int64(f.Count)
 		}
 	}
-	if rec.itemsFormat == itemsInBlocks {
-		out, err := db.blockPage(ctx, rec, q.Finding, (q.Page-1)*q.PageSize, q.PageSize)
+	if format == itemsInBlocks {
+		out, err := db.blockPage(ctx, rec, q.Finding, p.Offset(), p.Size)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -115,7 +127,7 @@ func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q
 		g = g.Where("finding = ?", findingNo(q.Finding))
 	}
 	var rows []itemRow
-	if err := g.Order("finding, seq").Offset((q.Page - 1) * q.PageSize).Limit(q.PageSize).Find(&rows).Error; err != nil {
+	if err := g.Order("finding, seq").Offset(p.Offset()).Limit(p.Size).Find(&rows).Error; err != nil {
 		return nil, nil, 0, znb.Wrap(err, "读取对账明细")
 	}
 	sp := newSplits(rec.Terms)
@@ -129,8 +141,12 @@ func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q
 // EachReconciliationItem streams the detail rows of rec (already read with
 // the actor's scope) for one finding, or all when f is empty, in the order
 // of ReconciliationItems, to fn; the *Detail is reused between calls.
-func (db *DB) EachReconciliationItem(ctx context.Context, rec *Reconciliation, f subsidy.Finding, fn func(*subsidy.Detail) error) error {
-	if rec.itemsFormat == itemsInBlocks {
+func (db *DB) EachReconciliationItem(ctx context.Context, rec *subsidy.Reconciliation, f subsidy.Finding, fn func(*subsidy.Detail) error) error {
+	format, err := db.itemsFormat(ctx, rec.ID)
+	if err != nil {
+		return err
+	}
+	if format == itemsInBlocks {
 		sp := newSplits(rec.Terms)
 		finding := -1
 		if f != "" {
@@ -253,43 +269,33 @@ func (s *splits) of(c znb.Category, amount decimal.Decimal) subsidy.Money {
 // ConfirmReconciliation freezes a draft: the office of the county reads its
 // inputs again (the agreement terms it stored, the list version, and the
 // bill — the certificates as they are now, or the statement rows it kept)
-// and confirms only when they hash to the inputs hash of the run
-// (reconciliation_stale otherwise: re-run it). A confirmed reconciliation
-// never changes again.
-func (db *DB) ConfirmReconciliation(ctx context.Context, by znb.Actor, id int64) (*Reconciliation, error) {
-	rec, err := db.GetReconciliation(ctx, by, id)
+// and subsidy.Reconciliation.Confirm decides.
+func (db *DB) ConfirmReconciliation(ctx context.Context, by znb.Actor, id int64) (*subsidy.Reconciliation, error) {
+	rec, format, err := db.getRecon(db.Gorm(ctx), by, id, "")
 	if err != nil {
 		return nil, err
 	}
-	if !(by.Role == znb.Admin || by.Role == znb.Office && by.SeesRegion(rec.County)) {
-		return nil, znb.Errorf(znb.Forbidden, "forbidden", "只有县扶贫办可以确认对账")
-	}
-	if rec.Status != ReconDraft {
-		return nil, znb.Errorf(znb.Conflict, "reconciliation_not_draft", "对账 %d 已%s，不能再次确认", id, statusName(rec.Status))
-	}
-	hash, err := db.rehash(ctx, rec)
-	if err != nil {
+	if err := rec.CanConfirm(by); err != nil {
 		return nil, err
 	}
-	if hash != rec.Result.InputsHash {
-		return nil, znb.Errorf(znb.Conflict, "reconciliation_stale", "对账 %d 的输入（名单或承保数据）已变化，请重新对账后再确认", id)
+	hash, err := db.rehash(ctx, rec, format)
+	if err != nil {
+		return nil, err
 	}
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
-		cur, err := db.getRecon(tx, by, id, db.forUpdate())
-		if err != nil {
+		// Read again under lock: another confirmation may have come first.
+		if rec, _, err = db.getRecon(tx, by, id, db.forUpdate()); err != nil {
 			return err
 		}
-		if cur.Status != ReconDraft {
-			return znb.Errorf(znb.Conflict, "reconciliation_not_draft", "对账 %d 已%s，不能再次确认", id, statusName(cur.Status))
+		if err := rec.Confirm(by, hash, db.nowMS()); err != nil {
+			return err
 		}
-		now := db.nowMS()
 		if err := tx.Model(&reconRow{}).Where("id = ?", id).Updates(map[string]any{
-			"status": string(ReconConfirmed), "confirmed_by": by.Username, "confirmed_at": now}).Error; err != nil {
+			"status": string(rec.Status), "confirmed_by": rec.ConfirmedBy, "confirmed_at": rec.ConfirmedAt}).Error; err != nil {
 			return err
 		}
-		rec.Status, rec.ConfirmedBy, rec.ConfirmedAt = ReconConfirmed, by.Username, now
 		return db.audit(tx, by, "reconciliation.confirm", reconObject(id), map[string]any{
-			"from": ReconDraft, "to": ReconConfirmed, "inputs_hash": hash})
+			"from": subsidy.Draft, "to": rec.Status, "inputs_hash": hash})
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "确认对账")
@@ -297,29 +303,24 @@ func (db *DB) ConfirmReconciliation(ctx context.Context, by znb.Actor, id int64)
 	return rec, nil
 }
 
-// SettleReconciliation marks a confirmed reconciliation settled (结算): the
-// allowed subsidy has been paid.
-func (db *DB) SettleReconciliation(ctx context.Context, by znb.Actor, id int64) (*Reconciliation, error) {
-	var rec *Reconciliation
+// SettleReconciliation marks a confirmed reconciliation settled (结算) as
+// subsidy.Reconciliation.Settle decides: the allowed subsidy has been paid.
+func (db *DB) SettleReconciliation(ctx context.Context, by znb.Actor, id int64) (*subsidy.Reconciliation, error) {
+	var rec *subsidy.Reconciliation
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if rec, err = db.getRecon(tx, by, id, db.forUpdate()); err != nil {
+		if rec, _, err = db.getRecon(tx, by, id, db.forUpdate()); err != nil {
 			return err
 		}
-		if !(by.Role == znb.Admin || by.Role == znb.Office && by.SeesRegion(rec.County)) {
-			return znb.Errorf(znb.Forbidden, "forbidden", "只有县扶贫办或管理员可以办理结算")
+		if err := rec.Settle(by, db.nowMS()); err != nil {
+			return err
 		}
-		if rec.Status != ReconConfirmed {
-			return znb.Errorf(znb.Conflict, "reconciliation_not_confirmed", "对账 %d 当前为%s，须先确认才能结算", id, statusName(rec.Status))
-		}
-		now := db.nowMS()
 		if err := tx.Model(&reconRow{}).Where("id = ?", id).Updates(map[string]any{
-			"status": string(ReconSettled), "settled_by": by.Username, "settled_at": now}).Error; err != nil {
+			"status": string(rec.Status), "settled_by": rec.SettledBy, "settled_at": rec.SettledAt}).Error; err != nil {
 			return err
 		}
-		rec.Status, rec.SettledBy, rec.SettledAt = ReconSettled, by.Username, now
 		return db.audit(tx, by, "reconciliation.settle", reconObject(id), map[string]any{
-			"from": ReconConfirmed, "to": ReconSettled, "allowed": money.String(rec.Result.Allowed.Premium)})
+			"from": subsidy.Confirmed, "to": rec.Status, "allowed": money.String(rec.Result.Allowed.Premium)})
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "结算对账")
@@ -327,20 +328,8 @@ func (db *DB) SettleReconciliation(ctx context.Context, by znb.Actor, id int64) 
 	return rec, nil
 }
 
-func statusName(s ReconciliationStatus) string {
-	switch s {
-	case ReconDraft:
-		return "草稿"
-	case ReconConfirmed:
-		return "确认"
-	case ReconSettled:
-		return "结算"
-	}
-	return string(s)
-}
-
 // rehash reads the inputs of rec again and returns their hash.
-func (db *DB) rehash(ctx context.Context, rec *Reconciliation) (string, error) {
+func (db *DB) rehash(ctx context.Context, rec *subsidy.Reconciliation, format int) (string, error) {
 	var row listRow
 	if err := db.Gorm(ctx).Where("id = ?", rec.ListID).Take(&row).Error; err != nil {
 		return "", notFound(err, "名单版本")
@@ -350,9 +339,9 @@ func (db *DB) rehash(ctx context.Context, rec *Reconciliation) (string, error) {
 		return "", err
 	}
 	in := subsidy.Input{Terms: rec.Terms, List: list}
-	if rec.BillSource == BillCertificates {
+	if rec.BillSource == subsidy.BillCertificates {
 		in.Bill = db.certificateBill(ctx, rec.AgreementID)
-	} else if rec.itemsFormat == itemsInBlocks {
+	} else if format == itemsInBlocks {
 		in.Bill = db.blockBill(ctx, rec.ID)
 	} else {
 		in.Bill = db.storedBill(ctx, rec.ID)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
@@ -239,7 +240,7 @@ func importPlantedLists(t *testing.T, db *store.DB) (int64, int64, []person) {
 }
 
 // checkPlanted compares every detail row of rec with what the test planted.
-func checkPlanted(t *testing.T, db *store.DB, rec *store.Reconciliation, rows map[int]want, gaps map[string]want) {
+func checkPlanted(t *testing.T, db *store.DB, rec *subsidy.Reconciliation, rows map[int]want, gaps map[string]want) {
 	t.Helper()
 	ctx := context.Background()
 	seenRows, seenGaps := 0, 0
@@ -338,92 +339,107 @@ func TestReconcilePlantedStatement(t *testing.T) {
 		lines, rows, gaps := plantedBill(ps)
 		path := statementCSV(t, lines, true)
 
-		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rec.Status != store.ReconDraft || rec.BillSource != store.BillStatement || rec.Result.Rows != len(lines) {
-			t.Fatalf("reconciliation = %+v", rec)
-		}
-		got, err := db.GetReconciliation(ctx, office, rec.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkPlanted(t, db, got, rows, gaps)
-
-		// The list in force on a date, and identifiers as headers: same
-		// inputs, same hash and result.
-		again, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID,
-			AsOf: znb.MustDate("2024-08-01"), Statement: statementCSV(t, lines, false)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if again.ListID != v2 || again.Result.InputsHash != rec.Result.InputsHash ||
-			!again.Result.Allowed.Premium.Equal(rec.Result.Allowed.Premium) ||
-			!again.Result.Disallowed.Sources[0].Equal(rec.Result.Disallowed.Sources[0]) {
-			t.Errorf("re-run: list %d hash %s allowed %s; first: list %d hash %s allowed %s", again.ListID,
-				again.Result.InputsHash, again.Result.Allowed.Premium, v2, rec.Result.InputsHash, rec.Result.Allowed.Premium)
-		}
-
-		// Scope: another county's office and another insurer see nothing;
-		// the insurer and the auditor read; only the office confirms.
-		for _, by := range []znb.Actor{{Username: "o2", Role: znb.Office, Scope: "522626"},
-			{Username: "i2", Role: znb.InsurerClerk, Scope: "CPIC-ZY"}, {Username: "a2", Role: znb.Auditor, Scope: "5227"}} {
-			if _, err := db.GetReconciliation(ctx, by, rec.ID); znb.CodeOf(err) != "not_found" {
-				t.Errorf("%s reads: %v, want not_found", by.Username, err)
+		var rec, again *subsidy.Reconciliation
+		t.Run("Draft", func(t *testing.T) {
+			var err error
+			rec, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		insurer := znb.Actor{Username: "i1", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
-		if _, err := db.GetReconciliation(ctx, insurer, rec.ID); err != nil {
-			t.Errorf("insurer reads: %v", err)
-		}
-		if _, err := db.ConfirmReconciliation(ctx, insurer, rec.ID); znb.CodeOf(err) != "forbidden" {
-			t.Errorf("insurer confirms: %v, want forbidden", err)
-		}
-		if _, err := db.Reconcile(ctx, insurer, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path}); znb.CodeOf(err) != "not_found" {
-			t.Errorf("insurer runs: %v, want not_found", err)
-		}
-		if _, err := db.SettleReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_confirmed" {
-			t.Errorf("settle a draft: %v", err)
-		}
-
-		c, err := db.ConfirmReconciliation(ctx, office, rec.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Status != store.ReconConfirmed || c.ConfirmedBy != office.Username {
-			t.Errorf("confirmed = %s by %q", c.Status, c.ConfirmedBy)
-		}
-		if _, err := db.ConfirmReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_draft" {
-			t.Errorf("confirm twice: %v", err)
-		}
-		s, err := db.SettleReconciliation(ctx, office, rec.ID)
-		if err != nil || s.Status != store.ReconSettled {
-			t.Fatalf("settle: %v, %v", s, err)
-		}
-		frozen, _ := db.GetReconciliation(ctx, office, rec.ID)
-		checkPlanted(t, db, frozen, rows, gaps)
-		trail, err := db.AuditTrail(ctx, "reconciliation:"+fmt.Sprint(rec.ID), 10)
-		if err != nil || len(trail) != 3 || trail[0].Action != "reconciliation.settle" ||
-			trail[1].Action != "reconciliation.confirm" || trail[2].Action != "reconciliation.create" {
-			t.Errorf("audit trail = %+v, %v", trail, err)
-		}
-
-		// An earlier version imported afterwards changes when the people of
-		// HD1 came in: the second draft's inputs are stale.
-		var early []person
-		for _, p := range ps {
-			if p.hh != "HD1" && p.hh != "HN1" {
-				early = append(early, p)
+			if rec.Status != subsidy.Draft || rec.BillSource != subsidy.BillStatement || rec.Result.Rows != len(lines) {
+				t.Fatalf("reconciliation = %+v", rec)
 			}
+			got, err := db.GetReconciliation(ctx, office, rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPlanted(t, db, got, rows, gaps)
+		})
+		if rec == nil {
+			return
 		}
-		if _, err := db.ImportList(ctx, office, listCSV(t, early), store.ImportOptions{County: reconCounty,
-			Effective: znb.MustDate("2024-03-01")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ConfirmReconciliation(ctx, office, again.ID); znb.CodeOf(err) != "reconciliation_stale" {
-			t.Errorf("confirm after the inputs changed: %v, want reconciliation_stale", err)
-		}
+		t.Run("RerunSameHash", func(t *testing.T) {
+			// The list in force on a date, and identifiers as headers: same
+			// inputs, same hash and result.
+			var err error
+			again, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID,
+				AsOf: znb.MustDate("2024-08-01"), Statement: statementCSV(t, lines, false), OpenStatement: openSheet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.ListID != v2 || again.Result.InputsHash != rec.Result.InputsHash ||
+				!again.Result.Allowed.Premium.Equal(rec.Result.Allowed.Premium) ||
+				!again.Result.Disallowed.Sources[0].Equal(rec.Result.Disallowed.Sources[0]) {
+				t.Errorf("re-run: list %d hash %s allowed %s; first: list %d hash %s allowed %s", again.ListID,
+					again.Result.InputsHash, again.Result.Allowed.Premium, v2, rec.Result.InputsHash, rec.Result.Allowed.Premium)
+			}
+		})
+		t.Run("Scope", func(t *testing.T) {
+			// Scope: another county's office and another insurer see nothing;
+			// the insurer and the auditor read; only the office confirms.
+			for _, by := range []znb.Actor{{Username: "o2", Role: znb.Office, Scope: "522626"},
+				{Username: "i2", Role: znb.InsurerClerk, Scope: "CPIC-ZY"}, {Username: "a2", Role: znb.Auditor, Scope: "5227"}} {
+				if _, err := db.GetReconciliation(ctx, by, rec.ID); znb.CodeOf(err) != "not_found" {
+					t.Errorf("%s reads: %v, want not_found", by.Username, err)
+				}
+			}
+			insurer := znb.Actor{Username: "i1", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
+			if _, err := db.GetReconciliation(ctx, insurer, rec.ID); err != nil {
+				t.Errorf("insurer reads: %v", err)
+			}
+			if _, err := db.ConfirmReconciliation(ctx, insurer, rec.ID); znb.CodeOf(err) != "forbidden" {
+				t.Errorf("insurer confirms: %v, want forbidden", err)
+			}
+			if _, err := db.Reconcile(ctx, insurer, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet}); znb.CodeOf(err) != "not_found" {
+				t.Errorf("insurer runs: %v, want not_found", err)
+			}
+			if _, err := db.SettleReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_confirmed" {
+				t.Errorf("settle a draft: %v", err)
+			}
+		})
+		t.Run("ConfirmSettle", func(t *testing.T) {
+			c, err := db.ConfirmReconciliation(ctx, office, rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Status != subsidy.Confirmed || c.ConfirmedBy != office.Username {
+				t.Errorf("confirmed = %s by %q", c.Status, c.ConfirmedBy)
+			}
+			if _, err := db.ConfirmReconciliation(ctx, office, rec.ID); znb.CodeOf(err) != "reconciliation_not_draft" {
+				t.Errorf("confirm twice: %v", err)
+			}
+			s, err := db.SettleReconciliation(ctx, office, rec.ID)
+			if err != nil || s.Status != subsidy.Settled {
+				t.Fatalf("settle: %v, %v", s, err)
+			}
+			frozen, _ := db.GetReconciliation(ctx, office, rec.ID)
+			checkPlanted(t, db, frozen, rows, gaps)
+			trail, err := db.AuditTrail(ctx, "reconciliation:"+fmt.Sprint(rec.ID), 10)
+			if err != nil || len(trail) != 3 || trail[0].Action != "reconciliation.settle" ||
+				trail[1].Action != "reconciliation.confirm" || trail[2].Action != "reconciliation.create" {
+				t.Errorf("audit trail = %+v, %v", trail, err)
+			}
+		})
+		t.Run("Stale", func(t *testing.T) {
+			if again == nil {
+				t.Fatal("the re-run failed: nothing to confirm")
+			}
+			// An earlier version imported afterwards changes when the people of
+			// HD1 came in: the second draft's inputs are stale.
+			var early []person
+			for _, p := range ps {
+				if p.hh != "HD1" && p.hh != "HN1" {
+					early = append(early, p)
+				}
+			}
+			if _, err := db.ImportList(ctx, office, listCSV(t, early), store.ImportOptions{County: reconCounty,
+				Effective: znb.MustDate("2024-03-01")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ConfirmReconciliation(ctx, office, again.ID); znb.CodeOf(err) != "reconciliation_stale" {
+				t.Errorf("confirm after the inputs changed: %v, want reconciliation_stale", err)
+			}
+		})
 	})
 }
 
@@ -447,12 +463,12 @@ func TestReconcileRejectsStatement(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bad.csv")
 		os.WriteFile(path, []byte(strings.Join(text, "\n")), 0o644)
 
-		_, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path})
+		_, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: path, OpenStatement: openSheet})
 		if znb.CodeOf(err) != "statement_rejected" {
 			t.Fatalf("bad statement: %v, want statement_rejected", err)
 		}
 		got := map[int]string{}
-		for _, r := range store.Rejections(err) {
+		for _, r := range subsidy.Rejections(err) {
 			got[r.Row] = r.Column + "/" + r.Code
 		}
 		if got[4] != "id_number/statement_bad_id_number" || got[6] != "category/statement_bad_category" ||
@@ -468,9 +484,12 @@ func TestReconcileRejectsStatement(t *testing.T) {
 		}
 		missing := filepath.Join(t.TempDir(), "missing.csv")
 		os.WriteFile(missing, []byte("户编号,身份证号,姓名,户类型,起保日期,保费\nH001,"+idn(reconCounty, 1)+",张,已脱贫户,2024-01-01,60\n"), 0o644)
-		_, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: missing})
-		if rj := store.Rejections(err); znb.CodeOf(err) != "statement_rejected" || len(rj) != 1 || rj[0].Column != "coverage_end" {
+		_, err = db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: v2, Statement: missing, OpenStatement: openSheet})
+		if rj := subsidy.Rejections(err); znb.CodeOf(err) != "statement_rejected" || len(rj) != 1 || rj[0].Column != "coverage_end" {
 			t.Errorf("missing column: %v %v", err, rj)
 		}
 	})
 }
+
+// openSheet opens a statement file as the routes and the command line do.
+func openSheet(path string) (subsidy.RowReader, error) { return sheet.Open(path) }

@@ -261,7 +261,7 @@ func (db *DB) coverage(ctx context.Context, a *policy.Agreement) (report.Coverag
 	if err != nil {
 		return report.Coverage{}, err
 	}
-	terms := termsOf(a)
+	terms := subsidy.TermsOf(a)
 	entries, err := db.listEntries(ctx, l, terms)
 	if err != nil {
 		return report.Coverage{}, err
@@ -307,7 +307,7 @@ func (db *DB) insuredSet(g *gorm.DB, agreementID int64) (map[string]struct{}, er
 func (db *DB) reconOutcome(ctx context.Context, agreementID int64) (*report.Reconciliation, error) {
 	var ids []int64
 	if err := db.Gorm(ctx).Table("reconciliations").Where("agreement_id = ? AND status IN ?", agreementID,
-		[]string{string(ReconConfirmed), string(ReconSettled)}).Order("id DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
+		[]string{string(subsidy.Confirmed), string(subsidy.Settled)}).Order("id DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
 		return nil, znb.Wrap(err, "读取对账")
 	}
 	if len(ids) == 0 {

@@ -157,7 +157,7 @@ func (r *run) billed(row *Row) Detail {
 	}
 	if e.Status.Gone() && !e.StatusDate.IsZero() && e.StatusDate.Before(row.CoverageStart) {
 		d.Finding = DeceasedBeforeStart
-		d.Note = fmt.Sprintf("名单状态：%s，变更日期 %s", statusName(e.Status), e.StatusDate)
+		d.Note = fmt.Sprintf("名单状态：%s，变更日期 %s", e.Status.Name(), e.StatusDate)
 		return r.finish(&d, bs, &zeroShare, 0)
 	}
 	start, end := t.Cover(e)
@@ -286,7 +286,8 @@ func categoryName(c znb.Category) string {
 	return string(c)
 }
 
-func statusName(s Status) string {
+// Name returns the Chinese name of s.
+func (s MemberStatus) Name() string {
 	switch s {
 	case Deceased:
 		return "死亡"

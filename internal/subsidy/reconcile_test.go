@@ -48,7 +48,7 @@ func TestReconcilePlantedFindings(t *testing.T) {
 			full(*person(cats[(next/3)%3], nil))
 		}
 	}
-	dead := func(status Status, date string) func(*Entry) {
+	dead := func(status MemberStatus, date string) func(*Entry) {
 		return func(e *Entry) { e.Status, e.StatusDate = status, znb.MustDate(date) }
 	}
 	from := func(date string) func(*Entry) { return func(e *Entry) { e.CoverFrom = znb.MustDate(date) } }

@@ -52,6 +52,15 @@ func (f Finding) Name() string { return findingNames[f] }
 // Valid reports whether f is one of Findings.
 func (f Finding) Valid() bool { _, ok := findingNames[f]; return ok }
 
+// CheckFilter refuses a finding asked for as a filter that is none of
+// Findings (invalid_finding); empty, meaning every finding, passes.
+func (f Finding) CheckFilter() error {
+	if f != "" && !f.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_finding", "未知的核对结果：%q", f)
+	}
+	return nil
+}
+
 func (f Finding) index() int {
 	for i, g := range Findings {
 		if g == f {
@@ -89,18 +98,18 @@ func (t Terms) validate() error {
 	return nil
 }
 
-// Status is a listed person's 成员状态.
-type Status string
+// MemberStatus is a listed person's 成员状态.
+type MemberStatus string
 
 const (
-	Normal   Status = "normal"
-	Deceased Status = "deceased"
-	MovedOut Status = "moved_out"
+	Normal   MemberStatus = "normal"
+	Deceased MemberStatus = "deceased"
+	MovedOut MemberStatus = "moved_out"
 )
 
 // Gone reports whether the person died or moved out, so that StatusDate ends
 // their cover.
-func (s Status) Gone() bool { return s == Deceased || s == MovedOut }
+func (s MemberStatus) Gone() bool { return s == Deceased || s == MovedOut }
 
 // Entry is one person of the office's list version.
 type Entry struct {
@@ -108,7 +117,7 @@ type Entry struct {
 	Name        string
 	HouseholdNo string
 	Category    znb.Category
-	Status      Status
+	Status      MemberStatus
 	StatusDate  znb.Date // the day of death or moving out, which is still covered
 	// CoverFrom is the effective date of the list version that first brought
 	// the person in; zero means from the term start.
