@@ -134,3 +134,54 @@ func walkthrough(t *testing.T, repo, bin, dsn, work string) string {
 	}
 	return string(out)
 }
+
+// TestReadmeShowsWalkthrough keeps the README's first-use steps the same
+// commands as docs/walkthrough.sh, which TestWalkthrough runs: the code
+// blocks of those sections, joined, are the script's body line for line
+// (its section divider aside).
+func TestReadmeShowsWalkthrough(t *testing.T) {
+	read := func(name string) []string {
+		b, err := os.ReadFile(filepath.Join("..", "..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(string(b), "\n")
+	}
+	var script []string
+	body := false
+	for _, l := range read("docs/walkthrough.sh") {
+		switch {
+		case l == "set -euo pipefail":
+			body = true
+		case body && l != "" && !strings.HasPrefix(l, "# ----"):
+			script = append(script, l)
+		}
+	}
+	var readme []string
+	section, block := false, false
+	for _, l := range read("README.md") {
+		switch {
+		case strings.HasPrefix(l, "## "):
+			section = l == "## 五分钟上手" || l == "## 从协议到理赔、对账"
+		case section && strings.HasPrefix(l, "```"):
+			block = !block
+		case section && block && l != "":
+			readme = append(readme, l)
+		}
+	}
+	if len(script) < 40 {
+		t.Fatalf("docs/walkthrough.sh has %d command lines, want the whole walk-through", len(script))
+	}
+	for i := 0; i < max(len(script), len(readme)); i++ {
+		var s, r string
+		if i < len(script) {
+			s = script[i]
+		}
+		if i < len(readme) {
+			r = readme[i]
+		}
+		if s != r {
+			t.Fatalf("README.md's walk-through differs from docs/walkthrough.sh at its line %d:\nscript: %s\nREADME: %s", i+1, s, r)
+		}
+	}
+}
