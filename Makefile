@@ -31,8 +31,18 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal migrations)" || (gofmt -l cmd internal migrations; echo "gofmt needed"; exit 1)
 
-test: vet
+test: vet lint-openapi
 	$(GO) test -count=1 -timeout 30m ./...
+
+# lint-openapi checks docs/openapi.yaml with the pinned Redocly CLI (rules in
+# redocly.yaml), which it installs into the git-ignored .tools/ when missing;
+# it needs node and npm.
+.PHONY: lint-openapi
+REDOCLY_VERSION := 2.77.0
+lint-openapi:
+	@grep -qs '"version": "$(REDOCLY_VERSION)"' .tools/node_modules/@redocly/cli/package.json || \
+		npm install --no-audit --no-fund --prefix .tools @redocly/cli@$(REDOCLY_VERSION)
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true .tools/node_modules/.bin/redocly lint docs/openapi.yaml
 
 # bench runs the speed benchmarks of docs/performance.md, one full run each
 # on a fresh database of each engine (MariaDB at ZNB_TEST_MYSQL). It takes
