@@ -132,18 +132,6 @@ func TestRatios(t *testing.T) {
 	}
 }
 
-func TestCheckRegion(t *testing.T) {
-	for _, c := range []struct {
-		in string
-		ok bool
-	}{{"522625", true}, {"522625101", true}, {"522625101001", true}, {"5226", true}, {"52", true},
-		{"52262510", false}, {"52262a", false}, {"", false}, {"5226251010011", false}} {
-		if _, err := CheckRegion(c.in); (err == nil) != c.ok {
-			t.Errorf("CheckRegion(%q) = %v, want ok %v", c.in, err, c.ok)
-		}
-	}
-}
-
 // TestBuilder runs a small world through the builder: two villages of one
 // township and one of another, in March 2024, and checks every figure.
 func TestBuilder(t *testing.T) {
