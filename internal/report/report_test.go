@@ -132,9 +132,9 @@ func TestRatios(t *testing.T) {
 	}
 }
 
-// TestBuilder runs a small world through the builder: two villages of one
-// township and one of another, in March 2024, and checks every figure.
-func TestBuilder(t *testing.T) {
+// marchReport is the report of March 2024 of a small world: two villages of
+// one township and one of another, with claims in and around the month.
+func marchReport(t *testing.T) *Report {
 	const (
 		v1 = "522625101001"
 		v2 = "522625101002"
@@ -192,7 +192,18 @@ func TestBuilder(t *testing.T) {
 	for i := range claims {
 		b.AddClaim(&claims[i])
 	}
-	r := b.Report()
+	return b.Report()
+}
+
+// TestBuilder runs a small world through the builder: two villages of one
+// township and one of another, in March 2024, and checks every figure.
+func TestBuilder(t *testing.T) {
+	const (
+		v1 = "522625101001"
+		v2 = "522625101002"
+		v3 = "522625102001"
+	)
+	r := marchReport(t)
 
 	wantOrder := []struct{ level, region, name string }{
 		{LevelCounty, "522625", ""}, {LevelTownship, "522625101", ""}, {LevelVillage, v1, "青山村"},
