@@ -223,3 +223,17 @@ func BenchmarkGenerate(b *testing.B) {
 type countWriter int
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+func TestGenerateRefusesCounty(t *testing.T) {
+	for _, c := range []struct{ name, county string }{{"FiveDigits", "52262"}, {"Letters", "52262X"}, {"Township", "522625101"}} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := sheet.NewWriter(io.Discard, "csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Generate(out, c.county, 10, 1, today); znb.CodeOf(err) != "invalid_region" {
+				t.Errorf("Generate(%q): %v, want invalid_region", c.county, err)
+			}
+		})
+	}
+}

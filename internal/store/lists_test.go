@@ -142,3 +142,38 @@ func TestCrossCountyDuplicate(t *testing.T) {
 		}
 	})
 }
+
+// TestImportListRefuses names who may import which county's list: each
+// refusal stores nothing.
+func TestImportListRefuses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		file := storetest.File(t, writeList(t, countyList("522625")))
+		jan := znb.MustDate("2024-01-01")
+		for _, c := range []struct {
+			name   string
+			by     znb.Actor
+			county string
+			eff    znb.Date
+			code   string
+		}{
+			{"CountyFiveDigits", office, "52262", jan, "invalid_region"},
+			{"CountyLetters", office, "52262X", jan, "invalid_region"},
+			{"CountyIsTownship", office, "522625101", jan, "invalid_region"},
+			{"OtherCountyOffice", znb.Actor{Username: "office-b", Role: znb.Office, Scope: "522626"}, "522625", jan, "out_of_scope"},
+			{"Auditor", znb.Actor{Username: "aud", Role: znb.Auditor, Scope: "522625"}, "522625", jan, "forbidden"},
+			{"InsurerClerk", znb.Actor{Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}, "522625", jan, "forbidden"},
+			{"NoEffectiveDate", office, "522625", znb.Date{}, "invalid_effective_date"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				res, err := db.ImportList(ctx, c.by, file, store.ImportOptions{County: c.county, Effective: c.eff})
+				if got := znb.CodeOf(err); got != c.code || res != nil {
+					t.Errorf("ImportList = %+v, %v; want code %s", res, err, c.code)
+				}
+			})
+		}
+		if ls, err := db.ListVersions(ctx, znb.System, ""); err != nil || len(ls) != 0 {
+			t.Errorf("versions after refusals: %v, %v", ls, err)
+		}
+	})
+}
