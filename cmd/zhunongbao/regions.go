@@ -23,7 +23,11 @@ func regionLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.LoadRegions(ctx, znb.System, path, "")
+	f, err := sheetFile(path)
+	if err != nil {
+		return err
+	}
+	res, err := db.LoadRegions(ctx, znb.System, f)
 	if res == nil {
 		res = &store.RegionLoad{}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -33,8 +34,9 @@ func genHouseholds(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	_, badCounty := znb.ParseCounty(*county)
 	switch {
-	case len(*county) != 6:
+	case badCounty != nil:
 		return usagef("--county 须为 6 位县级行政区划代码")
 	case *n <= 0:
 		return usagef("--households 须为正整数")
@@ -47,7 +49,11 @@ func genHouseholds(ctx context.Context, e *env, args []string) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	start := time.Now()
-	members, err := registry.Generate(w, format, *county, *n, *seed, znb.Clock(time.Now).Today())
+	sw, err := sheet.NewWriter(w, format)
+	var members int
+	if err == nil {
+		members, err = registry.Generate(sw, *county, *n, *seed, znb.Clock(time.Now).Today())
+	}
 	if err == nil {
 		err = w.Flush()
 	}
@@ -90,9 +96,13 @@ func listImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	f, err := sheetFile(pos[0])
+	if err != nil {
+		return err
+	}
 	bar := newBar(e, -1, "检查名单")
 	phase := "check"
-	res, err := db.ImportList(ctx, znb.System, pos[0], store.ImportOptions{
+	res, err := db.ImportList(ctx, znb.System, f, store.ImportOptions{
 		County: *county, Effective: effective, Partial: *partial,
 		Progress: func(p string, rows int) {
 			if p != phase {
@@ -126,6 +136,11 @@ func listImport(ctx context.Context, e *env, args []string) error {
 		e.log.Warn("cross-county duplicate", "row", x.Row, "id_number", x.IDNumber, "other_county", x.County)
 	}
 	return e.print(out)
+}
+
+// sheetFile is the spreadsheet at path as the registry reads it.
+func sheetFile(path string) (registry.File, error) {
+	return registry.FileAt(path, "", func(p string) (registry.Rows, error) { return sheet.Open(p) })
 }
 
 // newBar draws progress on stderr; max -1 counts without a known end.

@@ -9,6 +9,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -63,7 +64,9 @@ func reportMonthly(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		if err := writeAtomic(*out, func(w io.Writer) error { return rest.WriteMonthlyXLSX(w, r, *region, m) }); err != nil {
+		if err := writeAtomic(*out, func(f io.Writer) error {
+			return workbook(f, func(w report.Writer) error { return report.WriteMonthly(w, r, *region, m) })
+		}); err != nil {
 			return err
 		}
 	}
@@ -96,7 +99,9 @@ func reportAnnual(ctx context.Context, e *env, args []string) error {
 	}
 	switch format {
 	case "xlsx":
-		err = writeAtomic(*out, func(w io.Writer) error { return rest.WriteAnnualXLSX(w, a) })
+		err = writeAtomic(*out, func(f io.Writer) error {
+			return workbook(f, func(w report.Writer) error { return report.WriteAnnual(w, a) })
+		})
 	case "pdf":
 		var r *card.Renderer
 		if r, err = reportRenderer(e); err == nil {
@@ -108,6 +113,15 @@ func reportAnnual(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return e.print(rest.AnnualOut(a))
+}
+
+// workbook writes an XLSX workbook to out through write.
+func workbook(out io.Writer, write func(report.Writer) error) error {
+	w, err := sheet.NewWriter(out, "xlsx")
+	if err != nil {
+		return err
+	}
+	return write(w)
 }
 
 // reportRenderer makes the PDF renderer of a command from the configured

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -77,7 +76,7 @@ type checker struct {
 // as a *znb.Error instead. Memory grows by a few dozen bytes per person, not
 // by a row per person, so a list of a million people checks in well under a
 // gigabyte.
-func Check(rows sheet.Rows, county string, today znb.Date) (*Verdict, error) {
+func Check(rows Rows, county string, today znb.Date) (*Verdict, error) {
 	l, headerRow, err := readHeader(rows)
 	if err != nil {
 		return nil, err
@@ -233,7 +232,7 @@ func unkey(k uint64) string {
 // that row. It does not repeat the whole-list checks: callers skip the
 // households that Verdict.OK refuses. An error from fn stops the reading and
 // is returned.
-func Each(rows sheet.Rows, county string, fn func(Household, Member) error) error {
+func Each(rows Rows, county string, fn func(Household, Member) error) error {
 	l, row, err := readHeader(rows)
 	if err != nil {
 		return err

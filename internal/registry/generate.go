@@ -1,13 +1,11 @@
 package registry
 
 import (
-	"io"
 	"math/rand/v2"
 	"strconv"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -48,17 +46,14 @@ type generator struct {
 	buf        []byte
 }
 
-// Generate writes a synthetic household list for the county to w, in format
-// "csv" or "xlsx", with the given number of households and the same output
+// Generate writes a synthetic household list for the county to out, with
+// the given number of households and the same output
 // for the same seed and today. People have plausible names, ages that fit
 // their relation to the head, and unique ID numbers with valid check digits;
 // villages sit under 12-digit codes of the county. It returns the number of
-// members written. The list passes Check with no reject.
-func Generate(w io.Writer, format, county string, households int, seed int64, today znb.Date) (int, error) {
-	if len(county) != 6 || !digits(county) {
-		return 0, znb.Errorf(znb.Invalid, "bad_county", "县级行政区划代码应为 6 位数字")
-	}
-	out, err := sheet.NewWriter(w, format)
+// members written, and closes out. The list passes Check with no reject.
+func Generate(out Writer, county string, households int, seed int64, today znb.Date) (int, error) {
+	county, err := znb.ParseCounty(county)
 	if err != nil {
 		return 0, err
 	}
@@ -158,7 +153,7 @@ type person struct {
 }
 
 // household writes one household's rows and returns how many.
-func (g *generator) household(out sheet.Writer, no string, v village) (int, error) {
+func (g *generator) household(out Writer, no string, v village) (int, error) {
 	mix := categoryMix[g.weighted(g.mixWeights)]
 	size := 1 + g.weighted(sizeWeights)
 	if mix.cat == znb.FiveGuaranteeCentralized {

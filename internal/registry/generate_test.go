@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,20 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
+// generate writes a generated list to w in format through the sheet writer.
+func generate(t testing.TB, w io.Writer, format string, households int, seed int64) int {
+	t.Helper()
+	out, err := sheet.NewWriter(w, format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Generate(out, county, households, seed, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func generateFile(t testing.TB, format string, households int, seed int64) (string, int) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "list."+format)
@@ -17,10 +32,7 @@ func generateFile(t testing.TB, format string, households int, seed int64) (stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Generate(f, format, county, households, seed, today)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := generate(t, f, format, households, seed)
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +57,9 @@ func TestGeneratePassesCheck(t *testing.T) {
 
 func TestGenerateDeterministic(t *testing.T) {
 	var a, b, c bytes.Buffer
-	Generate(&a, "csv", county, 200, 1, today)
-	Generate(&b, "csv", county, 200, 1, today)
-	Generate(&c, "csv", county, 200, 2, today)
+	generate(t, &a, "csv", 200, 1)
+	generate(t, &b, "csv", 200, 1)
+	generate(t, &c, "csv", 200, 2)
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("same seed gave different lists")
 	}
@@ -203,10 +215,7 @@ func BenchmarkCheckEach(b *testing.B) {
 func BenchmarkGenerate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var w countWriter
-		n, err := Generate(&w, "csv", county, 290000, 1, today)
-		if err != nil {
-			b.Fatal(err)
-		}
+		n := generate(b, &w, "csv", 290000, 1)
 		b.ReportMetric(float64(n), "members")
 	}
 }
@@ -214,3 +223,17 @@ func BenchmarkGenerate(b *testing.B) {
 type countWriter int
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+func TestGenerateRefusesCounty(t *testing.T) {
+	for _, c := range []struct{ name, county string }{{"FiveDigits", "52262"}, {"Letters", "52262X"}, {"Township", "522625101"}} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := sheet.NewWriter(io.Discard, "csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Generate(out, c.county, 10, 1, today); znb.CodeOf(err) != "invalid_region" {
+				t.Errorf("Generate(%q): %v, want invalid_region", c.county, err)
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 // Package registry holds the office's household register: ID-number rules,
 // the list file format and its checks (SPEC §3), the comparison of two list
-// versions and a generator of synthetic lists. It reads files through
-// internal/sheet and stores nothing itself.
+// versions, list versions and cross-county findings, and a generator of
+// synthetic lists. It reads and writes sheets through its own Rows and
+// Writer interfaces, which the sheet package satisfies, and stores nothing
+// itself.
 package registry
 
 import (

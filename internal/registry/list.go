@@ -6,7 +6,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -161,7 +160,7 @@ const headerScan = 5
 // readHeader finds the header row: the first non-blank row among the first
 // few that names at least three known columns, else the first non-blank row.
 // It returns the layout and the spreadsheet row number of the header.
-func readHeader(rows sheet.Rows) (layout, int, error) {
+func readHeader(rows Rows) (layout, int, error) {
 	var first []string
 	row, firstRow, seen := 0, 0, 0
 	for seen < headerScan && rows.Next() {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -31,7 +30,8 @@ var regionColumns = [2]string{"code", "name"}
 
 // ValidRegionCode reports whether s is a county, township or village code.
 func ValidRegionCode(s string) bool {
-	return (len(s) == 6 || len(s) == 9 || len(s) == 12) && digits(s)
+	_, err := znb.ParseRegion(s, znb.CountyDigits, znb.TownshipDigits, znb.VillageDigits)
+	return err == nil
 }
 
 // CheckRegions reads a region file: a header row naming the code and name
@@ -42,7 +42,7 @@ func ValidRegionCode(s string) bool {
 // that inScope refuses. A fault of the file itself (unreadable, no data,
 // missing column) is returned as a *znb.Error. The caller stores the regions
 // only when no row is rejected.
-func CheckRegions(rows sheet.Rows, inScope func(code string) bool) ([]Region, []Reject, error) {
+func CheckRegions(rows Rows, inScope func(code string) bool) ([]Region, []Reject, error) {
 	cols, row, err := regionHeader(rows)
 	if err != nil {
 		return nil, nil, err
@@ -116,7 +116,7 @@ func CheckRegions(rows sheet.Rows, inScope func(code string) bool) ([]Region, []
 
 // regionHeader reads the first non-blank row as the header and returns the
 // index of the code and name columns and the header's row number.
-func regionHeader(rows sheet.Rows) ([2]int, int, error) {
+func regionHeader(rows Rows) ([2]int, int, error) {
 	cols := [2]int{-1, -1}
 	row := 0
 	for rows.Next() {

@@ -483,20 +483,6 @@ func (r *Report) TopCauses(n int) []Cause {
 	return r.Causes[:n]
 }
 
-// CheckRegion validates a region filter: the digits of a province (2), city
-// (4), county (6), township (9) or village (12).
-func CheckRegion(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	ok := len(s) == 2 || len(s) == 4 || len(s) == 6 || len(s) == 9 || len(s) == 12
-	for _, c := range s {
-		ok = ok && c >= '0' && c <= '9'
-	}
-	if !ok {
-		return "", znb.Errorf(znb.Invalid, "invalid_region", "行政区划代码须为 6 位（县）、9 位（乡镇）或 12 位（村）数字：%q", s)
-	}
-	return s, nil
-}
-
 // Coverage is the share of the listed eligible people that the agreement
 // insures.
 type Coverage struct {

@@ -132,21 +132,9 @@ func TestRatios(t *testing.T) {
 	}
 }
 
-func TestCheckRegion(t *testing.T) {
-	for _, c := range []struct {
-		in string
-		ok bool
-	}{{"522625", true}, {"522625101", true}, {"522625101001", true}, {"5226", true}, {"52", true},
-		{"52262510", false}, {"52262a", false}, {"", false}, {"5226251010011", false}} {
-		if _, err := CheckRegion(c.in); (err == nil) != c.ok {
-			t.Errorf("CheckRegion(%q) = %v, want ok %v", c.in, err, c.ok)
-		}
-	}
-}
-
-// TestBuilder runs a small world through the builder: two villages of one
-// township and one of another, in March 2024, and checks every figure.
-func TestBuilder(t *testing.T) {
+// marchReport is the report of March 2024 of a small world: two villages of
+// one township and one of another, with claims in and around the month.
+func marchReport(t *testing.T) *Report {
 	const (
 		v1 = "522625101001"
 		v2 = "522625101002"
@@ -204,7 +192,18 @@ func TestBuilder(t *testing.T) {
 	for i := range claims {
 		b.AddClaim(&claims[i])
 	}
-	r := b.Report()
+	return b.Report()
+}
+
+// TestBuilder runs a small world through the builder: two villages of one
+// township and one of another, in March 2024, and checks every figure.
+func TestBuilder(t *testing.T) {
+	const (
+		v1 = "522625101001"
+		v2 = "522625101002"
+		v3 = "522625102001"
+	)
+	r := marchReport(t)
 
 	wantOrder := []struct{ level, region, name string }{
 		{LevelCounty, "522625", ""}, {LevelTownship, "522625101", ""}, {LevelVillage, v1, "青山村"},

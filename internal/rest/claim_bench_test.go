@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -35,9 +34,7 @@ func newBenchWorld(b *testing.B, db *store.DB, households int) *benchWorld {
 	ctx := context.Background()
 	a := storetest.ActiveAgreement(b, db, znb.System, storetest.AgreementSpec{No: "ZY-BENCH", County: "522625"})
 	var list bytes.Buffer
-	if _, err := registry.Generate(&list, "csv", "522625", households, 7, znb.MustDate("2024-01-01")); err != nil {
-		b.Fatal(err)
-	}
+	storetest.Generate(b, &list, "522625", households, 7, znb.MustDate("2024-01-01"))
 	storetest.ImportAndIssue(b, db, znb.System, a.ID, storetest.WriteFile(b, "list.csv", list.String()),
 		store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01"), Partial: true})
 	w := &benchWorld{}

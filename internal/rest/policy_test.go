@@ -142,7 +142,7 @@ func TestPolicyHTTP(t *testing.T) {
 			fmt.Sprintf("H3,%s,青山村,稳定脱贫户,赵六,%s,户主,正常,\n", v, polID(4))
 		lp := filepath.Join(t.TempDir(), "l.csv")
 		os.WriteFile(lp, []byte(body), 0o644)
-		imp, err := db.ImportList(context.Background(), znb.Actor{Username: "o", Role: znb.Office, Scope: "522625"}, lp,
+		imp, err := db.ImportList(context.Background(), znb.Actor{Username: "o", Role: znb.Office, Scope: "522625"}, storetest.File(t, lp),
 			store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
 		if err != nil {
 			t.Fatal(err)

@@ -41,7 +41,11 @@ func (s *Server) loadRegions(c *fiber.Ctx) error {
 		return err
 	}
 	defer done()
-	res, err := s.DB.LoadRegions(c.UserContext(), actor(c), path, name)
+	f, err := sheetFile(path, name)
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.LoadRegions(c.UserContext(), actor(c), f)
 	if err != nil {
 		if res != nil {
 			return withRejects(err, res.Rejected)

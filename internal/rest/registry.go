@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -50,7 +51,7 @@ type listJSON struct {
 	CrossCounty   []CrossCountyJSON `json:"cross_county"`
 }
 
-func listOut(l *store.ListVersion) listJSON {
+func listOut(l *registry.ListVersion) listJSON {
 	return listJSON{ListID: l.ID, County: l.County, EffectiveDate: l.Effective, Households: l.Households,
 		Members: l.Members, SourceName: l.SourceName, SHA256: l.SHA256, CreatedBy: l.CreatedBy,
 		CreatedAt: msTime(l.CreatedAt), Rejected: []RejectJSON{}, CrossCounty: []CrossCountyJSON{}}
@@ -71,6 +72,11 @@ func withRejects(err error, rs []registry.Reject) error {
 	return err
 }
 
+// sheetFile is an uploaded spreadsheet as the registry reads it.
+func sheetFile(path, name string) (registry.File, error) {
+	return registry.FileAt(path, name, func(p string) (registry.Rows, error) { return sheet.Open(p) })
+}
+
 func (s *Server) importList(c *fiber.Ctx) error {
 	path, name, done, err := saveUpload(c, "file", "file_required", "请以 multipart 字段 file 上传名单文件（CSV 或 XLSX）")
 	if err != nil {
@@ -82,8 +88,12 @@ func (s *Server) importList(c *fiber.Ctx) error {
 		return znb.Errorf(znb.Invalid, "invalid_effective_date", "生效日期须为 YYYY-MM-DD：%q", c.FormValue("effective_date"))
 	}
 	partial, _ := strconv.ParseBool(c.FormValue("partial", "false"))
-	res, err := s.DB.ImportList(c.UserContext(), actor(c), path, store.ImportOptions{
-		County: c.FormValue("county"), Effective: eff, Partial: partial, Name: name})
+	f, err := sheetFile(path, name)
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.ImportList(c.UserContext(), actor(c), f, store.ImportOptions{
+		County: c.FormValue("county"), Effective: eff, Partial: partial})
 	if err != nil {
 		if res != nil {
 			return withRejects(err, res.Rejected)
@@ -97,7 +107,7 @@ func (s *Server) importList(c *fiber.Ctx) error {
 }
 
 // CrossCountyOut turns cross-county warnings into JSON, IDs masked unless full.
-func CrossCountyOut(xs []store.CrossCounty, full bool) []CrossCountyJSON {
+func CrossCountyOut(xs []registry.CrossCounty, full bool) []CrossCountyJSON {
 	out := make([]CrossCountyJSON, len(xs))
 	for i, x := range xs {
 		out[i] = CrossCountyJSON{x.RowNo, idOut(full, x.IDNumber), x.Name, x.County, x.ListID, x.HouseholdNo}

@@ -27,9 +27,7 @@ type listAnswer struct {
 
 func generated(t *testing.T, county string, households int) ([]byte, [][]string) {
 	var buf bytes.Buffer
-	if _, err := registry.Generate(&buf, "csv", county, households, 7, znb.MustDate("2024-06-15")); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Generate(t, &buf, county, households, 7, znb.MustDate("2024-06-15"))
 	var rows [][]string
 	for i, line := range strings.Split(strings.TrimSpace(strings.TrimPrefix(buf.String(), "\ufeff")), "\n") {
 		if i > 0 {

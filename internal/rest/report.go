@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/report"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -263,11 +265,20 @@ func (s *Server) monthlyReport(route string) fiber.Handler {
 			return c.JSON(MonthlyOut(r, region, month))
 		}
 		var buf bytes.Buffer
-		if err := WriteMonthlyXLSX(&buf, r, region, month); err != nil {
+		if err := workbook(&buf, func(w report.Writer) error { return report.WriteMonthly(w, r, region, month) }); err != nil {
 			return err
 		}
 		return sendFile(c, format, fmt.Sprintf("monthly-%s-%s", region, month.Start.String()[:7]), buf.Bytes())
 	}
+}
+
+// workbook writes an XLSX workbook to out through write.
+func workbook(out io.Writer, write func(report.Writer) error) error {
+	w, err := sheet.NewWriter(out, "xlsx")
+	if err != nil {
+		return err
+	}
+	return write(w)
 }
 
 func queryID(c *fiber.Ctx, name, what string) (int64, error) {
@@ -301,7 +312,7 @@ func (s *Server) annualReport(route string) fiber.Handler {
 		case "":
 			return c.JSON(AnnualOut(a))
 		case "xlsx":
-			err = WriteAnnualXLSX(&buf, a)
+			err = workbook(&buf, func(w report.Writer) error { return report.WriteAnnual(w, a) })
 		case "pdf":
 			var r *card.Renderer
 			if r, err = s.letterRenderer(); err == nil {

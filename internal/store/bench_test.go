@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rss"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -28,10 +27,8 @@ func millionList(b *testing.B) (string, int) {
 		b.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	n, err := registry.Generate(w, "csv", "522625", 295000, 1, znb.MustDate("2024-06-15"))
-	if err == nil {
-		err = w.Flush()
-	}
+	n := storetest.Generate(b, w, "522625", 295000, 1, znb.MustDate("2024-06-15"))
+	err = w.Flush()
 	f.Close()
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +75,7 @@ func BenchmarkImportMillion(b *testing.B) {
 				}
 				resetPeakRSS()
 				b.StartTimer()
-				res, err := db.ImportList(context.Background(), znb.System, path,
+				res, err := db.ImportList(context.Background(), znb.System, storetest.File(b, path),
 					store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
 				if err != nil {
 					b.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 // ListDiff is what changed from list version Old to version New.
 type ListDiff struct {
-	Old, New *ListVersion
+	Old, New *registry.ListVersion
 	registry.Changes
 }
 

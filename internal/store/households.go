@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -12,19 +13,28 @@ import (
 
 // GetList returns a list version the actor may see; another county's is
 // not found.
-func (db *DB) GetList(ctx context.Context, by znb.Actor, id int64) (*ListVersion, error) {
-	var row listRow
-	if err := db.Gorm(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, notFound(err, "名单版本")
+func (db *DB) GetList(ctx context.Context, by znb.Actor, id int64) (*registry.ListVersion, error) {
+	l, err := db.list(db.Gorm(ctx), id)
+	if err != nil {
+		return nil, err
 	}
-	if !by.SeesRegion(row.County) {
+	if !by.SeesRegion(l.County) {
 		return nil, znb.ErrNotFound("名单版本")
+	}
+	return l, nil
+}
+
+// list reads a list version whoever asks; callers decide who sees it.
+func (db *DB) list(g *gorm.DB, id int64) (*registry.ListVersion, error) {
+	var row listRow
+	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "名单版本")
 	}
 	return row.version(), nil
 }
 
 // ListVersions returns the versions of a county the actor may see, newest first.
-func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]ListVersion, error) {
+func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]registry.ListVersion, error) {
 	var rows []listRow
 	q := db.Gorm(ctx).Order("id DESC").Limit(200)
 	if county != "" {
@@ -33,7 +43,7 @@ func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, znb.Wrap(err, "读取名单")
 	}
-	out := []ListVersion{}
+	out := []registry.ListVersion{}
 	for i := range rows {
 		if by.SeesRegion(rows[i].County) {
 			out = append(out, *rows[i].version())

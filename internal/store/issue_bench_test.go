@@ -38,7 +38,7 @@ func issueBenchDB(b *testing.B, engine string) (*store.DB, int64, int64) {
 	if _, err := db.ActivateAgreement(ctx, znb.System, a.ID); err != nil {
 		b.Fatal(err)
 	}
-	imp, err := db.ImportList(ctx, znb.System, path, store.ImportOptions{County: issueCounty, Effective: eff1})
+	imp, err := db.ImportList(ctx, znb.System, storetest.File(b, path), store.ImportOptions{County: issueCounty, Effective: eff1})
 	if err != nil {
 		b.Fatal(err)
 	}

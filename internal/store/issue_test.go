@@ -178,13 +178,11 @@ func setupIssue(t *testing.T, db *store.DB, households int) *fixture {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v1.csv")
 	var buf bytes.Buffer
-	if _, err := registry.Generate(&buf, "csv", issueCounty, households, 7, znb.DateOf(storetest.Now)); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Generate(t, &buf, issueCounty, households, 7, znb.DateOf(storetest.Now))
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	imp, err := db.ImportList(ctx, office, path, store.ImportOptions{County: issueCounty, Effective: eff1})
+	imp, err := db.ImportList(ctx, office, storetest.File(t, path), store.ImportOptions{County: issueCounty, Effective: eff1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +378,7 @@ func TestIssueEndToEnd(t *testing.T) {
 		}
 		p2 := filepath.Join(fx.dir, "v2.csv")
 		f2.write(t, p2)
-		imp, err := db.ImportList(ctx, office, p2, store.ImportOptions{County: issueCounty, Effective: eff2})
+		imp, err := db.ImportList(ctx, office, storetest.File(t, p2), store.ImportOptions{County: issueCounty, Effective: eff2})
 		if err != nil {
 			t.Fatalf("import v2: %v %+v", err, znb.ErrorOf(err).Details)
 		}

@@ -6,28 +6,16 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
-	"path/filepath"
-	"regexp"
 
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// ListVersion is one accepted import of a county's household list.
-type ListVersion struct {
-	ID         int64
-	County     string
-	Effective  znb.Date
-	SourceName string
-	SHA256     string
-	Households int
-	Members    int
-	CreatedBy  string
-	CreatedAt  int64
-}
+// ListVersion is the list version of the registry; other files of store
+// still name it so.
+type ListVersion = registry.ListVersion
 
 type listRow struct {
 	ID            int64
@@ -43,51 +31,45 @@ type listRow struct {
 
 func (listRow) TableName() string { return "list_versions" }
 
-func (r *listRow) version() *ListVersion {
-	return &ListVersion{r.ID, r.County, r.EffectiveDate, r.SourceName, r.Sha256, r.Households, r.Members, r.CreatedBy, r.CreatedAt}
-}
-
-// CrossCounty is a person of an imported list who is also in the current
-// list of another county.
-type CrossCounty struct {
-	RowNo       int
-	IDNumber    string
-	Name        string
-	County      string
-	ListID      int64
-	HouseholdNo string
+func (r *listRow) version() *registry.ListVersion {
+	return &registry.ListVersion{ID: r.ID, County: r.County, Effective: r.EffectiveDate, SourceName: r.SourceName, SHA256: r.Sha256,
+		Households: r.Households, Members: r.Members, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt}
 }
 
 // Import is what a list import did: the stored version (nil when nothing was
 // stored), every rejected row, and the cross-county warnings.
 type Import struct {
-	List        *ListVersion
+	List        *registry.ListVersion
 	Households  int
 	Members     int
 	Rejected    []registry.Reject
-	CrossCounty []CrossCounty
+	CrossCounty []registry.CrossCounty
 }
 
 // ImportOptions are the choices of one import.
 type ImportOptions struct {
 	County    string
 	Effective znb.Date
-	Partial   bool   // store the clean households, leave out the others
-	Name      string // the file's name as the user knows it
+	Partial   bool // store the clean households, leave out the others
 	Progress  func(phase string, rows int)
 }
 
-var countyRe = regexp.MustCompile(`^[0-9]{6}$`)
-
-// ImportList checks the list file at path and stores it as a new version in
-// one transaction: either the whole version is there or nothing is. Without
-// the partial option any bad row rejects the file (code list_rejected, with
-// the report in Details); with it, households with a bad row are left out.
-func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o ImportOptions) (*Import, error) {
-	if !countyRe.MatchString(o.County) {
-		return nil, znb.Errorf(znb.Invalid, "invalid_county", "县级行政区划代码须为 6 位数字：%q", o.County)
+// ImportList checks the list file and stores it as a new version in one
+// transaction: either the whole version is there or nothing is. Without the
+// partial option any bad row rejects the file (code list_rejected, with the
+// report in Details); with it, households with a bad row are left out. The
+// file is read twice, to check and then to write, so memory holds the
+// verdict, not the list.
+func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o ImportOptions) (*Import, error) {
+	county, err := znb.ParseCounty(o.County)
+	if err != nil {
+		return nil, err
 	}
-	if !by.SeesRegion(o.County) || by.Role.Insurer() {
+	o.County = county
+	if err := znb.Allow(by, znb.ImportList); err != nil {
+		return nil, err
+	}
+	if !by.SeesRegion(o.County) {
 		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 上传名单", o.County)
 	}
 	if o.Effective.IsZero() {
@@ -96,12 +78,8 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o Impor
 	if o.Progress == nil {
 		o.Progress = func(string, int) {}
 	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return nil, znb.Wrap(err, "读取名单文件")
-	}
 	today := znb.DateOf(db.Now().In(znb.CST))
-	rows, err := sheet.Open(path)
+	rows, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -118,17 +96,13 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o Impor
 	case v.Households == 0:
 		return res, rejectedList(res, "名单中没有可导入的户")
 	}
-	name := o.Name
-	if name == "" {
-		name = filepath.Base(path)
-	}
-	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: name, Sha256: sum,
+	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: f.Name, Sha256: f.SHA256,
 		CreatedBy: by.Username, CreatedAt: db.nowMS()}
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := db.writeList(ctx, tx, row.ID, path, o, v); err != nil {
+		if err := db.writeList(ctx, tx, row.ID, f, o, v); err != nil {
 			return err
 		}
 		row.Households, row.Members = v.Households, v.Members
@@ -142,7 +116,7 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, path string, o Impor
 		}
 		res.CrossCounty = cc
 		return db.audit(tx, by, "list.import", listObject(row.ID), map[string]any{
-			"county": o.County, "effective_date": o.Effective, "file": name, "sha256": sum,
+			"county": o.County, "effective_date": o.Effective, "file": f.Name, "sha256": f.SHA256,
 			"households": row.Households, "members": row.Members, "rejected_rows": len(v.Rejected),
 			"partial": o.Partial, "cross_county": len(cc)})
 	})
@@ -170,8 +144,8 @@ func rejectedRows(code string, rows []registry.Reject, format string, args ...an
 // writeList streams the file a second time and writes the clean households
 // and their members. A household row is written with its head's row, which
 // every stored household has exactly one of.
-func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, path string, o ImportOptions, v *registry.Verdict) error {
-	rows, err := sheet.Open(path)
+func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f registry.File, o ImportOptions, v *registry.Verdict) error {
+	rows, err := f.Open()
 	if err != nil {
 		return err
 	}
@@ -213,7 +187,7 @@ func boolInt(b *bool) any {
 
 // crossCounty finds people of list listID who are in the current list of
 // another county. The current list of a county is its latest import.
-func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]CrossCounty, error) {
+func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]registry.CrossCounty, error) {
 	var others []int64
 	if err := tx.Raw(`SELECT MAX(id) FROM list_versions WHERE county <> ? GROUP BY county`, county).Scan(&others).Error; err != nil {
 		return nil, err
@@ -221,7 +195,7 @@ func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]CrossCoun
 	if len(others) == 0 {
 		return nil, nil
 	}
-	var out []CrossCounty
+	var out []registry.CrossCounty
 	err := tx.Raw(`SELECT m.row_no, m.id_number, m.name, l.county, o.list_id, o.household_no
 		FROM members m
 		JOIN members o ON o.id_number = m.id_number
@@ -233,7 +207,7 @@ func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]CrossCoun
 
 // counting reports progress every 10,000 rows.
 type counting struct {
-	sheet.Rows
+	registry.Rows
 	phase    string
 	n        int
 	progress func(string, int)
@@ -252,6 +226,8 @@ func (c *counting) Next() bool {
 	return ok
 }
 
+// fileSHA256 is the SHA-256 of a file's bytes (a statement file's, for its
+// reconciliation).
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -54,7 +54,7 @@ func TestImportBadInput(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if _, err := db.ImportList(ctx, office, writeList(t, countyList(c)), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
+		if _, err := db.ImportList(ctx, office, storetest.File(t, writeList(t, countyList(c))), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range cases {
@@ -64,7 +64,7 @@ func TestImportBadInput(t *testing.T) {
 				os.WriteFile(path, tc.raw, 0o644)
 			}
 			before := tableCounts(t, db)
-			res, err := db.ImportList(ctx, office, path, store.ImportOptions{County: c, Effective: znb.MustDate("2024-02-01")})
+			res, err := db.ImportList(ctx, office, storetest.File(t, path), store.ImportOptions{County: c, Effective: znb.MustDate("2024-02-01")})
 			if after := tableCounts(t, db); after != before {
 				t.Errorf("%s: tables changed %v → %v", tc.name, before, after)
 			}

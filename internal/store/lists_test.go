@@ -58,7 +58,7 @@ var office = znb.Actor{Username: "office-522625", Role: znb.Office, Scope: "5226
 func TestImportList(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		res, err := db.ImportList(ctx, office, writeList(t, countyList("522625")),
+		res, err := db.ImportList(ctx, office, storetest.File(t, writeList(t, countyList("522625"))),
 			store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
 		if err != nil {
 			t.Fatal(err)
@@ -82,7 +82,7 @@ func TestImportList(t *testing.T) {
 		if got, _ := db.FindHouseholds(ctx, other, store.HouseholdQuery{HouseholdNo: "H2"}); len(got) != 0 {
 			t.Errorf("other county sees %d households", len(got))
 		}
-		if _, err := db.ImportList(ctx, other, writeList(t, countyList("522625")),
+		if _, err := db.ImportList(ctx, other, storetest.File(t, writeList(t, countyList("522625"))),
 			store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")}); znb.CodeOf(err) != "out_of_scope" {
 			t.Errorf("import into another county: %v, want out_of_scope", err)
 		}
@@ -97,7 +97,7 @@ func TestImportRejectsAndStoresNothing(t *testing.T) {
 		bad := countyList(c) + fmt.Sprintf("H4,%s,青山村,已脱贫户,钱七,%s,户主,正常,\nH4,%s,青山村,已脱贫户,孙八,%s,户主,正常,\n",
 			v, idn(c, 6), v, idn(c, 7))
 		before := tableCounts(t, db)
-		res, err := db.ImportList(ctx, office, writeList(t, bad), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")})
+		res, err := db.ImportList(ctx, office, storetest.File(t, writeList(t, bad)), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")})
 		if znb.CodeOf(err) != "list_rejected" {
 			t.Fatalf("two heads: err = %v, want list_rejected", err)
 		}
@@ -112,7 +112,7 @@ func TestImportRejectsAndStoresNothing(t *testing.T) {
 			t.Errorf("rejected rows = %v, want rows 7 and 8", res.Rejected)
 		}
 
-		res, err = db.ImportList(ctx, office, writeList(t, bad), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01"), Partial: true})
+		res, err = db.ImportList(ctx, office, storetest.File(t, writeList(t, bad)), store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01"), Partial: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,16 +129,51 @@ func TestCrossCountyDuplicate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		admin := znb.Actor{Username: "admin", Role: znb.Admin}
-		if _, err := db.ImportList(ctx, admin, writeList(t, countyList("522625")), store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")}); err != nil {
+		if _, err := db.ImportList(ctx, admin, storetest.File(t, writeList(t, countyList("522625"))), store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")}); err != nil {
 			t.Fatal(err)
 		}
 		moved := fmt.Sprintf("K1,522626102003,石桥村,已脱贫户,李四,%s,户主,正常,\n", idn("522625", 2))
-		res, err := db.ImportList(ctx, admin, writeList(t, moved), store.ImportOptions{County: "522626", Effective: znb.MustDate("2024-02-01")})
+		res, err := db.ImportList(ctx, admin, storetest.File(t, writeList(t, moved)), store.ImportOptions{County: "522626", Effective: znb.MustDate("2024-02-01")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(res.CrossCounty) != 1 || res.CrossCounty[0].County != "522625" || res.CrossCounty[0].RowNo != 2 || res.CrossCounty[0].HouseholdNo != "H1" {
 			t.Errorf("cross-county = %+v, want the person of H1 in 522625 on row 2", res.CrossCounty)
+		}
+	})
+}
+
+// TestImportListRefuses names who may import which county's list: each
+// refusal stores nothing.
+func TestImportListRefuses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		file := storetest.File(t, writeList(t, countyList("522625")))
+		jan := znb.MustDate("2024-01-01")
+		for _, c := range []struct {
+			name   string
+			by     znb.Actor
+			county string
+			eff    znb.Date
+			code   string
+		}{
+			{"CountyFiveDigits", office, "52262", jan, "invalid_region"},
+			{"CountyLetters", office, "52262X", jan, "invalid_region"},
+			{"CountyIsTownship", office, "522625101", jan, "invalid_region"},
+			{"OtherCountyOffice", znb.Actor{Username: "office-b", Role: znb.Office, Scope: "522626"}, "522625", jan, "out_of_scope"},
+			{"Auditor", znb.Actor{Username: "aud", Role: znb.Auditor, Scope: "522625"}, "522625", jan, "forbidden"},
+			{"InsurerClerk", znb.Actor{Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}, "522625", jan, "forbidden"},
+			{"NoEffectiveDate", office, "522625", znb.Date{}, "invalid_effective_date"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				res, err := db.ImportList(ctx, c.by, file, store.ImportOptions{County: c.county, Effective: c.eff})
+				if got := znb.CodeOf(err); got != c.code || res != nil {
+					t.Errorf("ImportList = %+v, %v; want code %s", res, err, c.code)
+				}
+			})
+		}
+		if ls, err := db.ListVersions(ctx, znb.System, ""); err != nil || len(ls) != 0 {
+			t.Errorf("versions after refusals: %v, %v", ls, err)
 		}
 	})
 }

@@ -152,7 +152,7 @@ func TestIssueRefusals(t *testing.T) {
 		if _, err := db.Issue(ctx, issuer, draft.ID, fx.list1, store.IssueOptions{}); znb.CodeOf(err) != "agreement_not_active" {
 			t.Errorf("draft: %v", err)
 		}
-		other, err := db.ImportList(ctx, znb.System, writeList(t, countyList("522626")), store.ImportOptions{County: "522626", Effective: eff1})
+		other, err := db.ImportList(ctx, znb.System, storetest.File(t, writeList(t, countyList("522626"))), store.ImportOptions{County: "522626", Effective: eff1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestIssueRefusals(t *testing.T) {
 		// A run left unfinished blocks other lists until it is finished.
 		p2 := filepath.Join(fx.dir, "v2.csv")
 		fx.file1.write(t, p2)
-		v2, err := db.ImportList(ctx, office, p2, store.ImportOptions{County: issueCounty, Effective: eff2})
+		v2, err := db.ImportList(ctx, office, storetest.File(t, p2), store.ImportOptions{County: issueCounty, Effective: eff2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func TestIssueRefusals(t *testing.T) {
 			t.Errorf("unchanged newer list: %+v %v", res, err)
 		}
 		// An older version than one issued is refused.
-		old, err := db.ImportList(ctx, office, p2, store.ImportOptions{County: issueCounty, Effective: znb.MustDate("2024-03-01")})
+		old, err := db.ImportList(ctx, office, storetest.File(t, p2), store.ImportOptions{County: issueCounty, Effective: znb.MustDate("2024-03-01")})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -86,7 +86,7 @@ func BenchmarkReconcileMillionStore(b *testing.B) {
 				}
 				ctx := context.Background()
 				a := storetest.ActiveAgreement(b, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-BENCH", County: "522625"})
-				l, err := db.ImportList(ctx, znb.System, list, store.ImportOptions{County: "522625", Effective: termStart})
+				l, err := db.ImportList(ctx, znb.System, storetest.File(b, list), store.ImportOptions{County: "522625", Effective: termStart})
 				if err != nil {
 					b.Fatal(err)
 				}

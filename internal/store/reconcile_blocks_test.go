@@ -32,7 +32,7 @@ func TestReconcileItemsAcrossBlocks(t *testing.T) {
 					name: fmt.Sprintf("人%d", seq), cat: catCycle[h%len(catCycle)], status: "正常"})
 			}
 		}
-		l, err := db.ImportList(ctx, office, listCSV(t, ps), store.ImportOptions{County: reconCounty, Effective: termStart})
+		l, err := db.ImportList(ctx, office, storetest.File(t, listCSV(t, ps)), store.ImportOptions{County: reconCounty, Effective: termStart})
 		if err != nil {
 			t.Fatal(err)
 		}

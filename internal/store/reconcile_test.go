@@ -224,7 +224,7 @@ func statementCSV(t testing.TB, lines []billLine, chinese bool) string {
 func importPlantedLists(t *testing.T, db *store.DB) (int64, int64, []person) {
 	ctx := context.Background()
 	ps := reconList()
-	v1, err := db.ImportList(ctx, office, listCSV(t, ps), store.ImportOptions{County: reconCounty, Effective: termStart})
+	v1, err := db.ImportList(ctx, office, storetest.File(t, listCSV(t, ps)), store.ImportOptions{County: reconCounty, Effective: termStart})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func importPlantedLists(t *testing.T, db *store.DB) (int64, int64, []person) {
 	ps = append(ps,
 		person{hh: "HN1", id: idn(reconCounty, 211), name: "周一", cat: znb.Marginal, status: "正常", from: joined},
 		person{hh: "HN1", id: idn(reconCounty, 212), name: "周二", cat: znb.Marginal, status: "正常", from: joined})
-	v2, err := db.ImportList(ctx, office, listCSV(t, ps), store.ImportOptions{County: reconCounty, Effective: joined})
+	v2, err := db.ImportList(ctx, office, storetest.File(t, listCSV(t, ps)), store.ImportOptions{County: reconCounty, Effective: joined})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +432,7 @@ func TestReconcilePlantedStatement(t *testing.T) {
 					early = append(early, p)
 				}
 			}
-			if _, err := db.ImportList(ctx, office, listCSV(t, early), store.ImportOptions{County: reconCounty,
+			if _, err := db.ImportList(ctx, office, storetest.File(t, listCSV(t, early)), store.ImportOptions{County: reconCounty,
 				Effective: znb.MustDate("2024-03-01")}); err != nil {
 				t.Fatal(err)
 			}

@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
-	"github.com/zhunongbao/zhunongbao/internal/report"
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -36,20 +33,16 @@ type RegionName struct {
 // limits of SQLite and MySQL.
 const codesPerQuery = 5000
 
-// LoadRegions stores the region names of the file at path (see
+// LoadRegions stores the region names of the file (see
 // registry.CheckRegions), adding new codes and renaming known ones, in one
 // transaction. Admin names any code, an office only codes inside its scope;
 // other roles are forbidden. A file with any bad row is refused whole (code
 // regions_rejected, the rows in Details) and nothing is stored.
-func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, path, name string) (*RegionLoad, error) {
-	if by.Role != znb.Admin && by.Role != znb.Office {
-		return nil, znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权维护区划名称", by.Role)
+func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, f registry.File) (*RegionLoad, error) {
+	if err := znb.Allow(by, znb.LoadRegions); err != nil {
+		return nil, err
 	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return nil, znb.Wrap(err, "读取区划文件")
-	}
-	rows, err := sheet.Open(path)
+	rows, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +54,6 @@ func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, path, name string) 
 	res := &RegionLoad{Rejected: rej}
 	if len(rej) > 0 {
 		return res, rejectedRows("regions_rejected", rej, "区划文件有 %d 处错误，未保存任何数据；请改正后重新上传", len(rej))
-	}
-	if name == "" {
-		name = filepath.Base(path)
 	}
 	res.Regions = len(regions)
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
@@ -110,7 +100,7 @@ func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, path, name string) 
 		if err := out.close(); err != nil {
 			return err
 		}
-		return db.audit(tx, by, "region.load", "regions", map[string]any{"file": name, "sha256": sum,
+		return db.audit(tx, by, "region.load", "regions", map[string]any{"file": f.Name, "sha256": f.SHA256,
 			"regions": res.Regions, "inserted": res.Inserted, "updated": res.Updated, "unchanged": res.Unchanged})
 	})
 	if err != nil {
@@ -149,11 +139,11 @@ func (db *DB) Regions(ctx context.Context, by znb.Actor, prefix, after string, l
 	prefix = strings.TrimSpace(prefix)
 	if prefix != "" {
 		var err error
-		if prefix, err = report.CheckRegion(prefix); err != nil {
+		if prefix, err = znb.ParseRegion(prefix); err != nil {
 			return nil, err
 		}
 	}
-	if by.Role == znb.Office || by.Role == znb.Auditor {
+	if by.Regional() {
 		switch {
 		case by.SeesRegion(prefix):
 		case strings.HasPrefix(by.Scope, prefix):

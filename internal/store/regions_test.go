@@ -30,7 +30,7 @@ func regionRows(t *testing.T, db *store.DB) map[string]string {
 
 func loadRegions(t *testing.T, db *store.DB, by znb.Actor, body string) (*store.RegionLoad, error) {
 	t.Helper()
-	return db.LoadRegions(context.Background(), by, storetest.WriteFile(t, "regions.csv", body), "regions.csv")
+	return db.LoadRegions(context.Background(), by, storetest.File(t, storetest.WriteFile(t, "regions.csv", body)))
 }
 
 func TestLoadRegions(t *testing.T) {

@@ -249,100 +249,117 @@ func TestMonthlyReport(t *testing.T) {
 		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
 
 		// March: four people in 青山村 (王小五 for one day), one in 白云村.
-		mar, _ := report.ParseMonth("2024-03")
-		r, err := db.MonthlyReport(ctx, office, "", mar)
-		if err != nil {
-			t.Fatal(err)
-		}
-		year := earned("60.00", 31, 366) // 5.08
-		v1 := rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 4, premium: premV1,
-			earned:   year.Mul(decimal.NewFromInt(3)).Add(earned("10.00", 1, 61)),
-			reported: map[znb.Line][2]string{znb.Property: {"1", "4800"}, znb.Hospitalization: {"1", "900"}},
-			paid:     map[znb.Line][2]string{znb.Property: {"1", "4800"}},
-			days:     7, open: [4]int{0, 1, 0, 0}} // C2, 11 days old on 03-31
-		v2 := rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
-			earned:   year,
-			reported: map[znb.Line][2]string{znb.Agriculture: {"1", "0"}}, // C3 not yet assessed
-			open:     [4]int{1, 0, 0, 0}}                                  // C3, 3 days old
-		checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
-			sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
-		if !r.Total.Earned.Equal(v1.earned.Add(v2.earned)) {
-			t.Errorf("total earned %s", r.Total.Earned)
-		}
-		lr, ok := r.Rows[0].LossRatio()
-		if want := amt("480000").Div(v1.earned.Add(v2.earned)).Round(2); !ok || !lr.Equal(want) {
-			t.Errorf("county loss ratio %s, want %s", lr, want)
-		}
-		if avg, ok := r.Rows[0].AvgDaysToPay(); !ok || !avg.Equal(decimal.RequireFromString("7")) {
-			t.Errorf("average days %s, %v; want 7", avg, ok)
-		}
+		t.Run("March", func(t *testing.T) {
+			mar, _ := report.ParseMonth("2024-03")
+			r, err := db.MonthlyReport(ctx, office, "", mar)
+			if err != nil {
+				t.Fatal(err)
+			}
+			year := earned("60.00", 31, 366) // 5.08
+			v1 := rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 4, premium: premV1,
+				earned:   year.Mul(decimal.NewFromInt(3)).Add(earned("10.00", 1, 61)),
+				reported: map[znb.Line][2]string{znb.Property: {"1", "4800"}, znb.Hospitalization: {"1", "900"}},
+				paid:     map[znb.Line][2]string{znb.Property: {"1", "4800"}},
+				days:     7, open: [4]int{0, 1, 0, 0}} // C2, 11 days old on 03-31
+			v2 := rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
+				earned:   year,
+				reported: map[znb.Line][2]string{znb.Agriculture: {"1", "0"}}, // C3 not yet assessed
+				open:     [4]int{1, 0, 0, 0}}                                  // C3, 3 days old
+			checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
+				sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
+			if !r.Total.Earned.Equal(v1.earned.Add(v2.earned)) {
+				t.Errorf("total earned %s", r.Total.Earned)
+			}
+			lr, ok := r.Rows[0].LossRatio()
+			if want := amt("480000").Div(v1.earned.Add(v2.earned)).Round(2); !ok || !lr.Equal(want) {
+				t.Errorf("county loss ratio %s, want %s", lr, want)
+			}
+			if avg, ok := r.Rows[0].AvgDaysToPay(); !ok || !avg.Equal(decimal.RequireFromString("7")) {
+				t.Errorf("average days %s, %v; want 7", avg, ok)
+			}
+		})
 
 		// April: 王小五 is gone; C2 and C4 paid (16 and 18 days), C3
 		// rejected, C5 open 5 days.
 		apr, _ := report.ParseMonth("2024-04")
-		r, err = db.MonthlyReport(ctx, office, claimCounty, apr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		year = earned("60.00", 30, 366) // 4.92
-		v1 = rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 3, premium: premV1,
+		year := earned("60.00", 30, 366) // 4.92
+		v1 := rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 3, premium: premV1,
 			earned:   year.Mul(decimal.NewFromInt(3)),
 			reported: map[znb.Line][2]string{znb.Property: {"1", "0"}},
 			paid:     map[znb.Line][2]string{znb.Hospitalization: {"1", "900"}},
 			days:     16, open: [4]int{1, 0, 0, 0}}
-		v2 = rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
+		v2 := rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
 			earned:   year,
 			reported: map[znb.Line][2]string{znb.Accident: {"1", "3000"}},
 			paid:     map[znb.Line][2]string{znb.Accident: {"1", "3000"}},
 			days:     18}
-		checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
-			sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
-		if avg, _ := r.Rows[0].AvgDaysToPay(); !avg.Equal(decimal.RequireFromString("17")) {
-			t.Errorf("April average days %s, want 17", avg)
-		}
+		t.Run("April", func(t *testing.T) {
+			r, err := db.MonthlyReport(ctx, office, claimCounty, apr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
+				sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
+			if avg, _ := r.Rows[0].AvgDaysToPay(); !avg.Equal(decimal.RequireFromString("17")) {
+				t.Errorf("April average days %s, want 17", avg)
+			}
+		})
 
-		// A township narrows the rows; a village too.
-		r, err = db.MonthlyReport(ctx, office, claimCounty+"102", apr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v2), sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
+		t.Run("TownshipNarrows", func(t *testing.T) {
+			r, err := db.MonthlyReport(ctx, office, claimCounty+"102", apr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v2), sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
+		})
 
 		// An auditor of township 101 sees it by default and nothing else.
 		aud := znb.Actor{Username: "aud", Role: znb.Auditor, Scope: claimCounty + "101"}
-		r, err = db.MonthlyReport(ctx, aud, "", apr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1), sumRows(report.LevelTownship, claimCounty+"101", v1), v1})
+		t.Run("AuditorDefaultsToScope", func(t *testing.T) {
+			r, err := db.MonthlyReport(ctx, aud, "", apr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, r.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1), sumRows(report.LevelTownship, claimCounty+"101", v1), v1})
+		})
+
 		for _, c := range []struct {
+			name   string
 			by     znb.Actor
 			region string
 			code   string
 		}{
-			{aud, claimCounty, "not_found"},
-			{aud, claimCounty + "102", "not_found"},
-			{znb.Actor{Username: "o2", Role: znb.Office, Scope: "522626"}, claimCounty, "not_found"},
-			{clerk, "", "region_required"},
-			{office, "52262510", "invalid_region"},
+			{"AuditorWiderThanScope", aud, claimCounty, "not_found"},
+			{"AuditorOtherTownship", aud, claimCounty + "102", "not_found"},
+			{"OtherCountyOffice", znb.Actor{Username: "o2", Role: znb.Office, Scope: "522626"}, claimCounty, "not_found"},
+			{"InsurerNamesNoRegion", clerk, "", "region_required"},
+			{"EightDigitRegion", office, "52262510", "invalid_region"},
 		} {
-			if _, err := db.MonthlyReport(ctx, c.by, c.region, apr); znb.CodeOf(err) != c.code {
-				t.Errorf("%s %s region %q: %v, want %s", c.by.Role, c.by.Scope, c.region, err, c.code)
-			}
+			t.Run(c.name, func(t *testing.T) {
+				if _, err := db.MonthlyReport(ctx, c.by, c.region, apr); znb.CodeOf(err) != c.code {
+					t.Errorf("%s %s region %q: %v, want %s", c.by.Role, c.by.Scope, c.region, err, c.code)
+				}
+			})
 		}
+
 		// The insurer sees its own agreement's figures; another insurer an
 		// empty report of the same region.
-		r, err = db.MonthlyReport(ctx, clerk, claimCounty, apr)
-		if err != nil || len(r.Rows) != 5 || r.Total.PaidTotal().Count != 2 {
-			t.Errorf("insurer report: %+v, %v", r, err)
-		}
-		r, err = db.MonthlyReport(ctx, otherClerk, claimCounty, apr)
-		if err != nil || len(r.Rows) != 0 || r.Total.Persons != 0 {
-			t.Errorf("other insurer report: %+v, %v", r, err)
-		}
-		if _, err := db.MonthlyReport(ctx, office, "", report.Period{Start: znb.MustDate("2024-07-01"), End: znb.MustDate("2024-07-31")}); znb.CodeOf(err) != "month_in_future" {
-			t.Errorf("future month: %v", err)
-		}
+		t.Run("Insurers", func(t *testing.T) {
+			r, err := db.MonthlyReport(ctx, clerk, claimCounty, apr)
+			if err != nil || len(r.Rows) != 5 || r.Total.PaidTotal().Count != 2 {
+				t.Errorf("insurer report: %+v, %v", r, err)
+			}
+			r, err = db.MonthlyReport(ctx, otherClerk, claimCounty, apr)
+			if err != nil || len(r.Rows) != 0 || r.Total.Persons != 0 {
+				t.Errorf("other insurer report: %+v, %v", r, err)
+			}
+		})
+
+		t.Run("FutureMonth", func(t *testing.T) {
+			if _, err := db.MonthlyReport(ctx, office, "", report.Period{Start: znb.MustDate("2024-07-01"), End: znb.MustDate("2024-07-31")}); znb.CodeOf(err) != "month_in_future" {
+				t.Errorf("future month: %v", err)
+			}
+		})
 	})
 }
 
@@ -356,84 +373,97 @@ func TestAnnualReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Drawn up on 2024-06-15: 167 days of the year's covers earned;
-		// 王小五's whole 10.00.
-		part := earned("60.00", 167, 366) // 27.38
-		v1 := rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 4, premium: premV1,
-			earned:   part.Mul(decimal.NewFromInt(3)).Add(amt("10.00")),
-			reported: map[znb.Line][2]string{znb.Property: {"2", "4800"}, znb.Hospitalization: {"1", "900"}},
-			paid:     map[znb.Line][2]string{znb.Property: {"1", "4800"}, znb.Hospitalization: {"1", "900"}},
-			days:     7 + 16, open: [4]int{0, 0, 1, 0}} // C5: 51 days on 06-15
-		v2 := rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
-			earned:   part,
-			reported: map[znb.Line][2]string{znb.Agriculture: {"1", "0"}, znb.Accident: {"1", "3000"}},
-			paid:     map[znb.Line][2]string{znb.Accident: {"1", "3000"}},
-			days:     18}
-		checkRows(t, a.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
-			sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
-		if avg, _ := a.Total.AvgDaysToPay(); !avg.Equal(decimal.RequireFromString("13.7")) { // 41 / 3
-			t.Errorf("average days %s, want 13.7", avg)
-		}
-		lr, _ := a.Total.LossRatio()
-		if want := amt("870000").Div(v1.earned.Add(v2.earned)).Round(2); !lr.Equal(want) {
-			t.Errorf("loss ratio %s, want %s", lr, want)
-		}
-		// Five eligible people (钱七's category is not covered), all insured.
-		if a.Coverage.ListID != w.listID || a.Coverage.Eligible != 5 || a.Coverage.Insured != 5 {
-			t.Errorf("coverage %+v, want list %d, 5 of 5", a.Coverage, w.listID)
-		}
-		wantCauses := []report.Cause{{Cause: "意外伤害", Reported: 2, Paid: report.Amount{Count: 2, Amount: amt("3900")}},
-			{Cause: "火灾", Reported: 1, Paid: report.Amount{Count: 1, Amount: amt("4800")}},
-			{Cause: "疫病", Reported: 1, Paid: report.Amount{Amount: decimal.Zero}},
-			{Cause: "自然灾害", Reported: 1, Paid: report.Amount{Amount: decimal.Zero}}}
-		if len(a.Causes) != len(wantCauses) {
-			t.Fatalf("causes %+v", a.Causes)
-		}
-		for i, c := range wantCauses {
-			g := a.Causes[i]
-			if g.Cause != c.Cause || g.Reported != c.Reported || g.Paid.Count != c.Paid.Count || !g.Paid.Amount.Equal(c.Paid.Amount) {
-				t.Errorf("cause %d = %+v, want %+v", i, g, c)
+		t.Run("Figures", func(t *testing.T) {
+			// Drawn up on 2024-06-15: 167 days of the year's covers earned;
+			// 王小五's whole 10.00.
+			part := earned("60.00", 167, 366) // 27.38
+			v1 := rowWant{level: report.LevelVillage, region: rv1, name: "青山村", households: 2, persons: 4, premium: premV1,
+				earned:   part.Mul(decimal.NewFromInt(3)).Add(amt("10.00")),
+				reported: map[znb.Line][2]string{znb.Property: {"2", "4800"}, znb.Hospitalization: {"1", "900"}},
+				paid:     map[znb.Line][2]string{znb.Property: {"1", "4800"}, znb.Hospitalization: {"1", "900"}},
+				days:     7 + 16, open: [4]int{0, 0, 1, 0}} // C5: 51 days on 06-15
+			v2 := rowWant{level: report.LevelVillage, region: rv2, name: "白云村", households: 1, persons: 1, premium: premV2,
+				earned:   part,
+				reported: map[znb.Line][2]string{znb.Agriculture: {"1", "0"}, znb.Accident: {"1", "3000"}},
+				paid:     map[znb.Line][2]string{znb.Accident: {"1", "3000"}},
+				days:     18}
+			checkRows(t, a.Rows, []rowWant{sumRows(report.LevelCounty, claimCounty, v1, v2),
+				sumRows(report.LevelTownship, claimCounty+"101", v1), v1, sumRows(report.LevelTownship, claimCounty+"102", v2), v2})
+			if avg, _ := a.Total.AvgDaysToPay(); !avg.Equal(decimal.RequireFromString("13.7")) { // 41 / 3
+				t.Errorf("average days %s, want 13.7", avg)
 			}
-		}
-		if a.Reconciliation != nil || a.AgreementNo != "ZY-2024-001" {
-			t.Errorf("reconciliation before any: %+v; agreement %q", a.Reconciliation, a.AgreementNo)
-		}
+			lr, _ := a.Total.LossRatio()
+			if want := amt("870000").Div(v1.earned.Add(v2.earned)).Round(2); !lr.Equal(want) {
+				t.Errorf("loss ratio %s, want %s", lr, want)
+			}
+		})
 
-		// A draft reconciliation is not an outcome; a confirmed one is.
-		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: w.agreementID, ListID: w.listID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, _ = db.AnnualReport(ctx, office, w.agreementID); a.Reconciliation != nil {
-			t.Errorf("draft reconciliation reported as outcome")
-		}
-		if _, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil {
-			t.Fatal(err)
-		}
-		a, err = db.AnnualReport(ctx, office, w.agreementID)
-		if err != nil || a.Reconciliation == nil {
-			t.Fatalf("annual after confirmation: %v", err)
-		}
-		o := a.Reconciliation
-		if o.ID != rec.ID || o.Status != "confirmed" || o.ListID != w.listID || len(o.Findings) != 9 {
-			t.Errorf("outcome %+v", o)
-		}
-		// The bill computed from the certificates matches the list: five
-		// people, 250.00 billed and allowed, nothing refused.
-		if o.Findings[0].Code != "matched" || o.Findings[0].Count != 5 || !o.Billed[0].Equal(amt("250")) ||
-			!o.Allowed[0].Equal(amt("250")) || !o.Disallowed[0].IsZero() {
-			t.Errorf("outcome findings %+v billed %v", o.Findings, o.Billed)
-		}
+		t.Run("Coverage", func(t *testing.T) {
+			// Five eligible people (钱七's category is not covered), all insured.
+			if a.Coverage.ListID != w.listID || a.Coverage.Eligible != 5 || a.Coverage.Insured != 5 {
+				t.Errorf("coverage %+v, want list %d, 5 of 5", a.Coverage, w.listID)
+			}
+		})
+
+		t.Run("Causes", func(t *testing.T) {
+			wantCauses := []report.Cause{{Cause: "意外伤害", Reported: 2, Paid: report.Amount{Count: 2, Amount: amt("3900")}},
+				{Cause: "火灾", Reported: 1, Paid: report.Amount{Count: 1, Amount: amt("4800")}},
+				{Cause: "疫病", Reported: 1, Paid: report.Amount{Amount: decimal.Zero}},
+				{Cause: "自然灾害", Reported: 1, Paid: report.Amount{Amount: decimal.Zero}}}
+			if len(a.Causes) != len(wantCauses) {
+				t.Fatalf("causes %+v", a.Causes)
+			}
+			for i, c := range wantCauses {
+				g := a.Causes[i]
+				if g.Cause != c.Cause || g.Reported != c.Reported || g.Paid.Count != c.Paid.Count || !g.Paid.Amount.Equal(c.Paid.Amount) {
+					t.Errorf("cause %d = %+v, want %+v", i, g, c)
+				}
+			}
+		})
+
+		t.Run("ReconciliationOutcome", func(t *testing.T) {
+			if a.Reconciliation != nil || a.AgreementNo != "ZY-2024-001" {
+				t.Errorf("reconciliation before any: %+v; agreement %q", a.Reconciliation, a.AgreementNo)
+			}
+
+			// A draft reconciliation is not an outcome; a confirmed one is.
+			rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: w.agreementID, ListID: w.listID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, _ := db.AnnualReport(ctx, office, w.agreementID); a.Reconciliation != nil {
+				t.Errorf("draft reconciliation reported as outcome")
+			}
+			if _, err := db.ConfirmReconciliation(ctx, office, rec.ID); err != nil {
+				t.Fatal(err)
+			}
+			a, err := db.AnnualReport(ctx, office, w.agreementID)
+			if err != nil || a.Reconciliation == nil {
+				t.Fatalf("annual after confirmation: %v", err)
+			}
+			o := a.Reconciliation
+			if o.ID != rec.ID || o.Status != "confirmed" || o.ListID != w.listID || len(o.Findings) != 9 {
+				t.Errorf("outcome %+v", o)
+			}
+			// The bill computed from the certificates matches the list: five
+			// people, 250.00 billed and allowed, nothing refused.
+			if o.Findings[0].Code != "matched" || o.Findings[0].Count != 5 || !o.Billed[0].Equal(amt("250")) ||
+				!o.Allowed[0].Equal(amt("250")) || !o.Disallowed[0].IsZero() {
+				t.Errorf("outcome findings %+v billed %v", o.Findings, o.Billed)
+			}
+		})
 
 		// Scope: another county's office, another insurer: not found.
-		for _, by := range []znb.Actor{{Username: "o2", Role: znb.Office, Scope: "522626"}, otherClerk} {
-			if _, err := db.AnnualReport(ctx, by, w.agreementID); znb.CodeOf(err) != "not_found" {
-				t.Errorf("annual by %s %s: %v, want not_found", by.Role, by.Scope, err)
+		t.Run("Scope", func(t *testing.T) {
+			for _, by := range []znb.Actor{{Username: "o2", Role: znb.Office, Scope: "522626"}, otherClerk} {
+				if _, err := db.AnnualReport(ctx, by, w.agreementID); znb.CodeOf(err) != "not_found" {
+					t.Errorf("annual by %s %s: %v, want not_found", by.Role, by.Scope, err)
+				}
 			}
-		}
-		if got, err := db.AnnualReport(ctx, clerk, w.agreementID); err != nil || got.Total.Persons != 5 {
-			t.Errorf("annual by the insurer: %v", err)
-		}
+			if got, err := db.AnnualReport(ctx, clerk, w.agreementID); err != nil || got.Total.Persons != 5 {
+				t.Errorf("annual by the insurer: %v", err)
+			}
+		})
 	})
 }
 
@@ -445,49 +475,54 @@ func TestNoticeClaims(t *testing.T) {
 		apr, _ := report.ParseMonth("2024-04")
 		mar, _ := report.ParseMonth("2024-03")
 		for _, c := range []struct {
+			name    string
 			village string
 			month   report.Period
 			want    []store.NoticeClaim
 		}{
 			// C1 is a household line: the head is named.
-			{rv1, mar, []store.NoticeClaim{{ClaimNo: w.claims["C1"], Name: "张三丰", IDNumber: idn(claimCounty, rHead1),
+			{"HouseholdLineNamesHead", rv1, mar, []store.NoticeClaim{{ClaimNo: w.claims["C1"], Name: "张三丰", IDNumber: idn(claimCounty, rHead1),
 				Line: znb.Property, Amount: amt("4800"), PaidOn: znb.MustDate("2024-03-10")}}},
-			{rv1, apr, []store.NoticeClaim{{ClaimNo: w.claims["C2"], Name: "李四", IDNumber: idn(claimCounty, rSpouse1),
+			{"MemberLine", rv1, apr, []store.NoticeClaim{{ClaimNo: w.claims["C2"], Name: "李四", IDNumber: idn(claimCounty, rSpouse1),
 				Line: znb.Hospitalization, Amount: amt("900"), PaidOn: znb.MustDate("2024-04-05")}}},
-			{rv2, apr, []store.NoticeClaim{{ClaimNo: w.claims["C4"], Name: "赵六", IDNumber: idn(claimCounty, rHead3),
+			{"OtherVillage", rv2, apr, []store.NoticeClaim{{ClaimNo: w.claims["C4"], Name: "赵六", IDNumber: idn(claimCounty, rHead3),
 				Line: znb.Accident, Amount: amt("3000"), PaidOn: znb.MustDate("2024-04-20")}}},
-			{rv2, mar, nil},
+			{"NothingPaid", rv2, mar, nil},
 		} {
-			n, err := db.NoticeClaims(ctx, office, w.agreementID, c.village, c.month)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := n.Claims
-			if len(got) != len(c.want) {
-				t.Errorf("%s %s: %+v, want %+v", c.village, c.month.Start, got, c.want)
-				continue
-			}
-			for i, g := range got {
-				x := c.want[i]
-				if g.ClaimNo != x.ClaimNo || g.Name != x.Name || g.IDNumber != x.IDNumber || g.Line != x.Line ||
-					!g.Amount.Equal(x.Amount) || g.PaidOn != x.PaidOn {
-					t.Errorf("%s %s: %+v, want %+v", c.village, c.month.Start, g, x)
+			t.Run(c.name, func(t *testing.T) {
+				n, err := db.NoticeClaims(ctx, office, w.agreementID, c.village, c.month)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
+				got := n.Claims
+				if len(got) != len(c.want) {
+					t.Fatalf("%s %s: %+v, want %+v", c.village, c.month.Start, got, c.want)
+				}
+				for i, g := range got {
+					x := c.want[i]
+					if g.ClaimNo != x.ClaimNo || g.Name != x.Name || g.IDNumber != x.IDNumber || g.Line != x.Line ||
+						!g.Amount.Equal(x.Amount) || g.PaidOn != x.PaidOn {
+						t.Errorf("%s %s: %+v, want %+v", c.village, c.month.Start, g, x)
+					}
+				}
+			})
 		}
 		for _, c := range []struct {
+			name    string
 			by      znb.Actor
 			village string
 			code    string
 		}{
-			{otherClerk, rv1, "not_found"},
-			{znb.Actor{Username: "o2", Role: znb.Office, Scope: "522626"}, rv1, "not_found"},
-			{znb.Actor{Username: "aud", Role: znb.Auditor, Scope: claimCounty + "102"}, rv1, "not_found"},
-			{office, claimCounty + "101", "invalid_village"},
+			{"OtherInsurer", otherClerk, rv1, "not_found"},
+			{"OtherCountyOffice", znb.Actor{Username: "o2", Role: znb.Office, Scope: "522626"}, rv1, "not_found"},
+			{"AuditorOfOtherTownship", znb.Actor{Username: "aud", Role: znb.Auditor, Scope: claimCounty + "102"}, rv1, "not_found"},
+			{"TownshipIsNoVillage", office, claimCounty + "101", "invalid_village"},
 		} {
-			if _, err := db.NoticeClaims(ctx, c.by, w.agreementID, c.village, apr); znb.CodeOf(err) != c.code {
-				t.Errorf("notice by %s %s of %s: %v, want %s", c.by.Role, c.by.Scope, c.village, err, c.code)
-			}
+			t.Run(c.name, func(t *testing.T) {
+				if _, err := db.NoticeClaims(ctx, c.by, w.agreementID, c.village, apr); znb.CodeOf(err) != c.code {
+					t.Errorf("notice by %s %s of %s: %v, want %s", c.by.Role, c.by.Scope, c.village, err, c.code)
+				}
+			})
 		}
 	})
 }

@@ -28,7 +28,6 @@ func (userRow) TableName() string { return "users" }
 
 var (
 	usernameRe = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
-	regionRe   = regexp.MustCompile(`^[0-9]{2,12}$`)
 	insurerRe  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
@@ -42,10 +41,14 @@ func hashKey(key string) string {
 // CreateUser adds an account and returns its API key, which is shown once and
 // stored only as a hash.
 func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, role znb.Role, scope string) (string, error) {
+	if err := znb.Allow(by, znb.ManageUsers); err != nil {
+		return "", err
+	}
 	if !usernameRe.MatchString(username) {
 		return "", znb.Errorf(znb.Invalid, "invalid_username", "用户名须为 2–64 位字母、数字或 _ . @ -")
 	}
-	if err := checkScope(role, scope); err != nil {
+	scope, err := checkScope(role, scope)
+	if err != nil {
 		return "", err
 	}
 	raw := make([]byte, 24)
@@ -53,7 +56,7 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 		return "", znb.Wrap(err, "生成密钥")
 	}
 	key := "znb_" + hex.EncodeToString(raw)
-	err := db.Tx(ctx, func(tx *gorm.DB) error {
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&userRow{}).Where("username = ?", username).Count(&n).Error; err != nil {
 			return err
@@ -73,18 +76,22 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 	return key, nil
 }
 
-func checkScope(role znb.Role, scope string) error {
+// checkScope returns the scope of an account of the role, refusing one that
+// does not fit it: none for admin, a region code (invalid_region) for office
+// and auditor, an insurer code for insurer staff.
+func checkScope(role znb.Role, scope string) (string, error) {
+	if (znb.Actor{Role: role}).Regional() {
+		return znb.ParseRegion(scope)
+	}
 	switch {
 	case !role.Valid():
-		return znb.Errorf(znb.Invalid, "invalid_role", "未知角色 %q，可选 admin, office, insurer_clerk, adjuster, approver, auditor", role)
+		return "", znb.Errorf(znb.Invalid, "invalid_role", "未知角色 %q，可选 admin, office, insurer_clerk, adjuster, approver, auditor", role)
 	case role == znb.Admin && scope != "":
-		return znb.Errorf(znb.Invalid, "invalid_scope", "管理员不设范围")
-	case (role == znb.Office || role == znb.Auditor) && !regionRe.MatchString(scope):
-		return znb.Errorf(znb.Invalid, "invalid_scope", "%s 的范围须为行政区划代码前缀（如县 522625 或市 5226）", role)
+		return "", znb.Errorf(znb.Invalid, "invalid_scope", "管理员不设范围")
 	case role.Insurer() && !insurerRe.MatchString(scope):
-		return znb.Errorf(znb.Invalid, "invalid_scope", "%s 的范围须为承保机构代码（如 PICC-ZY）", role)
+		return "", znb.Errorf(znb.Invalid, "invalid_scope", "%s 的范围须为承保机构代码（如 PICC-ZY）", role)
 	}
-	return nil
+	return scope, nil
 }
 
 // UserByKey returns the actor an API key belongs to; an unknown or disabled

@@ -107,7 +107,7 @@ func WriteFile(t testing.TB, name, body string) string {
 func ImportAndIssue(t testing.TB, db *store.DB, by znb.Actor, agreementID int64, path string, o store.ImportOptions) int64 {
 	t.Helper()
 	ctx := context.Background()
-	l, err := db.ImportList(ctx, by, path, o)
+	l, err := db.ImportList(ctx, by, File(t, path), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,23 @@
-package rest
+package report
 
 import (
 	"fmt"
-	"io"
 
-	"github.com/zhunongbao/zhunongbao/internal/report"
-	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-var levelNames = map[string]string{report.LevelCounty: "县", report.LevelTownship: "乡镇", report.LevelVillage: "村", "total": "合计"}
+// Writer is where a report workbook goes, one sheet and one row at a time:
+// Sheet starts a sheet with its header, Row writes a row of cells (string,
+// int, decimal.Decimal as an amount, znb.Date or nil), Close finishes the
+// file. The sheet package's XLSX writer satisfies it; report itself knows
+// no file format.
+type Writer interface {
+	Sheet(name string, header []string) error
+	Row(cells ...any) error
+	Close() error
+}
+
+var levelNames = map[string]string{LevelCounty: "县", LevelTownship: "乡镇", LevelVillage: "村", "total": "合计"}
 
 // figuresHeader is the header of the sheet of figures by region: one column
 // per figure, lines spelled out, so that a clerk can sort and sum.
@@ -26,20 +34,20 @@ func figuresHeader() []string {
 		h = append(h, what+"合计件数", what+"合计金额")
 	}
 	h = append(h, "赔付率(%)", "报案至支付平均天数")
-	for _, n := range report.AgeBucketNames {
+	for _, n := range AgeBucketNames {
 		h = append(h, "未结案件"+n)
 	}
 	return append(h, "未结案件合计")
 }
 
-func figuresRow(level, region, name string, f *report.Figures) []any {
+func figuresRow(level, region, name string, f *Figures) []any {
 	row := []any{levelNames[level], region, name, f.Households, f.Persons}
 	for _, p := range f.Premium {
 		row = append(row, p)
 	}
 	row = append(row, f.Earned)
-	for _, xs := range [][4]report.Amount{f.Reported, f.Paid} {
-		var t report.Amount
+	for _, xs := range [][4]Amount{f.Reported, f.Paid} {
+		var t Amount
 		for _, x := range xs {
 			row = append(row, x.Count, x.Amount)
 			t.Count, t.Amount = t.Count+x.Count, t.Amount.Add(x.Amount)
@@ -62,7 +70,7 @@ func figuresRow(level, region, name string, f *report.Figures) []any {
 	return append(row, f.OpenTotal())
 }
 
-func writeFigures(w sheet.Writer, r *report.Report) error {
+func writeFigures(w Writer, r *Report) error {
 	if err := w.Sheet("分区域统计", figuresHeader()); err != nil {
 		return err
 	}
@@ -75,7 +83,7 @@ func writeFigures(w sheet.Writer, r *report.Report) error {
 	return w.Row(figuresRow("total", "", "", &r.Total)...)
 }
 
-func windowRows(w sheet.Writer, win report.Window) error {
+func windowRows(w Writer, win Window) error {
 	for _, kv := range [][2]any{
 		{"参保与已赚保费统计期间", win.Cover.Start.String() + " 至 " + win.Cover.End.String()},
 		{"报案与赔付统计期间", win.Claims.Start.String() + " 至 " + win.Claims.End.String()},
@@ -88,17 +96,14 @@ func windowRows(w sheet.Writer, win report.Window) error {
 	return nil
 }
 
-// WriteMonthlyXLSX writes a monthly report as a workbook: what it covers,
-// then the figures by county, township and village with a total row.
-func WriteMonthlyXLSX(out io.Writer, r *report.Report, region string, month report.Period) error {
-	w, err := sheet.NewWriter(out, "xlsx")
-	if err != nil {
-		return err
-	}
+// WriteMonthly writes a monthly report as a workbook to w and closes it:
+// what it covers, then the figures by county, township and village with a
+// total row.
+func WriteMonthly(w Writer, r *Report, region string, month Period) error {
 	if err := w.Sheet("说明", []string{"项目", "内容"}); err != nil {
 		return err
 	}
-	if err := w.Row("报表", "“助农保”每月统计（"+report.MonthLabel(month)+"）"); err != nil {
+	if err := w.Row("报表", "“助农保”每月统计（"+MonthLabel(month)+"）"); err != nil {
 		return err
 	}
 	if err := w.Row("统计区域", region); err != nil {
@@ -113,14 +118,10 @@ func WriteMonthlyXLSX(out io.Writer, r *report.Report, region string, month repo
 	return w.Close()
 }
 
-// WriteAnnualXLSX writes the annual evaluation as a workbook: the agreement
-// and coverage, the figures by region, the causes of loss and the
-// reconciliation outcome.
-func WriteAnnualXLSX(out io.Writer, a *report.Annual) error {
-	w, err := sheet.NewWriter(out, "xlsx")
-	if err != nil {
-		return err
-	}
+// WriteAnnual writes the annual evaluation as a workbook to w and closes
+// it: the agreement and coverage, the figures by region, the causes of loss
+// and the reconciliation outcome.
+func WriteAnnual(w Writer, a *Annual) error {
 	if err := w.Sheet("说明", []string{"项目", "内容"}); err != nil {
 		return err
 	}
