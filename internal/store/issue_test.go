@@ -191,11 +191,12 @@ func setupIssue(t *testing.T, db *store.DB, households int) *fixture {
 	return &fixture{agreementID: a.ID, list1: imp.List.ID, file1: readListFile(t, path), dir: dir}
 }
 
-// snapshot is every certificate of an agreement in a comparable form.
-func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*store.CertificateView {
+// snapshot is every certificate of an agreement in a comparable form. It
+// checks that each stored premium is the sum of the certificate's covers.
+func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*policy.Certificate {
 	t.Helper()
-	out := map[string]*store.CertificateView{}
-	err := db.EachCertificate(context.Background(), agreementID, "", func(c *store.CertificateView) error {
+	out := map[string]*policy.Certificate{}
+	err := db.EachCertificate(context.Background(), agreementID, "", func(c *policy.Certificate) error {
 		if out[c.HouseholdNo] != nil {
 			return fmt.Errorf("household %s has two certificates", c.HouseholdNo)
 		}
@@ -206,11 +207,24 @@ func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*store.C
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stored []struct {
+		HouseholdNo string
+		Premium     decimal.Decimal
+	}
+	err = db.Gorm(context.Background()).Raw("SELECT household_no, premium FROM certificates WHERE agreement_id = ?", agreementID).Scan(&stored).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range stored {
+		if c := out[r.HouseholdNo]; c == nil || !c.Premium().Equal(r.Premium) {
+			t.Errorf("household %s: stored premium %s, covers add to %s", r.HouseholdNo, r.Premium, c.Premium())
+		}
+	}
 	return out
 }
 
 // checkCerts compares the stored certificates with the expectation.
-func checkCerts(t *testing.T, got map[string]*store.CertificateView, x *expectation, cancelled map[string]znb.Date) {
+func checkCerts(t *testing.T, got map[string]*policy.Certificate, x *expectation, cancelled map[string]znb.Date) {
 	t.Helper()
 	if len(got) != len(x.certs)+len(cancelled) {
 		t.Errorf("certificates: got %d, want %d live + %d cancelled", len(got), len(x.certs), len(cancelled))
@@ -221,20 +235,20 @@ func checkCerts(t *testing.T, got map[string]*store.CertificateView, x *expectat
 			t.Errorf("household %s: no certificate", no)
 			continue
 		}
-		if c.Status != store.CertActive {
+		if c.Status != policy.CertActive {
 			t.Errorf("household %s: status %s", no, c.Status)
 		}
 		checkMembers(t, c, want)
 	}
 	for no, from := range cancelled {
 		c := got[no]
-		if c == nil || c.Status != store.CertCancelled || c.CancelledFrom != from {
+		if c == nil || c.Status != policy.CertCancelled || c.CancelledFrom != from {
 			t.Errorf("household %s: want cancelled from %s, got %+v", no, from, c)
 		}
 	}
 }
 
-func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCover) {
+func checkMembers(t *testing.T, c *policy.Certificate, want map[string]wantCover) {
 	t.Helper()
 	got := map[string]wantCover{}
 	sum := decimal.Zero
@@ -242,7 +256,7 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 		if _, dup := got[m.IDNumber]; dup {
 			t.Errorf("%s: member %s twice", c.No, m.IDNumber)
 		}
-		got[m.IDNumber] = wantCover{m.CoverStart, m.CoverEnd, m.Premium}
+		got[m.IDNumber] = wantCover{m.Cover.Start, m.Cover.End, m.Premium}
 		sum = sum.Add(m.Premium)
 	}
 	if len(got) != len(want) {
@@ -254,8 +268,8 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 			t.Errorf("%s member %s: got %v %v %s, want %v %v %s", c.No, id, g.start, g.end, g.premium, w.start, w.end, w.premium)
 		}
 	}
-	if !c.Premium.Equal(sum) {
-		t.Errorf("%s: premium %s, members add to %s", c.No, c.Premium, sum)
+	if !c.Premium().Equal(sum) {
+		t.Errorf("%s: premium %s, members add to %s", c.No, c.Premium(), sum)
 	}
 	// The split: each share rounded half-up, the last non-zero source
 	// takes the rest, so the shares add to the premium exactly.
@@ -266,15 +280,15 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 			last = i
 		}
 	}
-	rest := c.Premium
+	rest := c.Premium()
 	for i, p := range ps {
-		want := c.Premium.Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).Round(2)
+		want := c.Premium().Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).Round(2)
 		if i == last {
 			want = rest
 		}
 		rest = rest.Sub(want)
 		if !c.Shares[i].Equal(want) {
-			t.Errorf("%s (%s %s): share %d = %s, want %s", c.No, c.Category, c.Premium, i, c.Shares[i], want)
+			t.Errorf("%s (%s %s): share %d = %s, want %s", c.No, c.Category, c.Premium(), i, c.Shares[i], want)
 		}
 	}
 }
@@ -442,7 +456,7 @@ func TestIssueEndToEnd(t *testing.T) {
 			var es []string
 			deltas := decimal.Zero
 			for _, e := range c.Endorsements {
-				es = append(es, e.Type+" "+e.Effective.String())
+				es = append(es, string(e.Type)+" "+e.Effective.String())
 				deltas = deltas.Add(e.PremiumDelta)
 			}
 			if strings.Join(es, ",") != history[no] {
@@ -451,12 +465,12 @@ func TestIssueEndToEnd(t *testing.T) {
 			issued := snap1[no]
 			base := decimal.Zero
 			if issued != nil {
-				base = issued.Premium
+				base = issued.Premium()
 			}
-			if !base.Add(deltas).Equal(c.Premium) {
-				t.Errorf("household %s: issued %s + deltas %s != premium %s", no, base, deltas, c.Premium)
+			if !base.Add(deltas).Equal(c.Premium()) {
+				t.Errorf("household %s: issued %s + deltas %s != premium %s", no, base, deltas, c.Premium())
 			}
-			total = total.Add(c.Premium)
+			total = total.Add(c.Premium())
 		}
 		if want := x1.total().Add(wantDelta); !total.Equal(want) {
 			t.Errorf("premium total %s, want %s", total, want)
@@ -592,12 +606,12 @@ func TestIssueResumes(t *testing.T) {
 				t.Errorf("household %s: no certificate after resuming", no)
 				continue
 			}
-			if g.No != w.No || !g.Premium.Equal(w.Premium) || fmt.Sprint(g.Shares) != fmt.Sprint(w.Shares) || fmt.Sprint(g.Members) != fmt.Sprint(w.Members) {
-				t.Errorf("household %s: resumed %s %s %v, clean %s %s %v", no, g.No, g.Premium, g.Members, w.No, w.Premium, w.Members)
+			if g.No != w.No || !g.Premium().Equal(w.Premium()) || fmt.Sprint(g.Shares) != fmt.Sprint(w.Shares) || fmt.Sprint(g.Members) != fmt.Sprint(w.Members) {
+				t.Errorf("household %s: resumed %s %s %v, clean %s %s %v", no, g.No, g.Premium(), g.Members, w.No, w.Premium(), w.Members)
 			}
 		}
 		job, err := db.IssueJobOf(context.Background(), issuer, 1)
-		if err != nil || job.Status != store.RunDone || job.HouseholdsDone != 90 || job.Certificates != len(want) {
+		if err != nil || job.Status != policy.RunDone || job.HouseholdsDone != 90 || job.Certificates != len(want) {
 			t.Errorf("job after resuming: %+v %v", job, err)
 		}
 	})
