@@ -92,10 +92,9 @@ type run struct {
 
 // PrepareIssue checks that the actor may issue the agreement with the list
 // and returns its run, creating it (and the master policy) the first time.
-// Issuing is for the insurer_clerk of the agreement's insurer or an admin;
-// the agreement must be active; the list must be the county's and not older
-// than one already issued; a run of another list left unfinished must be
-// finished first (issue_incomplete).
+// Issuing is znb.IssueAgreement within the agreement's scope; whether the
+// agreement may be issued, and with this list after its earlier runs, is
+// policy's to say (Agreement.CheckIssue, Agreement.NextRun).
 func (db *DB) PrepareIssue(ctx context.Context, by znb.Actor, agreementID, listID int64) (*policy.IssueJob, error) {
 	r, err := db.prepare(ctx, by, agreementID, listID)
 	if err != nil {
