@@ -12,7 +12,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/zhunongbao/zhunongbao/internal/rest"
+	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -58,7 +59,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := &rest.Printer{DB: db, Renderer: r, Secret: secret, BaseURL: e.cfg.BaseURL}
+	p := &card.Printer{Source: db, Renderer: r, Secret: secret, BaseURL: e.cfg.BaseURL}
 	by := znb.System
 	start := time.Now()
 	var files []cardFileJSON
@@ -77,7 +78,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 		}
 		files = append(files, cardFileJSON{File: *out, Cards: 1})
 	case *village != "":
-		_, villages, err := p.Villages(ctx, by, *agreement)
+		villages, err := villagesOf(ctx, db, *agreement)
 		if err != nil {
 			return err
 		}
@@ -93,7 +94,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 		}
 		files = append(files, cardFileJSON{File: *out, Village: *village, Cards: n})
 	default:
-		_, villages, err := p.Villages(ctx, by, *agreement)
+		villages, err := villagesOf(ctx, db, *agreement)
 		if err != nil {
 			return err
 		}
@@ -104,7 +105,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		for i, v := range villages {
-			path := filepath.Join(*out, rest.VillageFileName(v.RegionCode, v.Name))
+			path := filepath.Join(*out, card.VillageFileName(v.RegionCode, v.Name))
 			fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", i+1, len(villages), v.RegionCode, v.Name)
 			n, err := villageFile(ctx, e, p, *agreement, v.RegionCode, path, v.Certificates)
 			if err != nil {
@@ -121,9 +122,18 @@ func cards(ctx context.Context, e *env, args []string) error {
 	return e.print(map[string]any{"files": files, "cards": sum})
 }
 
+// villagesOf lists the villages of an agreement that hold certificates;
+// an agreement that does not exist is not found.
+func villagesOf(ctx context.Context, db *store.DB, agreementID int64) ([]store.CertificateVillage, error) {
+	if _, err := db.GetAgreement(ctx, znb.System, agreementID); err != nil {
+		return nil, err
+	}
+	return db.CertificateVillages(ctx, agreementID)
+}
+
 // villageFile writes one village's print file with a progress bar on
 // stderr and returns the number of cards.
-func villageFile(ctx context.Context, e *env, p *rest.Printer, agreementID int64, village, path string, total int) (int, error) {
+func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64, village, path string, total int) (int, error) {
 	bar := progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(e.stderr),
 		progressbar.OptionSetDescription("明白卡 "+village),

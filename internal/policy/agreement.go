@@ -37,6 +37,8 @@ func (t Term) Overlaps(u Term) bool {
 }
 
 // AgreementStatus is where an agreement stands: draft → active → expired.
+// A draft becomes active through Activate; an active agreement reads as
+// expired once its term has ended.
 type AgreementStatus string
 
 const (
@@ -135,13 +137,55 @@ func (a *Agreement) Covers(c znb.Category) bool {
 // TermDays counts the days of the term, both ends included.
 func (a *Agreement) TermDays() int { return a.Term.Days() }
 
+// CheckDraft says whether the agreement may be saved as a draft: anything
+// readable may, but the county must be a county code (invalid_region), since
+// who may create and read the agreement follows from it.
+func (a *Agreement) CheckDraft() error {
+	_, err := znb.ParseCounty(a.County)
+	return err
+}
+
+// Activate makes a draft active with product p (the product it names, nil
+// when none was found) on day today. Activating an active agreement again
+// changes nothing (changed is false); an expired one, or one whose term has
+// ended by today, is agreement_expired; otherwise CheckActivation decides.
+func (a *Agreement) Activate(p *Product, today znb.Date) (changed bool, err error) {
+	switch a.Status {
+	case Active:
+		return false, nil
+	case Expired:
+		return false, znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 已过保险期间，不能再生效", a.No)
+	}
+	if err := a.CheckActivation(p); err != nil {
+		return false, err
+	}
+	if a.Term.End.Before(today) {
+		return false, znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 的保险期间已于 %s 结束", a.No, a.Term.End)
+	}
+	a.Status = Active
+	return true, nil
+}
+
+// CheckIssue says whether certificates may be issued under the agreement:
+// only while it is active (agreement_not_active before, agreement_expired
+// after its term).
+func (a *Agreement) CheckIssue() error {
+	switch a.Status {
+	case Draft:
+		return znb.Errorf(znb.Conflict, "agreement_not_active", "协议 %s 尚未生效，不能出单", a.No)
+	case Expired:
+		return znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 的保险期间已于 %s 结束", a.No, a.Term.End)
+	}
+	return nil
+}
+
 // CheckActivation says whether the agreement may become active with product
 // p (the product it names, nil when none was found). Each refusal has its own
-// code: county_invalid, term_invalid, premium_invalid, product_missing,
+// code: invalid_region, term_invalid, premium_invalid, product_missing,
 // product_mismatch, product_invalid, no_covered_category, split_not_100.
 func (a *Agreement) CheckActivation(p *Product) error {
-	if !isDigits(a.County, 6) {
-		return znb.Errorf(znb.Invalid, "county_invalid", "协议的县级行政区划代码“%s”应为 6 位数字", a.County)
+	if err := a.CheckDraft(); err != nil {
+		return err
 	}
 	if a.Term.Start.IsZero() || a.Term.End.IsZero() || a.Term.End.Before(a.Term.Start) {
 		return znb.Errorf(znb.Invalid, "term_invalid", "保险期间终止日 %s 早于起始日 %s", a.Term.End, a.Term.Start)
@@ -207,16 +251,4 @@ func (s Split) Apply(amount decimal.Decimal) Shares {
 	var out Shares
 	copy(out[:], money.Split(amount, s[:]))
 	return out
-}
-
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

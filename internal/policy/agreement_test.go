@@ -103,38 +103,142 @@ func TestParseAgreementInvalid(t *testing.T) {
 	}
 }
 
-func TestCheckActivation(t *testing.T) {
+func TestActivate(t *testing.T) {
 	std := mustProduct(t, "znb-standard")
 	other := mustProduct(t, "fpb-tiered")
+	today := znb.NewDate(2024, 3, 1)
 	tests := []struct {
 		name    string
 		change  func(a *Agreement)
 		product *Product
+		today   znb.Date
 		code    string
+		changed bool
 	}{
-		{"valid", func(a *Agreement) {}, std, ""},
+		{"valid", func(a *Agreement) {}, std, today, "", true},
+		{"already active", func(a *Agreement) { a.Status = Active }, nil, today, "", false},
+		{"expired", func(a *Agreement) { a.Status = Expired }, std, today, "agreement_expired", false},
+		{"term ended", func(a *Agreement) {}, std, znb.NewDate(2025, 1, 1), "agreement_expired", false},
+		{"term ends today", func(a *Agreement) {}, std, znb.NewDate(2024, 12, 31), "", true},
 		{"split adds to 95", func(a *Agreement) {
 			a.Splits[znb.Marginal] = Split{amt("0"), amt("30"), amt("20"), amt("20"), amt("25")}
-		}, std, "split_not_100"},
-		{"split negative share", func(a *Agreement) { a.Splits[znb.Lifted] = Split{amt("110"), amt("-10"), amt("0"), amt("0"), amt("0")} }, std, "split_not_100"},
-		{"no covered category", func(a *Agreement) { a.Splits = map[znb.Category]Split{} }, std, "no_covered_category"},
-		{"term ends before start", func(a *Agreement) { a.Term.End = znb.NewDate(2023, 12, 31) }, std, "term_invalid"},
-		{"one-day term", func(a *Agreement) { a.Term.End = a.Term.Start }, std, ""},
-		{"product missing", func(a *Agreement) {}, nil, "product_missing"},
-		{"product mismatch", func(a *Agreement) {}, other, "product_mismatch"},
-		{"product version mismatch", func(a *Agreement) { a.ProductVersion = 2 }, std, "product_mismatch"},
-		{"premium zero", func(a *Agreement) { a.PremiumPerPerson = amt("0") }, std, "premium_invalid"},
-		{"premium negative", func(a *Agreement) { a.PremiumPerPerson = amt("-60") }, std, "premium_invalid"},
-		{"county 5 digits", func(a *Agreement) { a.County = "52262" }, std, "county_invalid"},
-		{"county 12 digits", func(a *Agreement) { a.County = "522625100001" }, std, "county_invalid"},
-		{"county letters", func(a *Agreement) { a.County = "52262X" }, std, "county_invalid"},
+		}, std, today, "split_not_100", false},
+		{"split negative share", func(a *Agreement) { a.Splits[znb.Lifted] = Split{amt("110"), amt("-10"), amt("0"), amt("0"), amt("0")} }, std, today, "split_not_100", false},
+		{"no covered category", func(a *Agreement) { a.Splits = map[znb.Category]Split{} }, std, today, "no_covered_category", false},
+		{"term ends before start", func(a *Agreement) { a.Term.End = znb.NewDate(2023, 12, 31) }, std, today, "term_invalid", false},
+		{"one-day term", func(a *Agreement) { a.Term.End = a.Term.Start }, std, znb.NewDate(2024, 1, 1), "", true},
+		{"product missing", func(a *Agreement) {}, nil, today, "product_missing", false},
+		{"product mismatch", func(a *Agreement) {}, other, today, "product_mismatch", false},
+		{"product version mismatch", func(a *Agreement) { a.ProductVersion = 2 }, std, today, "product_mismatch", false},
+		{"premium zero", func(a *Agreement) { a.PremiumPerPerson = amt("0") }, std, today, "premium_invalid", false},
+		{"premium negative", func(a *Agreement) { a.PremiumPerPerson = amt("-60") }, std, today, "premium_invalid", false},
+		{"county 5 digits", func(a *Agreement) { a.County = "52262" }, std, today, "invalid_region", false},
+		{"county 12 digits", func(a *Agreement) { a.County = "522625100001" }, std, today, "invalid_region", false},
+		{"county letters", func(a *Agreement) { a.County = "52262X" }, std, today, "invalid_region", false},
 	}
 	for _, tt := range tests {
-		a := mustAgreement(t, specAgreement)
-		tt.change(a)
-		if got := znb.CodeOf(a.CheckActivation(tt.product)); got != tt.code {
-			t.Errorf("%s: CheckActivation = %q, want %q", tt.name, got, tt.code)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			a := mustAgreement(t, specAgreement)
+			tt.change(a)
+			was := a.Status
+			changed, err := a.Activate(tt.product, tt.today)
+			if got := znb.CodeOf(err); got != tt.code || changed != tt.changed {
+				t.Fatalf("Activate = %v, %q; want %v, %q", changed, got, tt.changed, tt.code)
+			}
+			want := was
+			if changed {
+				want = Active
+			}
+			if a.Status != want {
+				t.Errorf("status %s → %s, want %s", was, a.Status, want)
+			}
+		})
+	}
+}
+
+func TestCheckDraft(t *testing.T) {
+	tests := []struct{ county, code string }{
+		{"522625", ""},
+		{"52262A", "invalid_region"},
+		{"52262", "invalid_region"},
+		{"5226251", "invalid_region"},
+		{"", "invalid_region"},
+	}
+	for _, tt := range tests {
+		t.Run("county "+tt.county, func(t *testing.T) {
+			a := mustAgreement(t, specAgreement)
+			a.County = tt.county
+			if got := znb.CodeOf(a.CheckDraft()); got != tt.code {
+				t.Errorf("CheckDraft = %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+func TestCheckIssue(t *testing.T) {
+	tests := []struct {
+		status AgreementStatus
+		code   string
+	}{
+		{Draft, "agreement_not_active"},
+		{Active, ""},
+		{Expired, "agreement_expired"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.status), func(t *testing.T) {
+			a := mustAgreement(t, specAgreement)
+			a.Status = tt.status
+			if got := znb.CodeOf(a.CheckIssue()); got != tt.code {
+				t.Errorf("CheckIssue = %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+func TestNextRun(t *testing.T) {
+	l := func(id int64, county, effective string) RunList {
+		return RunList{ID: id, County: county, Effective: znb.MustDate(effective)}
+	}
+	jan, jul := l(1, "522625", "2024-01-01"), l(2, "522625", "2024-07-01")
+	julAgain := l(3, "522625", "2024-07-01")
+	done := func(id int64, list RunList, kind RunKind) PriorRun {
+		return PriorRun{ID: id, List: list, Kind: kind, Status: RunDone}
+	}
+	tests := []struct {
+		name   string
+		list   RunList
+		prior  []PriorRun
+		code   string
+		id     int64
+		kind   RunKind
+		status RunStatus
+	}{
+		{"first list issues", jan, nil, "", 0, RunIssue, RunRunning},
+		{"another county", l(1, "522626", "2024-01-01"), nil, "list_county_mismatch", 0, "", ""},
+		{"resume the first run", jan, []PriorRun{{ID: 7, List: jan, Kind: RunIssue, Status: RunFailed}}, "", 7, RunIssue, RunFailed},
+		{"finished run again", jan, []PriorRun{done(7, jan, RunIssue)}, "", 7, RunIssue, RunDone},
+		{"newer list endorses", jul, []PriorRun{done(7, jan, RunIssue)}, "", 0, RunEndorse, RunRunning},
+		{"same day, later import", julAgain, []PriorRun{done(7, jan, RunIssue), done(8, jul, RunEndorse)}, "", 0, RunEndorse, RunRunning},
+		{"older list", jan, []PriorRun{done(8, jul, RunIssue)}, "list_outdated", 0, "", ""},
+		{"same day, earlier import", jul, []PriorRun{done(9, julAgain, RunIssue)}, "list_outdated", 0, "", ""},
+		{"older list resumed", jan, []PriorRun{{ID: 7, List: jan, Kind: RunIssue, Status: RunDone}, done(8, jul, RunEndorse)}, "", 7, RunEndorse, RunDone},
+		{"another run unfinished", jul, []PriorRun{{ID: 7, List: jan, Kind: RunIssue, Status: RunFailed}}, "issue_incomplete", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := mustAgreement(t, specAgreement)
+			a.Status = Active
+			got, err := a.NextRun(tt.list, tt.prior)
+			if code := znb.CodeOf(err); code != tt.code {
+				t.Fatalf("NextRun error %q, want %q", code, tt.code)
+			}
+			if err != nil {
+				return
+			}
+			if got.ID != tt.id || got.Kind != tt.kind || got.Status != tt.status || got.List != tt.list {
+				t.Errorf("NextRun = %+v, want run %d %s %s of list %d", got, tt.id, tt.kind, tt.status, tt.list.ID)
+			}
+		})
 	}
 }
 

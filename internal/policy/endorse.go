@@ -6,23 +6,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Certificate is a household's 分户凭证 as issued so far: every cover
-// written on it, closed ones included. Its premium is the sum of theirs.
-type Certificate struct {
-	No          string
-	HouseholdNo string
-	Cancelled   bool
-	Members     []Insured
-}
-
-// Premium is the certificate premium; zero for no certificate.
-func (c *Certificate) Premium() decimal.Decimal {
-	if c == nil {
-		return decimal.Zero
-	}
-	return sumPremiums(c.Members)
-}
-
 // EndorsementType names what an endorsement (批改) does.
 type EndorsementType string
 
@@ -80,7 +63,7 @@ type Plan struct {
 // resumed run writes no duplicates.
 func PlanEndorsements(a *Agreement, cert *Certificate, h *ListedHousehold, effective znb.Date, lookup CoverLookup) (Plan, error) {
 	var plan Plan
-	if cert == nil || cert.Cancelled {
+	if cert == nil || cert.Cancelled() {
 		if h == nil {
 			return plan, nil
 		}
@@ -204,9 +187,9 @@ func Apply(cert *Certificate, es []Endorsement) *Certificate {
 	for _, e := range es {
 		switch e.Type {
 		case CertificateCancelled:
-			out.Cancelled = true
+			out.Status = CertCancelled
 		case HouseholdAdded:
-			out.Cancelled = false
+			out.Status = CertActive
 		}
 		for _, c := range e.Changes {
 			if c.Old.IDNumber == "" {

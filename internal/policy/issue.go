@@ -24,9 +24,12 @@ type ListedHousehold struct {
 }
 
 // Insured is one cover written on a certificate: who, for which days, at
-// what premium. A member removed and later listed again has two.
+// what premium. A member removed and later listed again has two. Name and
+// relation are as the list held them when the cover was written.
 type Insured struct {
 	IDNumber string
+	Name     string
+	Relation string
 	Cover    Cover
 	Premium  decimal.Decimal
 }

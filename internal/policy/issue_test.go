@@ -302,8 +302,8 @@ func TestYearOfVersions(t *testing.T) {
 	for _, m := range cert.Members {
 		got[m.IDNumber] = append(got[m.IDNumber], m.Cover.Days())
 	}
-	if fmt.Sprint(got) != fmt.Sprint(want) || !cert.Cancelled {
-		t.Errorf("covers (days) = %v cancelled %v, want %v cancelled", got, cert.Cancelled, want)
+	if fmt.Sprint(got) != fmt.Sprint(want) || !cert.Cancelled() {
+		t.Errorf("covers (days) = %v cancelled %v, want %v cancelled", got, cert.Cancelled(), want)
 	}
 	// 60 × 305/366 = 50.00 (twice), 60 × 141/366 = 23.11, 60 × 122/366 = 20.00, 60 × 61/366 = 10.00.
 	if total.StringFixed(2) != "153.11" || !cert.Premium().Equal(total) {

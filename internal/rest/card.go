@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -23,12 +24,12 @@ func (s *Server) cardRoutes(r fiber.Router) {
 
 // printer is the card printer of the server; the font is found and loaded
 // once (see letterRenderer).
-func (s *Server) printer() (*Printer, error) {
+func (s *Server) printer() (*card.Printer, error) {
 	r, err := s.letterRenderer()
 	if err != nil {
 		return nil, err
 	}
-	return &Printer{DB: s.DB, Renderer: r, Secret: s.Secret, BaseURL: s.BaseURL}, nil
+	return &card.Printer{Source: s.DB, Renderer: r, Secret: s.Secret, BaseURL: s.BaseURL}, nil
 }
 
 // certificateCard answers GET /certificates/{no}/card.pdf.
@@ -107,8 +108,11 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 
 // zipVillages writes one card file per village of the agreement into a zip,
 // named by region code and village name.
-func (s *Server) zipVillages(ctx context.Context, f *os.File, p *Printer, by znb.Actor, id int64) error {
-	_, villages, err := p.Villages(ctx, by, id)
+func (s *Server) zipVillages(ctx context.Context, f *os.File, p *card.Printer, by znb.Actor, id int64) error {
+	if _, err := s.DB.GetAgreement(ctx, by, id); err != nil {
+		return err
+	}
+	villages, err := s.DB.CertificateVillages(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -118,7 +122,7 @@ func (s *Server) zipVillages(ctx context.Context, f *os.File, p *Printer, by znb
 	z := zip.NewWriter(f)
 	for _, v := range villages {
 		// PDF streams are compressed already: store, do not deflate again.
-		w, err := z.CreateHeader(&zip.FileHeader{Name: VillageFileName(v.RegionCode, v.Name), Method: zip.Store})
+		w, err := z.CreateHeader(&zip.FileHeader{Name: card.VillageFileName(v.RegionCode, v.Name), Method: zip.Store})
 		if err != nil {
 			return znb.Wrap(err, "写入压缩包")
 		}
@@ -127,21 +131,6 @@ func (s *Server) zipVillages(ctx context.Context, f *os.File, p *Printer, by znb
 		}
 	}
 	return znb.Wrap(z.Close(), "写入压缩包")
-}
-
-// VillageFileName is the name of a village's card file: region code, then
-// the village name when there is one ("522625101001-青山村.pdf").
-func VillageFileName(regionCode, name string) string {
-	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
-			return '_'
-		}
-		return r
-	}, strings.TrimSpace(name))
-	if name == "" {
-		return regionCode + ".pdf"
-	}
-	return regionCode + "-" + name + ".pdf"
 }
 
 // tempFile is a temporary file removed when closed.

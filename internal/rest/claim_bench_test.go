@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -38,8 +39,8 @@ func newBenchWorld(b *testing.B, db *store.DB, households int) *benchWorld {
 	storetest.ImportAndIssue(b, db, znb.System, a.ID, storetest.WriteFile(b, "list.csv", list.String()),
 		store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01"), Partial: true})
 	w := &benchWorld{}
-	err := db.EachCertificate(ctx, a.ID, "", func(c *store.CertificateView) error {
-		if c.CancelledFrom.IsZero() && !c.PeriodStart.After(znb.MustDate("2024-01-01")) {
+	err := db.EachCertificate(ctx, a.ID, "", func(c *policy.Certificate) error {
+		if c.CancelledFrom.IsZero() && !c.Period().Start.After(znb.MustDate("2024-01-01")) {
 			w.certs = append(w.certs, c.No)
 		}
 		return nil

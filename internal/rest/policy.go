@@ -212,8 +212,8 @@ type jobJSON struct {
 	FinishedAt      string          `json:"finished_at,omitempty"`
 }
 
-func jobOut(j *store.IssueJob) jobJSON {
-	out := jobJSON{JobID: j.ID, AgreementID: j.AgreementID, ListID: j.ListID, Kind: j.Kind, Status: j.Status,
+func jobOut(j *policy.IssueJob) jobJSON {
+	out := jobJSON{JobID: j.ID, AgreementID: j.AgreementID, ListID: j.ListID, Kind: string(j.Kind), Status: string(j.Status),
 		HouseholdsTotal: j.HouseholdsTotal, HouseholdsDone: j.HouseholdsDone, Certificates: j.Certificates,
 		Persons: j.Persons, Premium: amount(j.Premium), Endorsements: j.Endorsements, ExcludedCount: j.Excluded,
 		Error: j.Error, StartedBy: j.StartedBy, StartedAt: msTime(j.StartedAt), UpdatedAt: msTime(j.UpdatedAt)}
@@ -256,7 +256,7 @@ func (s *Server) issue(c *fiber.Ctx) error {
 		return err
 	}
 	async, _ := strconv.ParseBool(c.Query("async", "false"))
-	if job.Status == store.RunDone || (!async && job.HouseholdsTotal <= SyncIssueLimit) {
+	if job.Status == policy.RunDone || (!async && job.HouseholdsTotal <= SyncIssueLimit) {
 		res, err := s.DB.Issue(c.UserContext(), a, id, req.ListID, store.IssueOptions{})
 		if err != nil {
 			return err
@@ -291,7 +291,7 @@ func (s *Server) getJob(c *fiber.Ctx) error {
 		return err
 	}
 	out := jobOut(j)
-	if j.Status == store.RunDone && j.Excluded > 0 {
+	if j.Status == policy.RunDone && j.Excluded > 0 {
 		xs, err := s.DB.IssueExclusions(c.UserContext(), j.ID, 1000)
 		if err != nil {
 			return err
@@ -337,17 +337,18 @@ type certificateJSON struct {
 	IssuedAt       string            `json:"issued_at"`
 }
 
-func (s *Server) certificateOut(full bool, v *store.CertificateView) certificateJSON {
+func (s *Server) certificateOut(full bool, v *policy.Certificate) certificateJSON {
+	period := v.Period()
 	out := certificateJSON{CertificateNo: v.No, MasterPolicyNo: v.MasterPolicyNo, HouseholdNo: v.HouseholdNo,
-		Status: v.Status, PeriodStart: v.PeriodStart, PeriodEnd: v.PeriodEnd, Premium: amount(v.Premium),
+		Status: string(v.Status), PeriodStart: period.Start, PeriodEnd: period.End, Premium: amount(v.Premium()),
 		Members: make([]insuredJSON, len(v.Members)), Endorsements: make([]endorsementJSON, len(v.Endorsements)),
 		AgreementID: v.AgreementID, County: v.County, RegionCode: v.RegionCode, VillageName: v.Village,
 		Category: v.Category, Shares: map[string]string{}, IssuedAt: msTime(v.IssuedAt)}
 	for i, m := range v.Members {
-		out.Members[i] = insuredJSON{m.Name, s.idOut(full, m.IDNumber), m.Relation, m.CoverStart, m.CoverEnd, amount(m.Premium)}
+		out.Members[i] = insuredJSON{m.Name, s.idOut(full, m.IDNumber), m.Relation, m.Cover.Start, m.Cover.End, amount(m.Premium)}
 	}
 	for i, e := range v.Endorsements {
-		out.Endorsements[i] = endorsementJSON{e.Type, e.Effective, amount(e.PremiumDelta)}
+		out.Endorsements[i] = endorsementJSON{string(e.Type), e.Effective, amount(e.PremiumDelta)}
 	}
 	if !v.CancelledFrom.IsZero() {
 		d := v.CancelledFrom
@@ -361,7 +362,7 @@ func (s *Server) certificateOut(full bool, v *store.CertificateView) certificate
 
 // auditFullIDs records that the actor was shown the members' full ID
 // numbers of these certificates.
-func (s *Server) auditFullIDs(c *fiber.Ctx, vs []store.CertificateView) error {
+func (s *Server) auditFullIDs(c *fiber.Ctx, vs []policy.Certificate) error {
 	if !actor(c).NeedsFullID() || len(vs) == 0 {
 		return nil
 	}
@@ -382,7 +383,7 @@ func (s *Server) getCertificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.auditFullIDs(c, []store.CertificateView{*v}); err != nil {
+	if err := s.auditFullIDs(c, []policy.Certificate{*v}); err != nil {
 		return err
 	}
 	return c.JSON(s.certificateOut(actor(c).NeedsFullID(), v))

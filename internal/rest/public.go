@@ -6,8 +6,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
-	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -38,7 +39,7 @@ var household = znb.Actor{Username: "household"}
 // publicPerson finds the certificates of the person the request names and
 // audits the attempt. Unknown person and wrong name are one and the same
 // not-found answer.
-func (s *Server) publicPerson(c *fiber.Ctx, action string) ([]store.CertificateView, error) {
+func (s *Server) publicPerson(c *fiber.Ctx, action string) ([]policy.Certificate, error) {
 	var in personJSON
 	if err := decode(c, &in); err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (s *Server) publicCard(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := p.write(c.UserContext(), &buf, &certs[0]); err != nil {
+	if err := p.Write(c.UserContext(), &buf, &certs[0]); err != nil {
 		return err
 	}
 	return sendPDF(c, buf.Bytes(), "card-"+safeName(certs[0].No)+".pdf")
@@ -179,9 +180,10 @@ func (s *Server) verify(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if VerifySignature(s.Secret, v.No, a, sig) {
-			status, head, insurer := v.Status, registry.MaskName(headOf(v)), a.Insurer.Name
-			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &v.PeriodStart, PeriodEnd: &v.PeriodEnd,
+		if card.VerifySignature(s.Secret, v.No, a, sig) {
+			status, head, insurer := string(v.Status), registry.MaskName(v.HeadName()), a.Insurer.Name
+			period := v.Period()
+			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &period.Start, PeriodEnd: &period.End,
 				HeadName: &head, Insurer: &insurer}
 		}
 	case err != nil && znb.ErrorOf(err).Kind != znb.NotFound:
@@ -204,7 +206,9 @@ type verifyView struct {
 	No string
 }
 
-func (v verifyView) Cancelled() bool { return v.Status != nil && *v.Status == store.CertCancelled }
+func (v verifyView) Cancelled() bool {
+	return v.Status != nil && *v.Status == string(policy.CertCancelled)
+}
 
 var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">

@@ -11,43 +11,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Certificate statuses.
-const (
-	CertActive    = "active"
-	CertCancelled = "cancelled"
-)
-
-// CertificateView is a household's certificate as the rest of the platform
-// reads it (cards, claims, reconciliation, look-ups).
-type CertificateView struct {
-	No, MasterPolicyNo, HouseholdNo, Status string // status "active" | "cancelled"
-	AgreementID                             int64
-	County, RegionCode, Village             string
-	Category                                znb.Category
-	PeriodStart, PeriodEnd                  znb.Date // the certificate's own period (earliest member start .. latest member end)
-	CancelledFrom                           znb.Date // first day not covered when cancelled
-	Premium                                 decimal.Decimal
-	Shares                                  [5]decimal.Decimal // by znb.Sources order
-	IssuedAt                                int64              // ms
-	Members                                 []InsuredView
-	Endorsements                            []EndorsementView
-}
-
-// InsuredView is one cover period of a member. Covers emptied by an
-// endorsement (a member removed before their cover began) are not shown.
-type InsuredView struct {
-	IDNumber, Name, Relation string
-	CoverStart, CoverEnd     znb.Date
-	Premium                  decimal.Decimal
-}
-
-// EndorsementView is one entry of a certificate's history.
-type EndorsementView struct {
-	Type         string
-	Effective    znb.Date
-	PremiumDelta decimal.Decimal
-}
-
 // CoverHit is a cover of another agreement over a person.
 type CoverHit struct {
 	CertificateNo string
@@ -110,30 +73,31 @@ type endorsementRow struct {
 
 func (endorsementRow) TableName() string { return "endorsements" }
 
-func (r *certRow) view() *CertificateView {
-	return &CertificateView{
-		No: r.CertificateNo, MasterPolicyNo: r.MasterPolicyNo, HouseholdNo: r.HouseholdNo, Status: r.Status,
-		AgreementID: r.AgreementID, County: r.County, RegionCode: r.RegionCode, Village: r.VillageName,
-		Category: znb.Category(r.Category), CancelledFrom: r.CancelledFrom, Premium: r.Premium,
-		Shares:   [5]decimal.Decimal{r.Central, r.Provincial, r.Municipal, r.CountyShare, r.Self},
-		IssuedAt: r.IssuedAt, Members: []InsuredView{}, Endorsements: []EndorsementView{},
+// cert converts a row to the domain certificate, without members or
+// history yet.
+func (r *certRow) cert() policy.Certificate {
+	return policy.Certificate{
+		No: r.CertificateNo, MasterPolicyNo: r.MasterPolicyNo, HouseholdNo: r.HouseholdNo,
+		Status: policy.CertificateStatus(r.Status), AgreementID: r.AgreementID, County: r.County,
+		RegionCode: r.RegionCode, Village: r.VillageName, Category: znb.Category(r.Category),
+		CancelledFrom: r.CancelledFrom, Shares: policy.Shares{r.Central, r.Provincial, r.Municipal, r.CountyShare, r.Self},
+		IssuedAt: r.IssuedAt, Members: []policy.Insured{}, Endorsements: []policy.Endorsement{},
 	}
 }
 
-// addCover appends a cover to the view and widens its period; empty covers
-// are history only.
-func (v *CertificateView) addCover(c *coverRow) {
+// insured converts a cover row to the domain cover.
+func (c *coverRow) insured() policy.Insured {
+	return policy.Insured{IDNumber: c.IDNumber, Name: c.Name, Relation: c.Relation,
+		Cover: policy.Cover{Start: c.CoverStart, End: c.CoverEnd}, Premium: c.Premium}
+}
+
+// showCover appends a cover to a certificate read to be shown; covers an
+// endorsement emptied are history only.
+func showCover(cert *policy.Certificate, c *coverRow) {
 	if c.CoverEnd.Before(c.CoverStart) {
 		return
 	}
-	v.Members = append(v.Members, InsuredView{IDNumber: c.IDNumber, Name: c.Name, Relation: c.Relation,
-		CoverStart: c.CoverStart, CoverEnd: c.CoverEnd, Premium: c.Premium})
-	if v.PeriodStart.IsZero() || c.CoverStart.Before(v.PeriodStart) {
-		v.PeriodStart = c.CoverStart
-	}
-	if c.CoverEnd.After(v.PeriodEnd) {
-		v.PeriodEnd = c.CoverEnd
-	}
+	cert.Members = append(cert.Members, c.insured())
 }
 
 // agreementScope is what scoping a certificate needs of its agreement.
@@ -141,18 +105,6 @@ type agreementScope struct {
 	ID          int64
 	County      string
 	InsurerCode string
-}
-
-// seesAgreement says whether the actor may read the agreement's objects:
-// office and auditor by region prefix, insurer roles by insurer code.
-func seesAgreement(by znb.Actor, county, insurer string) bool {
-	switch {
-	case by.Role == znb.Admin:
-		return true
-	case by.Role.Insurer():
-		return by.SeesInsurer(insurer)
-	}
-	return by.SeesRegion(county)
 }
 
 func (db *DB) scopeOf(g *gorm.DB, agreementID int64) (agreementScope, error) {
@@ -171,7 +123,7 @@ func (db *DB) scopeOf(g *gorm.DB, agreementID int64) (agreementScope, error) {
 
 // GetCertificate returns a certificate with its members and history; one
 // outside the actor's scope is not found.
-func (db *DB) GetCertificate(ctx context.Context, by znb.Actor, no string) (*CertificateView, error) {
+func (db *DB) GetCertificate(ctx context.Context, by znb.Actor, no string) (*policy.Certificate, error) {
 	g := db.Gorm(ctx)
 	var r certRow
 	if err := g.Where("certificate_no = ?", strings.TrimSpace(no)).Take(&r).Error; err != nil {
@@ -181,7 +133,7 @@ func (db *DB) GetCertificate(ctx context.Context, by znb.Actor, no string) (*Cer
 	if err != nil {
 		return nil, notFound(err, "分户凭证")
 	}
-	if !seesAgreement(by, s.County, s.InsurerCode) {
+	if !by.Sees(s.County, s.InsurerCode) {
 		return nil, znb.ErrNotFound("分户凭证")
 	}
 	vs, err := db.fill(g, []certRow{r})
@@ -194,7 +146,7 @@ func (db *DB) GetCertificate(ctx context.Context, by znb.Actor, no string) (*Cer
 // FindCertificates looks certificates up by household number or by the ID
 // number of any member ever covered; certificates outside the actor's scope
 // are left out, so an empty answer says nothing about other counties.
-func (db *DB) FindCertificates(ctx context.Context, by znb.Actor, householdNo, idNumber string) ([]CertificateView, error) {
+func (db *DB) FindCertificates(ctx context.Context, by znb.Actor, householdNo, idNumber string) ([]policy.Certificate, error) {
 	householdNo = strings.TrimSpace(householdNo)
 	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
 	if householdNo == "" && idNumber == "" {
@@ -221,7 +173,7 @@ func (db *DB) FindCertificates(ctx context.Context, by znb.Actor, householdNo, i
 			if err != nil {
 				return nil, znb.Wrap(err, "查询分户凭证")
 			}
-			ok = seesAgreement(by, s.County, s.InsurerCode)
+			ok = by.Sees(s.County, s.InsurerCode)
 			scopes[r.AgreementID] = ok
 		}
 		if ok {
@@ -232,15 +184,15 @@ func (db *DB) FindCertificates(ctx context.Context, by znb.Actor, householdNo, i
 }
 
 // fill loads the members and endorsements of the certificates.
-func (db *DB) fill(g *gorm.DB, rows []certRow) ([]CertificateView, error) {
-	out := make([]CertificateView, len(rows))
+func (db *DB) fill(g *gorm.DB, rows []certRow) ([]policy.Certificate, error) {
+	out := make([]policy.Certificate, len(rows))
 	if len(rows) == 0 {
 		return out, nil
 	}
 	at := make(map[string]int, len(rows))
 	nos := make([]string, len(rows))
 	for i := range rows {
-		out[i] = *rows[i].view()
+		out[i] = rows[i].cert()
 		at[rows[i].CertificateNo] = i
 		nos[i] = rows[i].CertificateNo
 	}
@@ -249,15 +201,16 @@ func (db *DB) fill(g *gorm.DB, rows []certRow) ([]CertificateView, error) {
 		return nil, znb.Wrap(err, "读取被保险人")
 	}
 	for i := range covers {
-		out[at[covers[i].CertificateNo]].addCover(&covers[i])
+		showCover(&out[at[covers[i].CertificateNo]], &covers[i])
 	}
 	var es []endorsementRow
 	if err := g.Where("certificate_no IN ?", nos).Order("certificate_no, id").Find(&es).Error; err != nil {
 		return nil, znb.Wrap(err, "读取批改")
 	}
 	for _, e := range es {
-		v := &out[at[e.CertificateNo]]
-		v.Endorsements = append(v.Endorsements, EndorsementView{Type: e.Type, Effective: e.EffectiveDate, PremiumDelta: e.PremiumDelta})
+		c := &out[at[e.CertificateNo]]
+		c.Endorsements = append(c.Endorsements, policy.Endorsement{Type: policy.EndorsementType(e.Type),
+			Effective: e.EffectiveDate, PremiumDelta: e.PremiumDelta})
 	}
 	return out, nil
 }
@@ -269,14 +222,14 @@ const certPage = 2000
 // household order, reading pages of certPage so memory stays flat. village
 // "" means all; a 12-digit code selects by region_code, anything else by
 // village name. Scope is the caller's to check (through GetAgreement).
-func (db *DB) EachCertificate(ctx context.Context, agreementID int64, village string, fn func(*CertificateView) error) error {
+func (db *DB) EachCertificate(ctx context.Context, agreementID int64, village string, fn func(*policy.Certificate) error) error {
 	g := db.Gorm(ctx)
 	after := ""
 	for {
 		q := g.Where("agreement_id = ? AND household_no > ?", agreementID, after)
 		switch {
 		case village == "":
-		case isDigits(village, 12):
+		case isVillageCode(village):
 			q = q.Where("region_code = ?", village)
 		default:
 			q = q.Where("village_name = ?", village)
@@ -327,14 +280,9 @@ func (db *DB) CoveringCertificates(ctx context.Context, idNumber string, from, t
 	return out, nil
 }
 
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+// isVillageCode reports whether s is a 12-digit village code rather than a
+// village name.
+func isVillageCode(s string) bool {
+	_, err := znb.ParseRegion(s, znb.VillageDigits)
+	return err == nil
 }

@@ -211,7 +211,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 		rep.HouseholdNo = cert.HouseholdNo
 		rep.Terms = terms
 		rep.Cover, memberName = coverOf(cert, in.Line, in.MemberIDNumber, in.IncidentDate)
-		headName = headOf(cert)
+		headName = cert.HeadName()
 		if rep.Existing, rejectedBefore, err = db.earlierClaims(ctx, ag.ID, cert.No, rep.Key()); err != nil {
 			return nil, err
 		}
@@ -262,7 +262,7 @@ func errDuplicateClaim() error {
 // claimCertificate reads the certificate, its agreement and the line's terms
 // for a report. A certificate the actor may not see is reported as absent
 // (cert nil), like one that does not exist.
-func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*CertificateView, *claimAgreement, *policy.LineTerms, error) {
+func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*policy.Certificate, *claimAgreement, *policy.LineTerms, error) {
 	if no == "" {
 		return nil, nil, nil, nil
 	}
@@ -286,7 +286,7 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 // certificate and its members' covers, in one query: a report is the
 // platform's busiest write and every round trip shows in its rate. Nil when
 // there is no such certificate.
-func (db *DB) reportedCertificate(ctx context.Context, no string) (*CertificateView, error) {
+func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certificate, error) {
 	var rows []struct {
 		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
 		AgreementID                                                 int64
@@ -308,14 +308,14 @@ func (db *DB) reportedCertificate(ctx context.Context, no string) (*CertificateV
 	}
 	h := &rows[0]
 	cert := (&certRow{CertificateNo: h.CertificateNo, AgreementID: h.AgreementID, HouseholdNo: h.HouseholdNo,
-		RegionCode: h.RegionCode, VillageName: h.VillageName, Status: h.Status, CancelledFrom: h.CancelledFrom}).view()
+		RegionCode: h.RegionCode, VillageName: h.VillageName, Status: h.Status, CancelledFrom: h.CancelledFrom}).cert()
 	for i := range rows {
 		r := &rows[i]
 		if r.IDNumber != "" {
-			cert.addCover(&coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
+			showCover(&cert, &coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
 		}
 	}
-	return cert, nil
+	return &cert, nil
 }
 
 // coverOf finds the cover that decides a report: the certificate's period on
@@ -323,9 +323,9 @@ func (db *DB) reportedCertificate(ctx context.Context, no string) (*CertificateV
 // incident date, else the one nearest to it so the error can say whether
 // the incident came before the cover or after it ended. A member who is not
 // on the certificate gets the zero cover.
-func coverOf(cert *CertificateView, line znb.Line, member string, incident znb.Date) (claim.Cover, string) {
+func coverOf(cert *policy.Certificate, line znb.Line, member string, incident znb.Date) (claim.Cover, string) {
 	if !line.PerPerson() {
-		return claim.Cover{Start: cert.PeriodStart, End: cert.PeriodEnd}, ""
+		return claim.Cover(cert.Period()), ""
 	}
 	var best claim.Cover
 	name := ""
@@ -333,7 +333,7 @@ func coverOf(cert *CertificateView, line znb.Line, member string, incident znb.D
 		if m.IDNumber != member {
 			continue
 		}
-		c := claim.Cover{Start: m.CoverStart, End: m.CoverEnd}
+		c := claim.Cover(m.Cover)
 		switch {
 		case c.Includes(incident):
 			return c, m.Name
@@ -345,18 +345,6 @@ func coverOf(cert *CertificateView, line znb.Line, member string, incident znb.D
 		}
 	}
 	return best, name
-}
-
-func headOf(cert *CertificateView) string {
-	for _, m := range cert.Members {
-		if m.Relation == "户主" {
-			return m.Name
-		}
-	}
-	if len(cert.Members) > 0 {
-		return cert.Members[0].Name
-	}
-	return ""
 }
 
 // limitSubject is whose limit a claim consumes: the member on a per-person

@@ -15,15 +15,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Issue run kinds and statuses.
-const (
-	RunIssue   = "issue"   // the agreement's first list: one certificate per eligible household
-	RunEndorse = "endorse" // a newer list: its differences as endorsements
-	RunRunning = "running"
-	RunDone    = "done"
-	RunFailed  = "failed"
-)
-
 // DefaultIssueChunk is how many households one issue transaction writes.
 const DefaultIssueChunk = 5000
 
@@ -49,24 +40,6 @@ type IssueResult struct {
 	Excluded       []policy.Exclusion
 }
 
-// IssueJob is an issue run as a progress report; counters total every
-// attempt of the run.
-type IssueJob struct {
-	ID, AgreementID, ListID int64
-	Kind, Status            string
-	HouseholdsTotal         int
-	HouseholdsDone          int
-	Certificates            int
-	Persons                 int
-	Premium                 decimal.Decimal
-	Endorsements            int
-	Excluded                int
-	Error                   string
-	StartedBy               string
-	StartedAt, UpdatedAt    int64
-	FinishedAt              int64
-}
-
 type runRow struct {
 	ID              int64
 	AgreementID     int64
@@ -90,8 +63,8 @@ type runRow struct {
 
 func (runRow) TableName() string { return "issue_runs" }
 
-func (r *runRow) job() *IssueJob {
-	j := &IssueJob{ID: r.ID, AgreementID: r.AgreementID, ListID: r.ListID, Kind: r.Kind, Status: r.Status,
+func (r *runRow) job() *policy.IssueJob {
+	j := &policy.IssueJob{ID: r.ID, AgreementID: r.AgreementID, ListID: r.ListID, Kind: policy.RunKind(r.Kind), Status: policy.RunStatus(r.Status),
 		HouseholdsTotal: r.HouseholdsTotal, HouseholdsDone: r.HouseholdsDone, Certificates: r.Certificates,
 		Persons: r.Persons, Premium: money.Round(r.Premium), Endorsements: r.Endorsements, Excluded: r.Excluded,
 		StartedBy: r.StartedBy, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
@@ -110,20 +83,19 @@ func runObject(id int64) string { return "issue_run:" + itoa(id) }
 type run struct {
 	by     znb.Actor
 	a      *policy.Agreement
-	list   *ListVersion
+	list   *registry.ListVersion
 	id     int64
-	kind   string
+	kind   policy.RunKind
 	master string
 	chunk  int
 }
 
 // PrepareIssue checks that the actor may issue the agreement with the list
 // and returns its run, creating it (and the master policy) the first time.
-// Issuing is for the insurer_clerk of the agreement's insurer or an admin;
-// the agreement must be active; the list must be the county's and not older
-// than one already issued; a run of another list left unfinished must be
-// finished first (issue_incomplete).
-func (db *DB) PrepareIssue(ctx context.Context, by znb.Actor, agreementID, listID int64) (*IssueJob, error) {
+// Issuing is znb.IssueAgreement within the agreement's scope; whether the
+// agreement may be issued, and with this list after its earlier runs, is
+// policy's to say (Agreement.CheckIssue, Agreement.NextRun).
+func (db *DB) PrepareIssue(ctx context.Context, by znb.Actor, agreementID, listID int64) (*policy.IssueJob, error) {
 	r, err := db.prepare(ctx, by, agreementID, listID)
 	if err != nil {
 		return nil, err
@@ -141,45 +113,25 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 	if err != nil {
 		return nil, err
 	}
-	if by.Role != znb.Admin && by.Role != znb.InsurerClerk {
-		return nil, znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权出单", by.Role)
+	if err := znb.Allow(by, znb.IssueAgreement); err != nil {
+		return nil, err
 	}
-	switch a.Status {
-	case policy.Draft:
-		return nil, znb.Errorf(znb.Conflict, "agreement_not_active", "协议 %s 尚未生效，不能出单", a.No)
-	case policy.Expired:
-		return nil, znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 的保险期间已于 %s 结束", a.No, a.Term.End)
+	if err := a.CheckIssue(); err != nil {
+		return nil, err
 	}
-	list, err := db.GetList(ctx, znb.System, listID)
+	list, err := db.listOf(g, listID)
 	if err != nil {
 		return nil, err
 	}
-	if list.County != a.County {
-		return nil, znb.Errorf(znb.Invalid, "list_county_mismatch", "名单版本 %d 属于 %s，协议 %s 属于 %s", list.ID, list.County, a.No, a.County)
+	prior, err := db.priorRuns(g, agreementID)
+	if err != nil {
+		return nil, err
 	}
-	r := &run{by: by, a: a, list: list, kind: RunIssue}
-	var runs []runRow
-	if err := g.Where("agreement_id = ?", agreementID).Order("id").Find(&runs).Error; err != nil {
-		return nil, znb.Wrap(err, "读取出单任务")
+	next, err := a.NextRun(policy.RunList{ID: list.ID, County: list.County, Effective: list.Effective}, prior)
+	if err != nil {
+		return nil, err
 	}
-	for _, x := range runs {
-		if x.ListID == listID {
-			r.id, r.kind = x.ID, x.Kind
-			continue
-		}
-		if x.Status != RunDone {
-			return nil, znb.Errorf(znb.Conflict, "issue_incomplete", "名单版本 %d 的出单尚未完成，请先重新运行它", x.ListID)
-		}
-		r.kind = RunEndorse
-		prev, err := db.GetList(ctx, znb.System, x.ListID)
-		if err != nil {
-			return nil, err
-		}
-		if r.id == 0 && (prev.Effective.After(list.Effective) || (prev.Effective == list.Effective && prev.ID > list.ID)) {
-			return nil, znb.Errorf(znb.Conflict, "list_outdated", "名单版本 %d（生效日 %s）早于已出单的版本 %d（生效日 %s）",
-				list.ID, list.Effective, prev.ID, prev.Effective)
-		}
-	}
+	r := &run{by: by, a: a, list: list, id: next.ID, kind: next.Kind}
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		if r.master, err = db.ensureMaster(tx, a); err != nil {
 			return err
@@ -188,7 +140,7 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 			return nil
 		}
 		now := db.nowMS()
-		row := runRow{AgreementID: agreementID, ListID: listID, Kind: r.kind, Status: RunRunning,
+		row := runRow{AgreementID: agreementID, ListID: listID, Kind: string(r.kind), Status: string(policy.RunRunning),
 			HouseholdsTotal: list.Households, Premium: decimal.Zero, StartedBy: by.Username, StartedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -201,6 +153,39 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 		return nil, znb.Wrap(err, "创建出单任务")
 	}
 	return r, nil
+}
+
+// listOf reads a list version whatever the actor's scope: issuing checks
+// the list's county against the agreement's instead.
+func (db *DB) listOf(g *gorm.DB, id int64) (*registry.ListVersion, error) {
+	var row listRow
+	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "名单版本")
+	}
+	return row.version(), nil
+}
+
+// priorRuns reads the agreement's issue runs in the order they started,
+// each with its list version.
+func (db *DB) priorRuns(g *gorm.DB, agreementID int64) ([]policy.PriorRun, error) {
+	var rows []struct {
+		ID, ListID    int64
+		Kind, Status  string
+		County        string
+		EffectiveDate znb.Date
+	}
+	err := g.Raw(`SELECT r.id, r.list_id, r.kind, r.status, l.county, l.effective_date
+		FROM issue_runs r JOIN list_versions l ON l.id = r.list_id
+		WHERE r.agreement_id = ? ORDER BY r.id`, agreementID).Scan(&rows).Error
+	if err != nil {
+		return nil, znb.Wrap(err, "读取出单任务")
+	}
+	out := make([]policy.PriorRun, len(rows))
+	for i, x := range rows {
+		out[i] = policy.PriorRun{ID: x.ID, Kind: policy.RunKind(x.Kind), Status: policy.RunStatus(x.Status),
+			List: policy.RunList{ID: x.ListID, County: x.County, Effective: x.EffectiveDate}}
+	}
+	return out, nil
 }
 
 // ensureMaster returns the agreement's master policy number, creating the
@@ -268,7 +253,7 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 		if o.Progress != nil {
 			o.Progress(st.HouseholdsDone, st.HouseholdsTotal)
 		}
-		if st.Status == RunDone {
+		if policy.RunStatus(st.Status) == policy.RunDone {
 			return res, nil
 		}
 	}
@@ -281,13 +266,13 @@ func (db *DB) failRun(id int64, cause error) {
 	if e := znb.ErrorOf(cause); e.Kind == znb.Internal && e.Err != nil {
 		msg = e.Err.Error()
 	}
-	db.gorm.Model(&runRow{}).Where("id = ? AND status <> ?", id, RunDone).
-		Updates(map[string]any{"status": RunFailed, "error": msg, "updated_at": db.nowMS()})
+	db.gorm.Model(&runRow{}).Where("id = ? AND status <> ?", id, string(policy.RunDone)).
+		Updates(map[string]any{"status": string(policy.RunFailed), "error": msg, "updated_at": db.nowMS()})
 }
 
 // IssueJobOf returns an issue run as a progress report, for those who may
 // read its agreement.
-func (db *DB) IssueJobOf(ctx context.Context, by znb.Actor, id int64) (*IssueJob, error) {
+func (db *DB) IssueJobOf(ctx context.Context, by znb.Actor, id int64) (*policy.IssueJob, error) {
 	var row runRow
 	if err := db.Gorm(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return nil, notFound(err, "出单任务")
@@ -345,7 +330,7 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 	if err := tx.Raw("SELECT * FROM issue_runs WHERE id = ?"+db.forUpdate(), r.id).Scan(&st).Error; err != nil {
 		return st, err
 	}
-	if st.Status == RunDone {
+	if policy.RunStatus(st.Status) == policy.RunDone {
 		return st, nil
 	}
 	hs, err := db.listedAfter(tx, r.list.ID, st.CursorNo, r.chunk)
@@ -353,7 +338,7 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 		return st, err
 	}
 	var cs []held
-	if r.kind == RunEndorse {
+	if r.kind == policy.RunEndorse {
 		if cs, err = db.heldAfter(tx, r.a.ID, st.CursorNo, r.chunk); err != nil {
 			return st, err
 		}
@@ -380,7 +365,7 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 		return st, err
 	}
 	w := newChunkWriter(ctx, db, tx, r, c)
-	if r.kind == RunIssue {
+	if r.kind == policy.RunIssue {
 		err = w.issue(hs, lookup)
 	} else {
 		err = w.endorse(hs, cs, lookup)
@@ -402,7 +387,7 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 	st.Excluded += len(c.excluded)
 	st.UpdatedAt = db.nowMS()
 	if upper == "" {
-		st.Status = RunDone
+		st.Status = string(policy.RunDone)
 		st.FinishedAt = &st.UpdatedAt
 	} else {
 		st.CursorNo = upper
@@ -416,7 +401,7 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 		return st, err
 	}
 	action := "issue.chunk"
-	if st.Status == RunDone {
+	if policy.RunStatus(st.Status) == policy.RunDone {
 		action = "issue.done"
 	}
 	return st, db.audit(tx, r.by, action, runObject(r.id), map[string]any{
@@ -492,7 +477,7 @@ func (db *DB) heldAfter(tx *gorm.DB, agreementID int64, cursor string, n int) ([
 	out := make([]held, len(rows))
 	at := make(map[string]int, len(rows))
 	for i, r := range rows {
-		out[i] = held{row: r, cert: policy.Certificate{No: r.CertificateNo, HouseholdNo: r.HouseholdNo, Cancelled: r.Status == CertCancelled}}
+		out[i] = held{row: r, cert: policy.Certificate{No: r.CertificateNo, HouseholdNo: r.HouseholdNo, Status: policy.CertificateStatus(r.Status)}}
 		at[r.CertificateNo] = i
 	}
 	if len(rows) == 0 {
@@ -667,7 +652,7 @@ func (w *chunkWriter) newCert(l *listed, ms []policy.Insured, issued bool) (stri
 	}
 	now := w.db.nowMS()
 	err = w.certs.add(no, w.r.master, w.r.a.ID, l.h.No, seq, w.r.a.County, l.region, l.village, string(l.h.Category),
-		CertActive, prem, issuedPrem, sh[0], sh[1], sh[2], sh[3], sh[4], w.r.list.ID, now, now)
+		string(policy.CertActive), prem, issuedPrem, sh[0], sh[1], sh[2], sh[3], sh[4], w.r.list.ID, now, now)
 	if err != nil {
 		return "", err
 	}
@@ -831,9 +816,9 @@ func (w *chunkWriter) updateCert(h *held, l *listed, after *policy.Certificate, 
 	if l != nil && w.r.a.Covers(l.h.Category) {
 		row.Category, row.RegionCode, row.VillageName = string(l.h.Category), l.region, l.village
 	}
-	status, cancelled := CertActive, any(nil)
-	if after.Cancelled {
-		status = CertCancelled
+	status, cancelled := policy.CertActive, any(nil)
+	if after.Cancelled() {
+		status = policy.CertCancelled
 		for _, e := range es {
 			if e.Type == policy.CertificateCancelled {
 				cancelled = e.Effective
@@ -844,6 +829,6 @@ func (w *chunkWriter) updateCert(h *held, l *listed, after *policy.Certificate, 
 	sh := w.r.a.Splits[znb.Category(row.Category)].Apply(prem)
 	return w.tx.Exec(`UPDATE certificates SET status = ?, cancelled_from = ?, category = ?, region_code = ?, village_name = ?,
 		premium = ?, central = ?, provincial = ?, municipal = ?, county_share = ?, self = ?, updated_at = ?
-		WHERE certificate_no = ?`, status, cancelled, row.Category, row.RegionCode, row.VillageName,
+		WHERE certificate_no = ?`, string(status), cancelled, row.Category, row.RegionCode, row.VillageName,
 		prem, sh[0], sh[1], sh[2], sh[3], sh[4], w.db.nowMS(), row.CertificateNo).Error
 }

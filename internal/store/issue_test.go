@@ -189,11 +189,12 @@ func setupIssue(t *testing.T, db *store.DB, households int) *fixture {
 	return &fixture{agreementID: a.ID, list1: imp.List.ID, file1: readListFile(t, path), dir: dir}
 }
 
-// snapshot is every certificate of an agreement in a comparable form.
-func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*store.CertificateView {
+// snapshot is every certificate of an agreement in a comparable form. It
+// checks that each stored premium is the sum of the certificate's covers.
+func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*policy.Certificate {
 	t.Helper()
-	out := map[string]*store.CertificateView{}
-	err := db.EachCertificate(context.Background(), agreementID, "", func(c *store.CertificateView) error {
+	out := map[string]*policy.Certificate{}
+	err := db.EachCertificate(context.Background(), agreementID, "", func(c *policy.Certificate) error {
 		if out[c.HouseholdNo] != nil {
 			return fmt.Errorf("household %s has two certificates", c.HouseholdNo)
 		}
@@ -204,11 +205,24 @@ func snapshot(t *testing.T, db *store.DB, agreementID int64) map[string]*store.C
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stored []struct {
+		HouseholdNo string
+		Premium     decimal.Decimal
+	}
+	err = db.Gorm(context.Background()).Raw("SELECT household_no, premium FROM certificates WHERE agreement_id = ?", agreementID).Scan(&stored).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range stored {
+		if c := out[r.HouseholdNo]; c == nil || !c.Premium().Equal(r.Premium) {
+			t.Errorf("household %s: stored premium %s, covers add to %s", r.HouseholdNo, r.Premium, c.Premium())
+		}
+	}
 	return out
 }
 
 // checkCerts compares the stored certificates with the expectation.
-func checkCerts(t *testing.T, got map[string]*store.CertificateView, x *expectation, cancelled map[string]znb.Date) {
+func checkCerts(t *testing.T, got map[string]*policy.Certificate, x *expectation, cancelled map[string]znb.Date) {
 	t.Helper()
 	if len(got) != len(x.certs)+len(cancelled) {
 		t.Errorf("certificates: got %d, want %d live + %d cancelled", len(got), len(x.certs), len(cancelled))
@@ -219,20 +233,20 @@ func checkCerts(t *testing.T, got map[string]*store.CertificateView, x *expectat
 			t.Errorf("household %s: no certificate", no)
 			continue
 		}
-		if c.Status != store.CertActive {
+		if c.Status != policy.CertActive {
 			t.Errorf("household %s: status %s", no, c.Status)
 		}
 		checkMembers(t, c, want)
 	}
 	for no, from := range cancelled {
 		c := got[no]
-		if c == nil || c.Status != store.CertCancelled || c.CancelledFrom != from {
+		if c == nil || c.Status != policy.CertCancelled || c.CancelledFrom != from {
 			t.Errorf("household %s: want cancelled from %s, got %+v", no, from, c)
 		}
 	}
 }
 
-func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCover) {
+func checkMembers(t *testing.T, c *policy.Certificate, want map[string]wantCover) {
 	t.Helper()
 	got := map[string]wantCover{}
 	sum := decimal.Zero
@@ -240,7 +254,7 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 		if _, dup := got[m.IDNumber]; dup {
 			t.Errorf("%s: member %s twice", c.No, m.IDNumber)
 		}
-		got[m.IDNumber] = wantCover{m.CoverStart, m.CoverEnd, m.Premium}
+		got[m.IDNumber] = wantCover{m.Cover.Start, m.Cover.End, m.Premium}
 		sum = sum.Add(m.Premium)
 	}
 	if len(got) != len(want) {
@@ -252,8 +266,8 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 			t.Errorf("%s member %s: got %v %v %s, want %v %v %s", c.No, id, g.start, g.end, g.premium, w.start, w.end, w.premium)
 		}
 	}
-	if !c.Premium.Equal(sum) {
-		t.Errorf("%s: premium %s, members add to %s", c.No, c.Premium, sum)
+	if !c.Premium().Equal(sum) {
+		t.Errorf("%s: premium %s, members add to %s", c.No, c.Premium(), sum)
 	}
 	// The split: each share rounded half-up, the last non-zero source
 	// takes the rest, so the shares add to the premium exactly.
@@ -264,15 +278,15 @@ func checkMembers(t *testing.T, c *store.CertificateView, want map[string]wantCo
 			last = i
 		}
 	}
-	rest := c.Premium
+	rest := c.Premium()
 	for i, p := range ps {
-		want := c.Premium.Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).Round(2)
+		want := c.Premium().Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).Round(2)
 		if i == last {
 			want = rest
 		}
 		rest = rest.Sub(want)
 		if !c.Shares[i].Equal(want) {
-			t.Errorf("%s (%s %s): share %d = %s, want %s", c.No, c.Category, c.Premium, i, c.Shares[i], want)
+			t.Errorf("%s (%s %s): share %d = %s, want %s", c.No, c.Category, c.Premium(), i, c.Shares[i], want)
 		}
 	}
 }
@@ -285,204 +299,228 @@ func TestIssueEndToEnd(t *testing.T) {
 		if len(x1.certs) < 60 || len(x1.excluded) == 0 {
 			t.Fatalf("generated list too uniform: %d eligible, %d excluded", len(x1.certs), len(x1.excluded))
 		}
-		var progress []int
-		res, err := db.Issue(ctx, issuer, fx.agreementID, fx.list1, store.IssueOptions{Chunk: 17,
-			Progress: func(done, total int) { progress = append(progress, done) }})
-		if err != nil {
-			t.Fatal(err)
-		}
 		master := "ZNB" + issueCounty + "2024001"
-		if res.MasterPolicyNo != master || res.Certificates != len(x1.certs) || res.Persons != x1.persons ||
-			!res.Premium.Equal(x1.premium) || res.Endorsements != 0 {
-			t.Fatalf("first issue: got %s %d certs %d persons %s premium %d endorsements; want %s %d %d %s 0",
-				res.MasterPolicyNo, res.Certificates, res.Persons, res.Premium, res.Endorsements, master, len(x1.certs), x1.persons, x1.premium)
-		}
-		if len(progress) != (120+16)/17 || progress[len(progress)-1] != 120 {
-			t.Errorf("progress calls %v", progress)
-		}
-		gotEx := map[string]string{}
-		for _, e := range res.Excluded {
-			gotEx[e.HouseholdNo] = e.Reason
-		}
-		if fmt.Sprint(gotEx) != fmt.Sprint(x1.excluded) {
-			t.Errorf("excluded: got %v, want %v", gotEx, x1.excluded)
-		}
-		snap1 := snapshot(t, db, fx.agreementID)
-		checkCerts(t, snap1, x1, nil)
-		// Numbers follow household order.
-		var nos []string
-		for no := range x1.certs {
-			nos = append(nos, no)
-		}
-		sort.Strings(nos)
-		for i, no := range nos {
-			if want := policy.CertificateNo(master, i+1); snap1[no].No != want {
-				t.Errorf("household %s: certificate %s, want %s", no, snap1[no].No, want)
-			}
-		}
+		var snap1, snap2 map[string]*policy.Certificate
+		var v2 *version2
 
-		// A second identical run writes and reports nothing.
-		again, err := db.Issue(ctx, issuer, fx.agreementID, fx.list1, store.IssueOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if again.Certificates != 0 || again.Persons != 0 || !again.Premium.IsZero() || again.Endorsements != 0 || len(again.Excluded) != 0 {
-			t.Errorf("second run wrote %+v", again)
-		}
-
-		// Version 2: edits of the first list's rows.
-		f2 := &listFile{header: fx.file1.header, col: fx.file1.col}
-		pick := pickHouseholds(fx.file1, x1, 5)
-		died, moved, removed, dropped, joined := pick[0], pick[1], pick[2], pick[3], pick[4]
-		var diedID, movedID, droppedID string
-		var region string
-		for _, r := range fx.file1.rows {
-			r = append([]string(nil), r...)
-			no, rel := f2.get(r, "户编号"), f2.get(r, "与户主关系")
-			switch {
-			case no == removed:
-				continue
-			case no == died && rel != registry.Head && diedID == "":
-				diedID = f2.get(r, "身份证号")
-				f2.set(r, "成员状态", "死亡")
-				f2.set(r, "状态变更日期", "2024-04-10")
-			case no == moved && rel != registry.Head && movedID == "":
-				movedID = f2.get(r, "身份证号")
-				f2.set(r, "成员状态", "迁出")
-				f2.set(r, "状态变更日期", "2024-05-31")
-			case no == dropped && rel != registry.Head && droppedID == "":
-				droppedID = f2.get(r, "身份证号")
-				continue
+		ok := t.Run("FirstIssue", func(t *testing.T) {
+			var progress []int
+			res, err := db.Issue(ctx, issuer, fx.agreementID, fx.list1, store.IssueOptions{Chunk: 17,
+				Progress: func(done, total int) { progress = append(progress, done) }})
+			if err != nil {
+				t.Fatal(err)
 			}
-			region = f2.get(r, "行政区划代码")
-			f2.rows = append(f2.rows, r)
-			if no == joined && rel == registry.Head {
-				n := append([]string(nil), r...)
-				f2.set(n, "姓名", "新成员")
-				f2.set(n, "身份证号", idn(issueCounty, 901))
-				f2.set(n, "与户主关系", "孙子")
-				f2.rows = append(f2.rows, n)
+			if res.MasterPolicyNo != master || res.Certificates != len(x1.certs) || res.Persons != x1.persons ||
+				!res.Premium.Equal(x1.premium) || res.Endorsements != 0 {
+				t.Fatalf("first issue: got %s %d certs %d persons %s premium %d endorsements; want %s %d %d %s 0",
+					res.MasterPolicyNo, res.Certificates, res.Persons, res.Premium, res.Endorsements, master, len(x1.certs), x1.persons, x1.premium)
 			}
-		}
-		newHH := "NEW0000001"
-		for i, rel := range []string{registry.Head, "配偶"} {
-			r := make([]string, len(f2.header))
-			f2.set(r, "户编号", newHH)
-			f2.set(r, "行政区划代码", region)
-			f2.set(r, "户类型", "已脱贫户")
-			f2.set(r, "姓名", []string{"新户主", "新配偶"}[i])
-			f2.set(r, "身份证号", idn(issueCounty, 902+i))
-			f2.set(r, "与户主关系", rel)
-			f2.set(r, "成员状态", "正常")
-			f2.rows = append(f2.rows, r)
-		}
-		p2 := filepath.Join(fx.dir, "v2.csv")
-		f2.write(t, p2)
-		imp, err := db.ImportList(ctx, office, storetest.File(t, p2), store.ImportOptions{County: issueCounty, Effective: eff2})
-		if err != nil {
-			t.Fatalf("import v2: %v %+v", err, znb.ErrorOf(err).Details)
-		}
-
-		// Expected after v2, from the SPEC §5 rules applied by hand.
-		x2 := &expectation{certs: map[string]map[string]wantCover{}}
-		for no, ms := range x1.certs {
-			x2.certs[no] = map[string]wantCover{}
-			for id, c := range ms {
+			if len(progress) != (120+16)/17 || progress[len(progress)-1] != 120 {
+				t.Errorf("progress calls %v", progress)
+			}
+			gotEx := map[string]string{}
+			for _, e := range res.Excluded {
+				gotEx[e.HouseholdNo] = e.Reason
+			}
+			if fmt.Sprint(gotEx) != fmt.Sprint(x1.excluded) {
+				t.Errorf("excluded: got %v, want %v", gotEx, x1.excluded)
+			}
+			snap1 = snapshot(t, db, fx.agreementID)
+			checkCerts(t, snap1, x1, nil)
+			// Numbers follow household order.
+			var nos []string
+			for no := range x1.certs {
+				nos = append(nos, no)
+			}
+			sort.Strings(nos)
+			for i, no := range nos {
+				if want := policy.CertificateNo(master, i+1); snap1[no].No != want {
+					t.Errorf("household %s: certificate %s, want %s", no, snap1[no].No, want)
+				}
+			}
+		}) && t.Run("SecondRunWritesNothing", func(t *testing.T) {
+			again, err := db.Issue(ctx, issuer, fx.agreementID, fx.list1, store.IssueOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Certificates != 0 || again.Persons != 0 || !again.Premium.IsZero() || again.Endorsements != 0 || len(again.Excluded) != 0 {
+				t.Errorf("second run wrote %+v", again)
+			}
+		}) && t.Run("NewerListEndorses", func(t *testing.T) {
+			v2 = makeVersion2(t, db, fx, x1)
+			died, moved, removed, dropped, joined, newHH := v2.died, v2.moved, v2.removed, v2.dropped, v2.joined, v2.newHH
+			// Expected after v2: the issuing rules applied by hand.
+			x2 := &expectation{certs: map[string]map[string]wantCover{}}
+			for no, ms := range x1.certs {
+				x2.certs[no] = map[string]wantCover{}
+				for id, c := range ms {
+					x2.certs[no][id] = c
+				}
+			}
+			shorten := func(no, id string, end znb.Date) {
+				c := x2.certs[no][id]
+				c.end = end
+				c.premium = prorate(c.start, end)
 				x2.certs[no][id] = c
 			}
-		}
-		shorten := func(no, id string, end znb.Date) {
-			c := x2.certs[no][id]
-			c.end = end
-			c.premium = prorate(c.start, end)
-			x2.certs[no][id] = c
-		}
-		shorten(died, diedID, znb.MustDate("2024-04-10"))
-		shorten(moved, movedID, znb.MustDate("2024-05-31"))
-		shorten(dropped, droppedID, eff2.AddDays(-1))
-		x2.certs[joined][idn(issueCounty, 901)] = wantCover{eff2, ixEnd, prorate(eff2, ixEnd)}
-		x2.certs[newHH] = map[string]wantCover{
-			idn(issueCounty, 902): {eff2, ixEnd, prorate(eff2, ixEnd)},
-			idn(issueCounty, 903): {eff2, ixEnd, prorate(eff2, ixEnd)},
-		}
-		cancelledCovers := map[string]wantCover{}
-		for id, c := range x1.certs[removed] {
-			cancelledCovers[id] = wantCover{c.start, eff2.AddDays(-1), prorate(c.start, eff2.AddDays(-1))}
-		}
-		delete(x2.certs, removed)
-		wantDelta := x2.total().Add(money.Sum(func() []decimal.Decimal {
-			var ps []decimal.Decimal
-			for _, c := range cancelledCovers {
-				ps = append(ps, c.premium)
+			shorten(died, v2.diedID, znb.MustDate("2024-04-10"))
+			shorten(moved, v2.movedID, znb.MustDate("2024-05-31"))
+			shorten(dropped, v2.droppedID, eff2.AddDays(-1))
+			x2.certs[joined][idn(issueCounty, 901)] = wantCover{eff2, ixEnd, prorate(eff2, ixEnd)}
+			x2.certs[newHH] = map[string]wantCover{
+				idn(issueCounty, 902): {eff2, ixEnd, prorate(eff2, ixEnd)},
+				idn(issueCounty, 903): {eff2, ixEnd, prorate(eff2, ixEnd)},
 			}
-			return ps
-		}()...)).Sub(x1.total())
-
-		res2, err := db.Issue(ctx, issuer, fx.agreementID, imp.List.ID, store.IssueOptions{Chunk: 13})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res2.Certificates != 1 || res2.Persons != 3 || res2.Endorsements != 6 || !res2.Premium.Equal(wantDelta) {
-			t.Errorf("endorse run: got %d certs %d persons %d endorsements %s; want 1 3 6 %s",
-				res2.Certificates, res2.Persons, res2.Endorsements, res2.Premium, wantDelta)
-		}
-		snap2 := snapshot(t, db, fx.agreementID)
-		checkCerts(t, snap2, x2, map[string]znb.Date{removed: eff2})
-		checkMembers(t, snap2[removed], cancelledCovers)
-		if want := policy.CertificateNo(master, len(x1.certs)+1); snap2[newHH] == nil || snap2[newHH].No != want {
-			t.Errorf("new household's certificate: %+v, want number %s", snap2[newHH], want)
-		}
-		history := map[string]string{died: "member_removed 2024-04-10", moved: "member_removed 2024-05-31",
-			dropped: "member_removed 2024-06-01", joined: "member_added 2024-06-01",
-			removed: "certificate_cancelled 2024-06-01", newHH: "household_added 2024-06-01"}
-		total := decimal.Zero
-		for no, c := range snap2 {
-			var es []string
-			deltas := decimal.Zero
-			for _, e := range c.Endorsements {
-				es = append(es, e.Type+" "+e.Effective.String())
-				deltas = deltas.Add(e.PremiumDelta)
+			cancelledCovers := map[string]wantCover{}
+			for id, c := range x1.certs[removed] {
+				cancelledCovers[id] = wantCover{c.start, eff2.AddDays(-1), prorate(c.start, eff2.AddDays(-1))}
 			}
-			if strings.Join(es, ",") != history[no] {
-				t.Errorf("household %s: history %v, want %q", no, es, history[no])
+			delete(x2.certs, removed)
+			wantDelta := x2.total().Add(money.Sum(func() []decimal.Decimal {
+				var ps []decimal.Decimal
+				for _, c := range cancelledCovers {
+					ps = append(ps, c.premium)
+				}
+				return ps
+			}()...)).Sub(x1.total())
+			res2, err := db.Issue(ctx, issuer, fx.agreementID, v2.listID, store.IssueOptions{Chunk: 13})
+			if err != nil {
+				t.Fatal(err)
 			}
-			issued := snap1[no]
-			base := decimal.Zero
-			if issued != nil {
-				base = issued.Premium
+			if res2.Certificates != 1 || res2.Persons != 3 || res2.Endorsements != 6 || !res2.Premium.Equal(wantDelta) {
+				t.Errorf("endorse run: got %d certs %d persons %d endorsements %s; want 1 3 6 %s",
+					res2.Certificates, res2.Persons, res2.Endorsements, res2.Premium, wantDelta)
 			}
-			if !base.Add(deltas).Equal(c.Premium) {
-				t.Errorf("household %s: issued %s + deltas %s != premium %s", no, base, deltas, c.Premium)
+			snap2 = snapshot(t, db, fx.agreementID)
+			checkCerts(t, snap2, x2, map[string]znb.Date{removed: eff2})
+			checkMembers(t, snap2[removed], cancelledCovers)
+			if want := policy.CertificateNo(master, len(x1.certs)+1); snap2[newHH] == nil || snap2[newHH].No != want {
+				t.Errorf("new household's certificate: %+v, want number %s", snap2[newHH], want)
 			}
-			total = total.Add(c.Premium)
+			history := map[string]string{died: "member_removed 2024-04-10", moved: "member_removed 2024-05-31",
+				dropped: "member_removed 2024-06-01", joined: "member_added 2024-06-01",
+				removed: "certificate_cancelled 2024-06-01", newHH: "household_added 2024-06-01"}
+			total := decimal.Zero
+			for no, c := range snap2 {
+				var es []string
+				deltas := decimal.Zero
+				for _, e := range c.Endorsements {
+					es = append(es, string(e.Type)+" "+e.Effective.String())
+					deltas = deltas.Add(e.PremiumDelta)
+				}
+				if strings.Join(es, ",") != history[no] {
+					t.Errorf("household %s: history %v, want %q", no, es, history[no])
+				}
+				issued := snap1[no]
+				base := decimal.Zero
+				if issued != nil {
+					base = issued.Premium()
+				}
+				if !base.Add(deltas).Equal(c.Premium()) {
+					t.Errorf("household %s: issued %s + deltas %s != premium %s", no, base, deltas, c.Premium())
+				}
+				total = total.Add(c.Premium())
+			}
+			if want := x1.total().Add(wantDelta); !total.Equal(want) {
+				t.Errorf("premium total %s, want %s", total, want)
+			}
+		})
+		if !ok {
+			return
 		}
-		if want := x1.total().Add(wantDelta); !total.Equal(want) {
-			t.Errorf("premium total %s, want %s", total, want)
-		}
-
-		// Look-ups by household, by ID number, and the cover overlap query.
-		cs, err := db.FindCertificates(ctx, office, "", diedID)
-		if err != nil || len(cs) != 1 || cs[0].HouseholdNo != died {
-			t.Errorf("by id number: %v %v", cs, err)
-		}
-		if cs, _ := db.FindCertificates(ctx, znb.Actor{Role: znb.Office, Scope: "522626", Username: "o2"}, died, ""); len(cs) != 0 {
-			t.Errorf("another county sees %d certificates", len(cs))
-		}
-		if _, err := db.GetCertificate(ctx, znb.Actor{Role: znb.InsurerClerk, Scope: "OTHER"}, snap2[died].No); znb.CodeOf(err) != "not_found" {
-			t.Errorf("other insurer: %v", err)
-		}
-		hits, err := db.CoveringCertificates(ctx, diedID, znb.MustDate("2024-04-11"), znb.MustDate("2024-12-31"))
-		if err != nil || len(hits) != 0 {
-			t.Errorf("cover after death: %v %v", hits, err)
-		}
-		hits, _ = db.CoveringCertificates(ctx, diedID, znb.MustDate("2024-04-10"), znb.MustDate("2024-04-10"))
-		if len(hits) != 1 || hits[0].CertificateNo != snap2[died].No {
-			t.Errorf("cover on the day of death: %v", hits)
-		}
-		if broken, _, err := db.VerifyAudit(ctx); broken != 0 || err != nil {
-			t.Errorf("audit chain broken at %d: %v", broken, err)
-		}
+		t.Run("LookUps", func(t *testing.T) {
+			died, diedID := v2.died, v2.diedID
+			cs, err := db.FindCertificates(ctx, office, "", diedID)
+			if err != nil || len(cs) != 1 || cs[0].HouseholdNo != died {
+				t.Errorf("by id number: %v %v", cs, err)
+			}
+			if cs, _ := db.FindCertificates(ctx, znb.Actor{Role: znb.Office, Scope: "522626", Username: "o2"}, died, ""); len(cs) != 0 {
+				t.Errorf("another county sees %d certificates", len(cs))
+			}
+			if _, err := db.GetCertificate(ctx, znb.Actor{Role: znb.InsurerClerk, Scope: "OTHER"}, snap2[died].No); znb.CodeOf(err) != "not_found" {
+				t.Errorf("other insurer: %v", err)
+			}
+			hits, err := db.CoveringCertificates(ctx, diedID, znb.MustDate("2024-04-11"), znb.MustDate("2024-12-31"))
+			if err != nil || len(hits) != 0 {
+				t.Errorf("cover after death: %v %v", hits, err)
+			}
+			hits, _ = db.CoveringCertificates(ctx, diedID, znb.MustDate("2024-04-10"), znb.MustDate("2024-04-10"))
+			if len(hits) != 1 || hits[0].CertificateNo != snap2[died].No {
+				t.Errorf("cover on the day of death: %v", hits)
+			}
+			if broken, _, err := db.VerifyAudit(ctx); broken != 0 || err != nil {
+				t.Errorf("audit chain broken at %d: %v", broken, err)
+			}
+		})
 	})
+}
+
+// version2 is a second list version made by editing the first list's rows
+// (effective eff2): a member dies, another moves out, a household leaves
+// the list, a member is dropped from it, a grandchild joins and a new
+// household of two arrives.
+type version2 struct {
+	listID                                       int64
+	died, moved, removed, dropped, joined, newHH string // household numbers
+	diedID, movedID, droppedID                   string
+}
+
+func makeVersion2(t *testing.T, db *store.DB, fx *fixture, x1 *expectation) *version2 {
+	t.Helper()
+	ctx := context.Background()
+	f2 := &listFile{header: fx.file1.header, col: fx.file1.col}
+	pick := pickHouseholds(fx.file1, x1, 5)
+	died, moved, removed, dropped, joined := pick[0], pick[1], pick[2], pick[3], pick[4]
+	var diedID, movedID, droppedID string
+	var region string
+	for _, r := range fx.file1.rows {
+		r = append([]string(nil), r...)
+		no, rel := f2.get(r, "户编号"), f2.get(r, "与户主关系")
+		switch {
+		case no == removed:
+			continue
+		case no == died && rel != registry.Head && diedID == "":
+			diedID = f2.get(r, "身份证号")
+			f2.set(r, "成员状态", "死亡")
+			f2.set(r, "状态变更日期", "2024-04-10")
+		case no == moved && rel != registry.Head && movedID == "":
+			movedID = f2.get(r, "身份证号")
+			f2.set(r, "成员状态", "迁出")
+			f2.set(r, "状态变更日期", "2024-05-31")
+		case no == dropped && rel != registry.Head && droppedID == "":
+			droppedID = f2.get(r, "身份证号")
+			continue
+		}
+		region = f2.get(r, "行政区划代码")
+		f2.rows = append(f2.rows, r)
+		if no == joined && rel == registry.Head {
+			n := append([]string(nil), r...)
+			f2.set(n, "姓名", "新成员")
+			f2.set(n, "身份证号", idn(issueCounty, 901))
+			f2.set(n, "与户主关系", "孙子")
+			f2.rows = append(f2.rows, n)
+		}
+	}
+	newHH := "NEW0000001"
+	for i, rel := range []string{registry.Head, "配偶"} {
+		r := make([]string, len(f2.header))
+		f2.set(r, "户编号", newHH)
+		f2.set(r, "行政区划代码", region)
+		f2.set(r, "户类型", "已脱贫户")
+		f2.set(r, "姓名", []string{"新户主", "新配偶"}[i])
+		f2.set(r, "身份证号", idn(issueCounty, 902+i))
+		f2.set(r, "与户主关系", rel)
+		f2.set(r, "成员状态", "正常")
+		f2.rows = append(f2.rows, r)
+	}
+	p2 := filepath.Join(fx.dir, "v2.csv")
+	f2.write(t, p2)
+	imp, err := db.ImportList(ctx, office, storetest.File(t, p2), store.ImportOptions{County: issueCounty, Effective: eff2})
+	if err != nil {
+		t.Fatalf("import v2: %v %+v", err, znb.ErrorOf(err).Details)
+	}
+	return &version2{listID: imp.List.ID, died: died, moved: moved, removed: removed, dropped: dropped,
+		joined: joined, newHH: newHH, diedID: diedID, movedID: movedID, droppedID: droppedID}
 }
 
 // pickHouseholds chooses n certificate households with at least two
@@ -590,12 +628,12 @@ func TestIssueResumes(t *testing.T) {
 				t.Errorf("household %s: no certificate after resuming", no)
 				continue
 			}
-			if g.No != w.No || !g.Premium.Equal(w.Premium) || fmt.Sprint(g.Shares) != fmt.Sprint(w.Shares) || fmt.Sprint(g.Members) != fmt.Sprint(w.Members) {
-				t.Errorf("household %s: resumed %s %s %v, clean %s %s %v", no, g.No, g.Premium, g.Members, w.No, w.Premium, w.Members)
+			if g.No != w.No || !g.Premium().Equal(w.Premium()) || fmt.Sprint(g.Shares) != fmt.Sprint(w.Shares) || fmt.Sprint(g.Members) != fmt.Sprint(w.Members) {
+				t.Errorf("household %s: resumed %s %s %v, clean %s %s %v", no, g.No, g.Premium(), g.Members, w.No, w.Premium(), w.Members)
 			}
 		}
 		job, err := db.IssueJobOf(context.Background(), issuer, 1)
-		if err != nil || job.Status != store.RunDone || job.HouseholdsDone != 90 || job.Certificates != len(want) {
+		if err != nil || job.Status != policy.RunDone || job.HouseholdsDone != 90 || job.Certificates != len(want) {
 			t.Errorf("job after resuming: %+v %v", job, err)
 		}
 	})

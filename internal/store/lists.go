@@ -13,10 +13,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// ListVersion is the list version of the registry; other files of store
-// still name it so.
-type ListVersion = registry.ListVersion
-
 type listRow struct {
 	ID            int64
 	County        string

@@ -46,9 +46,15 @@ type ProductInfo struct {
 // (loaded is false); with other text it is refused with
 // product_version_exists, since agreements already rest on that version.
 func (db *DB) LoadProduct(ctx context.Context, by znb.Actor, body []byte) (p *policy.Product, loaded bool, err error) {
-	if by.Role != znb.Admin && by.Role != znb.InsurerClerk {
-		return nil, false, znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权载入产品", by.Role)
+	if err := znb.Allow(by, znb.LoadProduct); err != nil {
+		return nil, false, err
 	}
+	return db.loadProduct(ctx, by, body)
+}
+
+// loadProduct is LoadProduct without the role check; by is who the audit
+// trail names.
+func (db *DB) loadProduct(ctx context.Context, by znb.Actor, body []byte) (p *policy.Product, loaded bool, err error) {
 	p, err = policy.ParseProduct(body)
 	if err != nil {
 		return nil, false, err
@@ -137,7 +143,7 @@ func (db *DB) SeedProducts(ctx context.Context, dir string) ([]ProductInfo, erro
 		if err != nil {
 			return out, znb.Wrap(err, "读取产品文件")
 		}
-		p, _, err := db.LoadProduct(ctx, znb.System, body)
+		p, _, err := db.loadProduct(ctx, znb.System, body)
 		if err != nil {
 			return out, err
 		}
@@ -189,10 +195,10 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 	if err != nil {
 		return nil, err
 	}
-	if !isDigits(a.County, 6) {
-		return nil, znb.Errorf(znb.Invalid, "county_invalid", "协议的县级行政区划代码“%s”应为 6 位数字", a.County)
+	if err := a.CheckDraft(); err != nil {
+		return nil, err
 	}
-	if by.Role != znb.Admin && (by.Role != znb.Office || !by.SeesRegion(a.County)) {
+	if !znb.Can(by, znb.CreateAgreement) || !by.Sees(a.County, a.Insurer.Code) {
 		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 签订协议", a.County)
 	}
 	row := agreementRow{AgreementNo: a.No, County: a.County, InsurerCode: a.Insurer.Code, InsurerName: a.Insurer.Name,
@@ -230,9 +236,8 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 	return a, nil
 }
 
-// ActivateAgreement makes a draft active once policy.CheckActivation
-// accepts it with its product. Activating an active agreement again changes
-// nothing; an expired one is agreement_expired.
+// ActivateAgreement makes a draft active when policy.Agreement.Activate
+// accepts it with its product, and records the change.
 func (db *DB) ActivateAgreement(ctx context.Context, by znb.Actor, id int64) (*policy.Agreement, error) {
 	var out *policy.Agreement
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
@@ -240,32 +245,25 @@ func (db *DB) ActivateAgreement(ctx context.Context, by znb.Actor, id int64) (*p
 		if err != nil {
 			return err
 		}
-		if by.Role != znb.Admin && by.Role != znb.Office {
-			return znb.Errorf(znb.Forbidden, "forbidden", "角色 %s 无权生效协议", by.Role)
+		if err := znb.Allow(by, znb.ActivateAgreement); err != nil {
+			return err
 		}
 		out = a
-		switch a.Status {
-		case policy.Active:
-			return nil
-		case policy.Expired:
-			return znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 已过保险期间，不能再生效", a.No)
+		var p *policy.Product
+		if a.Status == policy.Draft {
+			p, err = db.product(tx, a.ProductCode, a.ProductVersion)
+			if err != nil && znb.CodeOf(err) != "product_missing" {
+				return err
+			}
 		}
-		p, err := db.product(tx, a.ProductCode, a.ProductVersion)
-		if err != nil && znb.CodeOf(err) != "product_missing" {
+		changed, err := a.Activate(p, db.today())
+		if err != nil || !changed {
 			return err
 		}
-		if err := a.CheckActivation(p); err != nil {
-			return err
-		}
-		if a.Term.End.Before(db.today()) {
-			return znb.Errorf(znb.Conflict, "agreement_expired", "协议 %s 的保险期间已于 %s 结束", a.No, a.Term.End)
-		}
-		now := db.nowMS()
 		if err := tx.Model(&agreementRow{}).Where("id = ?", id).
-			Updates(map[string]any{"status": string(policy.Active), "activated_at": now}).Error; err != nil {
+			Updates(map[string]any{"status": string(a.Status), "activated_at": db.nowMS()}).Error; err != nil {
 			return err
 		}
-		a.Status = policy.Active
 		return db.audit(tx, by, "agreement.activate", agreementObject(id), map[string]any{"agreement_no": a.No})
 	})
 	if err != nil {
@@ -288,7 +286,7 @@ func (db *DB) agreement(g *gorm.DB, by znb.Actor, id int64, lock string) (*polic
 	if err := g.Raw("SELECT * FROM agreements WHERE id = ?"+lock, id).Scan(&r).Error; err != nil {
 		return nil, znb.Wrap(err, "读取协议")
 	}
-	if r.ID == 0 || !seesAgreement(by, r.County, r.InsurerCode) {
+	if r.ID == 0 || !by.Sees(r.County, r.InsurerCode) {
 		return nil, znb.ErrNotFound("协议")
 	}
 	var splits []splitRow

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -15,7 +16,7 @@ import (
 
 // PublicCertificate returns a certificate by number whatever its agreement,
 // for the verify page.
-func (db *DB) PublicCertificate(ctx context.Context, no string) (*CertificateView, error) {
+func (db *DB) PublicCertificate(ctx context.Context, no string) (*policy.Certificate, error) {
 	g := db.Gorm(ctx)
 	var r certRow
 	if err := g.Where("certificate_no = ?", strings.TrimSpace(no)).Take(&r).Error; err != nil {
@@ -33,7 +34,7 @@ func (db *DB) PublicCertificate(ctx context.Context, no string) (*CertificateVie
 // active before cancelled, then the latest cover first. No match — unknown
 // ID number, or a name that does not go with it — is the same not-found
 // error, so that the answer cannot be used to probe ID numbers.
-func (db *DB) PublicCertificatesOf(ctx context.Context, name, idNumber string) ([]CertificateView, error) {
+func (db *DB) PublicCertificatesOf(ctx context.Context, name, idNumber string) ([]policy.Certificate, error) {
 	name = strings.TrimSpace(name)
 	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
 	if name == "" || idNumber == "" {
@@ -46,7 +47,7 @@ func (db *DB) PublicCertificatesOf(ctx context.Context, name, idNumber string) (
 		      WHERE id_number = ? AND name = ? AND cover_end >= cover_start
 		      GROUP BY certificate_no) m ON m.certificate_no = c.certificate_no
 		ORDER BY CASE WHEN c.status = ? THEN 0 ELSE 1 END, m.last_end DESC, c.issued_at DESC, c.certificate_no DESC
-		LIMIT 50`, idNumber, name, CertActive).Scan(&rows).Error
+		LIMIT 50`, idNumber, name, string(policy.CertActive)).Scan(&rows).Error
 	if err != nil {
 		return nil, znb.Wrap(err, "查询参保人")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -235,11 +236,11 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 
 // reconList resolves the list version of a run (the one named, or the
 // county's list in force on AsOf) and binds the run to it.
-func (db *DB) reconList(ctx context.Context, rec *subsidy.Reconciliation, o ReconcileOptions) (*ListVersion, error) {
+func (db *DB) reconList(ctx context.Context, rec *subsidy.Reconciliation, o ReconcileOptions) (*registry.ListVersion, error) {
 	if err := subsidy.CheckListChoice(o.ListID, o.AsOf); err != nil {
 		return nil, err
 	}
-	var l *ListVersion
+	var l *registry.ListVersion
 	if o.ListID == 0 {
 		var err error
 		if l, err = db.listInForce(ctx, rec.County, o.AsOf); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
@@ -99,9 +100,9 @@ func TestReconcileCertificates(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("household_no,id_number,name,category,coverage_start,coverage_end,premium\n")
 		var first string
-		err = db.EachCertificate(ctx, a.ID, "", func(c *store.CertificateView) error {
+		err = db.EachCertificate(ctx, a.ID, "", func(c *policy.Certificate) error {
 			for _, m := range c.Members {
-				line := fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", c.HouseholdNo, m.IDNumber, m.Name, c.Category, m.CoverStart, m.CoverEnd, m.Premium.StringFixed(2))
+				line := fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s\n", c.HouseholdNo, m.IDNumber, m.Name, c.Category, m.Cover.Start, m.Cover.End, m.Premium.StringFixed(2))
 				if first == "" {
 					first = line
 				}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -15,7 +16,7 @@ import (
 // listInForce returns the county's list in force on day: its latest version
 // with an effective date on or before it (the last imported among several of
 // one day).
-func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*ListVersion, error) {
+func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*registry.ListVersion, error) {
 	var row listRow
 	err := db.Gorm(ctx).Where("county = ? AND effective_date <= ?", county, day).
 		Order("effective_date DESC, id DESC").Take(&row).Error
@@ -48,7 +49,7 @@ func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*Li
 // key: a million members allocate only their ID numbers and names. Members
 // come in the order the database finds cheapest and are put in file order
 // here by their row numbers.
-func (db *DB) listEntries(ctx context.Context, l *ListVersion, t subsidy.Terms) ([]subsidy.Entry, error) {
+func (db *DB) listEntries(ctx context.Context, l *registry.ListVersion, t subsidy.Terms) ([]subsidy.Entry, error) {
 	list, err := db.readListEntries(ctx, l)
 	if err != nil {
 		return nil, znb.Wrap(err, "读取名单")
@@ -64,7 +65,7 @@ type listHousehold struct {
 	category znb.Category
 }
 
-func (db *DB) readListEntries(ctx context.Context, l *ListVersion) ([]subsidy.Entry, error) {
+func (db *DB) readListEntries(ctx context.Context, l *registry.ListVersion) ([]subsidy.Entry, error) {
 	g := db.Gorm(ctx)
 	rows, err := g.Raw("SELECT household_no, category FROM households WHERE list_id = ?", l.ID).Rows()
 	if err != nil {
@@ -194,7 +195,7 @@ func byRow(list []subsidy.Entry, rows []int32) {
 }
 
 // coverFrom sets CoverFrom on list, the people of version l (see listEntries).
-func (db *DB) coverFrom(ctx context.Context, l *ListVersion, t subsidy.Terms, list []subsidy.Entry) error {
+func (db *DB) coverFrom(ctx context.Context, l *registry.ListVersion, t subsidy.Terms, list []subsidy.Entry) error {
 	var earlier []listRow
 	err := db.Gorm(ctx).Where("county = ? AND id <> ? AND (effective_date < ? OR (effective_date = ? AND id < ?))",
 		l.County, l.ID, l.Effective, l.Effective, l.ID).Order("effective_date DESC, id DESC").Find(&earlier).Error

@@ -250,7 +250,7 @@ func dayOfMS(ms int64) znb.Date { return znb.DateOf(time.UnixMilli(ms).In(znb.CS
 func (db *DB) coverage(ctx context.Context, a *policy.Agreement) (report.Coverage, error) {
 	g := db.Gorm(ctx)
 	var lists []int64
-	if err := g.Table("issue_runs").Where("agreement_id = ? AND status = ?", a.ID, RunDone).
+	if err := g.Table("issue_runs").Where("agreement_id = ? AND status = ?", a.ID, string(policy.RunDone)).
 		Order("id DESC").Limit(1).Pluck("list_id", &lists).Error; err != nil {
 		return report.Coverage{}, znb.Wrap(err, "读取出单记录")
 	}
