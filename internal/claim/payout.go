@@ -32,8 +32,10 @@ type Result struct {
 }
 
 // Assessment is the assessed facts of a claim on one line, as the adjuster
-// enters them (SPEC §12 assessment bodies).
+// enters them (SPEC §12 assessment bodies). It is Facts that read as
+// themselves.
 type Assessment interface {
+	Facts
 	Line() znb.Line
 	adjust(t *policy.LineTerms, b *breakdown) error
 }
@@ -44,7 +46,7 @@ type Assessment interface {
 // nothing left.
 func Adjust(t *policy.LineTerms, remaining decimal.Decimal, a Assessment) (Result, error) {
 	if t == nil || t.Line != a.Line() {
-		return Result{}, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", a.Line())
+		return Result{}, errLineNotOffered(a.Line())
 	}
 	b := &breakdown{}
 	if err := a.adjust(t, b); err != nil {

@@ -92,7 +92,7 @@ func TestReportClaimChecks(t *testing.T) {
 				continue
 			}
 			if c.Status != claim.Reported || len(c.History) != 1 || c.History[0].To != claim.Reported {
-				t.Errorf("%s: claim %+v, want reported with one event", tc.name, c.Claim)
+				t.Errorf("%s: claim %+v, want reported with one event", tc.name, *c)
 			}
 			if fmt.Sprint(c.Flags) != fmt.Sprint(append([]string{}, tc.flags...)) {
 				t.Errorf("%s: flags %v, want %v", tc.name, c.Flags, tc.flags)
@@ -121,7 +121,7 @@ func TestClaimNumbers(t *testing.T) {
 }
 
 // mustReport reports a claim or fails.
-func mustReport(t *testing.T, db *store.DB, r store.ClaimReport) *store.ClaimRecord {
+func mustReport(t *testing.T, db *store.DB, r store.ClaimReport) *claim.Claim {
 	t.Helper()
 	c, err := db.ReportClaim(context.Background(), clerk, r)
 	if err != nil {
@@ -218,7 +218,7 @@ func TestClaimWorkflowAndLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		if paid.Status != claim.Paid || paid.PaymentRef != "BANK-20240620-001" {
-			t.Errorf("paid claim %+v", paid.Claim)
+			t.Errorf("paid claim %+v", *paid)
 		}
 		want := []struct {
 			from, to claim.Status
@@ -268,7 +268,7 @@ func TestRejectClaim(t *testing.T) {
 				t.Fatalf("reject %s: %v", reason, err)
 			}
 			if r.Status != claim.Rejected || r.Reason != reason || r.History[len(r.History)-1].Note != reason.Name() {
-				t.Errorf("rejected %s: %+v", reason, r.Claim)
+				t.Errorf("rejected %s: %+v", reason, *r)
 			}
 			if _, err := db.ApproveClaim(ctx, approver, c.No, ""); znb.CodeOf(err) != "invalid_transition" {
 				t.Errorf("approve after rejection: %v, want invalid_transition", err)
