@@ -174,8 +174,8 @@ func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used dec
 	if err != nil {
 		return Event{}, err
 	}
-	if t == nil || t.Line != c.Line {
-		return Event{}, errLineNotOffered(c.Line)
+	if err := Offered(t, c.Line); err != nil {
+		return Event{}, err
 	}
 	before := money.Max(t.Limit.Sub(used), decimal.Zero)
 	r, err := Adjust(t, before, in)
@@ -201,8 +201,8 @@ func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used dec
 // never together exceed a limit. On approval the remainders are those of the
 // limit now.
 func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used decimal.Decimal, note string) (Event, error) {
-	if t == nil || t.Line != c.Line {
-		return Event{}, errLineNotOffered(c.Line)
+	if err := Offered(t, c.Line); err != nil {
+		return Event{}, err
 	}
 	if err := c.allow(a, znb.DecideClaim); err != nil {
 		return Event{}, err
@@ -302,8 +302,29 @@ var refusals = map[znb.Action]string{
 
 func errRole(msg string) error { return znb.Errorf(znb.Forbidden, "role_not_allowed", "%s", msg) }
 
+// Offered checks that a product offers line l; t is the product's terms of
+// l, nil when it has none.
+func Offered(t *policy.LineTerms, l znb.Line) error {
+	if t == nil || t.Line != l {
+		return errLineNotOffered(l)
+	}
+	return nil
+}
+
 func errLineNotOffered(l znb.Line) error {
 	return znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", l)
+}
+
+// CheckListFilter checks the status and line a list of claims is filtered
+// by; empty means any.
+func CheckListFilter(s Status, l znb.Line) error {
+	if s != "" && !s.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_status", "案件状态无效：%q", string(s))
+	}
+	if l != "" && !l.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))
+	}
+	return nil
 }
 
 // from checks that the claim stands in one of states, for a move to to.

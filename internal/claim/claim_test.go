@@ -258,3 +258,24 @@ func TestReasons(t *testing.T) {
 		t.Error(`Reason("late") is valid`)
 	}
 }
+
+func TestCheckListFilter(t *testing.T) {
+	tests := []struct {
+		name   string
+		status Status
+		line   znb.Line
+		code   string
+	}{
+		{"any", "", "", ""},
+		{"status and line", Approved, znb.Property, ""},
+		{"unknown status", "closed", "", "invalid_status"},
+		{"unknown line", "", "fire", "invalid_line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := znb.CodeOf(CheckListFilter(tt.status, tt.line)); got != tt.code {
+				t.Errorf("code = %q, want %q", got, tt.code)
+			}
+		})
+	}
+}

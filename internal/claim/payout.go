@@ -45,8 +45,8 @@ type Assessment interface {
 // of the household or person did not use). A negative remaining counts as
 // nothing left.
 func Adjust(t *policy.LineTerms, remaining decimal.Decimal, a Assessment) (Result, error) {
-	if t == nil || t.Line != a.Line() {
-		return Result{}, errLineNotOffered(a.Line())
+	if err := Offered(t, a.Line()); err != nil {
+		return Result{}, err
 	}
 	b := &breakdown{}
 	if err := a.adjust(t, b); err != nil {

@@ -118,8 +118,8 @@ func CheckReport(r Report) (flags []string, err error) {
 	if !r.CertificateFound {
 		return nil, znb.Errorf(znb.NotFound, "certificate_not_found", "分户凭证不存在")
 	}
-	if r.Terms == nil || !r.Line.Valid() || r.Terms.Line != r.Line {
-		return nil, errLineNotOffered(r.Line)
+	if err := Offered(r.Terms, r.Line); err != nil {
+		return nil, err
 	}
 	if r.Line.PerPerson() && r.Member == "" {
 		return nil, znb.Errorf(znb.Invalid, "member_required", "%s须指明出险的家庭成员", r.Line.Name())

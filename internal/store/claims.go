@@ -396,11 +396,8 @@ func ClaimPage(number, size int) znb.Page { return znb.NewPage(number, size, 50,
 // ListClaims returns a page of the claims the actor may see, newest report
 // first, and how many match in all.
 func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]claim.Claim, int64, error) {
-	if q.Status != "" && !q.Status.Valid() {
-		return nil, 0, znb.Errorf(znb.Invalid, "invalid_status", "案件状态无效：%q", string(q.Status))
-	}
-	if q.Line != "" && !q.Line.Valid() {
-		return nil, 0, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(q.Line))
+	if err := claim.CheckListFilter(q.Status, q.Line); err != nil {
+		return nil, 0, err
 	}
 	page := ClaimPage(q.Page, q.PageSize)
 	g := db.Gorm(ctx).Model(&claimRow{})

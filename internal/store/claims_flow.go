@@ -35,8 +35,8 @@ func (db *DB) claimWithTerms(ctx context.Context, by znb.Actor, no string) (*cla
 	if err != nil {
 		return nil, nil, err
 	}
-	if t == nil {
-		return nil, nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
+	if err := claim.Offered(t, znb.Line(r.Line)); err != nil {
+		return nil, nil, err
 	}
 	return r, t, nil
 }
