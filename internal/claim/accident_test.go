@@ -1,6 +1,7 @@
 package claim
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -125,9 +126,11 @@ func TestCombineGrades(t *testing.T) {
 		{[]int{6, 6, 4}, 4, 4, 1},
 	}
 	for _, tt := range tests {
-		g, top, same := combineGrades(tt.grades)
-		if g != tt.grade || top != tt.top || same != tt.same {
-			t.Errorf("combineGrades(%v) = %d, %d, %d; want %d, %d, %d", tt.grades, g, top, same, tt.grade, tt.top, tt.same)
-		}
+		t.Run(fmt.Sprint(tt.grades), func(t *testing.T) {
+			g, top, same := combineGrades(tt.grades)
+			if g != tt.grade || top != tt.top || same != tt.same {
+				t.Errorf("combineGrades(%v) = %d, %d, %d; want %d, %d, %d", tt.grades, g, top, same, tt.grade, tt.top, tt.same)
+			}
+		})
 	}
 }

@@ -5,10 +5,13 @@
 package claim
 
 import (
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -76,31 +79,45 @@ func (r Reason) Valid() bool { _, ok := reasonNames[r]; return ok }
 // accepted, and the approver decides.
 const FlagLateReport = "late_report"
 
-// Claim is one reported loss of a certificate on one line. Member is the
+// Claim is one reported loss of a certificate on one line, with where it
+// belongs: the agreement, the household and its village (whose office and
+// auditor see it) and the insurer (whose staff work it). Member is the
 // insured person's ID number for accident and hospitalization, empty for the
 // household lines.
 type Claim struct {
 	No            string
 	CertificateNo string
+	AgreementID   int64
 	HouseholdNo   string
+	HeadName      string
+	RegionCode    string // the village's region code
+	Village       string
 	Insurer       string // insurer code; only its staff act on the claim
 	Line          znb.Line
 	Member        string
+	MemberName    string
+	Subject       string // whose limit the claim consumes (Report.Subject)
 	IncidentDate  znb.Date
 	ReportedOn    znb.Date
 	Cause         string
 	Description   string
 	Flags         []string
+	ReportedBy    string
+	ReportedAt    time.Time
+	UpdatedAt     time.Time
 
-	Status     Status
-	Payable    decimal.Decimal // set by the last assessment
-	Remaining  decimal.Decimal // what the limit had left after this payable, at assessment
-	Breakdown  []Step
-	AssessorID int64 // who made the last assessment, for the maker–checker rule
-	Assessor   string
-	Reason     Reason // set on rejection
-	PaymentRef string // set on payment
-	History    []Event
+	Status          Status
+	Assessed        bool            // an assessment exists: Payable, Breakdown and the remainders hold
+	Payable         decimal.Decimal // set by the last assessment
+	RemainingBefore decimal.Decimal // what the limit had left before this payable, at assessment or approval
+	Remaining       decimal.Decimal // what the limit had left after this payable, at assessment or approval
+	Breakdown       []Step
+	Input           Assessment // the facts of an assessment made now, as read for the line; kept for the record
+	AssessorID      int64      // who made the last assessment, for the maker–checker rule
+	Assessor        string
+	Reason          Reason // set on rejection
+	PaymentRef      string // set on payment
+	History         []Event
 }
 
 // Key is what makes two claims the same loss: one subject (the member's ID
@@ -145,30 +162,49 @@ func (c *Claim) Open(a znb.Actor, now time.Time, note string) Event {
 	return c.record(a, now, "", Reported, note)
 }
 
-// Assess records an assessment computed by Adjust. A claim may be assessed
-// again while it is reported or assessed, e.g. after an approval found the
-// limit used up; the last assessor is the one the approver must differ from.
-func (c *Claim) Assess(a znb.Actor, now time.Time, r Result, note string) (Event, error) {
-	if err := c.allow(a, znb.Adjuster); err != nil {
+// Assess reads the adjuster's facts for the claim's line, computes the
+// payable under the line's terms, capped by what the limit has left (limit
+// less used, nothing when negative), and records the assessment. A claim may
+// be assessed again while it is reported or assessed, e.g. after an approval
+// found the limit used up; the last assessor is the one the approver must
+// differ from. A figure that cannot be read or adjusted is refused before
+// who assesses and when are looked at.
+func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used decimal.Decimal, f Facts, note string) (Event, error) {
+	in, err := f.ForLine(c.Line)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := Offered(t, c.Line); err != nil {
+		return Event{}, err
+	}
+	before := money.Max(t.Limit.Sub(used), decimal.Zero)
+	r, err := Adjust(t, before, in)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := c.allow(a, znb.AssessClaim); err != nil {
 		return Event{}, err
 	}
 	if err := c.from(Assessed, Reported, Assessed); err != nil {
 		return Event{}, err
 	}
-	if r.Line != c.Line {
-		return Event{}, znb.Errorf(znb.Invalid, "line_mismatch", "理算险种（%s）与案件险种（%s）不一致", r.Line.Name(), c.Line.Name())
-	}
-	c.Payable, c.Remaining, c.Breakdown = r.Payable, r.Remaining, r.Breakdown
+	c.Assessed, c.Input = true, in
+	c.Payable, c.RemainingBefore, c.Remaining, c.Breakdown = r.Payable, before, r.Remaining, r.Breakdown
 	c.AssessorID, c.Assessor = a.ID, a.Username
 	return c.move(a, now, Assessed, note), nil
 }
 
-// Approve records the checker's approval. remaining is what the limit has
-// left now, read under the caller's lock: a payable that no longer fits is
-// refused with limit_exceeded and the claim stays assessed for re-assessment,
-// so two racing approvals never together exceed a limit.
-func (c *Claim) Approve(a znb.Actor, now time.Time, remaining decimal.Decimal, note string) (Event, error) {
-	if err := c.allow(a, znb.Approver); err != nil {
+// Approve records the checker's approval. used is what approved claims have
+// consumed of the claim's limit, read under the caller's lock: a payable
+// that no longer fits what the limit has left is refused with limit_exceeded
+// and the claim stays assessed for re-assessment, so two racing approvals
+// never together exceed a limit. On approval the remainders are those of the
+// limit now.
+func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used decimal.Decimal, note string) (Event, error) {
+	if err := Offered(t, c.Line); err != nil {
+		return Event{}, err
+	}
+	if err := c.allow(a, znb.DecideClaim); err != nil {
 		return Event{}, err
 	}
 	if err := c.from(Approved, Assessed); err != nil {
@@ -177,17 +213,19 @@ func (c *Claim) Approve(a znb.Actor, now time.Time, remaining decimal.Decimal, n
 	if c.sameAssessor(a) {
 		return Event{}, znb.Errorf(znb.Forbidden, "same_assessor", "核赔人不能是理算人本人")
 	}
+	remaining := t.Limit.Sub(used)
 	if c.Payable.GreaterThan(remaining) {
 		return Event{}, znb.Errorf(znb.Conflict, "limit_exceeded",
 			"赔付金额 %s 超过当前剩余限额 %s，请重新理算", c.Payable.StringFixed(2), remaining.StringFixed(2))
 	}
+	c.RemainingBefore, c.Remaining = remaining, remaining.Sub(c.Payable)
 	return c.move(a, now, Approved, note), nil
 }
 
 // Reject records a rejection with one of Reasons. A claim can be rejected
 // before or after assessment, not once approved.
 func (c *Claim) Reject(a znb.Actor, now time.Time, reason Reason, note string) (Event, error) {
-	if err := c.allow(a, znb.Approver); err != nil {
+	if err := c.allow(a, znb.DecideClaim); err != nil {
 		return Event{}, err
 	}
 	if !reason.Valid() {
@@ -203,10 +241,20 @@ func (c *Claim) Reject(a znb.Actor, now time.Time, reason Reason, note string) (
 	return c.move(a, now, Rejected, note), nil
 }
 
+// PaymentRef checks the form of a payment reference, before the claim is
+// read: surrounding spaces go, more than 64 characters is invalid.
+func PaymentRef(ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if len(ref) > 64 {
+		return "", znb.Errorf(znb.Invalid, "invalid_payment_ref", "支付凭证号不能超过 64 个字符")
+	}
+	return ref, nil
+}
+
 // Pay records the payment of an approved claim; ref is the bank's or the
 // insurer's payment reference, without which a payment cannot be traced.
 func (c *Claim) Pay(a znb.Actor, now time.Time, ref, note string) (Event, error) {
-	if err := c.allow(a, znb.InsurerClerk, znb.Approver); err != nil {
+	if err := c.allow(a, znb.PayClaim); err != nil {
 		return Event{}, err
 	}
 	if ref == "" {
@@ -220,17 +268,63 @@ func (c *Claim) Pay(a znb.Actor, now time.Time, ref, note string) (Event, error)
 }
 
 // allow checks that the actor works for the claim's insurer (others are told
-// the claim does not exist, so scope cannot be probed) and holds one of roles.
-func (c *Claim) allow(a znb.Actor, roles ...znb.Role) error {
+// the claim does not exist, so scope cannot be probed) and that the action
+// is granted to the actor's role by name: assessing, deciding and paying are
+// the work of the insurer's named roles, which the maker–checker rule tells
+// apart, so admin's right to every action does not reach them.
+func (c *Claim) allow(a znb.Actor, act znb.Action) error {
 	if !a.SeesInsurer(c.Insurer) {
 		return znb.ErrNotFound("理赔案件")
 	}
-	for _, r := range roles {
-		if a.Role == r {
-			return nil
-		}
+	if !znb.Granted(a, act) {
+		return errRole("当前角色无权进行此操作")
 	}
-	return znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权进行此操作")
+	return nil
+}
+
+// Permit checks that the actor's role may take an action on claims that
+// admin takes too: report a claim or attach a document (an auditor only
+// reads).
+func Permit(a znb.Actor, act znb.Action) error {
+	if znb.Can(a, act) {
+		return nil
+	}
+	if msg, ok := refusals[act]; ok {
+		return errRole(msg)
+	}
+	return errRole("当前角色无权进行此操作")
+}
+
+var refusals = map[znb.Action]string{
+	znb.ReportClaim:   "当前角色无权报案",
+	znb.AttachToClaim: "当前角色无权上传理赔材料",
+}
+
+func errRole(msg string) error { return znb.Errorf(znb.Forbidden, "role_not_allowed", "%s", msg) }
+
+// Offered checks that a product offers line l; t is the product's terms of
+// l, nil when it has none.
+func Offered(t *policy.LineTerms, l znb.Line) error {
+	if t == nil || t.Line != l {
+		return errLineNotOffered(l)
+	}
+	return nil
+}
+
+func errLineNotOffered(l znb.Line) error {
+	return znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", l)
+}
+
+// CheckListFilter checks the status and line a list of claims is filtered
+// by; empty means any.
+func CheckListFilter(s Status, l znb.Line) error {
+	if s != "" && !s.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_status", "案件状态无效：%q", string(s))
+	}
+	if l != "" && !l.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))
+	}
+	return nil
 }
 
 // from checks that the claim stands in one of states, for a move to to.

@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -14,6 +17,7 @@ var (
 	clerk    = znb.Actor{ID: 13, Username: "zhao.clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
 	outsider = znb.Actor{ID: 21, Username: "other.approver", Role: znb.Approver, Scope: "CPIC-ZY"}
 	office   = znb.Actor{ID: 31, Username: "office", Role: znb.Office, Scope: "522625"}
+	admin    = znb.Actor{ID: 1, Username: "root", Role: znb.Admin}
 )
 
 // newClaim returns a property claim of PICC-ZY in status s, assessed by the
@@ -26,17 +30,21 @@ func newClaim(s Status) *Claim {
 	return c
 }
 
-func result(payable string) Result {
-	return Result{Line: znb.Property, Payable: dec(payable), Remaining: dec("20000").Sub(dec(payable))}
-}
+// property is the terms of the property line: limit 20000, deductible 200.
+func property() *policy.LineTerms { return terms(standard(), znb.Property) }
+
+// left is what the property limit has used when left remains of it.
+func left(remaining string) decimal.Decimal { return dec("20000").Sub(dec(remaining)) }
 
 func TestTransitions(t *testing.T) {
-	remaining := dec("20000")
+	// 2000 − 200 = 1800.
 	assess := func(a znb.Actor) func(*Claim) (Event, error) {
-		return func(c *Claim) (Event, error) { return c.Assess(a, now, result("1800.00"), "查勘完毕") }
+		return func(c *Claim) (Event, error) {
+			return c.Assess(a, now, property(), decimal.Zero, losses("2000.00", "0", "0"), "查勘完毕")
+		}
 	}
 	approve := func(a znb.Actor) func(*Claim) (Event, error) {
-		return func(c *Claim) (Event, error) { return c.Approve(a, now, remaining, "") }
+		return func(c *Claim) (Event, error) { return c.Approve(a, now, property(), decimal.Zero, "") }
 	}
 	reject := func(a znb.Actor, r Reason) func(*Claim) (Event, error) {
 		return func(c *Claim) (Event, error) { return c.Reject(a, now, r, "") }
@@ -57,11 +65,13 @@ func TestTransitions(t *testing.T) {
 		{"assess a rejected claim", Rejected, assess(adjuster), Rejected, "invalid_transition"},
 		{"assess a paid claim", Paid, assess(adjuster), Paid, "invalid_transition"},
 		{"approver cannot assess", Reported, assess(approver), Reported, "role_not_allowed"},
+		{"admin cannot assess", Reported, assess(admin), Reported, "role_not_allowed"},
 		{"approve", Assessed, approve(approver), Approved, ""},
 		{"approve a reported claim", Reported, approve(approver), Reported, "invalid_transition"},
 		{"approve twice", Approved, approve(approver), Approved, "invalid_transition"},
 		{"adjuster cannot approve", Assessed, approve(adjuster), Assessed, "role_not_allowed"},
 		{"clerk cannot approve", Assessed, approve(clerk), Assessed, "role_not_allowed"},
+		{"admin cannot approve", Assessed, approve(admin), Assessed, "role_not_allowed"},
 		{"other insurer", Assessed, approve(outsider), Assessed, "not_found"},
 		{"office", Assessed, approve(office), Assessed, "not_found"},
 		{"reject a reported claim", Reported, reject(approver, LateReport), Rejected, ""},
@@ -78,29 +88,31 @@ func TestTransitions(t *testing.T) {
 		{"pay a rejected claim", Rejected, pay(clerk, "BANK-001"), Rejected, "invalid_transition"},
 		{"pay twice", Paid, pay(clerk, "BANK-002"), Paid, "invalid_transition"},
 		{"adjuster cannot pay", Approved, pay(adjuster, "BANK-001"), Approved, "role_not_allowed"},
+		{"admin cannot pay", Approved, pay(admin, "BANK-001"), Approved, "role_not_allowed"},
 	}
 	for _, tt := range tests {
-		c := newClaim(tt.from)
-		e, err := tt.do(c)
-		if got := znb.CodeOf(err); got != tt.code {
-			t.Errorf("%s: code = %q, want %q", tt.name, got, tt.code)
-			continue
-		}
-		if c.Status != tt.to {
-			t.Errorf("%s: status = %s, want %s", tt.name, c.Status, tt.to)
-		}
-		if tt.code != "" {
-			if len(c.History) != 0 {
-				t.Errorf("%s: refused move recorded %d events", tt.name, len(c.History))
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClaim(tt.from)
+			e, err := tt.do(c)
+			if got := znb.CodeOf(err); got != tt.code {
+				t.Fatalf("code = %q, want %q", got, tt.code)
 			}
-			continue
-		}
-		if e.From != tt.from || e.To != tt.to || !e.At.Equal(now) || e.Actor == "" || e.ActorID == 0 {
-			t.Errorf("%s: event = %+v, want %s → %s at %v by someone", tt.name, e, tt.from, tt.to, now)
-		}
-		if len(c.History) != 1 || c.History[0] != e {
-			t.Errorf("%s: history = %+v, want the one event", tt.name, c.History)
-		}
+			if c.Status != tt.to {
+				t.Errorf("status = %s, want %s", c.Status, tt.to)
+			}
+			if tt.code != "" {
+				if len(c.History) != 0 {
+					t.Errorf("refused move recorded %d events", len(c.History))
+				}
+				return
+			}
+			if e.From != tt.from || e.To != tt.to || !e.At.Equal(now) || e.Actor == "" || e.ActorID == 0 {
+				t.Errorf("event = %+v, want %s → %s at %v by someone", e, tt.from, tt.to, now)
+			}
+			if len(c.History) != 1 || c.History[0] != e {
+				t.Errorf("history = %+v, want the one event", c.History)
+			}
+		})
 	}
 }
 
@@ -116,23 +128,29 @@ func TestMakerChecker(t *testing.T) {
 	// IDs are unknown) cannot approve it; another approver can.
 	both := znb.Actor{ID: 40, Username: "zhou", Role: znb.Adjuster, Scope: "PICC-ZY"}
 	c := newClaim(Reported)
-	if _, err := c.Assess(both, now, result("1800.00"), ""); err != nil {
+	if _, err := c.Assess(both, now, property(), decimal.Zero, losses("2000.00", "0", "0"), ""); err != nil {
 		t.Fatal(err)
 	}
 	both.Role = znb.Approver
-	if _, err := c.Approve(both, now, dec("20000"), ""); znb.CodeOf(err) != "same_assessor" {
-		t.Errorf("same ID: err = %v, want same_assessor", err)
-	}
-	byName := znb.Actor{Username: "zhou", Role: znb.Approver, Scope: "PICC-ZY"}
-	if _, err := c.Approve(byName, now, dec("20000"), ""); znb.CodeOf(err) != "same_assessor" {
-		t.Errorf("same name: err = %v, want same_assessor", err)
-	}
-	if c.Status != Assessed {
-		t.Fatalf("status = %s after refusals, want assessed", c.Status)
-	}
-	if _, err := c.Approve(approver, now, dec("20000"), ""); err != nil {
-		t.Errorf("other approver: %v", err)
-	}
+	t.Run("same ID", func(t *testing.T) {
+		if _, err := c.Approve(both, now, property(), decimal.Zero, ""); znb.CodeOf(err) != "same_assessor" {
+			t.Errorf("err = %v, want same_assessor", err)
+		}
+	})
+	t.Run("same name", func(t *testing.T) {
+		byName := znb.Actor{Username: "zhou", Role: znb.Approver, Scope: "PICC-ZY"}
+		if _, err := c.Approve(byName, now, property(), decimal.Zero, ""); znb.CodeOf(err) != "same_assessor" {
+			t.Errorf("err = %v, want same_assessor", err)
+		}
+		if c.Status != Assessed {
+			t.Errorf("status = %s after refusals, want assessed", c.Status)
+		}
+	})
+	t.Run("other approver", func(t *testing.T) {
+		if _, err := c.Approve(approver, now, property(), decimal.Zero, ""); err != nil {
+			t.Errorf("err = %v", err)
+		}
+	})
 }
 
 func TestApproveChecksLimitAgain(t *testing.T) {
@@ -146,19 +164,24 @@ func TestApproveChecksLimitAgain(t *testing.T) {
 		{"0.00", "0", ""},
 	}
 	for _, tt := range tests {
-		c := newClaim(Assessed)
-		c.Payable = dec(tt.payable)
-		_, err := c.Approve(approver, now, dec(tt.remaining), "")
-		if got := znb.CodeOf(err); got != tt.code {
-			t.Errorf("payable %s, remaining %s: code = %q, want %q", tt.payable, tt.remaining, got, tt.code)
-		}
-		want := Approved
-		if tt.code != "" {
-			want = Assessed
-		}
-		if c.Status != want {
-			t.Errorf("payable %s, remaining %s: status = %s, want %s", tt.payable, tt.remaining, c.Status, want)
-		}
+		t.Run(tt.payable+" of "+tt.remaining, func(t *testing.T) {
+			c := newClaim(Assessed)
+			c.Payable = dec(tt.payable)
+			_, err := c.Approve(approver, now, property(), left(tt.remaining), "")
+			if got := znb.CodeOf(err); got != tt.code {
+				t.Errorf("code = %q, want %q", got, tt.code)
+			}
+			want := Approved
+			if tt.code != "" {
+				want = Assessed
+			}
+			if c.Status != want {
+				t.Errorf("status = %s, want %s", c.Status, want)
+			}
+			if tt.code == "" && (!c.RemainingBefore.Equal(dec(tt.remaining)) || !c.Remaining.Equal(dec(tt.remaining).Sub(c.Payable))) {
+				t.Errorf("remainders %s → %s, want %s less the payable", c.RemainingBefore, c.Remaining, tt.remaining)
+			}
+		})
 	}
 }
 
@@ -167,22 +190,20 @@ func TestLifecycle(t *testing.T) {
 	reporter := znb.Actor{ID: 13, Username: "zhao.clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
 	c.Open(reporter, now, "村委会代报")
 
-	r, err := Adjust(terms(standard(), znb.Property), dec("20000"), losses("5000.00", "0", "0"))
-	if err != nil {
+	// a first assessment at 4800 from the form, then a re-assessment with
+	// another line's facts is refused
+	if _, err := c.Assess(adjuster, now.Add(time.Hour), property(), decimal.Zero, &Form{StructureLoss: "5000.00", MedicalExpense: "x"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	// a first assessment at 4800, then a re-assessment on a wrong line is refused
-	if _, err := c.Assess(adjuster, now.Add(time.Hour), r, ""); err != nil {
-		t.Fatal(err)
+	if _, err := c.Assess(adjuster, now, property(), decimal.Zero, disabled(3), ""); znb.CodeOf(err) != "line_not_offered" {
+		t.Errorf("assess with another line's facts: err = %v, want line_not_offered", err)
 	}
-	if _, err := c.Assess(adjuster, now, Result{Line: znb.Accident}, ""); znb.CodeOf(err) != "line_mismatch" {
-		t.Errorf("assess with another line's result: err = %v, want line_mismatch", err)
+	if !c.Assessed || !c.Payable.Equal(dec("4800")) || !c.RemainingBefore.Equal(dec("20000")) || !c.Remaining.Equal(dec("15200")) ||
+		len(c.Breakdown) == 0 || !c.Input.(PropertyAssessment).StructureLoss.Equal(dec("5000")) {
+		t.Errorf("after assessment payable %s remaining %s → %s with %d steps from %+v, want 4800 (5000 − 200), 20000 → 15200, steps and the losses",
+			c.Payable, c.RemainingBefore, c.Remaining, len(c.Breakdown), c.Input)
 	}
-	if !c.Payable.Equal(dec("4800")) || !c.Remaining.Equal(dec("15200")) || len(c.Breakdown) == 0 {
-		t.Errorf("after assessment payable %s remaining %s with %d steps, want 4800 (5000 − 200), 15200 and steps",
-			c.Payable, c.Remaining, len(c.Breakdown))
-	}
-	if _, err := c.Approve(approver, now.Add(2*time.Hour), dec("20000"), "同意"); err != nil {
+	if _, err := c.Approve(approver, now.Add(2*time.Hour), property(), decimal.Zero, "同意"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Pay(clerk, now.Add(3*time.Hour), "BANK-42", ""); err != nil {
@@ -235,5 +256,26 @@ func TestReasons(t *testing.T) {
 	}
 	if Reason("late").Valid() {
 		t.Error(`Reason("late") is valid`)
+	}
+}
+
+func TestCheckListFilter(t *testing.T) {
+	tests := []struct {
+		name   string
+		status Status
+		line   znb.Line
+		code   string
+	}{
+		{"any", "", "", ""},
+		{"status and line", Approved, znb.Property, ""},
+		{"unknown status", "closed", "", "invalid_status"},
+		{"unknown line", "", "fire", "invalid_line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := znb.CodeOf(CheckListFilter(tt.status, tt.line)); got != tt.code {
+				t.Errorf("code = %q, want %q", got, tt.code)
+			}
+		})
 	}
 }

@@ -32,8 +32,10 @@ type Result struct {
 }
 
 // Assessment is the assessed facts of a claim on one line, as the adjuster
-// enters them (SPEC §12 assessment bodies).
+// enters them (SPEC §12 assessment bodies). It is Facts that read as
+// themselves.
 type Assessment interface {
+	Facts
 	Line() znb.Line
 	adjust(t *policy.LineTerms, b *breakdown) error
 }
@@ -43,8 +45,8 @@ type Assessment interface {
 // of the household or person did not use). A negative remaining counts as
 // nothing left.
 func Adjust(t *policy.LineTerms, remaining decimal.Decimal, a Assessment) (Result, error) {
-	if t == nil || t.Line != a.Line() {
-		return Result{}, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", a.Line())
+	if err := Offered(t, a.Line()); err != nil {
+		return Result{}, err
 	}
 	b := &breakdown{}
 	if err := a.adjust(t, b); err != nil {

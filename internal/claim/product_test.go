@@ -96,26 +96,27 @@ type payCase struct {
 func runPayCases(t *testing.T, cases []payCase) {
 	t.Helper()
 	for _, tc := range cases {
-		r, err := Adjust(tc.terms, dec(tc.remaining), tc.in)
-		if err != nil {
-			t.Errorf("%s: error %v", tc.name, err)
-			continue
-		}
-		if !r.Payable.Equal(dec(tc.payable)) {
-			t.Errorf("%s: payable = %s, want %s", tc.name, r.Payable, tc.payable)
-		}
-		if !r.Remaining.Equal(dec(tc.left)) {
-			t.Errorf("%s: remaining = %s, want %s", tc.name, r.Remaining, tc.left)
-		}
-		last := r.Breakdown[len(r.Breakdown)-1]
-		if last.Code != "payable" || !last.Amount.Equal(r.Payable) {
-			t.Errorf("%s: last step = %+v, want payable %s", tc.name, last, r.Payable)
-		}
-		for _, s := range r.Breakdown {
-			if s.Code == "" || s.Label == "" {
-				t.Errorf("%s: step without code or label: %+v", tc.name, s)
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Adjust(tc.terms, dec(tc.remaining), tc.in)
+			if err != nil {
+				t.Fatalf("error %v", err)
 			}
-		}
+			if !r.Payable.Equal(dec(tc.payable)) {
+				t.Errorf("payable = %s, want %s", r.Payable, tc.payable)
+			}
+			if !r.Remaining.Equal(dec(tc.left)) {
+				t.Errorf("remaining = %s, want %s", r.Remaining, tc.left)
+			}
+			last := r.Breakdown[len(r.Breakdown)-1]
+			if last.Code != "payable" || !last.Amount.Equal(r.Payable) {
+				t.Errorf("last step = %+v, want payable %s", last, r.Payable)
+			}
+			for _, s := range r.Breakdown {
+				if s.Code == "" || s.Label == "" {
+					t.Errorf("step without code or label: %+v", s)
+				}
+			}
+		})
 	}
 }
 
@@ -130,13 +131,15 @@ type errCase struct {
 func runErrCases(t *testing.T, cases []errCase) {
 	t.Helper()
 	for _, tc := range cases {
-		_, err := Adjust(tc.terms, dec("10000"), tc.in)
-		if got := znb.CodeOf(err); got != tc.code {
-			t.Errorf("%s: error code = %q, want %q (err %v)", tc.name, got, tc.code, err)
-		}
-		if err != nil && znb.ErrorOf(err).Kind != znb.Invalid {
-			t.Errorf("%s: kind = %v, want Invalid", tc.name, znb.ErrorOf(err).Kind)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Adjust(tc.terms, dec("10000"), tc.in)
+			if got := znb.CodeOf(err); got != tc.code {
+				t.Errorf("error code = %q, want %q (err %v)", got, tc.code, err)
+			}
+			if err != nil && znb.ErrorOf(err).Kind != znb.Invalid {
+				t.Errorf("kind = %v, want Invalid", znb.ErrorOf(err).Kind)
+			}
+		})
 	}
 }
 

@@ -22,7 +22,78 @@ type Report struct {
 	IncidentDate     znb.Date
 	ReportedOn       znb.Date
 	Today            znb.Date
+	Description      string
 	Existing         []Key // earlier claims of the certificate that still count as reported
+	Rejected         []Key // earlier claims of the certificate that were rejected
+}
+
+// FlagPreviouslyRejected marks a report of a loss whose earlier claim was
+// rejected: it is accepted (the household may come back with what was
+// missing), and the approver sees the earlier decision.
+const FlagPreviouslyRejected = "previously_rejected"
+
+// CheckFiling applies the checks a report passes before its certificate is
+// read: the actor's role may report, the description is at most 2000
+// characters, the line is known, and a household line names no member.
+func CheckFiling(a znb.Actor, r Report) error {
+	if err := Permit(a, znb.ReportClaim); err != nil {
+		return err
+	}
+	if len([]rune(r.Description)) > 2000 {
+		return znb.Errorf(znb.Invalid, "description_too_long", "案情描述不能超过 2000 字")
+	}
+	if !r.Line.Valid() {
+		return znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q（应为 agriculture、accident、hospitalization 或 property）", string(r.Line))
+	}
+	if !r.Line.PerPerson() && r.Member != "" {
+		return znb.Errorf(znb.Invalid, "member_not_expected", "%s以户为单位，不填出险成员", r.Line.Name())
+	}
+	return nil
+}
+
+// Subject is whose limit the reported claim consumes: the member on a
+// per-person limit (or, when the terms do not say, on a per-person line),
+// the household otherwise.
+func (r Report) Subject() string {
+	if r.Terms.LimitPer == policy.PerPerson || (r.Terms.LimitPer == "" && r.Terms.Line.PerPerson()) {
+		return r.Member
+	}
+	return r.HouseholdNo
+}
+
+// MemberCover is one period of cover of a member on a certificate.
+type MemberCover struct {
+	IDNumber, Name string
+	Cover          Cover
+}
+
+// CoverFor finds the cover that decides a report, and the insured member's
+// name: the certificate's period on household lines; on per-person lines the
+// member's cover that includes the incident date, else the one nearest to it
+// so the error can say whether the incident came before the cover or after
+// it ended. A member who is not on the certificate gets the zero cover.
+func CoverFor(line znb.Line, member string, incident znb.Date, period Cover, members []MemberCover) (Cover, string) {
+	if !line.PerPerson() {
+		return period, ""
+	}
+	var best Cover
+	name := ""
+	for _, m := range members {
+		if m.IDNumber != member {
+			continue
+		}
+		c := m.Cover
+		switch {
+		case c.Includes(incident):
+			return c, m.Name
+		case best.Start.IsZero(),
+			// prefer the latest cover that started on or before the incident
+			!c.Start.After(incident) && c.Start.After(best.Start),
+			best.Start.After(incident) && c.Start.Before(best.Start):
+			best, name = c, m.Name
+		}
+	}
+	return best, name
 }
 
 // Cover is a period of cover, both days included.
@@ -40,14 +111,15 @@ func (r Report) Key() Key {
 
 // CheckReport applies the checks of SPEC §7 to a report and returns the flags
 // the claim carries: a report later than the line's deadline is accepted but
-// flagged late_report for the approver. A line without a deadline
-// (ReportWithinDays ≤ 0) is never late.
+// flagged late_report for the approver, and one of a loss whose earlier
+// claim was rejected is flagged previously_rejected. A line without a
+// deadline (ReportWithinDays ≤ 0) is never late.
 func CheckReport(r Report) (flags []string, err error) {
 	if !r.CertificateFound {
 		return nil, znb.Errorf(znb.NotFound, "certificate_not_found", "分户凭证不存在")
 	}
-	if r.Terms == nil || !r.Line.Valid() || r.Terms.Line != r.Line {
-		return nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
+	if err := Offered(r.Terms, r.Line); err != nil {
+		return nil, err
 	}
 	if r.Line.PerPerson() && r.Member == "" {
 		return nil, znb.Errorf(znb.Invalid, "member_required", "%s须指明出险的家庭成员", r.Line.Name())
@@ -78,6 +150,12 @@ func CheckReport(r Report) (flags []string, err error) {
 	}
 	if days := r.Terms.ReportWithinDays; days > 0 && r.ReportedOn.DaysSince(r.IncidentDate) > days {
 		flags = append(flags, FlagLateReport)
+	}
+	for _, k := range r.Rejected {
+		if k == key {
+			flags = append(flags, FlagPreviouslyRejected)
+			break
+		}
 	}
 	return flags, nil
 }

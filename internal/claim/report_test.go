@@ -2,8 +2,10 @@ package claim
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -73,19 +75,30 @@ func TestCheckReport(t *testing.T) {
 		{"other line", func(r *Report) {
 			r.Existing = []Key{{Subject: "522625001001", Line: znb.Agriculture, IncidentDate: date("2024-05-10"), Cause: "火灾"}}
 		}, "", nil},
+		{"previously rejected", func(r *Report) {
+			r.Rejected = []Key{{Subject: "522625001001", Line: znb.Property, IncidentDate: date("2024-05-10"), Cause: "火灾"}}
+		}, "", []string{FlagPreviouslyRejected}},
+		{"late and previously rejected", func(r *Report) {
+			r.ReportedOn = date("2024-05-14")
+			r.Rejected = []Key{{Subject: "522625001001", Line: znb.Property, IncidentDate: date("2024-05-10"), Cause: "火灾"}}
+		}, "", []string{FlagLateReport, FlagPreviouslyRejected}},
+		{"another loss rejected", func(r *Report) {
+			r.Rejected = []Key{{Subject: "522625001001", Line: znb.Property, IncidentDate: date("2024-05-09"), Cause: "火灾"}}
+		}, "", nil},
 	}
 	for _, tt := range tests {
-		r := report()
-		r.Terms = terms(standard(), znb.Property) // a fresh copy the row may edit
-		tt.edit(&r)
-		flags, err := CheckReport(r)
-		if got := znb.CodeOf(err); got != tt.code {
-			t.Errorf("%s: code = %q, want %q (%v)", tt.name, got, tt.code, err)
-			continue
-		}
-		if !reflect.DeepEqual(flags, tt.flags) {
-			t.Errorf("%s: flags = %v, want %v", tt.name, flags, tt.flags)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			r := report()
+			r.Terms = terms(standard(), znb.Property) // a fresh copy the row may edit
+			tt.edit(&r)
+			flags, err := CheckReport(r)
+			if got := znb.CodeOf(err); got != tt.code {
+				t.Fatalf("code = %q, want %q (%v)", got, tt.code, err)
+			}
+			if !reflect.DeepEqual(flags, tt.flags) {
+				t.Errorf("flags = %v, want %v", flags, tt.flags)
+			}
+		})
 	}
 }
 
@@ -135,14 +148,15 @@ func TestCheckReportPerPerson(t *testing.T) {
 		}(), "", nil},
 	}
 	for _, tt := range tests {
-		flags, err := CheckReport(tt.r)
-		if got := znb.CodeOf(err); got != tt.code {
-			t.Errorf("%s: code = %q, want %q (%v)", tt.name, got, tt.code, err)
-			continue
-		}
-		if !reflect.DeepEqual(flags, tt.flags) {
-			t.Errorf("%s: flags = %v, want %v", tt.name, flags, tt.flags)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			flags, err := CheckReport(tt.r)
+			if got := znb.CodeOf(err); got != tt.code {
+				t.Fatalf("code = %q, want %q (%v)", got, tt.code, err)
+			}
+			if !reflect.DeepEqual(flags, tt.flags) {
+				t.Errorf("flags = %v, want %v", flags, tt.flags)
+			}
+		})
 	}
 }
 
@@ -158,5 +172,95 @@ func TestReportKeyMatchesClaimKey(t *testing.T) {
 	}
 	if k := report().Key(); k.Subject != "522625001001" {
 		t.Errorf("property key subject = %q, want the household", k.Subject)
+	}
+}
+
+func TestCheckFiling(t *testing.T) {
+	clerk := znb.Actor{Username: "c", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
+	tests := []struct {
+		name string
+		by   znb.Actor
+		edit func(r *Report)
+		code string
+	}{
+		{"clerk", clerk, func(r *Report) {}, ""},
+		{"office", znb.Actor{Role: znb.Office, Scope: "522625"}, func(r *Report) {}, ""},
+		{"admin", znb.Actor{Role: znb.Admin}, func(r *Report) {}, ""},
+		{"auditor", znb.Actor{Role: znb.Auditor, Scope: "522625"}, func(r *Report) {}, "role_not_allowed"},
+		{"description of 2000 characters", clerk, func(r *Report) { r.Description = strings.Repeat("火", 2000) }, ""},
+		{"description too long", clerk, func(r *Report) { r.Description = strings.Repeat("火", 2001) }, "description_too_long"},
+		{"unknown line", clerk, func(r *Report) { r.Line = "pets" }, "invalid_line"},
+		{"member on a household line", clerk, func(r *Report) { r.Member = "52262519800101001X" }, "member_not_expected"},
+		{"member on a per-person line", clerk, func(r *Report) { r.Line, r.Member = znb.Accident, "52262519800101001X" }, ""},
+		// who reports is checked first
+		{"auditor with a bad line", znb.Actor{Role: znb.Auditor}, func(r *Report) { r.Line = "pets" }, "role_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := report()
+			tt.edit(&r)
+			if got := znb.CodeOf(CheckFiling(tt.by, r)); got != tt.code {
+				t.Errorf("code = %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+func TestReportSubject(t *testing.T) {
+	member := "52262519800101001X"
+	perHousehold := *terms(standard(), znb.Accident)
+	perHousehold.LimitPer = policy.PerHousehold
+	unsaid := *terms(standard(), znb.Hospitalization)
+	unsaid.LimitPer = ""
+	tests := []struct {
+		name  string
+		r     Report
+		terms *policy.LineTerms
+		want  string
+	}{
+		{"household line", report(), terms(standard(), znb.Property), "522625001001"},
+		{"per-person limit", personal(member), terms(standard(), znb.Hospitalization), member},
+		{"per-household limit on a per-person line", personal(member), &perHousehold, "522625001001"},
+		{"unsaid on a per-person line", personal(member), &unsaid, member},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.r.Terms = tt.terms
+			if got := tt.r.Subject(); got != tt.want {
+				t.Errorf("subject = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCoverFor(t *testing.T) {
+	date := znb.MustDate
+	period := Cover{Start: date("2024-01-01"), End: date("2024-12-31")}
+	spells := []MemberCover{
+		{IDNumber: "A", Name: "甲", Cover: Cover{Start: date("2024-01-01"), End: date("2024-03-31")}},
+		{IDNumber: "B", Name: "乙", Cover: Cover{Start: date("2024-01-01"), End: date("2024-12-31")}},
+		{IDNumber: "A", Name: "甲", Cover: Cover{Start: date("2024-07-01"), End: date("2024-12-31")}},
+	}
+	tests := []struct {
+		name     string
+		line     znb.Line
+		member   string
+		incident string
+		want     Cover
+		who      string
+	}{
+		{"household line takes the period", znb.Property, "", "2024-05-01", period, ""},
+		{"the cover that includes the day", znb.Accident, "A", "2024-08-01", spells[2].Cover, "甲"},
+		{"between covers: the one that started before", znb.Accident, "A", "2024-05-01", spells[0].Cover, "甲"},
+		{"before every cover: the earliest", znb.Hospitalization, "B", "2023-12-01", spells[1].Cover, "乙"},
+		{"not on the certificate", znb.Accident, "C", "2024-05-01", Cover{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, who := CoverFor(tt.line, tt.member, date(tt.incident), period, spells)
+			if got != tt.want || who != tt.who {
+				t.Errorf("cover %v of %q, want %v of %q", got, who, tt.want, tt.who)
+			}
+		})
 	}
 }

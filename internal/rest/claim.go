@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
@@ -94,13 +93,13 @@ type claimOut struct {
 	History         []eventOut   `json:"history,omitempty"`
 }
 
-func (s *Server) claimOut(c *store.ClaimRecord, full bool) claimOut {
+func (s *Server) claimOut(c *claim.Claim, full bool) claimOut {
 	out := claimOut{ClaimNo: c.No, Status: c.Status, StatusName: c.Status.Name(), CertificateNo: c.CertificateNo,
 		HouseholdNo: c.HouseholdNo, HeadName: c.HeadName, RegionCode: c.RegionCode, Village: c.Village, Insurer: c.Insurer,
 		Line: c.Line, LineName: c.Line.Name(), MemberName: c.MemberName, IncidentDate: c.IncidentDate,
 		ReportedOn: c.ReportedOn, Cause: c.Cause, Description: c.Description, Flags: c.Flags, Assessor: c.Assessor,
-		ReasonCode: c.Reason, ReasonName: c.Reason.Name(), PaymentRef: c.PaymentRef, ReportedBy: c.CreatedBy,
-		CreatedAt: msTime(c.CreatedAt), UpdatedAt: msTime(c.UpdatedAt)}
+		ReasonCode: c.Reason, ReasonName: c.Reason.Name(), PaymentRef: c.PaymentRef, ReportedBy: c.ReportedBy,
+		CreatedAt: timeOut(c.ReportedAt), UpdatedAt: timeOut(c.UpdatedAt)}
 	if c.Member != "" {
 		out.MemberIDNumber = s.idOut(full, c.Member)
 	}
@@ -113,11 +112,14 @@ func (s *Server) claimOut(c *store.ClaimRecord, full bool) claimOut {
 		out.Breakdown = stepsOut(c.Breakdown)
 	}
 	for _, e := range c.History {
-		out.History = append(out.History, eventOut{At: e.At.In(znb.CST).Format(time.RFC3339),
+		out.History = append(out.History, eventOut{At: timeOut(e.At),
 			Actor: e.Actor, Role: e.Role, From: e.From, To: e.To, ToName: e.To.Name(), Note: e.Note})
 	}
 	return out
 }
+
+// timeOut is a moment as the API writes it: RFC 3339 in China Standard Time.
+func timeOut(t time.Time) string { return t.In(znb.CST).Format(time.RFC3339) }
 
 func stepsOut(steps []claim.Step) []stepOut {
 	out := make([]stepOut, len(steps))
@@ -132,7 +134,7 @@ func stepsOut(steps []claim.Step) []stepOut {
 
 // auditFullID records that the actor was shown the full ID numbers of the
 // members of these claims.
-func (s *Server) auditFullID(c *fiber.Ctx, full bool, claims ...*store.ClaimRecord) error {
+func (s *Server) auditFullID(c *fiber.Ctx, full bool, claims ...*claim.Claim) error {
 	if !full {
 		return nil
 	}
@@ -198,7 +200,7 @@ func (s *Server) listClaims(c *fiber.Ctx) error {
 		return err
 	}
 	items := make([]claimOut, len(recs))
-	shown := make([]*store.ClaimRecord, len(recs))
+	shown := make([]*claim.Claim, len(recs))
 	for i := range recs {
 		items[i] = s.claimOut(&recs[i], a.NeedsFullID())
 		shown[i] = &recs[i]
@@ -206,11 +208,8 @@ func (s *Server) listClaims(c *fiber.Ctx) error {
 	if err := s.auditFullID(c, a.NeedsFullID(), shown...); err != nil {
 		return err
 	}
-	page, size := max(q.Page, 1), q.PageSize
-	if size <= 0 {
-		size = 50
-	}
-	return c.JSON(fiber.Map{"items": items, "total": total, "page": page, "page_size": min(size, 500)})
+	page := store.ClaimPage(q.Page, q.PageSize)
+	return c.JSON(fiber.Map{"items": items, "total": total, "page": page.Number, "page_size": page.Size})
 }
 
 func queryDate(c *fiber.Ctx, name string) (znb.Date, error) {
@@ -251,33 +250,6 @@ func (d *dec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// amountOf reads a money field: empty is zero unless required; more than two
-// decimals or text is invalid_amount.
-func amountOf(field string, v dec, required bool) (decimal.Decimal, error) {
-	if v == "" {
-		if required {
-			return decimal.Zero, znb.Errorf(znb.Invalid, "amount_required", "须填写 %s", field)
-		}
-		return decimal.Zero, nil
-	}
-	d, err := money.Parse(string(v))
-	if err != nil {
-		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为金额（最多两位小数）：%q", field, string(v))
-	}
-	return d, nil
-}
-
-func numberOf(field string, v dec, def decimal.Decimal) (decimal.Decimal, error) {
-	if v == "" {
-		return def, nil
-	}
-	d, err := decimal.NewFromString(string(v))
-	if err != nil {
-		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_number", "%s 须为数字：%q", field, string(v))
-	}
-	return d, nil
-}
-
 // assessJSON is every line's assessment body of SPEC §12 in one shape; the
 // claim's line says which fields count.
 type assessJSON struct {
@@ -307,95 +279,35 @@ type assessJSON struct {
 	Note                  string `json:"note"`
 }
 
-// assessment turns the body into the domain assessment of line l.
-func (in *assessJSON) assessment(l znb.Line) (claim.Assessment, error) {
-	switch l {
-	case znb.Agriculture:
-		var a claim.AgricultureAssessment
-		for i, it := range in.Items {
-			at := "items[" + strconv.Itoa(i) + "]."
-			q, err := numberOf(at+"quantity", it.Quantity, decimal.NewFromInt(1))
-			if err != nil {
-				return nil, err
-			}
-			loss, err := amountOf(at+"assessed_loss", it.AssessedLoss, true)
-			if err != nil {
-				return nil, err
-			}
-			paid, err := amountOf(at+"policy_insurance_paid", it.PolicyInsurancePaid, false)
-			if err != nil {
-				return nil, err
-			}
-			a.Items = append(a.Items, claim.AgricultureItem{Kind: it.Kind, Subject: it.Subject, Quantity: q, AssessedLoss: loss, PolicyInsurancePaid: paid})
-		}
-		return a, nil
-	case znb.Accident:
-		a := claim.AccidentAssessment{Outcome: in.Outcome}
-		for _, j := range in.Injuries {
-			a.Injuries = append(a.Injuries, claim.Injury{Grade: j.Grade})
-		}
-		for i, b := range in.Burns {
-			pct, err := numberOf("burns["+strconv.Itoa(i)+"].area_pct", b.AreaPct, decimal.Zero)
-			if err != nil {
-				return nil, err
-			}
-			a.Burns = append(a.Burns, claim.BurnArea{Site: b.Site, AreaPct: pct})
-		}
-		return a, nil
-	case znb.Hospitalization:
-		var a claim.HospitalizationAssessment
-		fields := []struct {
-			name     string
-			v        dec
-			to       *decimal.Decimal
-			required bool
-		}{
-			{"medical_expense", in.MedicalExpense, &a.MedicalExpense, true},
-			{"basic_insurance_paid", in.BasicInsurancePaid, &a.BasicInsurancePaid, false},
-			{"critical_illness_paid", in.CriticalIllnessPaid, &a.CriticalIllnessPaid, false},
-			{"medical_assistance_paid", in.MedicalAssistancePaid, &a.MedicalAssistancePaid, false},
-			{"non_reimbursable", in.NonReimbursable, &a.NonReimbursable, false},
-		}
-		for _, f := range fields {
-			d, err := amountOf(f.name, f.v, f.required)
-			if err != nil {
-				return nil, err
-			}
-			*f.to = d
-		}
-		return a, nil
-	case znb.Property:
-		var a claim.PropertyAssessment
-		var err error
-		if a.StructureLoss, err = amountOf("structure_loss", in.StructureLoss, false); err != nil {
-			return nil, err
-		}
-		if a.DecorationLoss, err = amountOf("decoration_loss", in.DecorationLoss, false); err != nil {
-			return nil, err
-		}
-		if a.ApplianceLoss, err = amountOf("appliance_loss", in.ApplianceLoss, false); err != nil {
-			return nil, err
-		}
-		return a, nil
+// form is the body as the domain's assessment form.
+func (in *assessJSON) form() *claim.Form {
+	f := &claim.Form{Outcome: in.Outcome,
+		MedicalExpense: string(in.MedicalExpense), BasicInsurancePaid: string(in.BasicInsurancePaid),
+		CriticalIllnessPaid: string(in.CriticalIllnessPaid), MedicalAssistancePaid: string(in.MedicalAssistancePaid),
+		NonReimbursable: string(in.NonReimbursable), StructureLoss: string(in.StructureLoss),
+		DecorationLoss: string(in.DecorationLoss), ApplianceLoss: string(in.ApplianceLoss)}
+	for _, it := range in.Items {
+		f.Items = append(f.Items, claim.FormItem{Kind: it.Kind, Subject: it.Subject, Quantity: string(it.Quantity),
+			AssessedLoss: string(it.AssessedLoss), PolicyInsurancePaid: string(it.PolicyInsurancePaid)})
 	}
-	return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))
+	for _, j := range in.Injuries {
+		f.Injuries = append(f.Injuries, claim.Injury{Grade: j.Grade})
+	}
+	for _, b := range in.Burns {
+		f.Burns = append(f.Burns, claim.FormBurn{Site: b.Site, AreaPct: string(b.AreaPct)})
+	}
+	return f
 }
 
+// assessClaim decodes the body once; the store reads the claim under its
+// lock and the domain reads the form for the claim's line.
 func (s *Server) assessClaim(c *fiber.Ctx) error {
 	var in assessJSON
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	a := actor(c)
-	cur, err := s.DB.GetClaim(c.UserContext(), a, c.Params("no"))
-	if err != nil {
-		return err
-	}
-	as, err := in.assessment(cur.Line)
-	if err != nil {
-		return err
-	}
-	rec, err := s.DB.AssessClaim(c.UserContext(), a, cur.No, as, in.Note)
+	rec, err := s.DB.AssessClaim(c.UserContext(), a, c.Params("no"), in.form(), in.Note)
 	if err != nil {
 		return err
 	}

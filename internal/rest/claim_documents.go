@@ -162,7 +162,7 @@ func (s *Server) claimLetter(c *fiber.Ctx) error {
 }
 
 // decisionDate is the day the claim was approved or rejected.
-func decisionDate(rec *store.ClaimRecord, today znb.Date) znb.Date {
+func decisionDate(rec *claim.Claim, today znb.Date) znb.Date {
 	for i := len(rec.History) - 1; i >= 0; i-- {
 		if to := rec.History[i].To; to == claim.Approved || to == claim.Rejected {
 			return znb.DateOf(rec.History[i].At.In(znb.CST))
@@ -172,7 +172,7 @@ func decisionDate(rec *store.ClaimRecord, today znb.Date) znb.Date {
 }
 
 // lastNote is the note of the last move to status to.
-func lastNote(rec *store.ClaimRecord, to claim.Status) string {
+func lastNote(rec *claim.Claim, to claim.Status) string {
 	for i := len(rec.History) - 1; i >= 0; i-- {
 		if rec.History[i].To == to {
 			return rec.History[i].Note

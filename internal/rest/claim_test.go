@@ -91,79 +91,81 @@ func TestClaimEndToEnd(t *testing.T) {
 				"18700.00", "50000.00", []string{"tier_total", "cap_remaining_limit", "payable"}},
 		}
 		for _, tc := range cases {
-			w := tc.w
-			code, c, b := h.report(w.clerk, tc.report)
-			if code != 201 || c.Status != "reported" || !strings.HasPrefix(c.ClaimNo, "CLM20240615") || c.ReportedOn != "2024-06-15" {
-				t.Fatalf("%s: report %d %s", tc.name, code, b)
-			}
-			base := "/api/v1/claims/" + c.ClaimNo
-			if code, b := h.upload(base+"/documents", w.office, "file", "photo.png", pngBytes(t), map[string]string{"kind": tc.doc}); code != 201 {
-				t.Fatalf("%s: upload %d %s", tc.name, code, b)
-			}
-			var docs struct {
-				Items   []struct{ Kind, ContentType string } `json:"items"`
-				Missing []string                             `json:"missing"`
-			}
-			_, b = h.call("GET", base+"/documents", w.clerk, nil)
-			decodeJSON(t, b, &docs)
-			if len(docs.Items) != 1 || docs.Items[0].Kind != tc.doc || len(docs.Missing) == 0 || contains(docs.Missing, tc.doc) {
-				t.Errorf("%s: documents %s", tc.name, b)
-			}
-			if code, b := h.call("POST", base+"/assess", w.clerk, tc.assess); code != 403 {
-				t.Errorf("%s: assess by clerk %d %s, want 403", tc.name, code, b)
-			}
-			code, b = h.call("POST", base+"/assess", w.adjuster, tc.assess)
-			var a claimAnswer
-			decodeJSON(t, b, &a)
-			if code != 200 || a.Status != "assessed" || str(a.Payable) != tc.payable || str(a.RemainingBefore) != tc.before {
-				t.Fatalf("%s: assess %d %s; want payable %s of %s", tc.name, code, b, tc.payable, tc.before)
-			}
-			n := len(a.Breakdown)
-			for i, step := range tc.lastSteps {
-				if got := a.Breakdown[n-len(tc.lastSteps)+i].Step; got != step {
-					t.Errorf("%s: breakdown step %d is %s, want %s (%s)", tc.name, n-len(tc.lastSteps)+i, got, step, b)
+			t.Run(tc.name, func(t *testing.T) {
+				w := tc.w
+				code, c, b := h.report(w.clerk, tc.report)
+				if code != 201 || c.Status != "reported" || !strings.HasPrefix(c.ClaimNo, "CLM20240615") || c.ReportedOn != "2024-06-15" {
+					t.Fatalf("report %d %s", code, b)
 				}
-			}
-			if a.Breakdown[n-1].Amount != tc.payable || a.Breakdown[n-1].Label == "" {
-				t.Errorf("%s: last step %+v, want payable %s", tc.name, a.Breakdown[n-1], tc.payable)
-			}
-			if code, b := h.call("POST", base+"/approve", w.approver, map[string]any{"note": "同意赔付"}); code != 200 {
-				t.Fatalf("%s: approve %d %s", tc.name, code, b)
-			}
-			if code, b := h.call("POST", base+"/pay", w.clerk, map[string]any{"payment_ref": "BANK-" + c.ClaimNo}); code != 200 {
-				t.Fatalf("%s: pay %d %s", tc.name, code, b)
-			}
-			_, b = h.call("GET", base, w.auditor, nil)
-			var got claimAnswer
-			decodeJSON(t, b, &got)
-			steps := []string{"/reported/" + "clerk", "reported/assessed/adjuster", "assessed/approved/approver", "approved/paid/clerk"}
-			if got.Status != "paid" || got.PaymentRef != "BANK-"+c.ClaimNo || len(got.History) != len(steps) {
-				t.Fatalf("%s: final claim %s", tc.name, b)
-			}
-			for i, e := range got.History {
-				if want := steps[i] + "-" + w.county; e.From+"/"+e.To+"/"+e.Actor != want || e.At == "" {
-					t.Errorf("%s: event %d %+v, want %s", tc.name, i, e, want)
+				base := "/api/v1/claims/" + c.ClaimNo
+				if code, b := h.upload(base+"/documents", w.office, "file", "photo.png", pngBytes(t), map[string]string{"kind": tc.doc}); code != 201 {
+					t.Fatalf("upload %d %s", code, b)
 				}
-			}
-			if got.History[2].Note != "同意赔付" {
-				t.Errorf("%s: approval note %q", tc.name, got.History[2].Note)
-			}
-			if id, ok := tc.report["member_id_number"].(string); ok && got.MemberIDNumber != id[:6]+"********"+id[14:] {
-				t.Errorf("%s: auditor sees member %q, want it masked", tc.name, got.MemberIDNumber)
-			}
-			code, pdf := h.call("GET", base+"/letter.pdf", w.office, nil)
-			if code != 200 || !bytes.HasPrefix(pdf, []byte("%PDF")) {
-				t.Fatalf("%s: letter %d %.200s", tc.name, code, pdf)
-			}
-			text := pdfText(t, pdf)
-			for _, want := range []string{"理赔决定通知书", c.ClaimNo, "应付赔款" + grouped(tc.payable)} {
-				if !strings.Contains(text, want) {
-					t.Errorf("%s: letter lacks %q:\n%s", tc.name, want, text)
+				var docs struct {
+					Items   []struct{ Kind, ContentType string } `json:"items"`
+					Missing []string                             `json:"missing"`
 				}
-			}
-			if id, ok := tc.report["member_id_number"].(string); ok && (strings.Contains(text, id) || !strings.Contains(text, id[:6]+"********"+id[14:])) {
-				t.Errorf("%s: letter must show the member's ID masked:\n%s", tc.name, text)
-			}
+				_, b = h.call("GET", base+"/documents", w.clerk, nil)
+				decodeJSON(t, b, &docs)
+				if len(docs.Items) != 1 || docs.Items[0].Kind != tc.doc || len(docs.Missing) == 0 || contains(docs.Missing, tc.doc) {
+					t.Errorf("documents %s", b)
+				}
+				if code, b := h.call("POST", base+"/assess", w.clerk, tc.assess); code != 403 {
+					t.Errorf("assess by clerk %d %s, want 403", code, b)
+				}
+				code, b = h.call("POST", base+"/assess", w.adjuster, tc.assess)
+				var a claimAnswer
+				decodeJSON(t, b, &a)
+				if code != 200 || a.Status != "assessed" || str(a.Payable) != tc.payable || str(a.RemainingBefore) != tc.before {
+					t.Fatalf("assess %d %s; want payable %s of %s", code, b, tc.payable, tc.before)
+				}
+				n := len(a.Breakdown)
+				for i, step := range tc.lastSteps {
+					if got := a.Breakdown[n-len(tc.lastSteps)+i].Step; got != step {
+						t.Errorf("breakdown step %d is %s, want %s (%s)", n-len(tc.lastSteps)+i, got, step, b)
+					}
+				}
+				if a.Breakdown[n-1].Amount != tc.payable || a.Breakdown[n-1].Label == "" {
+					t.Errorf("last step %+v, want payable %s", a.Breakdown[n-1], tc.payable)
+				}
+				if code, b := h.call("POST", base+"/approve", w.approver, map[string]any{"note": "同意赔付"}); code != 200 {
+					t.Fatalf("approve %d %s", code, b)
+				}
+				if code, b := h.call("POST", base+"/pay", w.clerk, map[string]any{"payment_ref": "BANK-" + c.ClaimNo}); code != 200 {
+					t.Fatalf("pay %d %s", code, b)
+				}
+				_, b = h.call("GET", base, w.auditor, nil)
+				var got claimAnswer
+				decodeJSON(t, b, &got)
+				steps := []string{"/reported/" + "clerk", "reported/assessed/adjuster", "assessed/approved/approver", "approved/paid/clerk"}
+				if got.Status != "paid" || got.PaymentRef != "BANK-"+c.ClaimNo || len(got.History) != len(steps) {
+					t.Fatalf("final claim %s", b)
+				}
+				for i, e := range got.History {
+					if want := steps[i] + "-" + w.county; e.From+"/"+e.To+"/"+e.Actor != want || e.At == "" {
+						t.Errorf("event %d %+v, want %s", i, e, want)
+					}
+				}
+				if got.History[2].Note != "同意赔付" {
+					t.Errorf("approval note %q", got.History[2].Note)
+				}
+				if id, ok := tc.report["member_id_number"].(string); ok && got.MemberIDNumber != id[:6]+"********"+id[14:] {
+					t.Errorf("auditor sees member %q, want it masked", got.MemberIDNumber)
+				}
+				code, pdf := h.call("GET", base+"/letter.pdf", w.office, nil)
+				if code != 200 || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+					t.Fatalf("letter %d %.200s", code, pdf)
+				}
+				text := pdfText(t, pdf)
+				for _, want := range []string{"理赔决定通知书", c.ClaimNo, "应付赔款" + grouped(tc.payable)} {
+					if !strings.Contains(text, want) {
+						t.Errorf("letter lacks %q:\n%s", want, text)
+					}
+				}
+				if id, ok := tc.report["member_id_number"].(string); ok && (strings.Contains(text, id) || !strings.Contains(text, id[:6]+"********"+id[14:])) {
+					t.Errorf("letter must show the member's ID masked:\n%s", text)
+				}
+			})
 		}
 	})
 }
@@ -239,6 +241,64 @@ func TestClaimReportErrors(t *testing.T) {
 		if code != 201 || len(c.Flags) != 0 {
 			t.Errorf("report on the third day: %d %s, want 201 without flags", code, b)
 		}
+	})
+}
+
+// TestClaimAssessmentErrors sends assessment bodies that break one rule each:
+// the body is decoded once, and the claim's line says which fields count.
+func TestClaimAssessmentErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		w := newClaimWorld(t, h, "522625", "PICC-ZY", "znb-standard")
+		claims := map[string]string{}
+		for line, body := range map[string]map[string]any{
+			"agriculture":     {"line": "agriculture", "incident_date": "2024-06-10", "cause": "疫病"},
+			"accident":        {"line": "accident", "member_id_number": w.person(pSpouse), "incident_date": "2024-06-01", "cause": "意外伤害"},
+			"hospitalization": {"line": "hospitalization", "member_id_number": w.person(pHead1), "incident_date": "2024-06-05", "cause": "意外伤害"},
+			"property":        {"line": "property", "incident_date": "2024-06-12", "cause": "火灾"},
+		} {
+			body["certificate_no"] = w.cert["H1"]
+			_, c, b := h.report(w.clerk, body)
+			if c.ClaimNo == "" {
+				t.Fatalf("report %s: %s", line, b)
+			}
+			claims[line] = c.ClaimNo
+		}
+		item := func(edit func(m map[string]any)) map[string]any {
+			m := map[string]any{"kind": "livestock", "subject": "猪", "assessed_loss": "900.00"}
+			edit(m)
+			return map[string]any{"items": []map[string]any{m}}
+		}
+		cases := []struct {
+			name, line string
+			body       map[string]any
+			status     int
+			code       string
+		}{
+			{"agriculture loss missing", "agriculture", item(func(m map[string]any) { delete(m, "assessed_loss") }), 422, "amount_required"},
+			{"agriculture quantity not a number", "agriculture", item(func(m map[string]any) { m["quantity"] = "three" }), 422, "invalid_number"},
+			{"agriculture without items", "agriculture", map[string]any{}, 422, "items_required"},
+			{"accident burn not a number", "accident", map[string]any{"outcome": "disability", "burns": []map[string]any{{"site": "face", "area_pct": "a lot"}}}, 422, "invalid_number"},
+			{"hospitalization expense missing", "hospitalization", map[string]any{"basic_insurance_paid": "100.00"}, 422, "amount_required"},
+			{"hospitalization three decimals", "hospitalization", map[string]any{"medical_expense": "100.001"}, 422, "invalid_amount"},
+			{"property negative", "property", map[string]any{"structure_loss": "-1.00"}, 422, "negative_amount"},
+			{"unknown field", "property", map[string]any{"structure_loss": "100.00", "payable": "1.00"}, 422, "unknown_field"},
+			{"another line's field is ignored", "property", map[string]any{"structure_loss": "1000.00", "medical_expense": "abc"}, 200, ""},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				code, b := h.call("POST", "/api/v1/claims/"+claims[tc.line]+"/assess", w.adjuster, tc.body)
+				if code != tc.status || (tc.code != "" && errorCode(t, b) != tc.code) {
+					t.Errorf("%d %s, want %d %s", code, b, tc.status, tc.code)
+				}
+			})
+		}
+		t.Run("unknown claim", func(t *testing.T) {
+			code, b := h.call("POST", "/api/v1/claims/CLM20240615999999/assess", w.adjuster, map[string]any{"medical_expense": "x"})
+			if code != 404 || errorCode(t, b) != "not_found" {
+				t.Errorf("%d %s, want 404 not_found", code, b)
+			}
+		})
 	})
 }
 
@@ -373,31 +433,33 @@ func TestClaimDocuments(t *testing.T) {
 			{"kind not on the list", "a.png", pngBytes(t), "结婚证", 422, "invalid_document_kind", ""},
 		}
 		for _, tc := range cases {
-			code, b := h.upload(path, w.clerk, "file", tc.file, tc.content, map[string]string{"kind": tc.kind})
-			if code != tc.status || (tc.code != "" && errorCode(t, b) != tc.code) {
-				t.Errorf("%s: %d %s, want %d %s", tc.name, code, b, tc.status, tc.code)
-				continue
-			}
-			if code != 201 {
-				continue
-			}
-			var d struct {
-				ID          int64  `json:"id"`
-				ContentType string `json:"content_type"`
-				SHA256      string `json:"sha256"`
-				Size        int    `json:"size"`
-			}
-			decodeJSON(t, b, &d)
-			if d.ContentType != tc.ct || d.Size != len(tc.content) || len(d.SHA256) != 64 {
-				t.Errorf("%s: stored %s, want %s of %d bytes", tc.name, b, tc.ct, len(tc.content))
-			}
-			code, got := h.call("GET", fmt.Sprintf("%s/%d", path, d.ID), w.auditor, nil)
-			if code != 200 || !bytes.Equal(got, tc.content) {
-				t.Errorf("%s: download %d, %d bytes, want the %d bytes uploaded", tc.name, code, len(got), len(tc.content))
-			}
-			if code, _ := h.call("GET", fmt.Sprintf("%s/%d", path, d.ID), w.otherClerk, nil); code != 404 {
-				t.Errorf("%s: download by another insurer %d, want 404", tc.name, code)
-			}
+			t.Run(tc.name, func(t *testing.T) {
+				code, b := h.upload(path, w.clerk, "file", tc.file, tc.content, map[string]string{"kind": tc.kind})
+				if code != tc.status || (tc.code != "" && errorCode(t, b) != tc.code) {
+					t.Errorf("%d %s, want %d %s", code, b, tc.status, tc.code)
+					return
+				}
+				if code != 201 {
+					return
+				}
+				var d struct {
+					ID          int64  `json:"id"`
+					ContentType string `json:"content_type"`
+					SHA256      string `json:"sha256"`
+					Size        int    `json:"size"`
+				}
+				decodeJSON(t, b, &d)
+				if d.ContentType != tc.ct || d.Size != len(tc.content) || len(d.SHA256) != 64 {
+					t.Errorf("stored %s, want %s of %d bytes", b, tc.ct, len(tc.content))
+				}
+				code, got := h.call("GET", fmt.Sprintf("%s/%d", path, d.ID), w.auditor, nil)
+				if code != 200 || !bytes.Equal(got, tc.content) {
+					t.Errorf("download %d, %d bytes, want the %d bytes uploaded", code, len(got), len(tc.content))
+				}
+				if code, _ := h.call("GET", fmt.Sprintf("%s/%d", path, d.ID), w.otherClerk, nil); code != 404 {
+					t.Errorf("download by another insurer %d, want 404", code)
+				}
+			})
 		}
 		if code, b := h.upload(path, w.auditor, "file", "a.png", pngBytes(t), map[string]string{"kind": "查勘照片"}); code != 403 {
 			t.Errorf("upload by auditor: %d %s", code, b)

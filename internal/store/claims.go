@@ -15,29 +15,6 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// FlagPreviouslyRejected marks a report of a loss whose earlier claim was
-// rejected: it is accepted (the household may come back with what was
-// missing), and the approver sees the earlier decision.
-const FlagPreviouslyRejected = "previously_rejected"
-
-// ClaimRecord is a claim as the store keeps it: the domain claim, and where
-// it belongs (agreement, region, village) for scope and lists.
-type ClaimRecord struct {
-	claim.Claim
-	ID              int64
-	AgreementID     int64
-	RegionCode      string
-	Village         string
-	HeadName        string
-	MemberName      string
-	Subject         string          // whose limit the claim consumes
-	Assessed        bool            // an assessment exists: Payable, Breakdown and the remainders hold
-	RemainingBefore decimal.Decimal // what the limit had left when last assessed
-	CreatedBy       string
-	CreatedAt       int64
-	UpdatedAt       int64
-}
-
 type claimRow struct {
 	ID              int64
 	ClaimNo         string
@@ -107,16 +84,16 @@ type stepJSON struct {
 	Amount string `json:"amount"`
 }
 
-func (r *claimRow) record() (*ClaimRecord, error) {
-	c := &ClaimRecord{
-		Claim: claim.Claim{
-			No: r.ClaimNo, CertificateNo: r.CertificateNo, HouseholdNo: r.HouseholdNo, Insurer: r.Insurer,
-			Line: znb.Line(r.Line), Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, ReportedOn: r.ReportedOn,
-			Cause: r.Cause, Description: r.Description, Flags: splitFlags(r.Flags), Status: claim.Status(r.Status),
-			AssessorID: r.AssessorID, Assessor: r.Assessor, Reason: claim.Reason(r.ReasonCode), PaymentRef: r.PaymentRef,
-		},
-		ID: r.ID, AgreementID: r.AgreementID, RegionCode: r.RegionCode, Village: r.Village, HeadName: r.HeadName,
-		MemberName: r.MemberName, Subject: r.Subject, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+// claim converts the row to the domain claim, without its history.
+func (r *claimRow) claim() (*claim.Claim, error) {
+	c := &claim.Claim{
+		No: r.ClaimNo, CertificateNo: r.CertificateNo, AgreementID: r.AgreementID, HouseholdNo: r.HouseholdNo,
+		HeadName: r.HeadName, RegionCode: r.RegionCode, Village: r.Village, Insurer: r.Insurer, Line: znb.Line(r.Line),
+		Member: r.MemberIDNumber, MemberName: r.MemberName, Subject: r.Subject, IncidentDate: r.IncidentDate,
+		ReportedOn: r.ReportedOn, Cause: r.Cause, Description: r.Description, Flags: splitFlags(r.Flags),
+		ReportedBy: r.CreatedBy, ReportedAt: msToTime(r.CreatedAt), UpdatedAt: msToTime(r.UpdatedAt),
+		Status: claim.Status(r.Status), AssessorID: r.AssessorID, Assessor: r.Assessor,
+		Reason: claim.Reason(r.ReasonCode), PaymentRef: r.PaymentRef,
 	}
 	if r.Payable.Valid {
 		c.Assessed = true
@@ -145,20 +122,6 @@ func splitFlags(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// claimVisible says whether the actor may see the claim: insurer staff their
-// insurer's claims, offices and auditors the claims of their region.
-func claimVisible(by znb.Actor, r *claimRow) bool {
-	switch {
-	case by.Role == znb.Admin:
-		return true
-	case by.Role.Insurer():
-		return by.Scope == r.Insurer
-	case by.Role == znb.Office || by.Role == znb.Auditor:
-		return by.SeesRegion(r.RegionCode)
-	}
-	return false
-}
-
 func claimObject(no string) string { return "claim:" + no }
 
 // ClaimReport is what a report of a loss says (SPEC §12 POST /claims).
@@ -172,47 +135,37 @@ type ClaimReport struct {
 	Description    string
 }
 
-// ReportClaim checks a report (claim.CheckReport: certificate, cover on the
-// incident date, cause, duplicate, dates) and records the claim as reported.
-// Insurer staff report for their insurer's certificates, offices for the
-// villages of their region (the village brings the report to them); auditors
-// change nothing.
-func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*ClaimRecord, error) {
-	if !by.Role.Insurer() && by.Role != znb.Office && by.Role != znb.Admin {
-		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权报案")
-	}
+// ReportClaim records a report as a reported claim once the domain has
+// checked it (claim.CheckFiling: who reports, description, line;
+// claim.CheckReport: certificate, cover on the incident date, cause,
+// duplicate, dates). Insurer staff report for their insurer's certificates,
+// offices for the villages of their region (the village brings the report to
+// them).
+func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*claim.Claim, error) {
 	in.CertificateNo = strings.TrimSpace(in.CertificateNo)
-	in.MemberIDNumber = strings.ToUpper(strings.TrimSpace(in.MemberIDNumber))
-	in.Cause = strings.TrimSpace(in.Cause)
-	if len([]rune(in.Description)) > 2000 {
-		return nil, znb.Errorf(znb.Invalid, "description_too_long", "案情描述不能超过 2000 字")
-	}
 	today := znb.DateOf(db.Now().In(znb.CST))
 	if in.ReportedOn.IsZero() {
 		in.ReportedOn = today
 	}
-	if !in.Line.Valid() {
-		return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q（应为 agriculture、accident、hospitalization 或 property）", string(in.Line))
+	rep := claim.Report{Line: in.Line, Member: strings.ToUpper(strings.TrimSpace(in.MemberIDNumber)),
+		Cause: strings.TrimSpace(in.Cause), IncidentDate: in.IncidentDate, ReportedOn: in.ReportedOn, Today: today,
+		Description: in.Description}
+	if err := claim.CheckFiling(by, rep); err != nil {
+		return nil, err
 	}
-	if !in.Line.PerPerson() && in.MemberIDNumber != "" {
-		return nil, znb.Errorf(znb.Invalid, "member_not_expected", "%s以户为单位，不填出险成员", in.Line.Name())
-	}
-	rep := claim.Report{Line: in.Line, Member: in.MemberIDNumber, Cause: in.Cause,
-		IncidentDate: in.IncidentDate, ReportedOn: in.ReportedOn, Today: today}
 	cert, ag, terms, err := db.claimCertificate(ctx, by, in.CertificateNo, in.Line)
 	if err != nil {
 		return nil, err
 	}
 	var memberName, headName string
-	rejectedBefore := false
 	if cert != nil {
 		rep.CertificateFound = true
 		rep.CancelledFrom = cert.CancelledFrom
 		rep.HouseholdNo = cert.HouseholdNo
 		rep.Terms = terms
-		rep.Cover, memberName = coverOf(cert, in.Line, in.MemberIDNumber, in.IncidentDate)
+		rep.Cover, memberName = coverOf(cert, in.Line, rep.Member, in.IncidentDate)
 		headName = cert.HeadName()
-		if rep.Existing, rejectedBefore, err = db.earlierClaims(ctx, ag.ID, cert.No, rep.Key()); err != nil {
+		if rep.Existing, rep.Rejected, err = db.earlierClaims(ctx, ag.ID, cert.No); err != nil {
 			return nil, err
 		}
 	}
@@ -220,41 +173,38 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*C
 	if err != nil {
 		return nil, err
 	}
-	key := rep.Key()
-	if rejectedBefore {
-		flags = append(flags, FlagPreviouslyRejected)
-	}
-	subject := limitSubject(terms, cert.HouseholdNo, in.MemberIDNumber)
-	dup := dupKey(ag.ID, key)
+	dup := dupKey(ag.ID, rep.Key())
 	now := db.nowMS()
 	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
 		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
-		MemberIDNumber: in.MemberIDNumber, MemberName: memberName, Subject: subject, IncidentDate: in.IncidentDate,
-		ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
+		MemberIDNumber: rep.Member, MemberName: memberName, Subject: rep.Subject(), IncidentDate: in.IncidentDate,
+		ReportedOn: in.ReportedOn, Cause: rep.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
 		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
 	no, err := db.claimNo(ctx, today)
 	if err != nil {
 		return nil, err
 	}
 	row.ClaimNo = no
-	c, err := row.record()
+	c, err := row.claim()
 	if err != nil {
 		return nil, err
 	}
 	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
 	job.audit, err = db.auditValues(by, "claim.report", claimObject(no), map[string]any{
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-		"cause": in.Cause, "flags": flags})
+		"cause": rep.Cause, "flags": flags})
 	if err != nil {
 		return nil, err
 	}
 	if err := db.writeReport(ctx, job); err != nil {
 		return nil, znb.Wrap(err, "保存报案")
 	}
-	c.ID = row.ID
 	return c, nil
 }
 
+// errDuplicateClaim is claim.CheckReport's duplicate_claim raised by the
+// database: two reports of one loss that raced past the check meet at the
+// unique index on dup_key, and the second is refused as the check would have.
 func errDuplicateClaim() error {
 	return znb.Errorf(znb.Conflict, "duplicate_claim", "同一出险对象、险种、出险日期和原因已报案")
 }
@@ -270,13 +220,11 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 	if err != nil || cert == nil {
 		return nil, nil, nil, err
 	}
-	ag, terms, err := db.claimLineTerms(ctx, cert.AgreementID, line)
+	ag, terms, err := db.claimLineTerms(db.Gorm(ctx), cert.AgreementID, line)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	switch {
-	case by.Role == znb.Office && !by.SeesRegion(cert.RegionCode),
-		by.Role.Insurer() && by.Scope != ag.InsurerCode:
+	if !by.Sees(cert.RegionCode, ag.InsurerCode) {
 		return nil, nil, nil, nil
 	}
 	return cert, ag, terms, nil
@@ -318,42 +266,13 @@ func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certi
 	return &cert, nil
 }
 
-// coverOf finds the cover that decides a report: the certificate's period on
-// household lines; on per-person lines the member's cover that includes the
-// incident date, else the one nearest to it so the error can say whether
-// the incident came before the cover or after it ended. A member who is not
-// on the certificate gets the zero cover.
+// coverOf is claim.CoverFor over the certificate's covers.
 func coverOf(cert *policy.Certificate, line znb.Line, member string, incident znb.Date) (claim.Cover, string) {
-	if !line.PerPerson() {
-		return claim.Cover(cert.Period()), ""
+	members := make([]claim.MemberCover, len(cert.Members))
+	for i, m := range cert.Members {
+		members[i] = claim.MemberCover{IDNumber: m.IDNumber, Name: m.Name, Cover: claim.Cover(m.Cover)}
 	}
-	var best claim.Cover
-	name := ""
-	for _, m := range cert.Members {
-		if m.IDNumber != member {
-			continue
-		}
-		c := claim.Cover(m.Cover)
-		switch {
-		case c.Includes(incident):
-			return c, m.Name
-		case best.Start.IsZero(),
-			// prefer the latest cover that started on or before the incident
-			!c.Start.After(incident) && c.Start.After(best.Start),
-			best.Start.After(incident) && c.Start.Before(best.Start):
-			best, name = c, m.Name
-		}
-	}
-	return best, name
-}
-
-// limitSubject is whose limit a claim consumes: the member on a per-person
-// limit, the household otherwise.
-func limitSubject(t *policy.LineTerms, household, member string) string {
-	if t.LimitPer == policy.PerPerson || (t.LimitPer == "" && t.Line.PerPerson()) {
-		return member
-	}
-	return household
+	return claim.CoverFor(line, member, incident, claim.Cover(cert.Period()), members)
 }
 
 // dupKey is the unique key of a loss within an agreement.
@@ -361,27 +280,25 @@ func dupKey(agreementID int64, k claim.Key) string {
 	return fmt.Sprintf("%d|%s|%s|%s|%s", agreementID, k.Line, k.Subject, k.IncidentDate, k.Cause)
 }
 
-// earlierClaims returns the duplicate keys of the certificate's claims that
-// still count against a new report (all but the rejected), and whether a
-// rejected claim had the key of the new report.
-func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string, key claim.Key) ([]claim.Key, bool, error) {
+// earlierClaims returns the duplicate keys of the certificate's claims: those
+// that still count against a new report (all but the rejected), and those
+// of rejected claims.
+func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
 	var rows []claimRow
-	err := db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause, status").
+	err = db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause, status").
 		Where("certificate_no = ? AND agreement_id = ?", certNo, agreementID).Find(&rows).Error
 	if err != nil {
-		return nil, false, znb.Wrap(err, "查询已报案件")
+		return nil, nil, znb.Wrap(err, "查询已报案件")
 	}
-	var keys []claim.Key
-	rejected := false
 	for _, r := range rows {
 		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
-		if r.Status != string(claim.Rejected) {
-			keys = append(keys, c.Key())
-		} else if c.Key() == key {
-			rejected = true
+		if r.Status == string(claim.Rejected) {
+			rejected = append(rejected, c.Key())
+		} else {
+			counting = append(counting, c.Key())
 		}
 	}
-	return keys, rejected, nil
+	return counting, rejected, nil
 }
 
 type counterRow struct {
@@ -421,16 +338,13 @@ func isUniqueViolation(err error) bool {
 
 // GetClaim returns a claim with its history; another insurer's or region's
 // claim is not found.
-func (db *DB) GetClaim(ctx context.Context, by znb.Actor, no string) (*ClaimRecord, error) {
-	row, err := db.claimRow(db.Gorm(ctx), by, no, false)
+func (db *DB) GetClaim(ctx context.Context, by znb.Actor, no string) (*claim.Claim, error) {
+	g := db.Gorm(ctx)
+	row, err := db.claimRow(g, by, no, false)
 	if err != nil {
 		return nil, err
 	}
-	c, err := row.record()
-	if err != nil {
-		return nil, err
-	}
-	return db.withHistory(ctx, c)
+	return db.withHistory(g, row)
 }
 
 // claimRow reads a claim in scope, locking it when lock is set (inside a
@@ -445,7 +359,7 @@ func (db *DB) claimRow(g *gorm.DB, by znb.Actor, no string, lock bool) (*claimRo
 	if res.Error != nil {
 		return nil, znb.Wrap(res.Error, "读取理赔案件")
 	}
-	if res.RowsAffected == 0 || !claimVisible(by, &row) {
+	if res.RowsAffected == 0 || !by.Sees(row.RegionCode, row.Insurer) {
 		return nil, znb.ErrNotFound("理赔案件")
 	}
 	return &row, nil
@@ -463,33 +377,25 @@ type ClaimQuery struct {
 	PageSize int // at most 500; 50 when unset
 }
 
+// ClaimPage is the page of the claims list a request asks for: 50 claims
+// unless it says otherwise, at most 500.
+func ClaimPage(number, size int) znb.Page { return znb.NewPage(number, size, 50, 500) }
+
 // ListClaims returns a page of the claims the actor may see, newest report
 // first, and how many match in all.
-func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]ClaimRecord, int64, error) {
-	if q.Status != "" && !q.Status.Valid() {
-		return nil, 0, znb.Errorf(znb.Invalid, "invalid_status", "案件状态无效：%q", string(q.Status))
+func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]claim.Claim, int64, error) {
+	if err := claim.CheckListFilter(q.Status, q.Line); err != nil {
+		return nil, 0, err
 	}
-	if q.Line != "" && !q.Line.Valid() {
-		return nil, 0, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(q.Line))
-	}
-	if q.Page < 1 {
-		q.Page = 1
-	}
-	switch {
-	case q.PageSize <= 0:
-		q.PageSize = 50
-	case q.PageSize > 500:
-		q.PageSize = 500
-	}
+	page := ClaimPage(q.Page, q.PageSize)
 	g := db.Gorm(ctx).Model(&claimRow{})
 	switch {
-	case by.Role == znb.Admin:
+	case !znb.Can(by, znb.ReadClaims):
+		return []claim.Claim{}, 0, nil
+	case by.Regional():
+		g = g.Where("region_code LIKE ?", by.Scope+"%")
 	case by.Role.Insurer():
 		g = g.Where("insurer = ?", by.Scope)
-	case by.Role == znb.Office || by.Role == znb.Auditor:
-		g = g.Where("region_code LIKE ?", by.Scope+"%")
-	default:
-		return []ClaimRecord{}, 0, nil
 	}
 	if q.Status != "" {
 		g = g.Where("status = ?", string(q.Status))
@@ -515,12 +421,12 @@ func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]Cla
 		return nil, 0, znb.Wrap(err, "查询理赔案件")
 	}
 	var rows []claimRow
-	if err := g.Order("reported_on DESC, id DESC").Offset((q.Page - 1) * q.PageSize).Limit(q.PageSize).Find(&rows).Error; err != nil {
+	if err := g.Order("reported_on DESC, id DESC").Offset(page.Offset()).Limit(page.Size).Find(&rows).Error; err != nil {
 		return nil, 0, znb.Wrap(err, "查询理赔案件")
 	}
-	out := make([]ClaimRecord, 0, len(rows))
+	out := make([]claim.Claim, 0, len(rows))
 	for i := range rows {
-		c, err := rows[i].record()
+		c, err := rows[i].claim()
 		if err != nil {
 			return nil, 0, err
 		}

@@ -13,12 +13,9 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
-
-// OtherDocument is the kind of an upload that is not on the product's list
-// (a second photo, a letter from the village).
-const OtherDocument = "其他材料"
 
 // documentTypes are the types a claim document may have, by content: photos
 // and scans as JPEG or PNG, invoices and certificates as PDF.
@@ -61,7 +58,7 @@ func (r *documentRow) document(no string) ClaimDocument {
 
 // DocumentUpload is one file sent for a claim.
 type DocumentUpload struct {
-	Kind     string // one of the product's documents for the line, or OtherDocument
+	Kind     string // one of the product's documents for the line, or claim.OtherDocument
 	FileName string // as the uploader named it; kept for display only
 	Body     io.Reader
 	MaxBytes int64
@@ -73,17 +70,16 @@ type DocumentUpload struct {
 // dir under its SHA-256, so the same file uploaded twice is kept once.
 // Insurer staff and offices of the claim's region upload; auditors do not.
 func (db *DB) AddClaimDocument(ctx context.Context, by znb.Actor, no, dir string, up DocumentUpload) (*ClaimDocument, error) {
-	if by.Role == znb.Auditor {
-		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权上传理赔材料")
+	if err := claim.Permit(by, znb.AttachToClaim); err != nil {
+		return nil, err
 	}
 	r, terms, err := db.claimWithTerms(ctx, by, no)
 	if err != nil {
 		return nil, err
 	}
-	kind := strings.TrimSpace(up.Kind)
-	if kind != OtherDocument && !kindListed(terms.Documents, kind) {
-		return nil, znb.Errorf(znb.Invalid, "invalid_document_kind",
-			"材料类别“%s”不在%s的理赔材料清单中（可选：%s、%s）", kind, znb.Line(r.Line).Name(), strings.Join(terms.Documents, "、"), OtherDocument)
+	kind, err := claim.DocumentKind(terms, up.Kind)
+	if err != nil {
+		return nil, err
 	}
 	sum, size, ctype, err := saveDocument(dir, up.Body, up.MaxBytes)
 	if err != nil {
@@ -106,7 +102,9 @@ func (db *DB) AddClaimDocument(ctx context.Context, by znb.Actor, no, dir string
 }
 
 // saveDocument streams body into dir, hashing it on the way, and renames it
-// to its hash once it is whole and of an accepted type.
+// to its hash once it is whole and of an accepted type. Its refusals (an
+// empty file, a type other than JPEG, PNG or PDF, a body over max) stay
+// here: they are found while the stream is read, and nothing else reads it.
 func saveDocument(dir string, body io.Reader, max int64) (sum string, size int64, ctype string, err error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", 0, "", znb.Wrap(err, "创建材料目录")
@@ -223,13 +221,4 @@ func (db *DB) GetClaimDocument(ctx context.Context, by znb.Actor, no string, id 
 	}
 	d := row.document(r.ClaimNo)
 	return &d, nil
-}
-
-func kindListed(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -26,16 +26,17 @@ import (
 // claimWithTerms reads the claim as by sees it (without a lock) and the
 // terms of its line under its agreement's product.
 func (db *DB) claimWithTerms(ctx context.Context, by znb.Actor, no string) (*claimRow, *policy.LineTerms, error) {
-	r, err := db.claimRow(db.Gorm(ctx), by, no, false)
+	g := db.Gorm(ctx)
+	r, err := db.claimRow(g, by, no, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, t, err := db.claimLineTerms(ctx, r.AgreementID, znb.Line(r.Line))
+	_, t, err := db.claimLineTerms(g, r.AgreementID, znb.Line(r.Line))
 	if err != nil {
 		return nil, nil, err
 	}
-	if t == nil {
-		return nil, nil, znb.Errorf(znb.Invalid, "line_not_offered", "该保险产品不提供此险种：%s", r.Line)
+	if err := claim.Offered(t, znb.Line(r.Line)); err != nil {
+		return nil, nil, err
 	}
 	return r, t, nil
 }
@@ -72,69 +73,54 @@ func (db *DB) LimitUsed(ctx context.Context, agreementID int64, line znb.Line, s
 	return rows[0].Used, nil
 }
 
-// AssessClaim computes the payable of a reported or assessed claim under its
-// product's terms, capped by what its limit has left now, and records the
-// assessment with its breakdown. The adjuster of the claim's insurer
-// assesses; assessing again replaces the earlier result.
-func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, a claim.Assessment, note string) (*ClaimRecord, error) {
-	_, terms, err := db.claimWithTerms(ctx, by, no)
-	if err != nil {
-		return nil, err
-	}
-	input, err := json.Marshal(a)
-	if err != nil {
-		return nil, znb.Wrap(err, "保存理算")
-	}
-	return db.changeClaim(ctx, by, no, "claim.assess", "保存理算", func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
-		used, err := db.limitUsed(tx, r, false)
+// AssessClaim records an assessment of a reported or assessed claim. In one
+// transaction it locks the claim, reads what its limit has used, and lets
+// the domain read the facts for the claim's line and compute the payable
+// (claim.Claim.Assess); assessing again replaces the earlier result.
+func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.Facts, note string) (*claim.Claim, error) {
+	return db.changeClaim(ctx, by, no, "claim.assess", "保存理算", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		terms, used, err := db.claimLimit(tx, r, false)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		before := money.Max(terms.Limit.Sub(used), decimal.Zero)
-		res, err := claim.Adjust(terms, before, a)
+		ev, err := c.Assess(by, db.Now(), terms, used, f, note)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		ev, err := c.Assess(by, db.Now(), res, note)
+		input, err := json.Marshal(c.Input)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		c.Assessed, c.RemainingBefore = true, before
-		steps := make([]stepJSON, len(res.Breakdown))
-		for i, s := range res.Breakdown {
+		steps := make([]stepJSON, len(c.Breakdown))
+		for i, s := range c.Breakdown {
 			steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
 		}
 		bd, err := json.Marshal(steps)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		set := map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": res.Payable,
-			"remaining_before": before, "remaining_after": res.Remaining, "assessor_id": by.ID, "assessor": by.Username}
-		detail := map[string]any{"payable": money.String(res.Payable), "remaining_before": money.String(before),
+		set := map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": c.Payable,
+			"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining, "assessor_id": by.ID, "assessor": by.Username}
+		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
 			"assessment": json.RawMessage(input)}
 		return ev, set, detail, nil
 	})
 }
 
 // ApproveClaim approves an assessed claim. In one transaction it locks the
-// claim and its limit row, reads what the limit has left, and lets the
+// claim and its limit row, reads what the limit has used, and lets the
 // domain refuse a payable that no longer fits (limit_exceeded, the claim
 // stays assessed for re-assessment) or an approver who assessed the claim
 // (same_assessor). The approved payable is added to the limit row before
 // the transaction commits, so racing approvals never together exceed a
 // limit.
-func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*ClaimRecord, error) {
-	_, terms, err := db.claimWithTerms(ctx, by, no)
-	if err != nil {
-		return nil, err
-	}
-	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
-		used, err := db.limitUsed(tx, r, true)
+func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
+	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		remaining := terms.Limit.Sub(used)
-		ev, err := c.Approve(by, db.Now(), remaining, note)
+		ev, err := c.Approve(by, db.Now(), terms, used, note)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
@@ -142,31 +128,42 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 			c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		after := remaining.Sub(c.Payable)
-		c.RemainingBefore, c.Remaining = remaining, after
-		set := map[string]any{"remaining_before": remaining, "remaining_after": after}
-		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(remaining),
-			"remaining_after": money.String(after)}
+		set := map[string]any{"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining}
+		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
+			"remaining_after": money.String(c.Remaining)}
 		return ev, set, detail, nil
 	})
 }
 
+// claimLimit reads, in the claim's transaction, the terms of its line and
+// what approved claims have used of its limit (locking the limit row with
+// lock). The terms are looked up first: a line the product no longer
+// offers is refused before the limit row is made.
+func (db *DB) claimLimit(tx *gorm.DB, r *claimRow, lock bool) (*policy.LineTerms, decimal.Decimal, error) {
+	_, terms, err := db.claimLineTerms(tx, r.AgreementID, znb.Line(r.Line))
+	if err != nil || terms == nil {
+		return terms, decimal.Zero, err
+	}
+	used, err := db.limitUsed(tx, r, lock)
+	return terms, used, err
+}
+
 // RejectClaim rejects a reported or assessed claim with a reason code. A
 // rejected claim no longer blocks a new report of the same loss.
-func (db *DB) RejectClaim(ctx context.Context, by znb.Actor, no string, reason claim.Reason, note string) (*ClaimRecord, error) {
-	return db.changeClaim(ctx, by, no, "claim.reject", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
+func (db *DB) RejectClaim(ctx context.Context, by znb.Actor, no string, reason claim.Reason, note string) (*claim.Claim, error) {
+	return db.changeClaim(ctx, by, no, "claim.reject", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		ev, err := c.Reject(by, db.Now(), reason, note)
 		return ev, map[string]any{"reason_code": string(reason), "dup_key": nil}, moveDetail(ev, "reason_code", string(reason)), err
 	})
 }
 
 // PayClaim records the payment of an approved claim with its reference.
-func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) (*ClaimRecord, error) {
-	ref = strings.TrimSpace(ref)
-	if len(ref) > 64 {
-		return nil, znb.Errorf(znb.Invalid, "invalid_payment_ref", "支付凭证号不能超过 64 个字符")
+func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) (*claim.Claim, error) {
+	ref, err := claim.PaymentRef(ref)
+	if err != nil {
+		return nil, err
 	}
-	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *ClaimRecord) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
 	})
@@ -179,20 +176,21 @@ func moveDetail(ev claim.Event, column string, value any) map[string]any {
 
 // claimStep moves a locked claim in the domain (c) and says what to store:
 // the columns to set besides status and updated_at, and the audit detail.
-type claimStep func(tx *gorm.DB, r *claimRow, c *ClaimRecord) (ev claim.Event, set, detail map[string]any, err error)
+type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, set, detail map[string]any, err error)
 
 // changeClaim runs one transition of a claim in a transaction: lock the
 // claim, let step move it, store its status with the columns step sets,
-// record the event and the audit entry (action). A transaction MySQL picks
-// as a deadlock victim is run again. Errors are wrapped with what.
-func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*ClaimRecord, error) {
-	var out *ClaimRecord
+// record the event and the audit entry (action), and read the claim's
+// history back. A transaction MySQL picks as a deadlock victim is run
+// again. Errors are wrapped with what.
+func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
+	var out *claim.Claim
 	err := db.retryDeadlock(ctx, func(tx *gorm.DB) error {
 		r, err := db.claimRow(tx, by, no, true)
 		if err != nil {
 			return err
 		}
-		c, err := r.record()
+		c, err := r.claim()
 		if err != nil {
 			return err
 		}
@@ -200,8 +198,8 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		if err != nil {
 			return err
 		}
-		c.UpdatedAt = db.nowMS()
-		set["status"], set["updated_at"] = string(c.Status), c.UpdatedAt
+		r.UpdatedAt = db.nowMS()
+		set["status"], set["updated_at"] = string(c.Status), r.UpdatedAt
 		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
 			return err
 		}
@@ -211,22 +209,28 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		if err := db.audit(tx, by, action, claimObject(r.ClaimNo), detail); err != nil {
 			return err
 		}
+		c.UpdatedAt = msToTime(r.UpdatedAt)
+		if c.History, err = db.claimEvents(tx, r.ID); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, what)
 	}
-	return db.withHistory(ctx, out)
+	return out, nil
 }
 
-// withHistory reloads the claim's history after a change.
-func (db *DB) withHistory(ctx context.Context, c *ClaimRecord) (*ClaimRecord, error) {
-	evs, err := db.claimEvents(db.Gorm(ctx), c.ID)
+// withHistory converts the row to the claim with its history.
+func (db *DB) withHistory(g *gorm.DB, r *claimRow) (*claim.Claim, error) {
+	c, err := r.claim()
 	if err != nil {
 		return nil, err
 	}
-	c.History = evs
+	if c.History, err = db.claimEvents(g, r.ID); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -1,8 +1,9 @@
 package store
 
 import (
-	"context"
 	"sync"
+
+	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -38,13 +39,14 @@ type productKey struct {
 // database so that test databases never share entries.
 var claimCache sync.Map
 
-func (db *DB) claimAgreement(ctx context.Context, id int64) (*claimAgreement, error) {
+// claimAgreement reads through g, which may be the claim's transaction.
+func (db *DB) claimAgreement(g *gorm.DB, id int64) (*claimAgreement, error) {
 	k := agreementKey{db, id}
 	if v, ok := claimCache.Load(k); ok {
 		return v.(*claimAgreement), nil
 	}
 	var a claimAgreement
-	res := db.Gorm(ctx).Table("agreements").Select("id, county, insurer_code, product_code, product_version").Where("id = ?", id).Scan(&a)
+	res := g.Table("agreements").Select("id, county, insurer_code, product_code, product_version").Where("id = ?", id).Scan(&a)
 	if res.Error != nil {
 		return nil, znb.Wrap(res.Error, "读取协议")
 	}
@@ -56,12 +58,12 @@ func (db *DB) claimAgreement(ctx context.Context, id int64) (*claimAgreement, er
 }
 
 // claimProduct returns the product version an agreement names.
-func (db *DB) claimProduct(ctx context.Context, a *claimAgreement) (*policy.Product, error) {
+func (db *DB) claimProduct(g *gorm.DB, a *claimAgreement) (*policy.Product, error) {
 	k := productKey{db, a.ProductCode, a.ProductVersion}
 	if v, ok := claimCache.Load(k); ok {
 		return v.(*policy.Product), nil
 	}
-	p, err := db.product(db.Gorm(ctx), a.ProductCode, a.ProductVersion)
+	p, err := db.product(g, a.ProductCode, a.ProductVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +73,12 @@ func (db *DB) claimProduct(ctx context.Context, a *claimAgreement) (*policy.Prod
 
 // claimLineTerms returns the terms of line under the agreement's product, nil
 // when the product does not offer it.
-func (db *DB) claimLineTerms(ctx context.Context, agreementID int64, line znb.Line) (*claimAgreement, *policy.LineTerms, error) {
-	a, err := db.claimAgreement(ctx, agreementID)
+func (db *DB) claimLineTerms(g *gorm.DB, agreementID int64, line znb.Line) (*claimAgreement, *policy.LineTerms, error) {
+	a, err := db.claimAgreement(g, agreementID)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := db.claimProduct(ctx, a)
+	p, err := db.claimProduct(g, a)
 	if err != nil {
 		return nil, nil, err
 	}

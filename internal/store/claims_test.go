@@ -81,22 +81,23 @@ func TestReportClaimChecks(t *testing.T) {
 			{"auditor", znb.Actor{Username: "a", Role: znb.Auditor, Scope: claimCounty}, func(r *store.ClaimReport) { r.Cause = "爆炸" }, "role_not_allowed", nil},
 		}
 		for i, tc := range cases {
-			r := w.report(znb.Property, "H1", 0, znb.MustDate("2024-05-11").AddDays(i).String(), "自然灾害")
-			tc.edit(&r)
-			c, err := db.ReportClaim(ctx, tc.by, r)
-			if got := znb.CodeOf(err); got != tc.code {
-				t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.code)
-				continue
-			}
-			if err != nil {
-				continue
-			}
-			if c.Status != claim.Reported || len(c.History) != 1 || c.History[0].To != claim.Reported {
-				t.Errorf("%s: claim %+v, want reported with one event", tc.name, c.Claim)
-			}
-			if fmt.Sprint(c.Flags) != fmt.Sprint(append([]string{}, tc.flags...)) {
-				t.Errorf("%s: flags %v, want %v", tc.name, c.Flags, tc.flags)
-			}
+			t.Run(tc.name, func(t *testing.T) {
+				r := w.report(znb.Property, "H1", 0, znb.MustDate("2024-05-11").AddDays(i).String(), "自然灾害")
+				tc.edit(&r)
+				c, err := db.ReportClaim(ctx, tc.by, r)
+				if got := znb.CodeOf(err); got != tc.code {
+					t.Fatalf("code %q (%v), want %q", got, err, tc.code)
+				}
+				if err != nil {
+					return
+				}
+				if c.Status != claim.Reported || len(c.History) != 1 || c.History[0].To != claim.Reported {
+					t.Errorf("claim %+v, want reported with one event", *c)
+				}
+				if fmt.Sprint(c.Flags) != fmt.Sprint(append([]string{}, tc.flags...)) {
+					t.Errorf("flags %v, want %v", c.Flags, tc.flags)
+				}
+			})
 		}
 	})
 }
@@ -121,7 +122,7 @@ func TestClaimNumbers(t *testing.T) {
 }
 
 // mustReport reports a claim or fails.
-func mustReport(t *testing.T, db *store.DB, r store.ClaimReport) *store.ClaimRecord {
+func mustReport(t *testing.T, db *store.DB, r store.ClaimReport) *claim.Claim {
 	t.Helper()
 	c, err := db.ReportClaim(context.Background(), clerk, r)
 	if err != nil {
@@ -140,111 +141,120 @@ func TestClaimWorkflowAndLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newClaimWorld(t, db, "znb-standard")
+		c1 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-01", "火灾"))
 
 		// First fire: structure 16,000 is capped at its 15,000 sub-limit,
 		// decoration 1,000, appliances 500: 16,500 − 200 = 16,300.
-		c1 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-01", "火灾"))
-		if _, err := db.ApproveClaim(ctx, approver, c1.No, ""); znb.CodeOf(err) != "invalid_transition" {
-			t.Errorf("approve before assessment: %v, want invalid_transition", err)
-		}
-		if _, err := db.AssessClaim(ctx, approver, c1.No, property("16000", "1000", "500"), ""); znb.CodeOf(err) != "role_not_allowed" {
-			t.Errorf("assess by approver: %v, want role_not_allowed", err)
-		}
-		a1, err := db.AssessClaim(ctx, adjuster, c1.No, property("16000", "1000", "500"), "查勘完毕")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !a1.Payable.Equal(amt("16300")) || !a1.RemainingBefore.Equal(amt("20000")) || !a1.Remaining.Equal(amt("3700")) {
-			t.Errorf("first assessment payable %s before %s after %s, want 16300/20000/3700", a1.Payable, a1.RemainingBefore, a1.Remaining)
-		}
-		if _, err := db.ApproveClaim(ctx, adjusterAsApprover, c1.No, ""); znb.CodeOf(err) != "same_assessor" {
-			t.Errorf("approve by the assessor: %v, want same_assessor", err)
-		}
-		if _, err := db.ApproveClaim(ctx, otherClerk, c1.No, ""); znb.CodeOf(err) != "not_found" {
-			t.Errorf("approve by another insurer: %v, want not_found", err)
-		}
-		if _, err := db.ApproveClaim(ctx, approver, c1.No, "同意"); err != nil {
-			t.Fatal(err)
-		}
-		if used, _ := db.LimitUsed(ctx, w.agreementID, znb.Property, "H1"); !used.Equal(amt("16300")) {
-			t.Errorf("limit used %s, want 16300", used)
+		if !t.Run("first fire assessed and approved", func(t *testing.T) {
+			if _, err := db.ApproveClaim(ctx, approver, c1.No, ""); znb.CodeOf(err) != "invalid_transition" {
+				t.Errorf("approve before assessment: %v, want invalid_transition", err)
+			}
+			if _, err := db.AssessClaim(ctx, approver, c1.No, property("16000", "1000", "500"), ""); znb.CodeOf(err) != "role_not_allowed" {
+				t.Errorf("assess by approver: %v, want role_not_allowed", err)
+			}
+			a1, err := db.AssessClaim(ctx, adjuster, c1.No, property("16000", "1000", "500"), "查勘完毕")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !a1.Payable.Equal(amt("16300")) || !a1.RemainingBefore.Equal(amt("20000")) || !a1.Remaining.Equal(amt("3700")) {
+				t.Errorf("first assessment payable %s before %s after %s, want 16300/20000/3700", a1.Payable, a1.RemainingBefore, a1.Remaining)
+			}
+			if _, err := db.ApproveClaim(ctx, adjusterAsApprover, c1.No, ""); znb.CodeOf(err) != "same_assessor" {
+				t.Errorf("approve by the assessor: %v, want same_assessor", err)
+			}
+			if _, err := db.ApproveClaim(ctx, otherClerk, c1.No, ""); znb.CodeOf(err) != "not_found" {
+				t.Errorf("approve by another insurer: %v, want not_found", err)
+			}
+			if _, err := db.ApproveClaim(ctx, approver, c1.No, "同意"); err != nil {
+				t.Fatal(err)
+			}
+			if used, _ := db.LimitUsed(ctx, w.agreementID, znb.Property, "H1"); !used.Equal(amt("16300")) {
+				t.Errorf("limit used %s, want 16300", used)
+			}
+		}) {
+			return
 		}
 
 		// Second fire, assessed while 3,700 remain: 5,000 − 200 = 4,800,
-		// capped at 3,700.
-		c2 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-20", "火灾"))
-		a2, err := db.AssessClaim(ctx, adjuster, c2.No, property("5000", "0", "0"), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !a2.Payable.Equal(amt("3700")) || !a2.Remaining.IsZero() {
-			t.Errorf("second assessment payable %s remaining %s, want 3700 and 0", a2.Payable, a2.Remaining)
-		}
-		// Third, assessed at the same time: it also sees 3,700 left, but
-		// approving the second first leaves it nothing.
-		c3 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-21", "自然灾害"))
-		if _, err := db.AssessClaim(ctx, adjuster, c3.No, property("1200", "0", "0"), ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ApproveClaim(ctx, approver, c2.No, ""); err != nil {
-			t.Fatal(err)
-		}
-		_, err = db.ApproveClaim(ctx, approver2, c3.No, "")
-		if znb.CodeOf(err) != "limit_exceeded" || znb.ErrorOf(err).Kind != znb.Conflict {
-			t.Fatalf("approve over the limit: %v, want limit_exceeded", err)
-		}
-		back, err := db.GetClaim(ctx, approver, c3.No)
-		if err != nil || back.Status != claim.Assessed || !back.Payable.Equal(amt("1000")) {
-			t.Fatalf("refused claim = %+v, %v; want still assessed at 1000", back, err)
-		}
-		// Re-assessment shows the limit used up; approving a zero payable fits.
-		a3, err := db.AssessClaim(ctx, adjuster, c3.No, property("1200", "0", "0"), "限额已用完")
-		if err != nil || !a3.Payable.IsZero() || !a3.RemainingBefore.IsZero() {
-			t.Fatalf("re-assessment = %v / %v, %v; want 0 payable, 0 before", a3.Payable, a3.RemainingBefore, err)
-		}
-		if used, _ := db.LimitUsed(ctx, w.agreementID, znb.Property, "H1"); !used.Equal(amt("20000")) {
-			t.Errorf("limit used %s, want 20000", used)
+		// capped at 3,700. A third, assessed at the same time, also sees
+		// 3,700 left, but approving the second first leaves it nothing.
+		if !t.Run("approval refused once the limit is used", func(t *testing.T) {
+			c2 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-20", "火灾"))
+			a2, err := db.AssessClaim(ctx, adjuster, c2.No, property("5000", "0", "0"), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !a2.Payable.Equal(amt("3700")) || !a2.Remaining.IsZero() {
+				t.Errorf("second assessment payable %s remaining %s, want 3700 and 0", a2.Payable, a2.Remaining)
+			}
+			c3 := mustReport(t, db, w.report(znb.Property, "H1", 0, "2024-05-21", "自然灾害"))
+			if _, err := db.AssessClaim(ctx, adjuster, c3.No, property("1200", "0", "0"), ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ApproveClaim(ctx, approver, c2.No, ""); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.ApproveClaim(ctx, approver2, c3.No, "")
+			if znb.CodeOf(err) != "limit_exceeded" || znb.ErrorOf(err).Kind != znb.Conflict {
+				t.Fatalf("approve over the limit: %v, want limit_exceeded", err)
+			}
+			back, err := db.GetClaim(ctx, approver, c3.No)
+			if err != nil || back.Status != claim.Assessed || !back.Payable.Equal(amt("1000")) {
+				t.Fatalf("refused claim = %+v, %v; want still assessed at 1000", back, err)
+			}
+			// Re-assessment shows the limit used up; approving a zero payable fits.
+			// The form is read for the claim's line: the hospital field is ignored.
+			a3, err := db.AssessClaim(ctx, adjuster, c3.No, &claim.Form{StructureLoss: "1200", MedicalExpense: "?"}, "限额已用完")
+			if err != nil || !a3.Payable.IsZero() || !a3.RemainingBefore.IsZero() {
+				t.Fatalf("re-assessment = %v / %v, %v; want 0 payable, 0 before", a3.Payable, a3.RemainingBefore, err)
+			}
+			if used, _ := db.LimitUsed(ctx, w.agreementID, znb.Property, "H1"); !used.Equal(amt("20000")) {
+				t.Errorf("limit used %s, want 20000", used)
+			}
+		}) {
+			return
 		}
 
-		// Payment and history.
-		if _, err := db.PayClaim(ctx, adjuster, c1.No, "P-1", ""); znb.CodeOf(err) != "role_not_allowed" {
-			t.Errorf("pay by adjuster: %v, want role_not_allowed", err)
-		}
-		if _, err := db.PayClaim(ctx, clerk, c1.No, " ", ""); znb.CodeOf(err) != "payment_ref_required" {
-			t.Errorf("pay without reference: %v, want payment_ref_required", err)
-		}
-		paid, err := db.PayClaim(ctx, clerk, c1.No, "BANK-20240620-001", "已转账")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if paid.Status != claim.Paid || paid.PaymentRef != "BANK-20240620-001" {
-			t.Errorf("paid claim %+v", paid.Claim)
-		}
-		want := []struct {
-			from, to claim.Status
-			actor    string
-		}{{"", claim.Reported, "clerk"}, {claim.Reported, claim.Assessed, "adjuster"},
-			{claim.Assessed, claim.Approved, "approver"}, {claim.Approved, claim.Paid, "clerk"}}
-		got, _ := db.GetClaim(ctx, clerk, c1.No)
-		if len(got.History) != len(want) {
-			t.Fatalf("history %+v, want %d events", got.History, len(want))
-		}
-		for i, e := range want {
-			h := got.History[i]
-			if h.From != e.from || h.To != e.to || h.Actor != e.actor || !h.At.Equal(storetest.Now.Truncate(1e6)) {
-				t.Errorf("event %d = %+v, want %s → %s by %s", i, h, e.from, e.to, e.actor)
+		t.Run("payment, history and audit", func(t *testing.T) {
+			if _, err := db.PayClaim(ctx, adjuster, c1.No, "P-1", ""); znb.CodeOf(err) != "role_not_allowed" {
+				t.Errorf("pay by adjuster: %v, want role_not_allowed", err)
 			}
-		}
-		if got.History[3].Note != "已转账" {
-			t.Errorf("payment note %q", got.History[3].Note)
-		}
-		if broken, _, err := db.VerifyAudit(ctx); err != nil || broken != 0 {
-			t.Errorf("audit chain broken at %d, %v", broken, err)
-		}
-		trail, _ := db.AuditTrail(ctx, "claim:"+c1.No, 10)
-		if len(trail) != 4 {
-			t.Errorf("audit entries of %s: %d, want 4 (report, assess, approve, pay)", c1.No, len(trail))
-		}
+			if _, err := db.PayClaim(ctx, clerk, c1.No, " ", ""); znb.CodeOf(err) != "payment_ref_required" {
+				t.Errorf("pay without reference: %v, want payment_ref_required", err)
+			}
+			paid, err := db.PayClaim(ctx, clerk, c1.No, "BANK-20240620-001", "已转账")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if paid.Status != claim.Paid || paid.PaymentRef != "BANK-20240620-001" {
+				t.Errorf("paid claim %+v", *paid)
+			}
+			want := []struct {
+				from, to claim.Status
+				actor    string
+			}{{"", claim.Reported, "clerk"}, {claim.Reported, claim.Assessed, "adjuster"},
+				{claim.Assessed, claim.Approved, "approver"}, {claim.Approved, claim.Paid, "clerk"}}
+			got, _ := db.GetClaim(ctx, clerk, c1.No)
+			if len(got.History) != len(want) {
+				t.Fatalf("history %+v, want %d events", got.History, len(want))
+			}
+			for i, e := range want {
+				h := got.History[i]
+				if h.From != e.from || h.To != e.to || h.Actor != e.actor || !h.At.Equal(storetest.Now.Truncate(1e6)) {
+					t.Errorf("event %d = %+v, want %s → %s by %s", i, h, e.from, e.to, e.actor)
+				}
+			}
+			if got.History[3].Note != "已转账" {
+				t.Errorf("payment note %q", got.History[3].Note)
+			}
+			if broken, _, err := db.VerifyAudit(ctx); err != nil || broken != 0 {
+				t.Errorf("audit chain broken at %d, %v", broken, err)
+			}
+			trail, _ := db.AuditTrail(ctx, "claim:"+c1.No, 10)
+			if len(trail) != 4 {
+				t.Errorf("audit entries of %s: %d, want 4 (report, assess, approve, pay)", c1.No, len(trail))
+			}
+		})
 	})
 }
 
@@ -268,7 +278,7 @@ func TestRejectClaim(t *testing.T) {
 				t.Fatalf("reject %s: %v", reason, err)
 			}
 			if r.Status != claim.Rejected || r.Reason != reason || r.History[len(r.History)-1].Note != reason.Name() {
-				t.Errorf("rejected %s: %+v", reason, r.Claim)
+				t.Errorf("rejected %s: %+v", reason, *r)
 			}
 			if _, err := db.ApproveClaim(ctx, approver, c.No, ""); znb.CodeOf(err) != "invalid_transition" {
 				t.Errorf("approve after rejection: %v, want invalid_transition", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -60,8 +61,8 @@ func (db *DB) PublicCertificatesOf(ctx context.Context, name, idNumber string) (
 // PublicClaims returns the claims on the given certificates, newest report
 // first, with their history, for a household that proved itself through
 // PublicCertificatesOf.
-func (db *DB) PublicClaims(ctx context.Context, certificateNos []string) ([]ClaimRecord, error) {
-	out := []ClaimRecord{}
+func (db *DB) PublicClaims(ctx context.Context, certificateNos []string) ([]claim.Claim, error) {
+	out := []claim.Claim{}
 	if len(certificateNos) == 0 {
 		return out, nil
 	}
@@ -71,11 +72,8 @@ func (db *DB) PublicClaims(ctx context.Context, certificateNos []string) ([]Clai
 		return nil, znb.Wrap(err, "查询理赔案件")
 	}
 	for i := range rows {
-		c, err := rows[i].record()
+		c, err := db.withHistory(db.Gorm(ctx), &rows[i])
 		if err != nil {
-			return nil, err
-		}
-		if c, err = db.withHistory(ctx, c); err != nil {
 			return nil, err
 		}
 		out = append(out, *c)

@@ -47,6 +47,28 @@ func TestCan(t *testing.T) {
 	}
 }
 
+func TestGranted(t *testing.T) {
+	cases := []struct {
+		role Role
+		act  Action
+		want bool
+	}{
+		{Adjuster, AssessClaim, true},
+		{Admin, AssessClaim, false}, // admin's right to every action is Can's, not the table's
+		{Admin, DecideClaim, false},
+		{Admin, PayClaim, false},
+		{Approver, DecideClaim, true},
+		{InsurerClerk, PayClaim, true},
+	}
+	for _, c := range cases {
+		t.Run(string(c.role)+"/"+string(c.act), func(t *testing.T) {
+			if got := Granted(Actor{Role: c.role}, c.act); got != c.want {
+				t.Fatalf("Granted(%s, %s) = %v, want %v", c.role, c.act, got, c.want)
+			}
+		})
+	}
+}
+
 func TestSees(t *testing.T) {
 	cases := []struct {
 		name            string
