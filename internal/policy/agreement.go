@@ -252,3 +252,12 @@ func (s Split) Apply(amount decimal.Decimal) Shares {
 	copy(out[:], money.Split(amount, s[:]))
 	return out
 }
+
+// AllowCreate says whether the actor may sign the agreement: an office of its
+// county (or an admin); anyone else is out of scope.
+func (a *Agreement) AllowCreate(by znb.Actor) error {
+	if !znb.Can(by, znb.CreateAgreement) || !by.Sees(a.County, a.Insurer.Code) {
+		return znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 签订协议", a.County)
+	}
+	return nil
+}

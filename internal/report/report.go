@@ -533,3 +533,40 @@ func MonthLabel(p Period) string {
 	t := p.Start.Time()
 	return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
 }
+
+// RegionFor decides the region a report covers for the actor, and the insurer
+// whose agreements alone it counts ("" for all): office and auditor default
+// to their scope and may narrow it; insurer staff and admin name it, and
+// insurer staff count only their own agreements. A region outside the
+// actor's scope is not found, as are reports for roles that read none.
+func RegionFor(by znb.Actor, region string) (string, string, error) {
+	region = strings.TrimSpace(region)
+	if region == "" {
+		if !by.Regional() {
+			return "", "", znb.Errorf(znb.Invalid, "region_required", "请给出行政区划代码（region）")
+		}
+		region = by.Scope
+	}
+	region, err := znb.ParseRegion(region)
+	if err != nil {
+		return "", "", err
+	}
+	switch {
+	case !znb.Can(by, znb.ReadReports):
+		return "", "", znb.ErrNotFound("统计区域")
+	case by.Role.Insurer():
+		return region, by.Scope, nil
+	case !by.SeesRegion(region):
+		return "", "", znb.ErrNotFound("统计区域")
+	}
+	return region, "", nil
+}
+
+// ParseVillage reads the village of a claims notice: a 12-digit region code.
+func ParseVillage(s string) (string, error) {
+	v, err := znb.ParseRegion(s, znb.VillageDigits)
+	if err != nil {
+		return "", znb.Errorf(znb.Invalid, "invalid_village", "村须为 12 位行政区划代码：%q", strings.TrimSpace(s))
+	}
+	return v, nil
+}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -147,11 +148,11 @@ func (db *DB) GetCertificate(ctx context.Context, by znb.Actor, no string) (*pol
 // number of any member ever covered; certificates outside the actor's scope
 // are left out, so an empty answer says nothing about other counties.
 func (db *DB) FindCertificates(ctx context.Context, by znb.Actor, householdNo, idNumber string) ([]policy.Certificate, error) {
-	householdNo = strings.TrimSpace(householdNo)
-	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
-	if householdNo == "" && idNumber == "" {
-		return nil, znb.Errorf(znb.Invalid, "query_required", "请给出户编号（household_no）或身份证号（id_number）")
+	key, err := registry.NewLookup(householdNo, idNumber)
+	if err != nil {
+		return nil, err
 	}
+	householdNo, idNumber = key.HouseholdNo, key.IDNumber
 	g := db.Gorm(ctx)
 	q := g.Model(&certRow{})
 	if householdNo != "" {

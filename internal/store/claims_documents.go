@@ -123,6 +123,8 @@ func saveDocument(dir string, body io.Reader, max int64) (sum string, size int64
 		return "", 0, "", znb.Wrap(err, "读取上传文件")
 	}
 	head = head[:n]
+	// The file's kind is known only once its first bytes are read from the
+	// upload stream, so these two checks sit where the stream is.
 	if n == 0 {
 		return "", 0, "", znb.Errorf(znb.Invalid, "empty_file", "上传的文件是空的")
 	}

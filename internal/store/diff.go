@@ -27,8 +27,8 @@ func (db *DB) DiffLists(ctx context.Context, by znb.Actor, oldID, newID int64) (
 	if err != nil {
 		return nil, err
 	}
-	if a.County != b.County {
-		return nil, znb.Errorf(znb.Invalid, "different_counties", "只能比较同一县的两个名单版本（%s 与 %s）", a.County, b.County)
+	if err := a.Comparable(b); err != nil {
+		return nil, err
 	}
 	sa, err := db.memberStream(ctx, oldID)
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -125,11 +124,11 @@ func (db *DB) currentLists(ctx context.Context, by znb.Actor) ([]listRow, error)
 // FindHouseholds looks households up; nothing found, or found only outside
 // the actor's scope, is an empty answer, not an error.
 func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery) ([]HouseholdRecord, error) {
-	q.HouseholdNo = strings.TrimSpace(q.HouseholdNo)
-	q.IDNumber = strings.ToUpper(strings.TrimSpace(q.IDNumber))
-	if q.HouseholdNo == "" && q.IDNumber == "" {
-		return nil, znb.Errorf(znb.Invalid, "query_required", "请给出户编号（household_no）或身份证号（id_number）")
+	key, err := registry.NewLookup(q.HouseholdNo, q.IDNumber)
+	if err != nil {
+		return nil, err
 	}
+	q.HouseholdNo, q.IDNumber = key.HouseholdNo, key.IDNumber
 	counties := map[int64]string{}
 	if q.ListID != 0 {
 		l, err := db.GetList(ctx, by, q.ListID)

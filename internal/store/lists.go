@@ -57,20 +57,11 @@ type ImportOptions struct {
 // file is read twice, to check and then to write, so memory holds the
 // verdict, not the list.
 func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o ImportOptions) (*Import, error) {
-	county, err := znb.ParseCounty(o.County)
+	county, err := registry.CheckImport(by, o.County, o.Effective)
 	if err != nil {
 		return nil, err
 	}
 	o.County = county
-	if err := znb.Allow(by, znb.ImportList); err != nil {
-		return nil, err
-	}
-	if !by.SeesRegion(o.County) {
-		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 上传名单", o.County)
-	}
-	if o.Effective.IsZero() {
-		return nil, znb.Errorf(znb.Invalid, "invalid_effective_date", "须给出名单生效日期（YYYY-MM-DD）")
-	}
 	if o.Progress == nil {
 		o.Progress = func(string, int) {}
 	}
@@ -85,12 +76,11 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 		return nil, err
 	}
 	res := &Import{Rejected: v.Rejected, Households: v.Households, Members: v.Members}
-	switch {
-	case len(v.Rejected) > 0 && !o.Partial:
-		res.Households, res.Members = 0, 0
-		return res, rejectedList(res, "名单有 %d 处错误，未保存任何数据；请改正后重新上传，或选择部分导入", len(v.Rejected))
-	case v.Households == 0:
-		return res, rejectedList(res, "名单中没有可导入的户")
+	if err := v.Refusal(o.Partial); err != nil {
+		if !o.Partial {
+			res.Households, res.Members = 0, 0
+		}
+		return res, err
 	}
 	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: f.Name, Sha256: f.SHA256,
 		CreatedBy: by.Username, CreatedAt: db.nowMS()}
@@ -124,18 +114,6 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 }
 
 func listObject(id int64) string { return "list:" + itoa(id) }
-
-func rejectedList(res *Import, format string, args ...any) error {
-	return rejectedRows("list_rejected", res.Rejected, format, args...)
-}
-
-// rejectedRows is the refusal of a file for its bad rows, which travel in
-// Details for the caller to report.
-func rejectedRows(code string, rows []registry.Reject, format string, args ...any) error {
-	e := znb.Errorf(znb.Invalid, code, format, args...)
-	e.Details = map[string]any{"rejected": rows}
-	return e
-}
 
 // writeList streams the file a second time and writes the clean households
 // and their members. A household row is written with its head's row, which

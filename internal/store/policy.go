@@ -68,7 +68,7 @@ func (db *DB) loadProduct(ctx context.Context, by znb.Actor, body []byte) (p *po
 		switch {
 		case err == nil && old.Sha256 == row.Sha256:
 			return nil
-		case err == nil:
+		case err == nil: // the stored version is immutable: a fact of the table
 			return znb.Errorf(znb.Conflict, "product_version_exists",
 				"产品 %s 第 %d 版已载入且内容不同；修改产品请提高版本号（version）", p.Code, p.Version)
 		case !errors.Is(err, gorm.ErrRecordNotFound):
@@ -198,8 +198,8 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 	if err := a.CheckDraft(); err != nil {
 		return nil, err
 	}
-	if !znb.Can(by, znb.CreateAgreement) || !by.Sees(a.County, a.Insurer.Code) {
-		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 签订协议", a.County)
+	if err := a.AllowCreate(by); err != nil {
+		return nil, err
 	}
 	row := agreementRow{AgreementNo: a.No, County: a.County, InsurerCode: a.Insurer.Code, InsurerName: a.Insurer.Name,
 		InsurerHotline: a.Insurer.Hotline, ProductCode: a.ProductCode, ProductVersion: a.ProductVersion,
@@ -210,7 +210,7 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 		if err := tx.Model(&agreementRow{}).Where("agreement_no = ?", a.No).Count(&n).Error; err != nil {
 			return err
 		}
-		if n > 0 {
+		if n > 0 { // numbers are unique across the table, not a rule of one agreement
 			return znb.Errorf(znb.Conflict, "agreement_exists", "协议编号 %s 已存在", a.No)
 		}
 		if err := tx.Create(&row).Error; err != nil {

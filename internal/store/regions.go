@@ -52,8 +52,8 @@ func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, f registry.File) (*
 		return nil, err
 	}
 	res := &RegionLoad{Rejected: rej}
-	if len(rej) > 0 {
-		return res, rejectedRows("regions_rejected", rej, "区划文件有 %d 处错误，未保存任何数据；请改正后重新上传", len(rej))
+	if err := registry.RegionsRefusal(rej); err != nil {
+		return res, err
 	}
 	res.Regions = len(regions)
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {

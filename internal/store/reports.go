@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -23,33 +22,10 @@ type reportScope struct {
 	Agreement int64
 }
 
-// reportRegion decides the region a monthly report covers for the actor:
-// office and auditor default to their scope and may narrow it; insurer staff
-// and admin name it. A region outside the actor's scope is not found, as
-// are reports for roles that read no region.
+// reportRegion is report.RegionFor as the scope of a report's queries.
 func reportRegion(by znb.Actor, region string) (reportScope, error) {
-	region = strings.TrimSpace(region)
-	if region == "" {
-		if !by.Regional() {
-			return reportScope{}, znb.Errorf(znb.Invalid, "region_required", "请给出行政区划代码（region）")
-		}
-		region = by.Scope
-	}
-	region, err := znb.ParseRegion(region)
-	if err != nil {
-		return reportScope{}, err
-	}
-	if !znb.Can(by, znb.ReadReports) {
-		return reportScope{}, znb.ErrNotFound("统计区域")
-	}
-	if by.Role.Insurer() {
-		// Insurer staff read any region, but only their own agreements in it.
-		return reportScope{Region: region, Insurer: by.Scope}, nil
-	}
-	if !by.SeesRegion(region) {
-		return reportScope{}, znb.ErrNotFound("统计区域")
-	}
-	return reportScope{Region: region}, nil
+	region, insurer, err := report.RegionFor(by, region)
+	return reportScope{Region: region, Insurer: insurer}, err
 }
 
 // MonthlyReport draws up the monthly statistics (每月统计上报, SPEC §10) of a
@@ -368,9 +344,9 @@ type Notice struct {
 // month in the village (12-digit region code), in order of payment. An
 // agreement the actor may not see is not found.
 func (db *DB) NoticeClaims(ctx context.Context, by znb.Actor, agreementID int64, village string, month report.Period) (*Notice, error) {
-	village = strings.TrimSpace(village)
-	if _, err := znb.ParseRegion(village, znb.VillageDigits); err != nil {
-		return nil, znb.Errorf(znb.Invalid, "invalid_village", "村须为 12 位行政区划代码：%q", village)
+	village, err := report.ParseVillage(village)
+	if err != nil {
+		return nil, err
 	}
 	a, err := db.GetAgreement(ctx, by, agreementID)
 	if err != nil {

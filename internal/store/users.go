@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"sync"
 	"time"
 
@@ -26,11 +25,6 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
-var (
-	usernameRe = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
-	insurerRe  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-)
-
 // hashKey is SHA-256: API keys carry 256 random bits, so a slow password hash
 // would add nothing but latency on every request.
 func hashKey(key string) string {
@@ -44,13 +38,11 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 	if err := znb.Allow(by, znb.ManageUsers); err != nil {
 		return "", err
 	}
-	if !usernameRe.MatchString(username) {
-		return "", znb.Errorf(znb.Invalid, "invalid_username", "用户名须为 2–64 位字母、数字或 _ . @ -")
-	}
-	scope, err := checkScope(role, scope)
+	acct, err := znb.NewActor(username, role, scope)
 	if err != nil {
 		return "", err
 	}
+	scope = acct.Scope
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return "", znb.Wrap(err, "生成密钥")
@@ -61,7 +53,7 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 		if err := tx.Model(&userRow{}).Where("username = ?", username).Count(&n).Error; err != nil {
 			return err
 		}
-		if n > 0 {
+		if n > 0 { // a fact of the table, not a rule of the account
 			return znb.Errorf(znb.Conflict, "username_taken", "用户名 %s 已存在", username)
 		}
 		row := userRow{Username: username, Role: string(role), Scope: scope, KeyHash: hashKey(key), CreatedAt: db.nowMS()}
@@ -74,24 +66,6 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 		return "", znb.Wrap(err, "创建用户")
 	}
 	return key, nil
-}
-
-// checkScope returns the scope of an account of the role, refusing one that
-// does not fit it: none for admin, a region code (invalid_region) for office
-// and auditor, an insurer code for insurer staff.
-func checkScope(role znb.Role, scope string) (string, error) {
-	if (znb.Actor{Role: role}).Regional() {
-		return znb.ParseRegion(scope)
-	}
-	switch {
-	case !role.Valid():
-		return "", znb.Errorf(znb.Invalid, "invalid_role", "未知角色 %q，可选 admin, office, insurer_clerk, adjuster, approver, auditor", role)
-	case role == znb.Admin && scope != "":
-		return "", znb.Errorf(znb.Invalid, "invalid_scope", "管理员不设范围")
-	case role.Insurer() && !insurerRe.MatchString(scope):
-		return "", znb.Errorf(znb.Invalid, "invalid_scope", "%s 的范围须为承保机构代码（如 PICC-ZY）", role)
-	}
-	return scope, nil
 }
 
 // UserByKey returns the actor an API key belongs to; an unknown or disabled

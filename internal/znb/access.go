@@ -1,5 +1,7 @@
 package znb
 
+import "regexp"
+
 // Action is something an account may be allowed to do. Who may do what is
 // stated once, in grants; the routes, the store and the command line all ask
 // Can or Allow instead of listing roles themselves. What an allowed actor
@@ -108,4 +110,34 @@ func Granted(a Actor, act Action) bool {
 		}
 	}
 	return false
+}
+
+var (
+	usernameRe = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
+	insurerRe  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+)
+
+// NewActor checks what an account is made of and returns it: a username of
+// 2–64 letters, digits or _ . @ -, a known role, and the scope that fits the
+// role — none for admin, a region code for office and auditor, an insurer
+// code for insurer staff.
+func NewActor(username string, role Role, scope string) (Actor, error) {
+	a := Actor{Username: username, Role: role}
+	if !usernameRe.MatchString(username) {
+		return a, Errorf(Invalid, "invalid_username", "用户名须为 2–64 位字母、数字或 _ . @ -")
+	}
+	var err error
+	switch {
+	case a.Regional():
+		a.Scope, err = ParseRegion(scope)
+	case !role.Valid():
+		err = Errorf(Invalid, "invalid_role", "未知角色 %q，可选 admin, office, insurer_clerk, adjuster, approver, auditor", role)
+	case role == Admin && scope != "":
+		err = Errorf(Invalid, "invalid_scope", "管理员不设范围")
+	case role.Insurer() && !insurerRe.MatchString(scope):
+		err = Errorf(Invalid, "invalid_scope", "%s 的范围须为承保机构代码（如 PICC-ZY）", role)
+	default:
+		a.Scope = scope
+	}
+	return a, err
 }

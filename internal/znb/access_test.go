@@ -91,3 +91,36 @@ func TestSees(t *testing.T) {
 		})
 	}
 }
+
+func TestNewActor(t *testing.T) {
+	cases := []struct {
+		name     string
+		username string
+		role     Role
+		scope    string
+		want     string // code, "" when accepted
+	}{
+		{"admin", "root", Admin, "", ""},
+		{"admin with scope", "root", Admin, "522625", "invalid_scope"},
+		{"office county", "zy-office", Office, "522625", ""},
+		{"auditor city", "aud", Auditor, "5226", ""},
+		{"office bad region", "zy-office", Office, "52262", "invalid_region"},
+		{"clerk insurer code", "picc.clerk", InsurerClerk, "PICC-ZY", ""},
+		{"clerk no insurer", "picc.clerk", InsurerClerk, "", "invalid_scope"},
+		{"clerk insurer with space", "picc.clerk", InsurerClerk, "PICC ZY", "invalid_scope"},
+		{"unknown role", "x1", Role("boss"), "", "invalid_role"},
+		{"username too short", "x", Admin, "", "invalid_username"},
+		{"username with space", "a b", Admin, "", "invalid_username"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := NewActor(c.username, c.role, c.scope)
+			if CodeOf(err) != c.want {
+				t.Fatalf("NewActor(%q, %s, %q) = %v, want code %q", c.username, c.role, c.scope, err, c.want)
+			}
+			if err == nil && (a.Username != c.username || a.Role != c.role || a.Scope != c.scope) {
+				t.Fatalf("NewActor = %+v", a)
+			}
+		})
+	}
+}
