@@ -1,56 +1,13 @@
 package subsidy
 
 import (
-	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/sheet/sheettest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// textBook is a Writer that renders every cell as text, one line a row,
-// with the type of each non-text cell, so that a golden file shows what
-// a spreadsheet would receive.
-type textBook struct {
-	b      strings.Builder
-	closed bool
-}
-
-func (w *textBook) Sheet(name string, header []string) error {
-	fmt.Fprintf(&w.b, "== %s\n%s\n", name, strings.Join(header, " | "))
-	return nil
-}
-
-func (w *textBook) Row(cells ...any) error {
-	out := make([]string, len(cells))
-	for i, v := range cells {
-		switch v := v.(type) {
-		case nil:
-			out[i] = "·"
-		case string:
-			out[i] = v
-		case decimal.Decimal:
-			out[i] = "¥" + v.StringFixed(2)
-		case int:
-			out[i] = "#" + fmt.Sprint(v)
-		case znb.Date:
-			out[i] = "@" + v.String()
-		default:
-			out[i] = fmt.Sprintf("?%T", v)
-		}
-	}
-	fmt.Fprintln(&w.b, strings.Join(out, " | "))
-	return nil
-}
-
-func (w *textBook) Close() error { w.closed = true; return nil }
 
 // TestExport reconciles a small bill with a case of several findings and
 // compares the export, cell by cell, with testdata/export.golden; run with
@@ -99,47 +56,15 @@ func TestExport(t *testing.T) {
 		fullID bool
 	}{{"masked", false}, {"full", true}} {
 		t.Run(c.name, func(t *testing.T) {
-			var w textBook
+			var w sheettest.Recorder
 			if err := Export(&w, rec, items, c.fullID); err != nil {
 				t.Fatal(err)
 			}
-			if !w.closed {
+			if !w.Closed {
 				t.Error("Export did not close the writer")
 			}
-			golden(t, filepath.Join("testdata", "export_"+c.name+".golden"), w.b.String())
+			sheettest.Golden(t, "export_"+c.name+".golden", w.String())
 		})
 	}
 }
 
-// golden compares got with the file at path, or rewrites it under -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run with -update to accept)", path, i+1, g, w)
-			}
-		}
-	}
-}
