@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -126,16 +124,4 @@ func listImport(ctx context.Context, e *env, args []string) error {
 		e.log.Warn("cross-county duplicate", "row", x.Row, "id_number", x.IDNumber, "other_county", x.County)
 	}
 	return e.print(out)
-}
-
-// newBar draws progress on stderr; max -1 counts without a known end.
-func newBar(e *env, max int, desc string) *progressbar.ProgressBar {
-	return progressbar.NewOptions(max,
-		progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("行"),
-		progressbar.OptionThrottle(200*time.Millisecond),
-	)
 }

@@ -106,8 +106,9 @@ func (s *Server) routes() {
 	})
 }
 
-// logRequests writes one structured line per request; client errors at
-// debug level, so that a probing client cannot flood the log.
+// logRequests writes one structured line per request at info level, client
+// errors included: refusals (422, 404, 429) are what an operator looks for.
+// The public door's rate limit keeps a probing client from flooding it.
 func (s *Server) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
@@ -119,11 +120,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 			status = statusOf[znb.ErrorOf(err).Kind]
 		}
 	}
-	level := slog.LevelInfo
-	if status >= 400 && status < 500 {
-		level = slog.LevelDebug
-	}
-	s.Log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+	s.Log.InfoContext(c.UserContext(), "request", "method", c.Method(), "path", c.Path(), "status", status,
 		"ms", time.Since(start).Milliseconds(), "ip", c.IP())
 	return err
 }
