@@ -18,7 +18,7 @@ import (
 
 func (s *Server) publicRoutes(r fiber.Router) {
 	lim := newRateLimiter(s.PublicPerMinute, s.Clock)
-	r.Use(lim.limit)
+	r.Use(lim.limit, readPublicBody)
 	r.Post("/card", s.publicCard)
 	r.Post("/claims", s.publicClaims)
 }
