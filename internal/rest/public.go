@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"html/template"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,6 +33,24 @@ type personJSON struct {
 	IDNumber string `json:"id_number"`
 }
 
+// Bounds of the fields a household sends: a name of a few dozen characters
+// at most, an ID number of 18.
+const (
+	maxNameChars = 30
+	maxIDChars   = 18
+)
+
+// check refuses a field over its bound before any lookup or audit entry.
+func (p personJSON) check() error {
+	if utf8.RuneCountInString(p.Name) > maxNameChars {
+		return znb.Errorf(znb.Invalid, "field_too_long", "name 最多 %d 个字符", maxNameChars)
+	}
+	if utf8.RuneCountInString(p.IDNumber) > maxIDChars {
+		return znb.Errorf(znb.Invalid, "field_too_long", "id_number 最多 %d 个字符", maxIDChars)
+	}
+	return nil
+}
+
 // household is the public actor in the audit trail.
 var household = znb.Actor{Username: "household"}
 
@@ -41,6 +60,9 @@ var household = znb.Actor{Username: "household"}
 func (s *Server) publicPerson(c *fiber.Ctx, action string) ([]store.CertificateView, error) {
 	var in personJSON
 	if err := decode(c, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()
