@@ -8,7 +8,7 @@ BIN           := bin/zhunongbao
 ZNB_TEST_MYSQL ?= root:@tcp(127.0.0.1:3306)/
 export ZNB_TEST_MYSQL
 
-.PHONY: run build test bench bench-wrk fonts vet fmt clean
+.PHONY: run build test bench bench-wrk bench-attack fonts vet fmt clean
 
 run: build fonts
 	$(BIN) serve
@@ -59,6 +59,12 @@ bench:
 bench-wrk:
 	docs/bench/claims-wrk.sh sqlite
 	docs/bench/claims-wrk.sh mysql '$(ZNB_TEST_MYSQL)'
+
+# bench-attack sends a separate `zhunongbao serve` hostile uploads (400 MB
+# without a key, two at once; 400 MB uploads with one) and prints its peak
+# RSS for each. XLSX=a.xlsx,b.xlsx uploads those files as lists too.
+bench-attack: build
+	$(GO) run ./docs/bench/attack -bin $(BIN) $(if $(XLSX),-xlsx $(XLSX))
 
 clean:
 	rm -rf bin data bench.out

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -134,14 +132,7 @@ func villagesOf(ctx context.Context, db *store.DB, agreementID int64) ([]store.C
 // villageFile writes one village's print file with a progress bar on
 // stderr and returns the number of cards.
 func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64, village, path string, total int) (int, error) {
-	bar := progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionSetDescription("明白卡 "+village),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("张"),
-		progressbar.OptionThrottle(200*time.Millisecond),
-	)
+	bar := newBarOf(e, total, "明白卡 "+village, "张")
 	n := 0
 	err := writeAtomic(path, func(w io.Writer) error {
 		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; bar.Add(1) })

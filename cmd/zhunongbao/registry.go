@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/sheet"
@@ -141,16 +139,4 @@ func listImport(ctx context.Context, e *env, args []string) error {
 // sheetFile is the spreadsheet at path as the registry reads it.
 func sheetFile(path string) (registry.File, error) {
 	return registry.FileAt(path, "", func(p string) (registry.Rows, error) { return sheet.Open(p) })
-}
-
-// newBar draws progress on stderr; max -1 counts without a known end.
-func newBar(e *env, max int, desc string) *progressbar.ProgressBar {
-	return progressbar.NewOptions(max,
-		progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("行"),
-		progressbar.OptionThrottle(200*time.Millisecond),
-	)
 }

@@ -38,6 +38,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	srv := rest.New(rest.Deps{
 		DB: db, Log: e.log, Secret: secret, BaseURL: e.cfg.BaseURL, FontPath: e.cfg.PDF.Font,
 		DocumentsDir: e.cfg.Claims.DocumentsDir, MaxUploadBytes: e.cfg.Claims.MaxUploadMB << 20,
+		MaxJSONBytes: e.cfg.Limits.JSONKB << 10, MaxImportBytes: e.cfg.Limits.ImportMB << 20,
 		PublicPerMinute: e.cfg.Public.PerMinute, TrustProxy: e.cfg.Public.TrustProxy,
 	})
 	errc := make(chan error, 1)

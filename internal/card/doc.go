@@ -16,6 +16,9 @@ import (
 // checked once; each document embeds a subset of it holding only the
 // characters that document uses. A Renderer is safe for concurrent use.
 type Renderer struct {
+	// Now dates the documents (their creation date); nil is the current time.
+	Now func() time.Time
+
 	face *face
 
 	chunkCards int // cards per gofpdf document in Write; 0 = defaultChunkCards
@@ -130,8 +133,13 @@ func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
 	f.SetMargins(margin, margin, margin)
 	f.SetCreator("zhunongbao", false)
 	f.SetTitle(title, true)
-	f.SetCreationDate(time.Unix(0, 0).UTC()) // identical input, identical bytes
-	f.SetModificationDate(time.Unix(0, 0).UTC())
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	at := now().In(znb.CST)
+	f.SetCreationDate(at)
+	f.SetModificationDate(at)
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
 	f.SetLineWidth(0.25)

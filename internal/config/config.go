@@ -27,6 +27,10 @@ type Config struct {
 		DocumentsDir string `yaml:"documents_dir"`
 		MaxUploadMB  int    `yaml:"max_upload_mb"`
 	} `yaml:"claims"`
+	Limits struct {
+		JSONKB   int `yaml:"json_kb"`   // a JSON request body (or a product or agreement file)
+		ImportMB int `yaml:"import_mb"` // an uploaded list, region table or statement, kept on disk
+	} `yaml:"limits"`
 	Public struct {
 		PerMinute  int  `yaml:"per_minute"`  // self-service requests per client address
 		TrustProxy bool `yaml:"trust_proxy"` // client address from X-Forwarded-For
@@ -43,6 +47,8 @@ func Default() Config {
 	c.Claims.DocumentsDir = "data/documents"
 	c.Claims.MaxUploadMB = 10
 	c.Public.PerMinute = 10
+	c.Limits.JSONKB = 1024
+	c.Limits.ImportMB = 512
 	c.Products = "configs/products"
 	return c
 }
@@ -79,12 +85,15 @@ func Load(path string) (Config, error) {
 		}
 		c.Public.TrustProxy = b
 	}
-	if v := os.Getenv("ZNB_MAX_UPLOAD_MB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("ZNB_MAX_UPLOAD_MB=%q: want a positive number", v)
+	for k, p := range map[string]*int{"ZNB_MAX_UPLOAD_MB": &c.Claims.MaxUploadMB, "ZNB_MAX_IMPORT_MB": &c.Limits.ImportMB,
+		"ZNB_MAX_JSON_KB": &c.Limits.JSONKB} {
+		if v := os.Getenv(k); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return c, fmt.Errorf("%s=%q: want a positive number", k, v)
+			}
+			*p = n
 		}
-		c.Claims.MaxUploadMB = n
 	}
 	return c, nil
 }

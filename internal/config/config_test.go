@@ -27,6 +27,14 @@ func TestLoad(t *testing.T) {
 	if err != nil || c.DB != "sqlite:/tmp/x.db" || c.Listen != ":7000" || c.Secret != "s3cret" || c.PDF.Font != "/fonts/b.ttf" {
 		t.Errorf("environment = %+v, %v", c, err)
 	}
+	t.Setenv("ZNB_MAX_IMPORT_MB", "100")
+	t.Setenv("ZNB_MAX_JSON_KB", "64")
+	if c, err := Load(file); err != nil || c.Limits.ImportMB != 100 || c.Limits.JSONKB != 64 {
+		t.Errorf("limits = %+v, %v", c.Limits, err)
+	}
+	if c.Limits.ImportMB != 512 || c.Limits.JSONKB != 1024 {
+		t.Errorf("default limits = %+v", c.Limits)
+	}
 	t.Setenv("ZNB_MAX_UPLOAD_MB", "zero")
 	if _, err := Load(file); err == nil {
 		t.Error("a bad ZNB_MAX_UPLOAD_MB was accepted")

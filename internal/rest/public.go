@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"html/template"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,7 +20,7 @@ import (
 
 func (s *Server) publicRoutes(r fiber.Router) {
 	lim := newRateLimiter(s.PublicPerMinute, s.Clock)
-	r.Use(lim.limit)
+	r.Use(lim.limit, readPublicBody)
 	r.Post("/card", s.publicCard)
 	r.Post("/claims", s.publicClaims)
 }
@@ -33,6 +34,24 @@ type personJSON struct {
 	IDNumber string `json:"id_number"`
 }
 
+// Bounds of the fields a household sends: a name of a few dozen characters
+// at most, an ID number of 18.
+const (
+	maxNameChars = 30
+	maxIDChars   = 18
+)
+
+// check refuses a field over its bound before any lookup or audit entry.
+func (p personJSON) check() error {
+	if utf8.RuneCountInString(p.Name) > maxNameChars {
+		return znb.Errorf(znb.Invalid, "field_too_long", "name 最多 %d 个字符", maxNameChars)
+	}
+	if utf8.RuneCountInString(p.IDNumber) > maxIDChars {
+		return znb.Errorf(znb.Invalid, "field_too_long", "id_number 最多 %d 个字符", maxIDChars)
+	}
+	return nil
+}
+
 // household is the public actor in the audit trail.
 var household = znb.Actor{Username: "household"}
 
@@ -42,6 +61,9 @@ var household = znb.Actor{Username: "household"}
 func (s *Server) publicPerson(c *fiber.Ctx, action string) ([]policy.Certificate, error) {
 	var in personJSON
 	if err := decode(c, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()

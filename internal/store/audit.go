@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -56,11 +58,69 @@ func (db *DB) auditValues(by znb.Actor, action, object string, detail any) ([]an
 	if err != nil {
 		return nil, err
 	}
+	d, object = capDetail(d), cut(object, auditObjectMax)
 	actor := by.Username
 	if actor == "" {
 		actor = "anonymous"
 	}
 	return []any{db.nowMS(), actor, string(by.Role), action, object, string(d)}, nil
+}
+
+const (
+	auditFieldMax  = 1 << 10  // bytes of one string in an entry
+	auditDetailMax = 16 << 10 // bytes of an entry's detail, as JSON
+	auditObjectMax = 96       // bytes of its object, marker aside (the column holds 128 characters)
+)
+
+// capDetail bounds what one entry holds, whatever a request sent: strings of
+// the detail longer than auditFieldMax are cut with a marker that says how
+// long they were, and a detail still over auditDetailMax keeps only its
+// start, marked the same way.
+func capDetail(d []byte) []byte {
+	if len(d) <= auditFieldMax {
+		return d
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(d))
+	dec.UseNumber()
+	if dec.Decode(&v) == nil {
+		if b, err := json.Marshal(cutStrings(v)); err == nil {
+			d = b
+		}
+	}
+	if len(d) <= auditDetailMax {
+		return d
+	}
+	b, _ := json.Marshal(map[string]string{"truncated": cut(string(d), auditDetailMax/2)})
+	return b
+}
+
+func cutStrings(v any) any {
+	switch x := v.(type) {
+	case string:
+		return cut(x, auditFieldMax)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = cutStrings(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = cutStrings(e)
+		}
+	}
+	return v
+}
+
+// cut shortens s to at most max bytes on a character boundary, marked.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…〔已截断，原长 %d 字节〕", s[:n], len(s))
 }
 
 type pendingRow struct {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -86,6 +87,41 @@ func TestUsers(t *testing.T) {
 		db.Gorm(ctx).Raw("SELECT key_hash FROM users WHERE username = 'office-a'").Scan(&stored)
 		if stored == key || len(stored) != 64 {
 			t.Errorf("key stored as %q, want a SHA-256 hash", stored)
+		}
+	})
+}
+
+// TestAuditEntryCapped: a request cannot write megabytes into the trail: long
+// strings are cut with a marker, and the chain still verifies.
+func TestAuditEntryCapped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		huge := strings.Repeat("王", 5<<20/3) // 5 MB of a name
+		many := make([]string, 200)
+		for i := range many {
+			many[i] = strings.Repeat("x", 900)
+		}
+		if err := db.Audit(ctx, znb.System, "public.claims", "person",
+			map[string]any{"name": huge, "found": false, "n": 12345678901234}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Audit(ctx, znb.System, "test.many", strings.Repeat("o", 5000), map[string]any{"rows": many}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.AuditTrail(ctx, "", 10)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("trail: %d entries, %v", len(got), err)
+		}
+		many1, one := got[0], got[1]
+		if len(one.Detail) > 2<<10 || !strings.Contains(one.Detail, "已截断，原长 5242878 字节") ||
+			!strings.Contains(one.Detail, `"n":12345678901234`) || !strings.Contains(one.Detail, `"found":false`) {
+			t.Errorf("capped detail (%d bytes): %.200s", len(one.Detail), one.Detail)
+		}
+		if len(many1.Detail) > 17<<10 || !strings.Contains(many1.Detail, "已截断") || len([]rune(many1.Object)) > 128 {
+			t.Errorf("capped detail %d bytes, object %d bytes", len(many1.Detail), len(many1.Object))
+		}
+		if broken, n, err := db.VerifyAudit(ctx); err != nil || broken != 0 || n != 2 {
+			t.Errorf("verify: broken=%d checked=%d err=%v", broken, n, err)
 		}
 	})
 }

@@ -67,4 +67,3 @@ func TestExport(t *testing.T) {
 		})
 	}
 }
-
