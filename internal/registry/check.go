@@ -93,6 +93,7 @@ func Check(rows sheet.Rows, county string, today znb.Date) (*Verdict, error) {
 			continue
 		}
 		parseRow(&p, &l, cells, row, county, today)
+		checkText(&p)
 		c.add(&p, row)
 	}
 	if err := rows.Err(); err != nil {

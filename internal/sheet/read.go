@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -99,6 +100,7 @@ type csvRows struct {
 	pending   int // blank rows still to hand out before rec
 	rec       []string
 	nextLine  int // the line the next record starts on when no blank line intervenes
+	inner     int // line breaks inside quoted cells so far: line minus inner is the row
 	err       error
 	done      bool
 }
@@ -134,7 +136,6 @@ func newCSV(f *os.File, head []byte) (*csvRows, error) {
 	}
 	r := csv.NewReader(src)
 	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
 	r.ReuseRecord = true
 	if line, _, _ := bytes.Cut(sample, []byte("\n")); bytes.Count(line, []byte("\t")) > 0 && !bytes.ContainsRune(line, ',') {
 		r.Comma = '\t'
@@ -196,22 +197,43 @@ func (c *csvRows) Next() bool {
 	}
 	if err != nil {
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		switch {
+		case errors.As(err, &pe) && (errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote)):
+			// A quote left open swallows every later row into one cell, so
+			// the file is refused rather than read as fewer households.
+			c.err = &znb.Error{Kind: znb.Invalid, Code: "csv_quote", Err: err,
+				Message: fmt.Sprintf("第 %d 行的英文双引号（\"）不成对：含引号的单元格须整格用双引号括起，格内的双引号写成两个（\"\"）", pe.StartLine-c.inner)}
+		case errors.As(err, &pe):
 			c.err = &znb.Error{Kind: znb.Invalid, Code: "unreadable_file", Message: "CSV 格式错误，无法继续读取", Err: err}
-		} else {
+		default:
 			c.err = &znb.Error{Kind: znb.Invalid, Code: "unreadable_file", Message: "读取文件出错", Err: err}
 		}
 		return false
 	}
 	line, _ := c.r.FieldPos(0)
+	row := line - c.inner
 	blank := line - c.nextLine
 	c.nextLine = line + 1
+	if len(rec) > MaxColumns {
+		c.err = tooManyColumns(row)
+		return false
+	}
 	for i, s := range rec {
 		if c.checkUTF8 && !utf8.ValidString(s) {
 			c.err = znb.Errorf(znb.Invalid, "unreadable_file", "文件第 %d 行起编码不是 UTF-8，请整份另存为 UTF-8 或 GB18030 后上传", line)
 			return false
 		}
-		c.nextLine += strings.Count(s, "\n")
+		if strings.IndexByte(s, 0) >= 0 {
+			c.err = znb.Errorf(znb.Invalid, "nul_byte", "第 %d 行含有空字符（NUL），文件可能已损坏，请重新导出后上传", row)
+			return false
+		}
+		if err := checkCell(s, row, i); err != nil {
+			c.err = err
+			return false
+		}
+		n := strings.Count(s, "\n")
+		c.nextLine += n
+		c.inner += n
 		rec[i] = strings.TrimSpace(s)
 	}
 	if blank > 0 {
