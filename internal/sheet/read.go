@@ -33,7 +33,8 @@ import (
 // Row returns the trimmed cells of the current row; rows may be ragged. The
 // slice is reused by the next call to Next, so copy what you keep.
 // Err returns the first error that stopped the iteration, a *znb.Error
-// with code unreadable_file or bad_xlsx.
+// with code unreadable_file, bad_xlsx, csv_quote, nul_byte, cell_too_long,
+// too_many_columns or too_many_rows.
 type Rows interface {
 	Next() bool
 	Row() []string
@@ -255,6 +256,7 @@ type xlsxRows struct {
 	book *excelize.File
 	rows *excelize.Rows
 	row  []string
+	n    int // the row number of row
 	err  error
 }
 
@@ -263,7 +265,10 @@ func badXLSX(err error) *znb.Error {
 }
 
 func openXLSX(path string) (Rows, error) {
-	book, err := excelize.OpenFile(path)
+	if err := checkXLSX(path); err != nil {
+		return nil, err
+	}
+	book, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxInflated, UnzipXMLSizeLimit: streamAbove})
 	if err != nil {
 		return nil, badXLSX(err)
 	}
@@ -287,12 +292,25 @@ func (x *xlsxRows) Next() bool {
 		}
 		return false
 	}
+	x.n++
+	if x.n > MaxRows {
+		x.err = tooManyRows()
+		return false
+	}
 	cells, err := x.rows.Columns()
 	if err != nil {
 		x.err = badXLSX(err)
 		return false
 	}
+	if len(cells) > MaxColumns {
+		x.err = tooManyColumns(x.n)
+		return false
+	}
 	for i, s := range cells {
+		if err := checkCell(s, x.n, i); err != nil {
+			x.err = err
+			return false
+		}
 		cells[i] = strings.TrimSpace(s)
 	}
 	x.row = cells
