@@ -260,7 +260,7 @@ func amountOf(field string, v dec, required bool) (decimal.Decimal, error) {
 		}
 		return decimal.Zero, nil
 	}
-	d, err := money.Parse(string(v))
+	d, err := money.Parse(field, string(v))
 	if err != nil {
 		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为金额（最多两位小数）：%q", field, string(v))
 	}
