@@ -48,8 +48,10 @@ const sniffSize = 1 << 20
 
 // Open opens a sheet file, telling XLSX from CSV by its content rather than
 // its name, because uploads arrive with arbitrary names. It refuses an empty
-// file (empty_file), an XLSX that cannot be opened (bad_xlsx) and anything
-// that is neither a spreadsheet nor text (unreadable_file).
+// file (empty_file), an XLSX that cannot be opened (bad_xlsx) or would
+// inflate beyond bounds (xlsx_too_large, cell_too_long, too_many_rows,
+// too_many_columns) and anything that is neither a spreadsheet nor text
+// (unreadable_file).
 func Open(path string) (Rows, error) {
 	f, err := os.Open(path)
 	if err != nil {
