@@ -142,7 +142,7 @@ func amountOf(field, v string, required bool) (decimal.Decimal, error) {
 		}
 		return decimal.Zero, nil
 	}
-	d, err := money.Parse(v)
+	d, err := money.Parse(field, v)
 	if err != nil {
 		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为金额（最多两位小数）：%q", field, v)
 	}

@@ -4,9 +4,11 @@
 package money
 
 import (
-	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -20,22 +22,82 @@ func Round(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 // String formats d with exactly two decimals, e.g. "1234.50".
 func String(d decimal.Decimal) string { return d.StringFixed(2) }
 
-// Parse reads a decimal amount of yuan; it refuses more than two decimals
-// and anything that is not a plain number.
-func Parse(s string) (decimal.Decimal, error) {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero, fmt.Errorf("not an amount: %q", s)
+// maxDigits is how many digits an amount may have before the point: the
+// database holds amounts as DECIMAL(18,2).
+const maxDigits = 16
+
+// Parse reads an amount of yuan in plain decimal notation: an optional minus
+// sign, digits, and optionally a point followed by digits, of which at most
+// two may be non-zero ("1.230" is 1.23). It refuses exponents, "Inf", "NaN",
+// hexadecimal, a plus sign, spaces, thousands separators and anything that
+// does not fit DECIMAL(18,2) (at least 10^16). The error is a *znb.Error with
+// code invalid_amount naming field.
+func Parse(field, s string) (decimal.Decimal, error) {
+	if !plain(s) {
+		return decimal.Zero, invalid(field, s)
 	}
-	if d.Exponent() < -2 && !d.Equal(d.Round(2)) {
-		return decimal.Zero, fmt.Errorf("more than two decimals: %q", s)
+	d, err := decimal.NewFromString(s)
+	if err != nil || !d.Equal(d.Round(2)) {
+		return decimal.Zero, invalid(field, s)
 	}
 	return d, nil
 }
 
+// plain reports whether s is -?[0-9]+(\.[0-9]+)? with at most maxDigits
+// significant digits before the point.
+func plain(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	if !digits(whole) || dot && !digits(frac) || len(frac) > 40 {
+		return false
+	}
+	return len(strings.TrimLeft(whole, "0")) <= maxDigits
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func invalid(field, s string) *znb.Error {
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为金额（元，最多两位小数，整数部分不超过 %d 位）：%q", field, maxDigits, s)
+}
+
+// Amount is a sum of money in JSON: written as a string with two decimals
+// ("4500.00"); read from a string or a number by Parse, so that 1e309 or
+// 0.001 is refused while decoding.
+type Amount struct{ decimal.Decimal }
+
+func (a Amount) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + String(a.Decimal) + `"`), nil
+}
+
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	d, err := Parse("金额", s)
+	if err != nil {
+		return err
+	}
+	a.Decimal = d
+	return nil
+}
+
 // MustParse is Parse for constants.
 func MustParse(s string) decimal.Decimal {
-	d, err := Parse(s)
+	d, err := Parse("amount", s)
 	if err != nil {
 		panic(err)
 	}

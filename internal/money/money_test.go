@@ -1,9 +1,13 @@
 package money
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 func pcts(ss ...string) []decimal.Decimal {
@@ -76,15 +80,104 @@ func TestProRate(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	for _, s := range []string{"1.234", "abc", "", "1e"} {
-		if _, err := Parse(s); err == nil {
-			t.Errorf("Parse(%q) accepted", s)
+	tests := []struct {
+		in, want string // want "" means refused
+	}{
+		{"60", "60.00"},
+		{"1.5", "1.50"},
+		{"1.230", "1.23"},
+		{"-3.2", "-3.20"},
+		{"0", "0.00"},
+		{"007.10", "7.10"},
+		{"9999999999999999.99", "9999999999999999.99"},
+		{"-9999999999999999.99", "-9999999999999999.99"},
+		{"00000000000000000001", "1.00"},
+		{"1.234", ""},
+		{"0.001", ""},
+		{"abc", ""},
+		{"", ""},
+		{"-", ""},
+		{".", ""},
+		{".5", ""},
+		{"1.", ""},
+		{"1e", ""},
+		{"1e2", ""},
+		{"1e309", ""},
+		{"1E9999", ""},
+		{"Inf", ""},
+		{"-Infinity", ""},
+		{"NaN", ""},
+		{"0x10", ""},
+		{"+5", ""},
+		{" 5", ""},
+		{"5 ", ""},
+		{"1,000", ""},
+		{"１２", ""},
+		{"--1", ""},
+		{"10000000000000000", ""},
+		{"99999999999999999999", ""},
+		{"1." + strings.Repeat("0", 41), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			d, err := Parse("premium", tt.in)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("Parse(%q) = %s, want refused", tt.in, d)
+				}
+				if e := znb.ErrorOf(err); e.Code != "invalid_amount" || !strings.Contains(e.Message, "premium") {
+					t.Errorf("Parse(%q) error %v, want invalid_amount naming premium", tt.in, err)
+				}
+				return
+			}
+			if err != nil || String(d) != tt.want {
+				t.Errorf("Parse(%q) = %s, %v; want %s", tt.in, String(d), err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAmountJSON(t *testing.T) {
+	var v struct{ Premium Amount }
+	for in, want := range map[string]string{`"60.5"`: "60.50", `60.5`: "60.50", `null`: "0.00"} {
+		v.Premium = Amount{}
+		if err := json.Unmarshal([]byte(`{"Premium":`+in+`}`), &v); err != nil || String(v.Premium.Decimal) != want {
+			t.Errorf("unmarshal %s = %s, %v; want %s", in, String(v.Premium.Decimal), err, want)
 		}
 	}
-	for s, want := range map[string]string{"60": "60.00", "1.5": "1.50", "1.230": "1.23", "-3.2": "-3.20"} {
-		d, err := Parse(s)
-		if err != nil || String(d) != want {
-			t.Errorf("Parse(%q) = %v, %v; want %s", s, String(d), err, want)
+	for _, in := range []string{`"1e309"`, `1e309`, `"99999999999999999999"`, `0.001`, `"Inf"`, `true`} {
+		err := json.Unmarshal([]byte(`{"Premium":`+in+`}`), &v)
+		if znb.CodeOf(err) != "invalid_amount" {
+			t.Errorf("unmarshal %s: %v, want invalid_amount", in, err)
 		}
 	}
+	b, err := json.Marshal(struct{ Premium Amount }{Amount{MustParse("1234.5")}})
+	if err != nil || string(b) != `{"Premium":"1234.50"}` {
+		t.Errorf("marshal = %s, %v", b, err)
+	}
+}
+
+// FuzzParse checks that whatever Parse accepts is a whole number of cents
+// that fits DECIMAL(18,2) and reads back the same from its text form.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"60", "1.230", "-0.01", "1e309", "9999999999999999.99", "0x1p3", ".5", "+1", "Inf"} {
+		f.Add(s)
+	}
+	limit := decimal.New(1, maxDigits)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Parse("amount", s)
+		if err != nil {
+			if znb.CodeOf(err) != "invalid_amount" {
+				t.Fatalf("Parse(%q) error %v", s, err)
+			}
+			return
+		}
+		if !d.Equal(Round(d)) || d.Abs().GreaterThanOrEqual(limit) {
+			t.Fatalf("Parse(%q) = %s: not cents or too large", s, d)
+		}
+		back, err := Parse("amount", String(d))
+		if err != nil || !back.Equal(d) {
+			t.Fatalf("Parse(%q) = %s reads back as %s, %v", s, d, back, err)
+		}
+	})
 }

@@ -63,7 +63,7 @@ func (s scalar) amount(ps *problems, field string) (decimal.Decimal, bool) {
 	if s == "" {
 		return decimal.Zero, false
 	}
-	d, err := money.Parse(string(s))
+	d, err := money.Parse(field, string(s))
 	if err != nil {
 		ps.add(field, "“%s”不是有效金额（元，最多两位小数）", s)
 		return decimal.Zero, false

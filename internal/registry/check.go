@@ -92,6 +92,7 @@ func Check(rows Rows, county string, today znb.Date) (*Verdict, error) {
 			continue
 		}
 		parseRow(&p, &l, cells, row, county, today)
+		checkText(&p)
 		c.add(&p, row)
 	}
 	if err := rows.Err(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -32,7 +33,8 @@ import (
 // Row returns the trimmed cells of the current row; rows may be ragged. The
 // slice is reused by the next call to Next, so copy what you keep.
 // Err returns the first error that stopped the iteration, a *znb.Error
-// with code unreadable_file or bad_xlsx.
+// with code unreadable_file, bad_xlsx, csv_quote, nul_byte, cell_too_long,
+// too_many_columns or too_many_rows.
 type Rows interface {
 	Next() bool
 	Row() []string
@@ -46,8 +48,10 @@ const sniffSize = 1 << 20
 
 // Open opens a sheet file, telling XLSX from CSV by its content rather than
 // its name, because uploads arrive with arbitrary names. It refuses an empty
-// file (empty_file), an XLSX that cannot be opened (bad_xlsx) and anything
-// that is neither a spreadsheet nor text (unreadable_file).
+// file (empty_file), an XLSX that cannot be opened (bad_xlsx) or would
+// inflate beyond bounds (xlsx_too_large, cell_too_long, too_many_rows,
+// too_many_columns) and anything that is neither a spreadsheet nor text
+// (unreadable_file).
 func Open(path string) (Rows, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -99,6 +103,7 @@ type csvRows struct {
 	pending   int // blank rows still to hand out before rec
 	rec       []string
 	nextLine  int // the line the next record starts on when no blank line intervenes
+	inner     int // line breaks inside quoted cells so far: line minus inner is the row
 	err       error
 	done      bool
 }
@@ -134,7 +139,6 @@ func newCSV(f *os.File, head []byte) (*csvRows, error) {
 	}
 	r := csv.NewReader(src)
 	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
 	r.ReuseRecord = true
 	if line, _, _ := bytes.Cut(sample, []byte("\n")); bytes.Count(line, []byte("\t")) > 0 && !bytes.ContainsRune(line, ',') {
 		r.Comma = '\t'
@@ -196,22 +200,43 @@ func (c *csvRows) Next() bool {
 	}
 	if err != nil {
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		switch {
+		case errors.As(err, &pe) && (errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote)):
+			// A quote left open swallows every later row into one cell, so
+			// the file is refused rather than read as fewer households.
+			c.err = &znb.Error{Kind: znb.Invalid, Code: "csv_quote", Err: err,
+				Message: fmt.Sprintf("第 %d 行的英文双引号（\"）不成对：含引号的单元格须整格用双引号括起，格内的双引号写成两个（\"\"）", pe.StartLine-c.inner)}
+		case errors.As(err, &pe):
 			c.err = &znb.Error{Kind: znb.Invalid, Code: "unreadable_file", Message: "CSV 格式错误，无法继续读取", Err: err}
-		} else {
+		default:
 			c.err = &znb.Error{Kind: znb.Invalid, Code: "unreadable_file", Message: "读取文件出错", Err: err}
 		}
 		return false
 	}
 	line, _ := c.r.FieldPos(0)
+	row := line - c.inner
 	blank := line - c.nextLine
 	c.nextLine = line + 1
+	if len(rec) > MaxColumns {
+		c.err = tooManyColumns(row)
+		return false
+	}
 	for i, s := range rec {
 		if c.checkUTF8 && !utf8.ValidString(s) {
 			c.err = znb.Errorf(znb.Invalid, "unreadable_file", "文件第 %d 行起编码不是 UTF-8，请整份另存为 UTF-8 或 GB18030 后上传", line)
 			return false
 		}
-		c.nextLine += strings.Count(s, "\n")
+		if strings.IndexByte(s, 0) >= 0 {
+			c.err = znb.Errorf(znb.Invalid, "nul_byte", "第 %d 行含有空字符（NUL），文件可能已损坏，请重新导出后上传", row)
+			return false
+		}
+		if err := checkCell(s, row, i); err != nil {
+			c.err = err
+			return false
+		}
+		n := strings.Count(s, "\n")
+		c.nextLine += n
+		c.inner += n
 		rec[i] = strings.TrimSpace(s)
 	}
 	if blank > 0 {
@@ -233,6 +258,7 @@ type xlsxRows struct {
 	book *excelize.File
 	rows *excelize.Rows
 	row  []string
+	n    int // the row number of row
 	err  error
 }
 
@@ -241,7 +267,10 @@ func badXLSX(err error) *znb.Error {
 }
 
 func openXLSX(path string) (Rows, error) {
-	book, err := excelize.OpenFile(path)
+	if err := checkXLSX(path); err != nil {
+		return nil, err
+	}
+	book, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxInflated, UnzipXMLSizeLimit: streamAbove})
 	if err != nil {
 		return nil, badXLSX(err)
 	}
@@ -265,12 +294,25 @@ func (x *xlsxRows) Next() bool {
 		}
 		return false
 	}
+	x.n++
+	if x.n > MaxRows {
+		x.err = tooManyRows()
+		return false
+	}
 	cells, err := x.rows.Columns()
 	if err != nil {
 		x.err = badXLSX(err)
 		return false
 	}
+	if len(cells) > MaxColumns {
+		x.err = tooManyColumns(x.n)
+		return false
+	}
 	for i, s := range cells {
+		if err := checkCell(s, x.n, i); err != nil {
+			x.err = err
+			return false
+		}
 		cells[i] = strings.TrimSpace(s)
 	}
 	x.row = cells

@@ -117,7 +117,7 @@ func ParseRow(t Terms, raw RawRow) (Row, []Rejection) {
 		}
 	}
 
-	if r.Premium, err = money.Parse(strings.TrimSpace(raw.Premium)); err != nil {
+	if r.Premium, err = money.Parse("premium", strings.TrimSpace(raw.Premium)); err != nil {
 		bad("premium", "statement_bad_premium", "保费不是有效金额（最多两位小数）：%s", raw.Premium)
 	} else if rj := checkPremium(&r); rj != nil {
 		rej = append(rej, *rj)
