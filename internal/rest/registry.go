@@ -27,14 +27,13 @@ type RejectJSON struct {
 	Message string `json:"message"`
 }
 
-// CrossCountyJSON is a person also listed by another county.
+// CrossCountyJSON is a person also listed by another county: which county,
+// not that county's list or household.
 type CrossCountyJSON struct {
-	Row         int    `json:"row"`
-	IDNumber    string `json:"id_number"`
-	Name        string `json:"name"`
-	County      string `json:"county"`
-	ListID      int64  `json:"list_id"`
-	HouseholdNo string `json:"household_no"`
+	Row      int    `json:"row"`
+	IDNumber string `json:"id_number"`
+	Name     string `json:"name"`
+	County   string `json:"county"`
 }
 
 type listJSON struct {
@@ -110,7 +109,7 @@ func (s *Server) importList(c *fiber.Ctx) error {
 func CrossCountyOut(xs []registry.CrossCounty, full bool) []CrossCountyJSON {
 	out := make([]CrossCountyJSON, len(xs))
 	for i, x := range xs {
-		out[i] = CrossCountyJSON{x.RowNo, idOut(full, x.IDNumber), x.Name, x.County, x.ListID, x.HouseholdNo}
+		out[i] = CrossCountyJSON{x.RowNo, idOut(full, x.IDNumber), x.Name, x.County}
 	}
 	return out
 }

@@ -119,7 +119,7 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 	if err := a.CheckIssue(); err != nil {
 		return nil, err
 	}
-	list, err := db.listOf(g, listID)
+	list, err := db.listOf(g, by, listID, a.County)
 	if err != nil {
 		return nil, err
 	}
@@ -155,14 +155,18 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 	return r, nil
 }
 
-// listOf reads a list version whatever the actor's scope: issuing checks
-// the list's county against the agreement's instead.
-func (db *DB) listOf(g *gorm.DB, id int64) (*registry.ListVersion, error) {
+// listOf reads a list version to issue an agreement of county with: a list
+// the actor may not see there is not_found, exactly as a missing one.
+func (db *DB) listOf(g *gorm.DB, by znb.Actor, id int64, county string) (*registry.ListVersion, error) {
 	var row listRow
 	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
 		return nil, notFound(err, "名单版本")
 	}
-	return row.version(), nil
+	l := row.version()
+	if err := l.VisibleUnder(by, county); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // priorRuns reads the agreement's issue runs in the order they started,

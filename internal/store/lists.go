@@ -170,7 +170,7 @@ func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]registry.
 		return nil, nil
 	}
 	var out []registry.CrossCounty
-	err := tx.Raw(`SELECT m.row_no, m.id_number, m.name, l.county, o.list_id, o.household_no
+	err := tx.Raw(`SELECT m.row_no, m.id_number, m.name, l.county
 		FROM members m
 		JOIN members o ON o.id_number = m.id_number
 		JOIN list_versions l ON l.id = o.list_id

@@ -137,8 +137,9 @@ func TestCrossCountyDuplicate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.CrossCounty) != 1 || res.CrossCounty[0].County != "522625" || res.CrossCounty[0].RowNo != 2 || res.CrossCounty[0].HouseholdNo != "H1" {
-			t.Errorf("cross-county = %+v, want the person of H1 in 522625 on row 2", res.CrossCounty)
+		want := registry.CrossCounty{RowNo: 2, IDNumber: idn("522625", 2), Name: "李四", County: "522625"}
+		if len(res.CrossCounty) != 1 || res.CrossCounty[0] != want {
+			t.Errorf("cross-county = %+v, want %+v (row 2 of this list, the other county only)", res.CrossCounty, want)
 		}
 	})
 }

@@ -125,7 +125,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		return nil, err
 	}
 	t := rec.Terms
-	l, err := db.reconList(ctx, rec, o)
+	l, err := db.reconList(ctx, by, rec, o)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 
 // reconList resolves the list version of a run (the one named, or the
 // county's list in force on AsOf) and binds the run to it.
-func (db *DB) reconList(ctx context.Context, rec *subsidy.Reconciliation, o ReconcileOptions) (*registry.ListVersion, error) {
+func (db *DB) reconList(ctx context.Context, by znb.Actor, rec *subsidy.Reconciliation, o ReconcileOptions) (*registry.ListVersion, error) {
 	if err := subsidy.CheckListChoice(o.ListID, o.AsOf); err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (db *DB) reconList(ctx context.Context, rec *subsidy.Reconciliation, o Reco
 		}
 		l = row.version()
 	}
-	if err := rec.UseList(l.ID, l.County); err != nil {
+	if err := rec.UseList(by, l); err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -2,6 +2,7 @@ package subsidy
 
 import (
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -135,13 +136,17 @@ func CheckListChoice(listID int64, asOf znb.Date) error {
 	return nil
 }
 
-// UseList binds r to list version id of county, which must be the
+// UseList binds r, run by by, to list version l, which must be of the
 // agreement's county: a reconciliation reads the list of the county it
-// pays.
-func (r *Reconciliation) UseList(id int64, county string) error {
-	if county != r.County {
-		return znb.Errorf(znb.Invalid, "list_other_county", "名单版本 %d 属于县 %s，不是协议所在的县 %s", id, county, r.County)
+// pays. A list by may not see is not_found, as if it did not exist; one it
+// sees of another county is list_other_county.
+func (r *Reconciliation) UseList(by znb.Actor, l *registry.ListVersion) error {
+	if err := l.VisibleUnder(by, r.County); err != nil {
+		return err
 	}
-	r.ListID = id
+	if l.County != r.County {
+		return znb.Errorf(znb.Invalid, "list_other_county", "名单版本 %d 属于县 %s，不是协议所在的县 %s", l.ID, l.County, r.County)
+	}
+	r.ListID = l.ID
 	return nil
 }

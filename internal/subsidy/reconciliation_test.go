@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -118,24 +119,28 @@ func confirm(hash string) func(*Reconciliation, znb.Actor) error {
 func settle(r *Reconciliation, by znb.Actor) error { return r.Settle(by, 5) }
 
 func TestListChoice(t *testing.T) {
+	office := znb.Actor{Username: "o", Role: znb.Office, Scope: "522625"}
+	city := znb.Actor{Username: "c", Role: znb.Office, Scope: "5226"}
 	tests := []struct {
 		name   string
+		by     znb.Actor
 		id     int64
 		asOf   znb.Date
 		county string
 		code   string
 	}{
-		{"by id", 4, znb.Date{}, "522625", ""},
-		{"by day", 0, termStart, "522625", ""},
-		{"neither", 0, znb.Date{}, "522625", "list_required"},
-		{"another county's list", 4, znb.Date{}, "522626", "list_other_county"},
+		{"by id", office, 4, znb.Date{}, "522625", ""},
+		{"by day", office, 0, termStart, "522625", ""},
+		{"neither", office, 0, znb.Date{}, "522625", "list_required"},
+		{"another county's list unseen", office, 4, znb.Date{}, "522626", "not_found"},
+		{"another county's list seen", city, 4, znb.Date{}, "522626", "list_other_county"},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) {
 			r := &Reconciliation{County: "522625"}
 			err := CheckListChoice(c.id, c.asOf)
 			if err == nil {
-				err = r.UseList(max(c.id, 1), c.county)
+				err = r.UseList(c.by, &registry.ListVersion{ID: max(c.id, 1), County: c.county})
 			}
 			if got := znb.CodeOf(err); got != c.code {
 				t.Fatalf("got %v; want code %q", err, c.code)
