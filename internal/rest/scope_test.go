@@ -62,7 +62,9 @@ func TestOutOfScopeLooksAbsent(t *testing.T) {
 			{"ActivateAgreement", officeA, "POST", func(id int64) string { return fmt.Sprintf("/api/v1/agreements/%d/activate", id) }, nil, agB.ID},
 			{"AgreementCards", clerkA, "GET", func(id int64) string { return fmt.Sprintf("/api/v1/agreements/%d/cards.pdf", id) }, nil, agB.ID},
 			{"AnnualReport", auditorA, "GET", func(id int64) string { return fmt.Sprintf("/api/v1/reports/annual?agreement_id=%d", id) }, nil, agB.ID},
-			{"ClaimNotice", auditorA, "GET", func(id int64) string { return fmt.Sprintf("/api/v1/reports/notice.pdf?agreement_id=%d&month=2024-06&village=522625100200", id) }, nil, agB.ID},
+			{"ClaimNotice", auditorA, "GET", func(id int64) string {
+				return fmt.Sprintf("/api/v1/reports/notice.pdf?agreement_id=%d&month=2024-06&village=522625100200", id)
+			}, nil, agB.ID},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				send := func(id int64) (int, []byte) {
