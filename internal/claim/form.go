@@ -47,16 +47,18 @@ type FormBurn struct {
 }
 
 // ForLine reads the fields of line l: money fields are amounts with at most
-// two decimals (invalid_amount), empty is zero unless the line requires the
-// field (amount_required); quantities and percentages are numbers
-// (invalid_number).
+// two decimals up to MaxAssessed (invalid_amount), empty is zero unless the
+// line requires the field (amount_required); a quantity is a number above 0
+// up to MaxQuantity (invalid_quantity), a percentage one from 0 to 100
+// (invalid_percentage), each with at most two decimals. Every refusal names
+// the field.
 func (f *Form) ForLine(l znb.Line) (Assessment, error) {
 	switch l {
 	case znb.Agriculture:
 		var a AgricultureAssessment
 		for i, it := range f.Items {
 			at := "items[" + strconv.Itoa(i) + "]."
-			q, err := numberOf(at+"quantity", it.Quantity, decimal.NewFromInt(1))
+			q, err := quantityOf(at+"quantity", it.Quantity)
 			if err != nil {
 				return nil, err
 			}
@@ -74,7 +76,7 @@ func (f *Form) ForLine(l znb.Line) (Assessment, error) {
 	case znb.Accident:
 		a := AccidentAssessment{Outcome: f.Outcome, Injuries: f.Injuries}
 		for i, b := range f.Burns {
-			pct, err := numberOf("burns["+strconv.Itoa(i)+"].area_pct", b.AreaPct, decimal.Zero)
+			pct, err := percentOf("burns["+strconv.Itoa(i)+"].area_pct", b.AreaPct)
 			if err != nil {
 				return nil, err
 			}
@@ -133,8 +135,17 @@ func readAmounts(fields ...amountIn) error {
 	return nil
 }
 
+// Bounds of what an adjuster may enter. A household's single loss of more
+// than a hundred million yuan, or a claim item of more than a million head,
+// mu or trees, is a typing error, not a loss this scheme insures; the
+// bounds also keep every sum of a claim far inside DECIMAL(18,2).
+var (
+	MaxAssessed = decimal.NewFromInt(100_000_000)
+	MaxQuantity = decimal.NewFromInt(1_000_000)
+)
+
 // amountOf reads a money field: empty is zero unless required; more than two
-// decimals or text is invalid_amount.
+// decimals, text or more than MaxAssessed is invalid_amount.
 func amountOf(field, v string, required bool) (decimal.Decimal, error) {
 	if v == "" {
 		if required {
@@ -143,20 +154,41 @@ func amountOf(field, v string, required bool) (decimal.Decimal, error) {
 		return decimal.Zero, nil
 	}
 	d, err := money.Parse(field, v)
-	if err != nil {
-		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为金额（最多两位小数）：%q", field, v)
+	if err != nil || d.GreaterThan(MaxAssessed) {
+		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_amount", "%s 须为不超过 %s 元、最多两位小数的金额：%q", field, money.String(MaxAssessed), clip(v))
 	}
 	return d, nil
 }
 
-// numberOf reads a quantity or a percentage; empty is def.
-func numberOf(field, v string, def decimal.Decimal) (decimal.Decimal, error) {
+// quantityOf reads an item's quantity (head, mu, trees, structures); empty
+// is 1.
+func quantityOf(field, v string) (decimal.Decimal, error) {
 	if v == "" {
-		return def, nil
+		return decimal.NewFromInt(1), nil
 	}
-	d, err := decimal.NewFromString(v)
-	if err != nil {
-		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_number", "%s 须为数字：%q", field, v)
+	d, ok := money.Decimal(v, 2)
+	if !ok || !d.IsPositive() || d.GreaterThan(MaxQuantity) {
+		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_quantity", "%s 须为大于 0、不超过 %s 的数量（最多两位小数）：%q", field, MaxQuantity, clip(v))
 	}
 	return d, nil
+}
+
+// percentOf reads a percentage of body surface; empty is 0.
+func percentOf(field, v string) (decimal.Decimal, error) {
+	if v == "" {
+		return decimal.Zero, nil
+	}
+	d, ok := money.Decimal(v, 2)
+	if !ok || d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) {
+		return decimal.Zero, znb.Errorf(znb.Invalid, "invalid_percentage", "%s 须为 0 到 100 之间的百分数（最多两位小数）：%q", field, clip(v))
+	}
+	return d, nil
+}
+
+// clip shortens what is quoted back in a message.
+func clip(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return v
 }

@@ -32,11 +32,29 @@ func TestFormForLine(t *testing.T) {
 		{"agriculture quantity", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "3" },
 			AgricultureAssessment{Items: []AgricultureItem{{Kind: ItemLivestock, Subject: "猪", Quantity: dec("3"), AssessedLoss: dec("900"), PolicyInsurancePaid: dec("0")}}}, ""},
 		{"agriculture loss required", znb.Agriculture, func(f *Form) { f.Items[0].AssessedLoss = "" }, nil, "amount_required"},
-		{"agriculture quantity not a number", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "three" }, nil, "invalid_number"},
+		{"agriculture quantity not a number", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "three" }, nil, "invalid_quantity"},
+		{"agriculture quantity 1e309", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "1e309" }, nil, "invalid_quantity"},
+		{"agriculture quantity 20 nines", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "99999999999999999999" }, nil, "invalid_quantity"},
+		{"agriculture quantity over a million", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "1000000.01" }, nil, "invalid_quantity"},
+		{"agriculture quantity three decimals", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "1.234" }, nil, "invalid_quantity"},
+		{"agriculture quantity zero", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "0" }, nil, "invalid_quantity"},
+		{"agriculture quantity negative", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "-1" }, nil, "invalid_quantity"},
+		{"agriculture quantity a million", znb.Agriculture, func(f *Form) { f.Items[0].Quantity = "1000000" },
+			AgricultureAssessment{Items: []AgricultureItem{{Kind: ItemLivestock, Subject: "猪", Quantity: dec("1000000"), AssessedLoss: dec("900"), PolicyInsurancePaid: dec("0")}}}, ""},
+		{"agriculture loss 1e309", znb.Agriculture, func(f *Form) { f.Items[0].AssessedLoss = "1e309" }, nil, "invalid_amount"},
+		{"agriculture loss 20 nines", znb.Agriculture, func(f *Form) { f.Items[0].AssessedLoss = "99999999999999999999" }, nil, "invalid_amount"},
+		{"agriculture loss over a hundred million", znb.Agriculture, func(f *Form) { f.Items[0].AssessedLoss = "100000000.01" }, nil, "invalid_amount"},
 		{"agriculture paid three decimals", znb.Agriculture, func(f *Form) { f.Items[0].PolicyInsurancePaid = "1.001" }, nil, "invalid_amount"},
 		{"accident", znb.Accident, func(*Form) {},
 			AccidentAssessment{Outcome: "disability", Injuries: []Injury{{Grade: 3}}, Burns: []BurnArea{{Site: "face", AreaPct: dec("2.5")}}}, ""},
-		{"accident burn not a number", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "much" }, nil, "invalid_number"},
+		{"accident burn not a number", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "much" }, nil, "invalid_percentage"},
+		{"accident burn 1e309", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "1e309" }, nil, "invalid_percentage"},
+		{"accident burn over 100", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "100.01" }, nil, "invalid_percentage"},
+		{"accident burn negative", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "-1" }, nil, "invalid_percentage"},
+		{"accident burn three decimals", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "1.234" }, nil, "invalid_percentage"},
+		{"accident burn 100", znb.Accident, func(f *Form) { f.Burns[0].AreaPct = "100" },
+			AccidentAssessment{Outcome: "disability", Injuries: []Injury{{Grade: 3}}, Burns: []BurnArea{{Site: "face", AreaPct: dec("100")}}}, ""},
+		{"hospitalization expense 1.234", znb.Hospitalization, func(f *Form) { f.MedicalExpense = "1.234" }, nil, "invalid_amount"},
 		{"hospitalization", znb.Hospitalization, func(*Form) {},
 			HospitalizationAssessment{MedicalExpense: dec("1200"), BasicInsurancePaid: dec("0"), CriticalIllnessPaid: dec("0"),
 				MedicalAssistancePaid: dec("0"), NonReimbursable: dec("10")}, ""},
@@ -57,6 +75,13 @@ func TestFormForLine(t *testing.T) {
 			got, err := f.ForLine(tt.line)
 			if code := znb.CodeOf(err); code != tt.code {
 				t.Fatalf("code = %q, want %q (%v)", code, tt.code, err)
+			}
+			if strings.HasPrefix(tt.code, "invalid_") && tt.code != "invalid_line" {
+				msg := znb.ErrorOf(err).Message
+				if !strings.Contains(msg, "items[0].") && !strings.Contains(msg, "burns[0].area_pct") && !strings.Contains(msg, "medical_expense") &&
+					!strings.Contains(msg, "decoration_loss") {
+					t.Errorf("refusal %q names no field", msg)
+				}
 			}
 			if err == nil && !sameFacts(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)

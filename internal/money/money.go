@@ -33,14 +33,26 @@ const maxDigits = 16
 // does not fit DECIMAL(18,2) (at least 10^16). The error is a *znb.Error with
 // code invalid_amount naming field.
 func Parse(field, s string) (decimal.Decimal, error) {
-	if !plain(s) {
-		return decimal.Zero, invalid(field, s)
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || !d.Equal(d.Round(2)) {
+	d, ok := Decimal(s, 2)
+	if !ok {
 		return decimal.Zero, invalid(field, s)
 	}
 	return d, nil
+}
+
+// Decimal reads a number in the plain notation Parse takes, with at most
+// places non-zero decimals; ok is false for anything else. Quantities and
+// percentages are read with it, each caller bounding the value and naming
+// its field and code.
+func Decimal(s string, places int32) (d decimal.Decimal, ok bool) {
+	if !plain(s) {
+		return decimal.Zero, false
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || !d.Equal(d.Round(places)) {
+		return decimal.Zero, false
+	}
+	return d, true
 }
 
 // plain reports whether s is -?[0-9]+(\.[0-9]+)? with at most maxDigits

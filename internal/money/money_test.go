@@ -2,6 +2,7 @@ package money
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,6 +133,33 @@ func TestParse(t *testing.T) {
 			}
 			if err != nil || String(d) != tt.want {
 				t.Errorf("Parse(%q) = %s, %v; want %s", tt.in, String(d), err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecimal(t *testing.T) {
+	tests := []struct {
+		in     string
+		places int32
+		want   string // "" means refused
+	}{
+		{"3", 0, "3"},
+		{"3.0", 0, "3"},
+		{"2.5", 0, ""},
+		{"33.333", 2, ""},
+		{"33.33", 2, "33.33"},
+		{"0.125", 3, "0.125"},
+		{"1e309", 2, ""},
+		{"1E9999", 4, ""},
+		{"99999999999999999999", 2, ""},
+		{"NaN", 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tt.in, tt.places), func(t *testing.T) {
+			d, ok := Decimal(tt.in, tt.places)
+			if got := map[bool]string{true: d.String()}[ok]; got != tt.want {
+				t.Errorf("Decimal(%q, %d) = %q, want %q", tt.in, tt.places, got, tt.want)
 			}
 		})
 	}

@@ -84,7 +84,8 @@ type agreementFile struct {
 }
 
 // ParseAgreement reads an agreement file (SPEC §12) into a draft. It refuses
-// only what cannot be read (agreement_invalid: bad dates, amounts, unknown
+// only what cannot be read (agreement_invalid: bad dates or dates outside
+// FirstYear–LastYear, amounts or a premium over MaxPremium, unknown
 // categories or sources, missing fields); whether the agreement may take
 // effect is CheckActivation's to say, so an incomplete draft can be saved.
 func ParseAgreement(data []byte) (*Agreement, error) {
@@ -114,6 +115,8 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 		}
 	}
 	a.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
+	checkMax(&ps, "premium_per_person", a.PremiumPerPerson, MaxPremium)
+	a.Term.checkYears(&ps)
 	for _, name := range sortedKeys(f.Split) {
 		c, ok := znb.ParseCategory(name)
 		if !ok {
@@ -187,11 +190,14 @@ func (a *Agreement) CheckActivation(p *Product) error {
 	if err := a.CheckDraft(); err != nil {
 		return err
 	}
-	if a.Term.Start.IsZero() || a.Term.End.IsZero() || a.Term.End.Before(a.Term.Start) {
-		return znb.Errorf(znb.Invalid, "term_invalid", "保险期间终止日 %s 早于起始日 %s", a.Term.End, a.Term.Start)
+	if err := a.Term.Check(); err != nil {
+		return err
 	}
 	if !a.PremiumPerPerson.IsPositive() {
 		return znb.Errorf(znb.Invalid, "premium_invalid", "每人保费 %s 元须大于 0", money.String(a.PremiumPerPerson))
+	}
+	if a.PremiumPerPerson.GreaterThan(MaxPremium) {
+		return znb.Errorf(znb.Invalid, "premium_invalid", "premium_per_person：每人保费 %s 元超过上限 %s 元", money.String(a.PremiumPerPerson), money.String(MaxPremium))
 	}
 	if p == nil {
 		return znb.Errorf(znb.Invalid, "product_missing", "协议所用产品 %s 第 %d 版尚未载入", a.ProductCode, a.ProductVersion)

@@ -205,6 +205,7 @@ func (p *Product) Validate() error {
 	if !p.PremiumPerPerson.IsPositive() {
 		ps.add("premium_per_person", "每人每年保费须大于 0")
 	}
+	checkMax(&ps, "premium_per_person", p.PremiumPerPerson, MaxPremium)
 	if len(p.Lines) == 0 {
 		ps.add("lines", "至少须有一个险种")
 	}
@@ -269,9 +270,10 @@ func (t *LineTerms) check(ps *problems) {
 	if t.Ratio.IsZero() && len(t.Tiers) == 0 {
 		ps.add(at+".ratio", "%s赔付比例不能为 0（不填即按 100%% 赔付）", name)
 	}
-	if t.ReportWithinDays <= 0 {
-		ps.add(at+".report_within_days", "%s报案时限须为正整数天数", name)
+	if t.ReportWithinDays <= 0 || t.ReportWithinDays > MaxReportDays {
+		ps.add(at+".report_within_days", "%s报案时限须为 1 至 %d 之间的整数天数", name, MaxReportDays)
 	}
+	t.checkSums(ps, at)
 	if len(t.Documents) == 0 {
 		ps.add(at+".documents", "%s未列出理赔所需材料", name)
 	}
@@ -303,6 +305,22 @@ func (t *LineTerms) check(ps *problems) {
 		t.checkAccident(ps, at)
 	} else if len(t.DisabilityPct) > 0 || len(t.BurnTable) > 0 {
 		ps.add(at, "只有意外伤害保险（accident）可设伤残比例表和烧伤对照表")
+	}
+}
+
+// checkSums reports a limit, sub-limit, deductible, trigger line or tier
+// bound above MaxSum.
+func (t *LineTerms) checkSums(ps *problems, at string) {
+	checkMax(ps, at+".limit", t.Limit, MaxSum)
+	checkMax(ps, at+".deductible", t.Deductible, MaxSum)
+	checkMax(ps, at+".trigger_line", t.TriggerLine, MaxSum)
+	for i, tier := range t.Tiers {
+		f := fmt.Sprintf("%s.tiers[%d]", at, i+1)
+		checkMax(ps, f+".from", tier.From, MaxSum)
+		checkMax(ps, f+".to", tier.To, MaxSum)
+	}
+	for _, k := range sortedKeys(t.SubLimits) {
+		checkMax(ps, at+".sub_limits."+k, t.SubLimits[k], MaxSum)
 	}
 }
 

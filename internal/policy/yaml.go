@@ -65,23 +65,33 @@ func (s scalar) amount(ps *problems, field string) (decimal.Decimal, bool) {
 	}
 	d, err := money.Parse(field, string(s))
 	if err != nil {
-		ps.add(field, "“%s”不是有效金额（元，最多两位小数）", s)
+		ps.add(field, "“%s”不是有效金额（元，最多两位小数）", clip(string(s)))
 		return decimal.Zero, false
 	}
 	return d, true
 }
 
-// percent reads a percentage such as "90", "33.33" or "90%".
+// percent reads a percentage such as "90", "33.33" or "90%": a plain number
+// with at most two decimals (whether it lies between 0 and 100 is the
+// caller's check, which names the field too).
 func (s scalar) percent(ps *problems, field string) (decimal.Decimal, bool) {
 	if s == "" {
 		return decimal.Zero, false
 	}
-	d, err := decimal.NewFromString(strings.TrimSuffix(string(s), "%"))
-	if err != nil {
-		ps.add(field, "“%s”不是有效百分比", s)
+	d, ok := money.Decimal(strings.TrimSuffix(string(s), "%"), 2)
+	if !ok {
+		ps.add(field, "“%s”不是有效百分比（最多两位小数）", clip(string(s)))
 		return decimal.Zero, false
 	}
 	return d, true
+}
+
+// clip shortens what a message quotes back.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }
 
 // date reads a day written YYYY-MM-DD.
@@ -92,7 +102,7 @@ func (s scalar) date(ps *problems, field string) znb.Date {
 	}
 	d, err := znb.ParseDate(string(s))
 	if err != nil {
-		ps.add(field, "“%s”不是有效日期（应为 YYYY-MM-DD）", s)
+		ps.add(field, "“%s”不是有效日期（应为 YYYY-MM-DD）", clip(string(s)))
 	}
 	return d
 }

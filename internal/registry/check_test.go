@@ -145,6 +145,14 @@ func TestCheck(t *testing.T) {
 			return r
 		}, []want{{4, "name", "name_length"}, {4, "income_per_capita", "income_negative"},
 			{4, "risk_eliminated", "bad_yes_no"}, {4, "phone", "bad_phone"}}, []string{"H1"}},
+		{"income 1e309", func(r [][]string) [][]string { r[3][at("人均纯收入")] = "1e309"; return r },
+			[]want{{4, "income_per_capita", "income_format"}}, []string{"H1"}},
+		{"income 20 nines", func(r [][]string) [][]string { r[3][at("人均纯收入")] = "99999999999999999999"; return r },
+			[]want{{4, "income_per_capita", "income_format"}}, []string{"H1"}},
+		{"income three decimals", func(r [][]string) [][]string { r[3][at("人均纯收入")] = "1.234"; return r },
+			[]want{{4, "income_per_capita", "income_format"}}, []string{"H1"}},
+		{"income with trailing zero", func(r [][]string) [][]string { r[3][at("人均纯收入")] = "12345.600"; return r },
+			nil, []string{"H1", "H2"}},
 		{"unknown relation, empty name", func(r [][]string) [][]string {
 			r[2][at("与户主关系")], r[2][at("姓名")] = "表哥", ""
 			return r

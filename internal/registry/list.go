@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -312,10 +313,10 @@ func parseRow(p *parsed, l *layout, cells []string, row int, county string, toda
 		bad(colRelation, "unknown_relation", "与户主关系“"+m.Relation+"”不在规定取值中（"+strings.Join(Relations, "、")+"）")
 	}
 	if s := p.raw[colIncome]; s != "" {
-		d, err := decimal.NewFromString(strings.ReplaceAll(s, ",", ""))
+		d, err := money.Parse("income_per_capita", strings.ReplaceAll(s, ",", ""))
 		switch {
 		case err != nil:
-			bad(colIncome, "income_format", "人均纯收入“"+s+"”不是数字")
+			bad(colIncome, "income_format", "人均纯收入“"+s+"”不是金额（元，最多两位小数）")
 		case d.IsNegative():
 			bad(colIncome, "income_negative", "人均纯收入不能为负数")
 		default:
