@@ -276,9 +276,9 @@ func TestClaimAssessmentErrors(t *testing.T) {
 			code       string
 		}{
 			{"agriculture loss missing", "agriculture", item(func(m map[string]any) { delete(m, "assessed_loss") }), 422, "amount_required"},
-			{"agriculture quantity not a number", "agriculture", item(func(m map[string]any) { m["quantity"] = "three" }), 422, "invalid_number"},
+			{"agriculture quantity not a number", "agriculture", item(func(m map[string]any) { m["quantity"] = "three" }), 422, "invalid_quantity"},
 			{"agriculture without items", "agriculture", map[string]any{}, 422, "items_required"},
-			{"accident burn not a number", "accident", map[string]any{"outcome": "disability", "burns": []map[string]any{{"site": "face", "area_pct": "a lot"}}}, 422, "invalid_number"},
+			{"accident burn not a number", "accident", map[string]any{"outcome": "disability", "burns": []map[string]any{{"site": "face", "area_pct": "a lot"}}}, 422, "invalid_percentage"},
 			{"hospitalization expense missing", "hospitalization", map[string]any{"basic_insurance_paid": "100.00"}, 422, "amount_required"},
 			{"hospitalization three decimals", "hospitalization", map[string]any{"medical_expense": "100.001"}, 422, "invalid_amount"},
 			{"property negative", "property", map[string]any{"structure_loss": "-1.00"}, 422, "negative_amount"},
