@@ -116,6 +116,9 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 	}
 	a.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
 	checkMax(&ps, "premium_per_person", a.PremiumPerPerson, MaxPremium)
+	if a.ProductVersion < 0 || a.ProductVersion > MaxVersion {
+		ps.add("product.version", "产品版本号须为 1 至 %d 的整数", MaxVersion)
+	}
 	a.Term.checkYears(&ps)
 	for _, name := range sortedKeys(f.Split) {
 		c, ok := znb.ParseCategory(name)

@@ -22,6 +22,8 @@ var (
 )
 
 const (
+	// MaxVersion bounds a product's version number (an INTEGER column).
+	MaxVersion = 9999
 	// MaxReportDays bounds a line's reporting deadline: a year.
 	MaxReportDays = 365
 	// FirstYear and LastYear bound the dates of a term.

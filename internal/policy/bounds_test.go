@@ -29,6 +29,7 @@ func TestProductBounds(t *testing.T) {
 		{"ratio 1e2", `ratio: "70"}`, `ratio: "1e2"}`, "lines.hospitalization.tiers[3].ratio"},
 		{"ratio three decimals", `ratio: "70"}`, `ratio: "70.125"}`, "lines.hospitalization.tiers[3].ratio"},
 		{"split percent 1e309", `self: "30"}`, `self: "1e309"}`, "default_split.marginal.self"},
+		{"version 3000000000", "version: 1", "version: 3000000000", "version"},
 		{"report within 366 days", `report_within_days: 3`, `report_within_days: 366`, "lines.agriculture.report_within_days"},
 	}
 	for _, tt := range tests {
@@ -70,6 +71,7 @@ func TestAgreementBounds(t *testing.T) {
 		{"premium three decimals", `"60.00"`, `"1.234"`, "agreement_invalid", "premium_per_person"},
 		{"premium over 10000", `"60.00"`, `"10000.01"`, "agreement_invalid", "premium_per_person"},
 		{"split 1e309", `self: "30"`, `self: "1e309"`, "agreement_invalid", "split.marginal.self"},
+		{"product version 3000000000", "version: 1}", "version: 3000000000}", "agreement_invalid", "product.version"},
 		{"term to 9999-12-31", "end: 2024-12-31", "end: 9999-12-31", "agreement_invalid", "term.end"},
 		{"term from 1999", "start: 2024-01-01", "start: 1999-12-31", "agreement_invalid", "term.start"},
 		{"term to 2101", "end: 2024-12-31", "end: 2101-01-01", "agreement_invalid", "term.end"},

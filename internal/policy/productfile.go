@@ -196,8 +196,8 @@ func (p *Product) Validate() error {
 	if !productCodeRe.MatchString(p.Code) {
 		ps.add("code", "产品代码“%s”须由小写字母、数字和连字符组成", p.Code)
 	}
-	if p.Version < 1 {
-		ps.add("version", "版本号须为正整数")
+	if p.Version < 1 || p.Version > MaxVersion {
+		ps.add("version", "版本号须为 1 至 %d 的整数", MaxVersion)
 	}
 	if p.Name == "" {
 		ps.add("name", "未填写产品名称")
