@@ -1,6 +1,6 @@
 // Command zhunongbao is the 助农保 platform: the HTTP service and the
-// operator's command line (SPEC §12). Machine-readable output goes to stdout
-// as JSON; progress and logs go to stderr.
+// operator's command line (docs/cli.md). Machine-readable output goes to
+// stdout as JSON, errors too; progress and logs go to stderr.
 //
 // Exit status: 0 done, 1 error, 2 usage, 3 input rejected (nothing stored).
 package main

@@ -111,7 +111,7 @@ type exclusionOut struct {
 	OtherCertificate string `json:"other_certificate,omitempty"`
 }
 
-// issueCmd prints what this run wrote (SPEC §12). Interrupted (Ctrl-C, a
+// issueCmd prints what this run wrote. Interrupted (Ctrl-C, a
 // killed process), it can simply be run again: it resumes at the last
 // committed chunk.
 func issueCmd(ctx context.Context, e *env, args []string) error {

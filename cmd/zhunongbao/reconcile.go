@@ -21,8 +21,8 @@ func init() {
 	summaries["reconcile"] = "保费补贴对账：把协议的承保与扶贫办名单（及承保机构的对账单）逐人核对，打印结果"
 }
 
-// reconcile runs a reconciliation as the operator, prints its result (SPEC
-// §12) and, with -o, writes the export. A refused statement prints its
+// reconcile runs a reconciliation as the operator, prints its result and,
+// with -o, writes the export. A refused statement prints its
 // rejected rows and exits 3.
 func reconcile(ctx context.Context, e *env, args []string) error {
 	fs := flags("reconcile")

@@ -38,8 +38,8 @@ func monthFlag(s string) (report.Period, error) {
 	return m, nil
 }
 
-// reportMonthly prints the monthly statistics of a region (SPEC §10) as the
-// API answers them and, with -o, writes the workbook.
+// reportMonthly prints the monthly statistics of a region as the API
+// answers them and, with -o, writes the workbook.
 func reportMonthly(ctx context.Context, e *env, args []string) error {
 	fs := flags("report monthly")
 	region := fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")

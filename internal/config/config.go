@@ -1,5 +1,5 @@
 // Package config reads configs/config.yaml and the ZNB_* environment
-// variables that override it (SPEC §12).
+// variables that override it.
 package config
 
 import (
