@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,7 @@ func commandFlags(t *testing.T, name string, cmd command, dsn string) *flag.Flag
 	t.Helper()
 	cfg := config.Default()
 	cfg.DB = dsn
-	e := &env{cfg: cfg, stdout: io.Discard, stderr: io.Discard}
+	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)), stdout: io.Discard, stderr: io.Discard}
 	var help helpRequested
 	if err := cmd.run(t.Context(), e, []string{"--help"}); !errors.As(err, &help) || e.db != nil {
 		t.Fatalf("%s --help: %v, database opened: %v", name, err, e.db != nil)
