@@ -135,8 +135,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	name, cmd, rest := lookup(args)
 	if name == "" {
-		printError(stdout, "unknown_command", "未知命令 "+unknownName(args))
-		fmt.Fprintf(stderr, "未知命令 %s\n\n", unknownName(args))
+		msg := "未知命令 " + unknownName(args)
+		printError(stdout, "unknown_command", msg)
+		fmt.Fprintf(stderr, "%s\n\n", msg)
 		printUsage(stderr)
 		return 2
 	}
