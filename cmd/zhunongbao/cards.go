@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
-	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 func init() {
-	commands["cards"] = command{"--agreement ID [--village CODE | --certificate NO] -o FILE.pdf|FOLDER", cards}
+	commands["cards"] = command{"--agreement ID|NO [--village CODE | --certificate NO] -o FILE.pdf|FOLDER", cards}
+	summaries["cards"] = "打印明白卡 PDF：一户（--certificate）、一个村（--village），或整份协议每村一个文件"
 }
 
 type cardFileJSON struct {
@@ -30,22 +30,31 @@ type cardFileJSON struct {
 // folder -o names.
 func cards(ctx context.Context, e *env, args []string) error {
 	fs := flags("cards")
-	agreement := fs.Int64("agreement", 0, "")
-	village := fs.String("village", "", "")
-	certificate := fs.String("certificate", "", "")
-	out := fs.String("o", "", "")
+	agreement := agreementFlag(fs)
+	village := fs.String("village", "", "只打印这个村：12 位村代码或村名 `CODE`，写成一个 PDF")
+	certificate := fs.String("certificate", "", "只打印这一户：分户凭证号 `NO`（如 ZNB5226252026001-000001）")
+	out := fs.String("o", "", "输出 `PATH`：给了 --village 或 --certificate 时是一个 .pdf 文件，否则是文件夹（不存在就新建），每村一个文件")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case *agreement <= 0:
-		return usagef("--agreement 须为协议编号（id）")
+	case *agreement == "":
+		return usagef("须给出 --agreement（协议 id 或协议编号）")
 	case *village != "" && *certificate != "":
 		return usagef("--village 与 --certificate 只能给出一个")
 	case *out == "":
 		return usagef("须用 -o 指定输出文件（或 --agreement 单独使用时的输出文件夹）")
 	}
+	if *village != "" || *certificate != "" {
+		if err := checkOutput(*out); err != nil {
+			return err
+		}
+	}
 	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := findAgreement(ctx, db, *agreement)
 	if err != nil {
 		return err
 	}
@@ -57,7 +66,11 @@ func cards(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := &card.Printer{Source: db, Renderer: r, Secret: secret, BaseURL: e.cfg.BaseURL}
+	base, err := baseURL(ctx, e.cfg, db)
+	if err != nil {
+		return err
+	}
+	p := &card.Printer{Source: db, Renderer: r, Secret: secret, BaseURL: base}
 	by := znb.System
 	start := time.Now()
 	var files []cardFileJSON
@@ -67,8 +80,8 @@ func cards(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if v.AgreementID != *agreement {
-			return znb.Errorf(znb.Invalid, "certificate_not_in_agreement", "分户凭证 %s 不属于协议 %d", v.No, *agreement)
+		if v.AgreementID != a.ID {
+			return znb.Errorf(znb.Invalid, "certificate_not_in_agreement", "分户凭证 %s 不属于协议 %s", v.No, *agreement)
 		}
 		err = writeAtomic(*out, func(w io.Writer) error { return p.Certificate(ctx, w, by, v.No) })
 		if err != nil {
@@ -76,7 +89,7 @@ func cards(ctx context.Context, e *env, args []string) error {
 		}
 		files = append(files, cardFileJSON{File: *out, Cards: 1})
 	case *village != "":
-		villages, err := villagesOf(ctx, db, *agreement)
+		villages, err := db.CertificateVillages(ctx, a.ID)
 		if err != nil {
 			return err
 		}
@@ -86,26 +99,26 @@ func cards(ctx context.Context, e *env, args []string) error {
 				total = v.Certificates
 			}
 		}
-		n, err := villageFile(ctx, e, p, *agreement, *village, *out, total)
+		n, err := villageFile(ctx, e, p, a.ID, *village, *out, total)
 		if err != nil {
 			return err
 		}
 		files = append(files, cardFileJSON{File: *out, Village: *village, Cards: n})
 	default:
-		villages, err := villagesOf(ctx, db, *agreement)
+		villages, err := db.CertificateVillages(ctx, a.ID)
 		if err != nil {
 			return err
 		}
 		if len(villages) == 0 {
-			return znb.Errorf(znb.Invalid, "no_cards", "协议 %d 尚未出单，没有可打印的明白卡", *agreement)
+			return znb.Errorf(znb.Invalid, "no_cards", "协议 %s 尚未出单，没有可打印的明白卡", *agreement)
 		}
 		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
+			return usageError{"output_folder_missing", fmt.Sprintf("无法建立输出文件夹 %s：%v", *out, err)}
 		}
 		for i, v := range villages {
 			path := filepath.Join(*out, card.VillageFileName(v.RegionCode, v.Name))
 			fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", i+1, len(villages), v.RegionCode, v.Name)
-			n, err := villageFile(ctx, e, p, *agreement, v.RegionCode, path, v.Certificates)
+			n, err := villageFile(ctx, e, p, a.ID, v.RegionCode, path, v.Certificates)
 			if err != nil {
 				return err
 			}
@@ -120,15 +133,6 @@ func cards(ctx context.Context, e *env, args []string) error {
 	return e.print(map[string]any{"files": files, "cards": sum})
 }
 
-// villagesOf lists the villages of an agreement that hold certificates;
-// an agreement that does not exist is not found.
-func villagesOf(ctx context.Context, db *store.DB, agreementID int64) ([]store.CertificateVillage, error) {
-	if _, err := db.GetAgreement(ctx, znb.System, agreementID); err != nil {
-		return nil, err
-	}
-	return db.CertificateVillages(ctx, agreementID)
-}
-
 // villageFile writes one village's print file with a progress bar on
 // stderr and returns the number of cards.
 func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64, village, path string, total int) (int, error) {
@@ -137,7 +141,11 @@ func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64
 	err := writeAtomic(path, func(w io.Writer) error {
 		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; bar.Add(1) })
 	})
-	bar.Finish()
+	if err != nil {
+		bar.Exit() // where it stopped: a filled bar would say the file was written
+	} else {
+		bar.Finish()
+	}
 	fmt.Fprintln(e.stderr)
 	return n, err
 }

@@ -16,6 +16,7 @@ import (
 func TestCardsCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ZNB_SECRET", "cli-secret")
+	t.Setenv("ZNB_BASE_URL", "https://znb.example.test")
 	issueThisYear(t, dir, "ZY-CLI", 30, nil)
 
 	type files struct {
@@ -80,6 +81,26 @@ func TestCardsCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "none.pdf")); err == nil {
 		t.Error("a failed run left a file behind")
+	}
+
+	// The agreement by its number, as well as by its id.
+	byNo := filepath.Join(dir, "by-no.pdf")
+	if code, out, errs := cli(t, dir, "cards", "--agreement", "ZY-CLI", "--certificate", no, "-o", byNo); code != 0 || pdfPages(t, byNo) != 1 {
+		t.Errorf("--agreement ZY-CLI: exit %d %s %s", code, out, errs)
+	}
+	var e errorJSON
+	if code, out, _ := cli(t, dir, "cards", "--agreement", "ZY-NONE", "--certificate", no, "-o", byNo); code != 1 ||
+		json.Unmarshal([]byte(out), &e) != nil || e.Error.Code != "not_found" {
+		t.Errorf("an unknown agreement number: exit %d %s, want 1 and not_found", code, out)
+	}
+
+	// A missing output folder is refused before any card is drawn.
+	missing := filepath.Join(dir, "no-such-folder", "village.pdf")
+	code, out, errs = cli(t, dir, "cards", "--agreement", "1", "--village", v.Village, "-o", missing)
+	e = errorJSON{}
+	if code != 2 || json.Unmarshal([]byte(out), &e) != nil || e.Error.Code != "output_folder_missing" ||
+		!strings.Contains(e.Error.Message, "no-such-folder") || strings.Contains(errs, "100%") {
+		t.Errorf("missing output folder: exit %d, stdout %s, stderr %s; want 2 and output_folder_missing before the bar", code, out, errs)
 	}
 }
 

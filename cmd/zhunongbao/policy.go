@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
@@ -15,9 +14,13 @@ import (
 
 func init() {
 	commands["product load"] = command{"FILE.yaml", productLoad}
+	summaries["product load"] = "载入一个保险产品文件（格式见 docs/products.md）"
 	commands["agreement create"] = command{"FILE.yaml", agreementCreate}
-	commands["agreement activate"] = command{"ID", agreementActivate}
-	commands["issue"] = command{"--agreement ID --list LIST_ID [--chunk N]", issueCmd}
+	summaries["agreement create"] = "按协议文件新建一份采购协议（草稿状态）"
+	commands["agreement activate"] = command{"ID|NO", agreementActivate}
+	summaries["agreement activate"] = "启用一份草稿协议（给出协议 id 或协议编号），启用后才能出单"
+	commands["issue"] = command{"--agreement ID|NO --list LIST_ID [--chunk N]", issueCmd}
+	summaries["issue"] = "按名单版本为协议出单：分户凭证、批改与保费；中断后重跑同一命令即从断点继续"
 }
 
 // oneArg reads the single positional argument of a command.
@@ -82,19 +85,19 @@ func agreementCreate(ctx context.Context, e *env, args []string) error {
 }
 
 func agreementActivate(ctx context.Context, e *env, args []string) error {
-	arg, err := oneArg(args, "协议 ID")
+	arg, err := oneArg(args, "协议 id 或协议编号")
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil || id <= 0 {
-		return usagef("协议 ID 须为正整数：%q", arg)
 	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	a, err := db.ActivateAgreement(ctx, znb.System, id)
+	a, err := findAgreement(ctx, db, arg)
+	if err != nil {
+		return err
+	}
+	a, err = db.ActivateAgreement(ctx, znb.System, a.ID)
 	if err != nil {
 		return err
 	}
@@ -108,32 +111,36 @@ type exclusionOut struct {
 	OtherCertificate string `json:"other_certificate,omitempty"`
 }
 
-// issueCmd prints what this run wrote (SPEC §12). Interrupted (Ctrl-C, a
+// issueCmd prints what this run wrote. Interrupted (Ctrl-C, a
 // killed process), it can simply be run again: it resumes at the last
 // committed chunk.
 func issueCmd(ctx context.Context, e *env, args []string) error {
 	fs := flags("issue")
-	agreement := fs.Int64("agreement", 0, "")
-	list := fs.Int64("list", 0, "")
-	chunk := fs.Int("chunk", 0, "")
+	agreement := agreementFlag(fs)
+	list := fs.Int64("list", 0, "名单版本 `LIST_ID`（导入名单时回答的 list_id）")
+	chunk := fs.Int("chunk", 0, "每个事务写入的户数 `N`；0 即默认的 5000")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *agreement <= 0 || *list <= 0 {
+	if *agreement == "" || *list <= 0 {
 		return usagef("须给出 --agreement 和 --list")
 	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	job, err := db.PrepareIssue(ctx, znb.System, *agreement, *list)
+	a, err := findAgreement(ctx, db, *agreement)
+	if err != nil {
+		return err
+	}
+	job, err := db.PrepareIssue(ctx, znb.System, a.ID, *list)
 	if err != nil {
 		return err
 	}
 	bar := newBar(e, job.HouseholdsTotal, "出单")
 	bar.Set(job.HouseholdsDone)
 	start := time.Now()
-	res, err := db.Issue(ctx, znb.System, *agreement, *list, store.IssueOptions{Chunk: *chunk,
+	res, err := db.Issue(ctx, znb.System, a.ID, *list, store.IssueOptions{Chunk: *chunk,
 		Progress: func(done, total int) { bar.Set(done) }})
 	bar.Finish()
 	fmt.Fprintln(e.stderr)

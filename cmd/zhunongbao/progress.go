@@ -55,6 +55,9 @@ func (b *bar) Add(n int) { b.Set(b.n + n) }
 // Finish fills the bar.
 func (b *bar) Finish() { b.pb.Finish() }
 
+// Exit leaves the bar where it is, for work that stopped short.
+func (b *bar) Exit() { b.pb.Exit() }
+
 // rate formats count things of unit done in d, or "" before a second has
 // passed: too early to tell.
 func rate(count int, d time.Duration, unit string) string {

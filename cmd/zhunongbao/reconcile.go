@@ -17,26 +17,27 @@ import (
 )
 
 func init() {
-	commands["reconcile"] = command{"--agreement ID (--list LIST_ID | --as-of YYYY-MM-DD) [--statement FILE] [-o FILE.xlsx|.csv]", reconcile}
+	commands["reconcile"] = command{"--agreement ID|NO (--list LIST_ID | --as-of YYYY-MM-DD) [--statement FILE] [-o FILE.xlsx|.csv]", reconcile}
+	summaries["reconcile"] = "保费补贴对账：把协议的承保与扶贫办名单（及承保机构的对账单）逐人核对，打印结果"
 }
 
-// reconcile runs a reconciliation as the operator, prints its result (SPEC
-// §12) and, with -o, writes the export. A refused statement prints its
+// reconcile runs a reconciliation as the operator, prints its result and,
+// with -o, writes the export. A refused statement prints its
 // rejected rows and exits 3.
 func reconcile(ctx context.Context, e *env, args []string) error {
 	fs := flags("reconcile")
-	agreement := fs.Int64("agreement", 0, "")
-	list := fs.Int64("list", 0, "")
-	asOf := fs.String("as-of", "", "")
-	statement := fs.String("statement", "", "")
-	out := fs.String("o", "", "")
+	agreement := agreementFlag(fs)
+	list := fs.Int64("list", 0, "与之核对的名单版本 `LIST_ID`")
+	asOf := fs.String("as-of", "", "或：与该日有效的名单版本核对，日期 `YYYY-MM-DD`")
+	statement := fs.String("statement", "", "承保机构的保费对账单 `FILE`（CSV 或 XLSX），逐人核对其中的金额")
+	out := fs.String("o", "", "另把对账结果导出为 `FILE`：.xlsx 或 .csv")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	o := store.ReconcileOptions{AgreementID: *agreement, ListID: *list, Statement: *statement,
+	o := store.ReconcileOptions{ListID: *list, Statement: *statement,
 		OpenStatement: func(path string) (subsidy.RowReader, error) { return sheet.Open(path) }}
 	switch {
-	case *agreement <= 0:
+	case *agreement == "":
 		return usagef("须给出 --agreement")
 	case *list <= 0 && *asOf == "":
 		return usagef("须给出 --list 或 --as-of")
@@ -52,10 +53,20 @@ func reconcile(ctx context.Context, e *env, args []string) error {
 	if *out != "" && format != "xlsx" && format != "csv" {
 		return usagef("-o 须为 .xlsx 或 .csv 文件")
 	}
+	if *out != "" {
+		if err := checkOutput(*out); err != nil {
+			return err
+		}
+	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
+	a, err := findAgreement(ctx, db, *agreement)
+	if err != nil {
+		return err
+	}
+	o.AgreementID = a.ID
 	bar := newBar(e, -1, "对账")
 	o.Progress = func(rows int) { bar.Set(rows) }
 	start := time.Now()

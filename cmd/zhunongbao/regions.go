@@ -10,6 +10,7 @@ import (
 
 func init() {
 	commands["region load"] = command{"FILE(.csv|.xlsx)", regionLoad}
+	summaries["region load"] = "载入区划名称文件（区划代码,名称），报表里的县、乡镇、村就显示名称；有错行时整份拒绝"
 }
 
 // regionLoad stores the region names of a file (区划代码,名称) and prints

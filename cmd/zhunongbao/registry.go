@@ -19,15 +19,17 @@ import (
 
 func init() {
 	commands["gen households"] = command{"--county C --households N [--seed S] -o FILE(.csv|.xlsx)", genHouseholds}
+	summaries["gen households"] = "生成一份演示名单（身份证号校验位真实有效），用于演示和压力测试"
 	commands["list import"] = command{"--county C --effective YYYY-MM-DD [--partial] FILE", listImport}
+	summaries["list import"] = "导入一个县的名单文件（CSV 或 XLSX），成为该县新的名单版本；有错行时整份拒绝并列出错行"
 }
 
 func genHouseholds(ctx context.Context, e *env, args []string) error {
 	fs := flags("gen households")
-	county := fs.String("county", "", "")
-	n := fs.Int("households", 0, "")
-	seed := fs.Int64("seed", 1, "")
-	out := fs.String("o", "", "")
+	county := fs.String("county", "", "6 位县级行政区划代码 `C`（如 522625）")
+	n := fs.Int("households", 0, "户数 `N`")
+	seed := fs.Int64("seed", 1, "随机数种子 `S`：同一种子生成同一份名单")
+	out := fs.String("o", "", "输出文件 `FILE`：.csv 或 .xlsx")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +42,9 @@ func genHouseholds(ctx context.Context, e *env, args []string) error {
 		return usagef("--households 须为正整数")
 	case format != "csv" && format != "xlsx":
 		return usagef("-o 须为 .csv 或 .xlsx 文件")
+	}
+	if err := checkOutput(*out); err != nil {
+		return err
 	}
 	f, err := os.Create(*out)
 	if err != nil {
@@ -76,9 +81,9 @@ type importJSON struct {
 
 func listImport(ctx context.Context, e *env, args []string) error {
 	fs := flags("list import")
-	county := fs.String("county", "", "")
-	eff := fs.String("effective", "", "")
-	partial := fs.Bool("partial", false, "")
+	county := fs.String("county", "", "名单所属县：6 位县级行政区划代码 `C`")
+	eff := fs.String("effective", "", "名单生效日期 `YYYY-MM-DD`")
+	partial := fs.Bool("partial", false, "部分导入：有错行的整户不入库，其余户照常入库（不给时有错行即整份拒绝）")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

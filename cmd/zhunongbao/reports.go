@@ -15,8 +15,11 @@ import (
 
 func init() {
 	commands["report monthly"] = command{"--region CODE --month YYYY-MM [-o FILE.xlsx]", reportMonthly}
-	commands["report annual"] = command{"--agreement ID [-o FILE.xlsx|FILE.pdf]", reportAnnual}
-	commands["report notice"] = command{"--agreement ID --village CODE --month YYYY-MM -o FILE.pdf", reportNotice}
+	summaries["report monthly"] = "一个地区一个月的承保与理赔统计，可另存为工作簿"
+	commands["report annual"] = command{"--agreement ID|NO [-o FILE.xlsx|FILE.pdf]", reportAnnual}
+	summaries["report annual"] = "一份协议的年度运行情况评估，可另存为工作簿或 PDF"
+	commands["report notice"] = command{"--agreement ID|NO --village CODE --month YYYY-MM -o FILE.pdf", reportNotice}
+	summaries["report notice"] = "一个村一个月的理赔公示 PDF，张贴在村务公开栏"
 }
 
 // reportExt is the lower-case extension of path without its dot.
@@ -35,13 +38,13 @@ func monthFlag(s string) (report.Period, error) {
 	return m, nil
 }
 
-// reportMonthly prints the monthly statistics of a region (SPEC §10) as the
-// API answers them and, with -o, writes the workbook.
+// reportMonthly prints the monthly statistics of a region as the API
+// answers them and, with -o, writes the workbook.
 func reportMonthly(ctx context.Context, e *env, args []string) error {
 	fs := flags("report monthly")
-	region := fs.String("region", "", "")
-	month := fs.String("month", "", "")
-	out := fs.String("o", "", "")
+	region := fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")
+	month := fs.String("month", "", "月份 `YYYY-MM`")
+	out := fs.String("o", "", "另存为工作簿 `FILE`.xlsx")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +57,11 @@ func reportMonthly(ctx context.Context, e *env, args []string) error {
 	}
 	if *out != "" && reportExt(*out) != "xlsx" {
 		return usagef("-o 须为 .xlsx 文件")
+	}
+	if *out != "" {
+		if err := checkOutput(*out); err != nil {
+			return err
+		}
 	}
 	db, err := e.open(ctx)
 	if err != nil {
@@ -77,23 +85,32 @@ func reportMonthly(ctx context.Context, e *env, args []string) error {
 // it as a workbook or as the PDF (年度运行情况评估).
 func reportAnnual(ctx context.Context, e *env, args []string) error {
 	fs := flags("report annual")
-	agreement := fs.Int64("agreement", 0, "")
-	out := fs.String("o", "", "")
+	agreement := agreementFlag(fs)
+	out := fs.String("o", "", "另存为 `FILE`：.xlsx 工作簿或 .pdf")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *agreement <= 0 {
-		return usagef("--agreement 须为协议编号（id）")
+	if *agreement == "" {
+		return usagef("须给出 --agreement（协议 id 或协议编号）")
 	}
 	format := reportExt(*out)
 	if *out != "" && format != "xlsx" && format != "pdf" {
 		return usagef("-o 须为 .xlsx 或 .pdf 文件")
 	}
+	if *out != "" {
+		if err := checkOutput(*out); err != nil {
+			return err
+		}
+	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	a, err := db.AnnualReport(ctx, znb.System, *agreement)
+	ag, err := findAgreement(ctx, db, *agreement)
+	if err != nil {
+		return err
+	}
+	a, err := db.AnnualReport(ctx, znb.System, ag.ID)
 	if err != nil {
 		return err
 	}
@@ -138,16 +155,16 @@ func reportRenderer(e *env) (*card.Renderer, error) {
 // prints {"file","claims"}.
 func reportNotice(ctx context.Context, e *env, args []string) error {
 	fs := flags("report notice")
-	agreement := fs.Int64("agreement", 0, "")
-	village := fs.String("village", "", "")
-	month := fs.String("month", "", "")
-	out := fs.String("o", "", "")
+	agreement := agreementFlag(fs)
+	village := fs.String("village", "", "12 位村代码 `CODE`")
+	month := fs.String("month", "", "月份 `YYYY-MM`：公示这个月支付的理赔")
+	out := fs.String("o", "", "输出 `FILE`.pdf")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case *agreement <= 0:
-		return usagef("--agreement 须为协议编号（id）")
+	case *agreement == "":
+		return usagef("须给出 --agreement（协议 id 或协议编号）")
 	case *village == "":
 		return usagef("须给出 --village（12 位村代码）")
 	case *out == "" || reportExt(*out) != "pdf":
@@ -157,11 +174,18 @@ func reportNotice(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutput(*out); err != nil {
+		return err
+	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	notice, err := db.NoticeClaims(ctx, znb.System, *agreement, *village, m)
+	a, err := findAgreement(ctx, db, *agreement)
+	if err != nil {
+		return err
+	}
+	notice, err := db.NoticeClaims(ctx, znb.System, a.ID, *village, m)
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,12 @@ import (
 
 func init() {
 	commands["serve"] = command{"[--listen ADDR]", serve}
+	summaries["serve"] = "启动 HTTP 服务（先执行尚未执行的数据库迁移）"
 }
 
 func serve(ctx context.Context, e *env, args []string) error {
 	fs := flags("serve")
-	listen := fs.String("listen", e.cfg.Listen, "")
+	listen := fs.String("listen", e.cfg.Listen, "监听地址 `ADDR`，如 :8080 或 127.0.0.1:8080；不给时取配置 listen / ZNB_LISTEN")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,8 +36,13 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	base, err := baseURL(ctx, e.cfg, db)
+	if err != nil {
+		return err
+	}
+	e.log.Info("card QR codes point at", "base_url", base)
 	srv := rest.New(rest.Deps{
-		DB: db, Log: e.log, Secret: secret, BaseURL: e.cfg.BaseURL, FontPath: e.cfg.PDF.Font,
+		DB: db, Log: e.log, Secret: secret, BaseURL: base, FontPath: e.cfg.PDF.Font,
 		DocumentsDir: e.cfg.Claims.DocumentsDir, MaxUploadBytes: e.cfg.Claims.MaxUploadMB << 20,
 		MaxJSONBytes: e.cfg.Limits.JSONKB << 10, MaxImportBytes: e.cfg.Limits.ImportMB << 20,
 		PublicPerMinute: e.cfg.Public.PerMinute, TrustProxy: e.cfg.Public.TrustProxy,

@@ -12,7 +12,7 @@ make -s build
 Z=$PWD/bin/zhunongbao
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export ZNB_LISTEN=127.0.0.1:18080 ZNB_DOCUMENTS_DIR=$work/docs
+export ZNB_LISTEN=127.0.0.1:18080 ZNB_BASE_URL=http://127.0.0.1:18080 ZNB_DOCUMENTS_DIR=$work/docs
 if [ "$engine" = mysql ]; then
 	server=${2:-root:@tcp(127.0.0.1:3306)/}
 	mysql -uroot -e "DROP DATABASE IF EXISTS wrkbench; CREATE DATABASE wrkbench"

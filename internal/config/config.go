@@ -1,5 +1,5 @@
 // Package config reads configs/config.yaml and the ZNB_* environment
-// variables that override it (SPEC §12).
+// variables that override it.
 package config
 
 import (
@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,7 +21,7 @@ type Config struct {
 	DB      string `yaml:"db"`       // sqlite:PATH or mysql:DSN
 	Listen  string `yaml:"listen"`   // e.g. :8080
 	Secret  string `yaml:"secret"`   // HMAC key for card signatures
-	BaseURL string `yaml:"base_url"` // public address printed in QR codes
+	BaseURL string `yaml:"base_url"` // public address printed in QR codes; kept in the database once given
 	PDF     struct {
 		Font string `yaml:"font"` // path to a TrueType CJK font
 	} `yaml:"pdf"`
@@ -43,7 +45,6 @@ func Default() Config {
 	var c Config
 	c.DB = "sqlite:data/zhunongbao.db"
 	c.Listen = ":8080"
-	c.BaseURL = "http://localhost:8080"
 	c.Claims.DocumentsDir = "data/documents"
 	c.Claims.MaxUploadMB = 10
 	c.Public.PerMinute = 10
@@ -85,6 +86,13 @@ func Load(path string) (Config, error) {
 		}
 		c.Public.TrustProxy = b
 	}
+	if c.BaseURL != "" {
+		u, err := ParseBaseURL(c.BaseURL)
+		if err != nil {
+			return c, err
+		}
+		c.BaseURL = u
+	}
 	for k, p := range map[string]*int{"ZNB_MAX_UPLOAD_MB": &c.Claims.MaxUploadMB, "ZNB_MAX_IMPORT_MB": &c.Limits.ImportMB,
 		"ZNB_MAX_JSON_KB": &c.Limits.JSONKB} {
 		if v := os.Getenv(k); v != "" {
@@ -96,6 +104,27 @@ func Load(path string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// DevBaseURL is the address printed in QR codes in development when none
+// is given or kept.
+const DevBaseURL = "http://localhost:8080"
+
+// Development says whether c runs on the default SQLite file, the one
+// setting in which cards may point at DevBaseURL: anywhere else a card must
+// carry an address a farmer's phone can open.
+func (c Config) Development() bool { return c.DB == Default().DB }
+
+// ParseBaseURL checks a public address for QR codes (an absolute http or
+// https URL without query or fragment) and returns it without a trailing
+// slash, so that one address has one spelling.
+func ParseBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("对外地址 %q 须是以 http:// 或 https:// 开头的完整地址（不带 ? 和 #），例如 https://znb.example.gov.cn", s)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // NewSecret returns a random key for card signatures, kept in the database

@@ -44,3 +44,33 @@ func TestLoad(t *testing.T) {
 		t.Error("a broken file was accepted")
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://znb.example.gov.cn/":     "https://znb.example.gov.cn",
+		" http://10.0.0.5:8080/znb// ":    "http://10.0.0.5:8080/znb",
+		"https://znb.example.gov.cn":      "https://znb.example.gov.cn",
+		"ftp://znb.example.gov.cn":        "",
+		"znb.example.gov.cn":              "",
+		"https://znb.example.gov.cn/?a=1": "",
+		"https://":                        "",
+		"https://u:p@znb.example.gov.cn":  "",
+	} {
+		got, err := ParseBaseURL(in)
+		if got != want || (err != nil) != (want == "") {
+			t.Errorf("ParseBaseURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	t.Setenv("ZNB_BASE_URL", "not a url")
+	if _, err := Load(""); err == nil {
+		t.Error("a bad ZNB_BASE_URL was accepted")
+	}
+	t.Setenv("ZNB_BASE_URL", "")
+	if c, err := Load(""); err != nil || c.BaseURL != "" || !c.Development() {
+		t.Errorf("no base URL by default (%q, %v), development on the default SQLite file (%v)", c.BaseURL, err, c.Development())
+	}
+	t.Setenv("ZNB_DB", "sqlite:/srv/znb.db")
+	if c, _ := Load(""); c.Development() {
+		t.Error("another database is taken for development")
+	}
+}

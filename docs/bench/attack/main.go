@@ -52,7 +52,8 @@ func run(bin string, size int64, xlsx string) error {
 	}
 	defer os.RemoveAll(work)
 	env := append(os.Environ(), "ZNB_DB=sqlite:"+filepath.Join(work, "attack.db"), "ZNB_SECRET=attack-bench",
-		"ZNB_DOCUMENTS_DIR="+filepath.Join(work, "docs"), "ZNB_LISTEN=127.0.0.1:18181")
+		"ZNB_DOCUMENTS_DIR="+filepath.Join(work, "docs"), "ZNB_LISTEN=127.0.0.1:18181",
+		"ZNB_BASE_URL=http://127.0.0.1:18181")
 	cli := func(args ...string) ([]byte, error) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env, cmd.Stderr = env, os.Stderr
