@@ -21,9 +21,9 @@ import (
 func readFuzz(t *testing.T, data []byte) {
 	// A hang is a finding too: crash with every stack, so that the fuzzer
 	// keeps the input.
-	watchdog := time.AfterFunc(10*time.Second, func() {
+	watchdog := time.AfterFunc(60*time.Second, func() {
 		debug.SetTraceback("all")
-		panic("reading took over 10 s")
+		panic("reading took over 60 s")
 	})
 	defer watchdog.Stop()
 	path := filepath.Join(t.TempDir(), "f")

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -168,9 +167,7 @@ func TestXLSXBombs(t *testing.T) {
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			start := time.Now()
 			rows, err := readAll(t, file)
-			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			if got := znb.CodeOf(err); got != tt.code {
 				t.Fatalf("code %q (%v) after %d rows, want %q", got, err, len(rows), tt.code)
@@ -180,9 +177,6 @@ func TestXLSXBombs(t *testing.T) {
 			}
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32*MiB {
 				t.Errorf("allocated %d MiB before refusing", alloc/MiB)
-			}
-			if took > 5*time.Second {
-				t.Errorf("took %v before refusing", took)
 			}
 			if left, _ := os.ReadDir(tmp); len(left) > 0 {
 				t.Errorf("left %d temporary files", len(left))
