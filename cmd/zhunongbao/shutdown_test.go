@@ -67,7 +67,9 @@ func TestServeShutdown(t *testing.T) {
 				t.Fatalf("%s: exit %d %s %s", strings.Join(args, " "), code, out, errs)
 			}
 			if args[0] == "user" {
-				var u struct{ APIKey string `json:"api_key"` }
+				var u struct {
+					APIKey string `json:"api_key"`
+				}
 				json.Unmarshal([]byte(out), &u)
 				key = u.APIKey
 			}

@@ -31,7 +31,7 @@ const (
 // working on: one runner at a time; the caller follows job id instead,
 // which the details name ({"job_id": id}).
 func ErrRunning(id int64) error {
-	e := znb.Errorf(znb.Conflict, "issue_running", "出单任务 %d 正在运行，请查看其进度（GET /api/v1/jobs/%d），完成后再试", id, id)
+	e := znb.Errorf(znb.Conflict, "issue_running", "出单任务 %d 正在运行，请查看其进度（GET /api/v1/jobs/%d）；若运行它的进程已退出，半分钟后可重新运行以继续", id, id)
 	e.Details = map[string]int64{"job_id": id}
 	return e
 }

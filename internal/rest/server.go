@@ -51,7 +51,7 @@ type Server struct {
 	stopBG context.CancelFunc
 	jobs   sync.WaitGroup // background jobs, which Shutdown waits for
 	pdfMu  sync.Mutex
-	pdf   *card.Renderer // see letterRenderer
+	pdf    *card.Renderer // see letterRenderer
 }
 
 // New builds the server with every route registered.

@@ -22,8 +22,8 @@ import (
 // back and marks the run failed or interrupted; one that is killed leaves a
 // lease that runs out after leaseFor, and then anyone may resume the run.
 const (
-	leaseFor   = 60 * time.Second
-	leaseRenew = 10 * time.Second
+	leaseFor   = 30 * time.Second
+	leaseRenew = 5 * time.Second
 )
 
 // leaseClock is the wall clock of leases: unlike DB.Now, which tests fix,
