@@ -147,7 +147,7 @@ func (s *Server) routes() {
 
 	api := s.app.Group("/api/v1")
 	s.publicRoutes(api.Group("/public"))
-	api.Use(s.authenticate, s.readBody)
+	api.Use(s.authenticate, s.readBody, s.idempotent)
 	s.accountRoutes(api)
 	s.registryRoutes(api)
 	s.regionRoutes(api)
