@@ -3,8 +3,8 @@ package rest
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"sort"
 	"strings"

@@ -75,7 +75,10 @@ func TestIdempotencyKey(t *testing.T) {
 		// Keys belong to their caller: the office's "report-1" is its own.
 		for _, dup := range []func() (int, []byte){
 			func() (int, []byte) { return h.call("POST", "/api/v1/claims", w.clerk, report) },
-			func() (int, []byte) { code, b, _ := h.keyed("POST", "/api/v1/claims", w.office, "report-1", report); return code, b },
+			func() (int, []byte) {
+				code, b, _ := h.keyed("POST", "/api/v1/claims", w.office, "report-1", report)
+				return code, b
+			},
 		} {
 			code, b := dup()
 			var e struct {
