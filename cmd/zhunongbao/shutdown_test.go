@@ -237,3 +237,65 @@ func (s *served) stop(t *testing.T) {
 		t.Fatalf("serve did not stop within %s of SIGTERM\n%s", shutdownGrace, s.output())
 	}
 }
+
+// TestIssueCommandWhileRunning: the issue command started while another
+// process runs the same issue exits 1 with issue_running as JSON, naming
+// the job.
+func TestIssueCommandWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "znb.db")
+	year := time.Now().Year()
+	list, agreement := filepath.Join(dir, "list.csv"), filepath.Join(dir, "agreement.yaml")
+	spec := storetest.AgreementSpec{No: "ZY-RUN-001", County: "522625",
+		Start: fmt.Sprintf("%d-01-01", year), End: fmt.Sprintf("%d-12-31", year)}
+	if err := os.WriteFile(agreement, storetest.AgreementYAML(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"gen", "households", "--county", "522625", "--households", "200", "-o", list},
+		{"list", "import", "--county", "522625", "--effective", fmt.Sprintf("%d-01-01", year), list},
+		{"product", "load", storetest.ProductFile("znb-standard")},
+		{"agreement", "create", agreement},
+		{"agreement", "activate", "1"},
+	} {
+		if code, out, errs := cliOn(t, dsn, dir, args...); code != 0 {
+			t.Fatalf("%s: exit %d %s %s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	// The other process: a run held after its first chunk.
+	db, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	ran := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := db.Issue(context.Background(), znb.System, 1, 1, store.IssueOptions{Chunk: 50, Progress: func(int, int) {
+			if first {
+				first = false
+				close(held)
+				<-release
+			}
+		}})
+		ran <- err
+	}()
+	<-held
+	code, out, errs := cliOn(t, dsn, dir, "issue", "--agreement", "1", "--list", "1")
+	close(release)
+	var e struct {
+		Error struct {
+			Code    string
+			Details struct {
+				JobID int64 `json:"job_id"`
+			}
+		}
+	}
+	if json.Unmarshal([]byte(out), &e); code != 1 || e.Error.Code != "issue_running" || e.Error.Details.JobID != 1 {
+		t.Errorf("issue while another runs: exit %d %s %s, want 1 and issue_running naming job 1", code, out, errs)
+	}
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+}
