@@ -148,6 +148,10 @@ func issueCmd(ctx context.Context, e *env, args []string) error {
 		if ctx.Err() != nil {
 			e.log.Warn("issue interrupted; run the same command again to resume", "job", job.ID)
 		}
+		if ze := znb.ErrorOf(err); ze.Code == "issue_running" {
+			// Another process runs it: say which run, as JSON, for scripts.
+			e.print(map[string]any{"error": map[string]any{"code": ze.Code, "message": ze.Message, "details": ze.Details}})
+		}
 		return err
 	}
 	e.log.Info("issue finished", "job", res.RunID, "took", time.Since(start).Round(time.Millisecond))

@@ -55,14 +55,23 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	e.log.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// SIGTERM or Ctrl-C: no new connections; short requests finish; issue
+	// jobs stop after their last whole chunk (interrupted, resumable) and
+	// card downloads being drawn answer 503 shutting_down. The database
+	// closes only after all of them.
+	e.log.Info("shutting down: finishing requests in flight, stopping jobs and long downloads")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	e.log.Info("stopped")
 	return nil
 }
+
+// shutdownGrace is how long a stopping server waits for work in flight;
+// container runtimes send SIGKILL after 30 s by default.
+const shutdownGrace = 25 * time.Second
 
 // cardSecret is ZNB_SECRET, or the key generated and kept on first start.
 func cardSecret(ctx context.Context, cfg config.Config, db *store.DB) ([]byte, error) {

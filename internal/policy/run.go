@@ -15,15 +15,26 @@ const (
 )
 
 // RunStatus is where an issue run stands: running until its last chunk
-// commits (done); failed when an attempt stopped on an error, and running
-// again once it is resumed.
+// commits (done); failed when an attempt stopped on an error, interrupted
+// when it was told to stop (a shutting-down server, Ctrl-C) after its last
+// whole chunk; running again once it is resumed.
 type RunStatus string
 
 const (
-	RunRunning RunStatus = "running"
-	RunDone    RunStatus = "done"
-	RunFailed  RunStatus = "failed"
+	RunRunning     RunStatus = "running"
+	RunDone        RunStatus = "done"
+	RunFailed      RunStatus = "failed"
+	RunInterrupted RunStatus = "interrupted"
 )
+
+// ErrRunning refuses to start a run that another process (or request) is
+// working on: one runner at a time; the caller follows job id instead,
+// which the details name ({"job_id": id}).
+func ErrRunning(id int64) error {
+	e := znb.Errorf(znb.Conflict, "issue_running", "出单任务 %d 正在运行，请查看其进度（GET /api/v1/jobs/%d）；若运行它的进程已退出，半分钟后可重新运行以继续", id, id)
+	e.Details = map[string]int64{"job_id": id}
+	return e
+}
 
 // IssueJob is an issue run as a progress report; counters total every
 // attempt of the run.

@@ -70,11 +70,21 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, by := c.UserContext(), actor(c)
+	// A county's cards take minutes: a server told to stop cuts the drawing
+	// short and answers shutting_down rather than being killed mid-way.
+	if s.bg.Err() != nil {
+		return errShuttingDown()
+	}
+	ctx, cancel := s.longWork(c)
+	defer cancel()
+	by := actor(c)
 	f, err := os.CreateTemp("", "znb-cards-*")
 	if err != nil {
 		return znb.Wrap(err, "创建临时文件")
 	}
+	// Unlinked at once: the space comes back when the file is closed, even
+	// if the process is killed before that.
+	os.Remove(f.Name())
 	tmp := &tempFile{f}
 	village := strings.TrimSpace(c.Query("village"))
 	name := fmt.Sprintf("cards-%d-%s.pdf", id, safeName(village))
@@ -89,7 +99,7 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		tmp.Close()
-		return err
+		return s.stopped(err)
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -102,7 +112,7 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/zip")
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	// fasthttp closes the stream, and with it removes the file, once sent.
+	// fasthttp closes the stream, and with it the file, once sent.
 	return c.SendStream(tmp, int(st.Size()))
 }
 
@@ -133,7 +143,8 @@ func (s *Server) zipVillages(ctx context.Context, f *os.File, p *card.Printer, b
 	return znb.Wrap(z.Close(), "写入压缩包")
 }
 
-// tempFile is a temporary file removed when closed.
+// tempFile is a temporary file removed when closed (where the system could
+// not unlink it while open).
 type tempFile struct{ *os.File }
 
 func (t *tempFile) Close() error {

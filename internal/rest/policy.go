@@ -265,11 +265,24 @@ func (s *Server) issue(c *fiber.Ctx) error {
 			Premium: amount(res.Premium), Endorsements: res.Endorsements,
 			Excluded: s.exclusionsOut(a.NeedsFullID(), res.Excluded), JobID: res.RunID})
 	}
+	if s.bg.Err() != nil {
+		return errShuttingDown()
+	}
 	key := jobKey{s.DB, job.ID}
 	if _, busy := inFlight.LoadOrStore(key, struct{}{}); !busy {
+		s.jobs.Add(1)
 		go func() {
+			defer s.jobs.Done()
 			defer inFlight.Delete(key)
-			if _, err := s.DB.Issue(s.bg, a, id, req.ListID, store.IssueOptions{}); err != nil {
+			_, err := s.DB.Issue(s.bg, a, id, req.ListID, store.IssueOptions{})
+			switch {
+			case err == nil:
+			case znb.CodeOf(err) == "issue_running":
+				// Another process runs it: the client follows that run.
+				s.Log.Info("issue job runs elsewhere", "job", job.ID)
+			case s.bg.Err() != nil:
+				s.Log.Info("issue job interrupted by shutdown; posting the same issue resumes it", "job", job.ID)
+			default:
 				s.Log.Error("issue job failed", "job", job.ID, "err", err)
 			}
 		}()

@@ -44,10 +44,14 @@ type Deps struct {
 // Server holds the Fiber app and its dependencies.
 type Server struct {
 	Deps
-	app   *fiber.App
-	bg    context.Context // lives as long as the server: background jobs use it
-	pdfMu sync.Mutex
-	pdf   *card.Renderer // see letterRenderer
+	app *fiber.App
+	// bg lives until Shutdown: background jobs and long downloads run on it
+	// and stop at their next safe point once it is cancelled.
+	bg     context.Context
+	stopBG context.CancelFunc
+	jobs   sync.WaitGroup // background jobs, which Shutdown waits for
+	pdfMu  sync.Mutex
+	pdf    *card.Renderer // see letterRenderer
 }
 
 // New builds the server with every route registered.
@@ -67,7 +71,8 @@ func New(d Deps) *Server {
 	if d.MaxImportBytes == 0 {
 		d.MaxImportBytes = defaultImportBytes
 	}
-	s := &Server{Deps: d, bg: context.Background()}
+	s := &Server{Deps: d}
+	s.bg, s.stopBG = context.WithCancel(context.Background())
 	proxyHeader := ""
 	if d.TrustProxy {
 		proxyHeader = fiber.HeaderXForwardedFor
@@ -92,8 +97,47 @@ func New(d Deps) *Server {
 // App returns the Fiber app, for Listen and for tests through app.Test.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Shutdown stops accepting requests and waits for those in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops the server within ctx: it stops accepting connections,
+// tells background issue jobs and long downloads to stop at their next safe
+// point (a job after its last whole chunk, left interrupted and resumable; a
+// download answering 503 shutting_down, its temporary file gone), lets
+// short requests finish, and waits for all of them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopBG()
+	err := s.app.ShutdownWithContext(ctx)
+	done := make(chan struct{})
+	go func() { s.jobs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
+}
+
+// errShuttingDown refuses long work once the server is stopping.
+func errShuttingDown() error {
+	return znb.Errorf(znb.Unavailable, codeShuttingDown, "服务正在停止，请稍后重试")
+}
+
+// longWork returns the context of work that may take minutes (a county's
+// cards): the request's, also cancelled when the server begins to stop.
+func (s *Server) longWork(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(c.UserContext())
+	stop := context.AfterFunc(s.bg, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// stopped turns the error of long work cut short by Shutdown into
+// shutting_down.
+func (s *Server) stopped(err error) error {
+	if err != nil && s.bg.Err() != nil {
+		return errShuttingDown()
+	}
+	return err
+}
 
 func (s *Server) routes() {
 	s.app.Use(s.guard, s.logRequests)
@@ -103,7 +147,7 @@ func (s *Server) routes() {
 
 	api := s.app.Group("/api/v1")
 	s.publicRoutes(api.Group("/public"))
-	api.Use(s.authenticate, s.readBody)
+	api.Use(s.authenticate, s.readBody, s.idempotent)
 	s.accountRoutes(api)
 	s.registryRoutes(api)
 	s.regionRoutes(api)
@@ -128,7 +172,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		if e := (*fiber.Error)(nil); errors.As(err, &e) {
 			status = e.Code
 		} else {
-			status = statusOf[znb.ErrorOf(err).Kind]
+			status = statusOf[answerOf(err).Kind]
 		}
 	}
 	s.Log.InfoContext(c.UserContext(), "request", "method", c.Method(), "path", c.Path(), "status", status,
@@ -137,6 +181,9 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.bg.Err() != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody(codeShuttingDown, "服务正在停止"))
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {
@@ -157,6 +204,14 @@ var statusOf = map[znb.Kind]int{
 	znb.Unavailable:  fiber.StatusServiceUnavailable,
 }
 
+const (
+	codeDBUnavailable = "database_unavailable"
+	codeShuttingDown  = "shutting_down"
+	// retryAfter is the seconds a client is asked to wait after a 503 of an
+	// outage or a restart: about what a database or service restart takes.
+	retryAfter = "5"
+)
+
 type errorJSON struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -165,6 +220,15 @@ type errorJSON struct {
 
 func errorBody(code, msg string) fiber.Map {
 	return fiber.Map{"error": errorJSON{Code: code, Message: msg}}
+}
+
+// answerOf is the error as the client is told it: a database that cannot be
+// reached is database_unavailable (503, try again), whatever was asked.
+func answerOf(err error) *znb.Error {
+	if store.Unavailable(err) {
+		return znb.Errorf(znb.Unavailable, codeDBUnavailable, "数据库暂时不可用，请稍后重试")
+	}
+	return znb.ErrorOf(err)
 }
 
 // handleError is the one place where errors become HTTP answers.
@@ -184,9 +248,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(fe.Code).JSON(errorBody(code, msg))
 	}
-	e := znb.ErrorOf(err)
+	e := answerOf(err)
+	if e.Code == codeDBUnavailable {
+		s.Log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+	}
 	status := statusOf[e.Kind]
-	if e.Kind == znb.Unavailable {
+	switch {
+	case e.Code == codeDBUnavailable || e.Code == codeShuttingDown:
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	case e.Kind == znb.Unavailable:
 		s.Log.Error("installation incomplete", "code", e.Code, "err", err)
 	}
 	if e.Kind == znb.Internal {

@@ -171,6 +171,9 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	}
 	flags, err := claim.CheckReport(rep)
 	if err != nil {
+		if ag != nil {
+			err = db.withExistingClaim(ctx, err, ag.ID, rep.Key())
+		}
 		return nil, err
 	}
 	dup := dupKey(ag.ID, rep.Key())
@@ -197,7 +200,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	if err := db.writeReport(ctx, job); err != nil {
-		return nil, znb.Wrap(err, "保存报案")
+		return nil, znb.Wrap(db.withExistingClaim(ctx, err, ag.ID, rep.Key()), "保存报案")
 	}
 	return c, nil
 }

@@ -59,6 +59,8 @@ type runRow struct {
 	StartedAt       int64
 	UpdatedAt       int64
 	FinishedAt      *int64
+	Runner          string
+	LeaseUntil      int64
 }
 
 func (runRow) TableName() string { return "issue_runs" }
@@ -123,16 +125,24 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 	if err != nil {
 		return nil, err
 	}
-	prior, err := db.priorRuns(g, agreementID)
-	if err != nil {
-		return nil, err
-	}
-	next, err := a.NextRun(policy.RunList{ID: list.ID, County: list.County, Effective: list.Effective}, prior)
-	if err != nil {
-		return nil, err
-	}
-	r := &run{by: by, a: a, list: list, id: next.ID, kind: next.Kind}
+	r := &run{by: by, a: a, list: list}
+	// The agreement's runs are read and the new run created in one
+	// transaction holding the agreement's row, so that two starts at once
+	// find each other's run instead of both creating one.
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		var locked int64
+		if err := tx.Raw("SELECT id FROM agreements WHERE id = ?"+db.forUpdate(), agreementID).Scan(&locked).Error; err != nil {
+			return err
+		}
+		prior, err := db.priorRuns(tx, agreementID)
+		if err != nil {
+			return err
+		}
+		next, err := a.NextRun(policy.RunList{ID: list.ID, County: list.County, Effective: list.Effective}, prior)
+		if err != nil {
+			return err
+		}
+		r.id, r.kind = next.ID, next.Kind
 		if r.master, err = db.ensureMaster(tx, a); err != nil {
 			return err
 		}
@@ -233,6 +243,11 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 	if r.chunk <= 0 {
 		r.chunk = DefaultIssueChunk
 	}
+	lease, err := db.takeRun(ctx, r.id)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.stop()
 	res := &IssueResult{RunID: r.id, MasterPolicyNo: r.master, Premium: decimal.Zero, Excluded: []policy.Exclusion{}}
 	for {
 		var c chunkResult
@@ -244,9 +259,7 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 			return err
 		})
 		if err != nil {
-			if ctx.Err() == nil {
-				db.failRun(r.id, err)
-			}
+			lease.release(ctx, err)
 			return res, znb.Wrap(err, "出单")
 		}
 		res.Certificates += c.certificates
@@ -260,18 +273,12 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 		if policy.RunStatus(st.Status) == policy.RunDone {
 			return res, nil
 		}
+		if ctx.Err() != nil {
+			// Stopped between chunks: nothing half-written to undo.
+			lease.release(ctx, ctx.Err())
+			return res, znb.Wrap(ctx.Err(), "出单")
+		}
 	}
-}
-
-// failRun records why a run stopped, outside the failed transaction; the
-// run stays resumable.
-func (db *DB) failRun(id int64, cause error) {
-	msg := znb.ErrorOf(cause).Message
-	if e := znb.ErrorOf(cause); e.Kind == znb.Internal && e.Err != nil {
-		msg = e.Err.Error()
-	}
-	db.gorm.Model(&runRow{}).Where("id = ? AND status <> ?", id, string(policy.RunDone)).
-		Updates(map[string]any{"status": string(policy.RunFailed), "error": msg, "updated_at": db.nowMS()})
 }
 
 // IssueJobOf returns an issue run as a progress report, for those who may
