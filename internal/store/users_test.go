@@ -105,3 +105,32 @@ func TestAccountKeyStopsEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkUserByKey is the price of asking the database for the key on
+// every request (one row by a unique index), which keeps a disabled or
+// rotated key from working anywhere after the change commits.
+func BenchmarkUserByKey(b *testing.B) {
+	for _, e := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{store.SQLite, storetest.SQLite}, {store.MySQL, storetest.MySQL}} {
+		db := e.open(b)
+		if db == nil {
+			continue
+		}
+		key, err := db.CreateUser(context.Background(), znb.System, "office-a", znb.Office, "522625")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(e.name, func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := db.UserByKey(context.Background(), key); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
