@@ -94,12 +94,16 @@ func auditCheckpoint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := db.AuditCheckpoint(ctx)
+	c, unsigned, err := db.AuditCheckpoint(ctx)
 	if err != nil {
 		return err
 	}
-	return e.print(map[string]any{"checkpoint": c.String(), "entries": c.Entries, "head": c.Head,
-		"at": c.At.Format(time.RFC3339)})
+	out := map[string]any{"checkpoint": c.String(), "entries": c.Entries, "head": c.Head, "at": c.At.Format(time.RFC3339)}
+	if unsigned > 0 {
+		out["unsigned"] = unsigned
+		e.log.Warn("检查点为没有签名的旧记录作保：只应在设置审计密钥后第一次这样做（升级旧库），见 docs/audit.md", "unsigned", unsigned)
+	}
+	return e.print(out)
 }
 
 // auditVerify checks the chain, its signatures, a checkpoint when given,
@@ -121,8 +125,8 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	out := map[string]any{"intact": r.Intact(), "checked": r.Checked, "keyed": r.Keyed}
-	if r.Broken != 0 {
-		out["first_broken"] = r.Broken
+	if bad := r.FirstBad(); bad != 0 {
+		out["first_broken"] = bad
 	}
 	if r.Unsigned != 0 {
 		out["unsigned"], out["first_unsigned"] = r.Unsigned, r.FirstUnsigned
@@ -144,6 +148,8 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 		switch {
 		case r.Broken != 0:
 			return fmt.Errorf("审计链在第 %d 条记录处断开（被修改、删除、插入或签名不对）", r.Broken)
+		case r.FirstBad() != 0:
+			return fmt.Errorf("第 %d 条起有 %d 条记录没有签名，且没有检查点为它们作保", r.FirstUnsigned, r.Unsigned)
 		case r.Checkpoint == "forged":
 			return fmt.Errorf("检查点的签名不是本平台审计密钥签的")
 		case r.Checkpoint == "missing":

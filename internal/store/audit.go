@@ -335,7 +335,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (broken int64, checked int64, err
 	if err != nil {
 		return 0, 0, err
 	}
-	return r.Broken, r.Checked, nil
+	return r.FirstBad(), r.Checked, nil
 }
 
 // AuditTrail returns entries about object (all when empty), newest first,

@@ -45,7 +45,7 @@ func TestAuditRewriteDetected(t *testing.T) {
 		}
 		db.Gorm(ctx).Exec(`UPDATE audit_log SET mac = ''`)
 		r, err := db.CheckAudit(ctx, "")
-		if err != nil || r.Intact() || r.Unsigned != 6 || r.Broken != 1 {
+		if err != nil || r.Intact() || r.Unsigned != 6 || r.FirstBad() != 1 {
 			t.Errorf("every signature stripped: %+v, %v; want not intact, 6 unsigned", r, err)
 		}
 	})
@@ -58,7 +58,7 @@ func TestAuditCheckpoint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		events(t, db, 5)
-		cp, err := db.AuditCheckpoint(ctx)
+		cp, _, err := db.AuditCheckpoint(ctx)
 		if err != nil || cp.Entries != 5 {
 			t.Fatalf("checkpoint = %+v, %v", cp, err)
 		}
@@ -146,6 +146,31 @@ func TestAuditStateDetected(t *testing.T) {
 		}
 		if !named {
 			t.Errorf("removed certificate: agreement not named: %+v", r.Differs)
+		}
+	})
+}
+
+// TestAuditUpgradeCheckpoint: entries written before the key was set carry
+// no signature; a checkpoint taken once the key is set vouches for them,
+// and the chain then verifies with it (and only with it).
+func TestAuditUpgradeCheckpoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		events(t, db, 3)
+		if err := db.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.Gorm(ctx).Exec("UPDATE audit_log SET mac = ''") // as before the key
+		cp, unsigned, err := db.AuditCheckpoint(ctx)
+		if err != nil || unsigned != 3 {
+			t.Fatalf("checkpoint over old entries: %+v, %d unsigned, %v", cp, unsigned, err)
+		}
+		events(t, db, 2)
+		if r, err := db.CheckAudit(ctx, cp.String()); err != nil || !r.Intact() || r.Unsigned != 3 {
+			t.Errorf("with the checkpoint: %+v, %v; want intact", r, err)
+		}
+		if r, err := db.CheckAudit(ctx, ""); err != nil || r.Intact() || r.FirstBad() != 1 {
+			t.Errorf("without it: %+v, %v; want entry 1 unsigned", r, err)
 		}
 	})
 }

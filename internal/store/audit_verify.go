@@ -109,24 +109,26 @@ func errNoKey() error {
 }
 
 // AuditCheckpoint signs the chain's head as it stands, after checking the
-// chain: a checkpoint never vouches for a broken one.
-func (db *DB) AuditCheckpoint(ctx context.Context) (Checkpoint, error) {
+// chain: a checkpoint never vouches for a broken one. It does vouch for
+// leading unsigned entries, written before the key was set (unsigned says
+// how many): that is how an installation older than the key covers them.
+func (db *DB) AuditCheckpoint(ctx context.Context) (c Checkpoint, unsigned int64, err error) {
 	if !db.AuditKeyed() {
-		return Checkpoint{}, errNoKey()
+		return c, 0, errNoKey()
 	}
 	r, err := db.walkAudit(ctx, nil)
 	if err != nil {
-		return Checkpoint{}, err
+		return c, 0, err
 	}
 	if r.Broken != 0 {
-		return Checkpoint{}, znb.Errorf(znb.Conflict, "audit_broken", "审计链在第 %d 条记录处断开，不能为它签检查点", r.Broken)
+		return c, 0, znb.Errorf(znb.Conflict, "audit_broken", "审计链在第 %d 条记录处断开，不能为它签检查点", r.Broken)
 	}
-	c := Checkpoint{Entries: r.Checked, Head: r.head, At: db.Now().UTC().Truncate(time.Second)}
+	c = Checkpoint{Entries: r.Checked, Head: r.head, At: db.Now().UTC().Truncate(time.Second)}
 	if c.Entries == 0 {
-		return Checkpoint{}, znb.Errorf(znb.Conflict, "audit_empty", "审计日志还没有记录")
+		return c, 0, znb.Errorf(znb.Conflict, "audit_empty", "审计日志还没有记录")
 	}
 	c.Mac = db.sign("checkpoint", c.body())
-	return c, nil
+	return c, r.Unsigned, nil
 }
 
 // AuditReport is what CheckAudit found.
@@ -135,6 +137,7 @@ type AuditReport struct {
 	Checked int64 // entries read
 	// Broken is the first entry whose hash, link, numbering or signature is
 	// wrong, or that lost its signature after signed ones; 0 when none.
+	// FirstBad adds unsigned entries no checkpoint covers.
 	Broken int64
 	// Unsigned entries lead the chain, written before the key was set (or
 	// stripped of their signatures). A checkpoint given to CheckAudit covers
@@ -169,12 +172,12 @@ type StateDiff struct {
 
 // Intact reports whether nothing is wrong.
 func (r *AuditReport) Intact() bool {
-	return r.firstBad() == 0 && r.Checkpoint != "forged" && r.Checkpoint != "missing" && r.DiffCount == 0
+	return r.FirstBad() == 0 && r.Checkpoint != "forged" && r.Checkpoint != "missing" && r.DiffCount == 0
 }
 
-// firstBad is the first entry that fails: broken, or unsigned with a key
+// FirstBad is the first entry that fails: broken, or unsigned with a key
 // set and not covered by a checkpoint.
-func (r *AuditReport) firstBad() int64 {
+func (r *AuditReport) FirstBad() int64 {
 	if r.Broken != 0 {
 		return r.Broken
 	}
@@ -279,7 +282,6 @@ func (db *DB) walkAudit(ctx context.Context, cp *Checkpoint) (*AuditReport, erro
 		r.Broken = want
 	}
 	r.head = prev
-	r.Broken = r.firstBad()
 	return r, nil
 }
 
