@@ -38,6 +38,13 @@ type Config struct {
 		TrustProxy bool `yaml:"trust_proxy"` // client address from X-Forwarded-For
 	} `yaml:"public"`
 	Products string `yaml:"products"` // folder of product files loaded on first start
+	Audit    struct {
+		// Key signs the audit trail, its checkpoints and certificate
+		// seals. It is kept outside the database (environment or this
+		// file), so that whoever holds the database cannot rewrite the
+		// trail unseen.
+		Key string `yaml:"key"`
+	} `yaml:"audit"`
 }
 
 // Default returns the configuration used when no file says otherwise.
@@ -72,7 +79,7 @@ func Load(path string) (Config, error) {
 	}
 	env := map[string]*string{
 		"ZNB_DB": &c.DB, "ZNB_LISTEN": &c.Listen, "ZNB_SECRET": &c.Secret, "ZNB_BASE_URL": &c.BaseURL,
-		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir,
+		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir, "ZNB_AUDIT_KEY": &c.Audit.Key,
 	}
 	for k, p := range env {
 		if v, ok := os.LookupEnv(k); ok && v != "" {

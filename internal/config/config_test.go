@@ -74,3 +74,21 @@ func TestBaseURL(t *testing.T) {
 		t.Error("another database is taken for development")
 	}
 }
+
+// TestAuditKey: the audit key comes from audit.key or ZNB_AUDIT_KEY, which
+// wins; none by default.
+func TestAuditKey(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if c, err := Load(file); err != nil || c.Audit.Key != "" {
+		t.Errorf("default audit key = %q, %v", c.Audit.Key, err)
+	}
+	os.WriteFile(file, []byte("audit:\n  key: from-file\n"), 0o644)
+	if c, err := Load(file); err != nil || c.Audit.Key != "from-file" {
+		t.Errorf("audit.key = %q, %v", c.Audit.Key, err)
+	}
+	t.Setenv("ZNB_AUDIT_KEY", "from-env")
+	if c, err := Load(file); err != nil || c.Audit.Key != "from-env" {
+		t.Errorf("ZNB_AUDIT_KEY = %q, %v", c.Audit.Key, err)
+	}
+}

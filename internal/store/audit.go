@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,36 +25,60 @@ type auditRow struct {
 	Action   string
 	Object   string
 	Detail   string
+	Region   string
+	Insurer  string
 	PrevHash string
 	Hash     string
+	V        int
+	Mac      string
 }
 
 func (auditRow) TableName() string { return "audit_log" }
 
 // entryHash chains an entry to the one before it: changing any field of any
-// entry, or removing one, breaks every hash after it.
+// entry, or removing one, breaks every hash after it. Entries of form 2 also
+// cover their scope, so no one moves an entry out of an auditor's sight;
+// those of form 1 were written before entries had one.
 func entryHash(r *auditRow) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.PrevHash)
+	if r.V >= 2 {
+		fmt.Fprintf(h, "\x1fv2\x1f%s\x1f%s", r.Region, r.Insurer)
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// scope is where an audit entry belongs: the region and/or insurer of the
+// object it records. An entry with neither is read by admin only.
+type scope struct{ region, insurer string }
+
+// actorScope is the scope an account works in: its region or its insurer.
+func actorScope(a znb.Actor) scope {
+	switch {
+	case a.Regional():
+		return scope{region: a.Scope}
+	case a.Role.Insurer():
+		return scope{insurer: a.Scope}
+	}
+	return scope{}
 }
 
 // audit records an entry inside tx, so the entry exists exactly when the
 // change it records does. It goes to audit_pending, which any number of
 // writers append to without waiting for each other; the chainer then gives
 // it its place and hash in audit_log (see chain).
-func (db *DB) audit(tx *gorm.DB, by znb.Actor, action, object string, detail any) error {
-	vals, err := db.auditValues(by, action, object, detail)
+func (db *DB) audit(tx *gorm.DB, by znb.Actor, where scope, action, object string, detail any) error {
+	vals, err := db.auditValues(by, where, action, object, detail)
 	if err != nil {
 		return err
 	}
-	return tx.Exec("INSERT INTO audit_pending (at_ms, actor, role, action, object, detail) VALUES (?, ?, ?, ?, ?, ?)", vals...).Error
+	return tx.Exec("INSERT INTO audit_pending (at_ms, actor, role, action, object, detail, region, insurer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", vals...).Error
 }
 
 // auditColumns are the columns of an audit_pending row, in auditValues order.
-var auditColumns = []string{"at_ms", "actor", "role", "action", "object", "detail"}
+var auditColumns = []string{"at_ms", "actor", "role", "action", "object", "detail", "region", "insurer"}
 
-func (db *DB) auditValues(by znb.Actor, action, object string, detail any) ([]any, error) {
+func (db *DB) auditValues(by znb.Actor, where scope, action, object string, detail any) ([]any, error) {
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return nil, err
@@ -63,7 +88,7 @@ func (db *DB) auditValues(by znb.Actor, action, object string, detail any) ([]an
 	if actor == "" {
 		actor = "anonymous"
 	}
-	return []any{db.nowMS(), actor, string(by.Role), action, object, string(d)}, nil
+	return []any{db.nowMS(), actor, string(by.Role), action, object, string(d), where.region, where.insurer}, nil
 }
 
 const (
@@ -124,13 +149,15 @@ func cut(s string, max int) string {
 }
 
 type pendingRow struct {
-	ID     int64
-	AtMs   int64
-	Actor  string
-	Role   string
-	Action string
-	Object string
-	Detail string
+	ID      int64
+	AtMs    int64
+	Actor   string
+	Role    string
+	Action  string
+	Object  string
+	Detail  string
+	Region  string
+	Insurer string
 }
 
 // chain moves pending entries into the hash chain, oldest first, in batches,
@@ -148,6 +175,21 @@ func (db *DB) chain(ctx context.Context) error {
 			if err := tx.Raw("SELECT seq, hash FROM audit_head WHERE id = 1" + db.forUpdate()).Scan(&head).Error; err != nil {
 				return err
 			}
+			if !db.AuditKeyed() && head.Seq > 0 {
+				// A signed chain is extended by signed entries only: a
+				// process started without the key leaves its entries for
+				// one that has it, rather than break the chain.
+				var mac string
+				if err := tx.Raw("SELECT mac FROM audit_log WHERE seq = ?", head.Seq).Scan(&mac).Error; err != nil {
+					return err
+				}
+				if mac != "" {
+					db.warnUnsigned.Do(func() {
+						db.Log.Warn("audit chain is signed but this process has no audit key (ZNB_AUDIT_KEY); its entries wait for a process that has it")
+					})
+					return nil
+				}
+			}
 			var rows []pendingRow
 			if err := tx.Table("audit_pending").Order("id").Limit(500).Find(&rows).Error; err != nil {
 				return err
@@ -155,13 +197,16 @@ func (db *DB) chain(ctx context.Context) error {
 			if n = len(rows); n == 0 {
 				return nil
 			}
-			out := newBatch(ctx, db, tx, "audit_log", "seq", "at_ms", "actor", "role", "action", "object", "detail", "prev_hash", "hash")
+			out := newBatch(ctx, db, tx, "audit_log", "seq", "at_ms", "actor", "role", "action", "object", "detail",
+				"region", "insurer", "prev_hash", "hash", "v", "mac")
 			ids := make([]int64, n)
 			for i, p := range rows {
 				r := auditRow{Seq: head.Seq + 1, AtMs: p.AtMs, Actor: p.Actor, Role: p.Role, Action: p.Action,
-					Object: p.Object, Detail: p.Detail, PrevHash: head.Hash}
+					Object: p.Object, Detail: p.Detail, Region: p.Region, Insurer: p.Insurer, PrevHash: head.Hash, V: 2}
 				r.Hash = entryHash(&r)
-				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.PrevHash, r.Hash); err != nil {
+				r.Mac = db.sign("entry", r.Hash)
+				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail,
+					r.Region, r.Insurer, r.PrevHash, r.Hash, r.V, r.Mac); err != nil {
 					out.close()
 					return err
 				}
@@ -222,67 +267,91 @@ func (db *DB) kickChainer() {
 }
 
 // Audit records an event that changes nothing else, such as a read of full ID
-// numbers or a household's self-service request.
+// numbers or a household's self-service request. The entry belongs where its
+// object does (a certificate, claim or reconciliation named by the object);
+// a read of several is where the reader works.
 func (db *DB) Audit(ctx context.Context, by znb.Actor, action, object string, detail any) error {
-	return znb.Wrap(db.Tx(ctx, func(tx *gorm.DB) error { return db.audit(tx, by, action, object, detail) }), "写审计日志")
+	return znb.Wrap(db.Tx(ctx, func(tx *gorm.DB) error {
+		where, err := db.objectScope(tx, by, object)
+		if err != nil {
+			return err
+		}
+		return db.audit(tx, by, where, action, object, detail)
+	}), "写审计日志")
 }
+
+// objectScope is the scope of the object an entry names, or the actor's
+// when it names no one object.
+func (db *DB) objectScope(tx *gorm.DB, by znb.Actor, object string) (scope, error) {
+	kind, name, _ := strings.Cut(object, ":")
+	var q string
+	var key any = name
+	switch kind {
+	case "certificate":
+		q = "SELECT c.region_code AS region, a.insurer_code AS insurer FROM certificates c JOIN agreements a ON a.id = c.agreement_id WHERE c.certificate_no = ?"
+	case "claim":
+		q = "SELECT region_code AS region, insurer FROM claims WHERE claim_no = ?"
+	case "reconciliation":
+		q = "SELECT county AS region, insurer_code AS insurer FROM reconciliations WHERE id = ?"
+		id, err := strconv.ParseInt(name, 10, 64)
+		if err != nil {
+			return actorScope(by), nil
+		}
+		key = id
+	default:
+		return actorScope(by), nil
+	}
+	var row struct{ Region, Insurer string }
+	if err := tx.Raw(q, key).Scan(&row).Error; err != nil {
+		return scope{}, err
+	}
+	return scope{row.Region, row.Insurer}, nil
+}
+
+// agreementWhere is the scope of everything under an agreement.
+func agreementWhere(s agreementScope) scope { return scope{s.County, s.InsurerCode} }
 
 // AuditEntry is one entry of the trail as shown to auditors.
 type AuditEntry struct {
-	Seq    int64
-	AtMs   int64
-	Actor  string
-	Role   string
-	Action string
-	Object string
-	Detail string
-	Hash   string
+	Seq     int64
+	AtMs    int64
+	Actor   string
+	Role    string
+	Action  string
+	Object  string
+	Detail  string
+	Region  string
+	Insurer string
+	Hash    string
 }
 
 // VerifyAudit walks the whole chain and returns the sequence number of the
-// first entry whose hash, link or numbering is wrong, or 0 when the chain is
-// intact; checked is the number of entries read.
+// first entry whose hash, link, numbering or signature is wrong, or 0 when
+// the chain is intact; checked is the number of entries read. CheckAudit
+// says more: unsigned entries, checkpoints, the state of claims,
+// certificates and reconciliations.
 func (db *DB) VerifyAudit(ctx context.Context) (broken int64, checked int64, err error) {
-	if err := db.FlushAudit(ctx); err != nil {
+	r, err := db.walkAudit(ctx, nil)
+	if err != nil {
 		return 0, 0, err
 	}
-	prev := "0000000000000000000000000000000000000000000000000000000000000000"
-	want := int64(1)
-	var rows []auditRow
-	for {
-		rows = rows[:0]
-		if err := db.Gorm(ctx).Where("seq >= ?", want).Order("seq").Limit(5000).Find(&rows).Error; err != nil {
-			return 0, checked, znb.Wrap(err, "读取审计日志")
-		}
-		for i := range rows {
-			r := &rows[i]
-			if r.Seq != want || r.PrevHash != prev || entryHash(r) != r.Hash {
-				return want, checked, nil
-			}
-			prev = r.Hash
-			want++
-			checked++
-		}
-		if len(rows) < 5000 {
-			break
-		}
-	}
-	// The head must point at the last entry: a deleted tail shows here.
-	var head struct {
-		Seq  int64
-		Hash string
-	}
-	if err := db.Gorm(ctx).Raw("SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head).Error; err != nil {
-		return 0, checked, znb.Wrap(err, "读取审计日志")
-	}
-	if head.Seq != want-1 || head.Hash != prev {
-		return want, checked, nil
-	}
-	return 0, checked, nil
+	return r.FirstBad(), r.Checked, nil
 }
 
-// AuditTrail returns entries about object (all when empty), newest first.
+// AuditTrail returns entries about object (all when empty), newest first,
+// from the whole trail: for the command line and for tests. Requests read
+// through AuditTrailOf.
 func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]AuditEntry, error) {
+	return db.AuditTrailOf(ctx, znb.System, object, limit)
+}
+
+// AuditTrailOf returns the entries about object (all when empty) that the
+// actor may read, newest first: admin every entry, others those of their
+// region or insurer, like every other read.
+func (db *DB) AuditTrailOf(ctx context.Context, by znb.Actor, object string, limit int) ([]AuditEntry, error) {
+	if err := znb.Allow(by, znb.ReadAudit); err != nil {
+		return nil, err
+	}
 	if err := db.FlushAudit(ctx); err != nil {
 		return nil, err
 	}
@@ -291,12 +360,21 @@ func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]Audit
 	if object != "" {
 		q = q.Where("object = ?", object)
 	}
+	switch {
+	case by.Role == znb.Admin:
+	case by.Regional():
+		q = q.Where("region LIKE ?", by.Scope+"%")
+	case by.Role.Insurer():
+		q = q.Where("insurer = ?", by.Scope)
+	default:
+		return []AuditEntry{}, nil
+	}
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, znb.Wrap(err, "读取审计日志")
 	}
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = AuditEntry{r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.Hash}
+		out[i] = AuditEntry{r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail, r.Region, r.Insurer, r.Hash}
 	}
 	return out, nil
 }

@@ -42,6 +42,7 @@ type certRow struct {
 	ListID         int64
 	IssuedAt       int64
 	UpdatedAt      int64
+	Seal           string
 }
 
 func (certRow) TableName() string { return "certificates" }

@@ -193,7 +193,8 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
-	job.audit, err = db.auditValues(by, "claim.report", claimObject(no), map[string]any{
+	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
+		"state":          claimState(row.Status, row.Payable),
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
 		"cause": rep.Cause, "flags": flags})
 	if err != nil {

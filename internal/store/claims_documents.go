@@ -91,7 +91,7 @@ func (db *DB) AddClaimDocument(ctx context.Context, by znb.Actor, no, dir string
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, by, "claim.document", claimObject(r.ClaimNo), map[string]any{
+		return db.audit(tx, by, scope{r.RegionCode, r.Insurer}, "claim.document", claimObject(r.ClaimNo), map[string]any{
 			"document_id": row.ID, "kind": kind, "content_type": ctype, "size": size, "sha256": sum})
 	})
 	if err != nil {

@@ -206,7 +206,17 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		if err := db.addEvent(tx, r.ID, ev); err != nil {
 			return err
 		}
-		if err := db.audit(tx, by, action, claimObject(r.ClaimNo), detail); err != nil {
+		// What the claim now holds, read back, is what audit verify
+		// compares the table with.
+		var now claimRow
+		if err := tx.Select("status", "payable").Where("id = ?", r.ID).Take(&now).Error; err != nil {
+			return err
+		}
+		if detail == nil {
+			detail = map[string]any{}
+		}
+		detail["state"] = claimState(now.Status, now.Payable)
+		if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), detail); err != nil {
 			return err
 		}
 		c.UpdatedAt = msToTime(r.UpdatedAt)

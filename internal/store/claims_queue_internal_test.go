@@ -42,7 +42,7 @@ func TestReportGroups(t *testing.T) {
 				row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
 					RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
 					ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
-				audit, err := db.auditValues(clerk, "claim.report", claimObject(no), nil)
+				audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
 				if err != nil {
 					t.Fatal(err)
 				}

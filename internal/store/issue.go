@@ -156,7 +156,7 @@ func (db *DB) prepare(ctx context.Context, by znb.Actor, agreementID, listID int
 			return err
 		}
 		r.id = row.ID
-		return db.audit(tx, by, "issue.start", runObject(row.ID), map[string]any{
+		return db.audit(tx, by, scope{a.County, a.Insurer.Code}, "issue.start", runObject(row.ID), map[string]any{
 			"agreement_id": agreementID, "list_id": listID, "kind": r.kind, "master_policy_no": r.master})
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ func (db *DB) ensureMaster(tx *gorm.DB, a *policy.Agreement) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return no, db.audit(tx, znb.System, "master_policy.create", agreementObject(a.ID), map[string]any{"master_policy_no": no})
+	return no, db.audit(tx, znb.System, scope{a.County, a.Insurer.Code}, "master_policy.create", agreementObject(a.ID), map[string]any{"master_policy_no": no})
 }
 
 // Issue bulk-issues the agreement with a list version (SPEC §5): the
@@ -318,6 +318,7 @@ type chunkResult struct {
 	certificates, persons, endorsements int
 	premium                             decimal.Decimal
 	excluded                            []policy.Exclusion
+	seals                               string // XOR of the seals it removed and wrote (see certSeal)
 }
 
 // listed is a household of the list with what certificates print of its
@@ -415,10 +416,10 @@ func (db *DB) issueChunk(ctx context.Context, tx *gorm.DB, r *run, c *chunkResul
 	if policy.RunStatus(st.Status) == policy.RunDone {
 		action = "issue.done"
 	}
-	return st, db.audit(tx, r.by, action, runObject(r.id), map[string]any{
+	return st, db.audit(tx, r.by, scope{r.a.County, r.a.Insurer.Code}, action, runObject(r.id), map[string]any{
 		"agreement_id": r.a.ID, "list_id": r.list.ID, "through": upper, "households": len(hs),
 		"certificates": c.certificates, "persons": c.persons, "premium": money.String(c.premium),
-		"endorsements": c.endorsements, "excluded": len(c.excluded)})
+		"endorsements": c.endorsements, "excluded": len(c.excluded), "seals": c.seals})
 }
 
 // listedAfter reads up to n households of the list after household cursor.
@@ -588,7 +589,7 @@ func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkRe
 	w := &chunkWriter{ctx: ctx, db: db, tx: tx, r: r, c: c,
 		certs: newBatch(ctx, db, tx, "certificates", "certificate_no", "master_policy_no", "agreement_id", "household_no",
 			"household_seq", "county", "region_code", "village_name", "category", "status", "premium", "issued_premium",
-			"central", "provincial", "municipal", "county_share", "self", "list_id", "issued_at", "updated_at"),
+			"central", "provincial", "municipal", "county_share", "self", "list_id", "issued_at", "updated_at", "seal"),
 		covers: newBatch(ctx, db, tx, "certificate_members", "certificate_no", "agreement_id", "id_number", "name",
 			"relation", "cover_start", "cover_end", "premium"),
 		ends: newBatch(ctx, db, tx, "endorsements", "certificate_no", "agreement_id", "list_id", "type", "effective_date",
@@ -662,8 +663,10 @@ func (w *chunkWriter) newCert(l *listed, ms []policy.Insured, issued bool) (stri
 		issuedPrem = prem
 	}
 	now := w.db.nowMS()
+	seal := w.db.certSeal(no, string(policy.CertActive), prem)
+	w.c.seals = xorHex(w.c.seals, seal)
 	err = w.certs.add(no, w.r.master, w.r.a.ID, l.h.No, seq, w.r.a.County, l.region, l.village, string(l.h.Category),
-		string(policy.CertActive), prem, issuedPrem, sh[0], sh[1], sh[2], sh[3], sh[4], w.r.list.ID, now, now)
+		string(policy.CertActive), prem, issuedPrem, sh[0], sh[1], sh[2], sh[3], sh[4], w.r.list.ID, now, now, seal)
 	if err != nil {
 		return "", err
 	}
@@ -838,8 +841,10 @@ func (w *chunkWriter) updateCert(h *held, l *listed, after *policy.Certificate, 
 	}
 	prem := after.Premium()
 	sh := w.r.a.Splits[znb.Category(row.Category)].Apply(prem)
+	seal := w.db.certSeal(row.CertificateNo, string(status), prem)
+	w.c.seals = xorHex(xorHex(w.c.seals, row.Seal), seal)
 	return w.tx.Exec(`UPDATE certificates SET status = ?, cancelled_from = ?, category = ?, region_code = ?, village_name = ?,
-		premium = ?, central = ?, provincial = ?, municipal = ?, county_share = ?, self = ?, updated_at = ?
+		premium = ?, central = ?, provincial = ?, municipal = ?, county_share = ?, self = ?, updated_at = ?, seal = ?
 		WHERE certificate_no = ?`, string(status), cancelled, row.Category, row.RegionCode, row.VillageName,
-		prem, sh[0], sh[1], sh[2], sh[3], sh[4], w.db.nowMS(), row.CertificateNo).Error
+		prem, sh[0], sh[1], sh[2], sh[3], sh[4], w.db.nowMS(), seal, row.CertificateNo).Error
 }

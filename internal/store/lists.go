@@ -101,7 +101,7 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 			return err
 		}
 		res.CrossCounty = cc
-		return db.audit(tx, by, "list.import", listObject(row.ID), map[string]any{
+		return db.audit(tx, by, scope{region: o.County}, "list.import", listObject(row.ID), map[string]any{
 			"county": o.County, "effective_date": o.Effective, "file": f.Name, "sha256": f.SHA256,
 			"households": row.Households, "members": row.Members, "rejected_rows": len(v.Rejected),
 			"partial": o.Partial, "cross_county": len(cc)})

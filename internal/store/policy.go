@@ -78,7 +78,7 @@ func (db *DB) loadProduct(ctx context.Context, by znb.Actor, body []byte) (p *po
 			return err
 		}
 		loaded = true
-		return db.audit(tx, by, "product.load", productObject(p.Code, p.Version),
+		return db.audit(tx, by, actorScope(by), "product.load", productObject(p.Code, p.Version),
 			map[string]any{"code": p.Code, "version": p.Version, "sha256": row.Sha256})
 	})
 	if err != nil {
@@ -225,7 +225,7 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 				return err
 			}
 		}
-		return db.audit(tx, by, "agreement.create", agreementObject(row.ID), map[string]any{
+		return db.audit(tx, by, scope{a.County, a.Insurer.Code}, "agreement.create", agreementObject(row.ID), map[string]any{
 			"agreement_no": a.No, "county": a.County, "insurer": a.Insurer.Code,
 			"product": productObject(a.ProductCode, a.ProductVersion)})
 	})
@@ -264,7 +264,7 @@ func (db *DB) ActivateAgreement(ctx context.Context, by znb.Actor, id int64) (*p
 			Updates(map[string]any{"status": string(a.Status), "activated_at": db.nowMS()}).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, by, "agreement.activate", agreementObject(id), map[string]any{"agreement_no": a.No})
+		return db.audit(tx, by, scope{a.County, a.Insurer.Code}, "agreement.activate", agreementObject(id), map[string]any{"agreement_no": a.No})
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "生效协议")

@@ -222,8 +222,8 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		for _, f := range res.Findings {
 			counts[string(f.Finding)] = f.Count
 		}
-		return db.audit(tx, by, "reconciliation.create", reconObject(rec.ID), map[string]any{
-			"agreement_id": a.ID, "list_id": l.ID, "bill": rec.BillSource, "statement": rec.StatementName,
+		return db.audit(tx, by, scope{rec.County, rec.InsurerCode}, "reconciliation.create", reconObject(rec.ID), map[string]any{
+			"state": map[string]string{"status": string(rec.Status)}, "agreement_id": a.ID, "list_id": l.ID, "bill": rec.BillSource, "statement": rec.StatementName,
 			"statement_sha256": rec.StatementSHA256, "inputs_hash": res.InputsHash, "rows": res.Rows,
 			"findings": counts, "billed": money.String(res.Billed.Premium),
 			"disallowed": money.String(res.Disallowed.Premium)})

@@ -294,8 +294,8 @@ func (db *DB) ConfirmReconciliation(ctx context.Context, by znb.Actor, id int64)
 			"status": string(rec.Status), "confirmed_by": rec.ConfirmedBy, "confirmed_at": rec.ConfirmedAt}).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, by, "reconciliation.confirm", reconObject(id), map[string]any{
-			"from": subsidy.Draft, "to": rec.Status, "inputs_hash": hash})
+		return db.audit(tx, by, scope{rec.County, rec.InsurerCode}, "reconciliation.confirm", reconObject(id), map[string]any{
+			"state": map[string]string{"status": string(rec.Status)}, "from": subsidy.Draft, "to": rec.Status, "inputs_hash": hash})
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "确认对账")
@@ -319,8 +319,8 @@ func (db *DB) SettleReconciliation(ctx context.Context, by znb.Actor, id int64) 
 			"status": string(rec.Status), "settled_by": rec.SettledBy, "settled_at": rec.SettledAt}).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, by, "reconciliation.settle", reconObject(id), map[string]any{
-			"from": subsidy.Confirmed, "to": rec.Status, "allowed": money.String(rec.Result.Allowed.Premium)})
+		return db.audit(tx, by, scope{rec.County, rec.InsurerCode}, "reconciliation.settle", reconObject(id), map[string]any{
+			"state": map[string]string{"status": string(rec.Status)}, "from": subsidy.Confirmed, "to": rec.Status, "allowed": money.String(rec.Result.Allowed.Premium)})
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "结算对账")

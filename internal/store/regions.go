@@ -100,7 +100,7 @@ func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, f registry.File) (*
 		if err := out.close(); err != nil {
 			return err
 		}
-		return db.audit(tx, by, "region.load", "regions", map[string]any{"file": f.Name, "sha256": f.SHA256,
+		return db.audit(tx, by, actorScope(by), "region.load", "regions", map[string]any{"file": f.Name, "sha256": f.SHA256,
 			"regions": res.Regions, "inserted": res.Inserted, "updated": res.Updated, "unchanged": res.Unchanged})
 	})
 	if err != nil {

@@ -56,7 +56,7 @@ func (db *DB) SetSetting(ctx context.Context, by znb.Actor, name, value string) 
 		} else if err := tx.Exec("INSERT INTO settings (name, value) VALUES (?, ?)", name, value).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, by, "setting.set", "setting:"+name, map[string]any{"value": value, "previous": previous})
+		return db.audit(tx, by, scope{}, "setting.set", "setting:"+name, map[string]any{"value": value, "previous": previous})
 	})
 	return previous, znb.Wrap(err, "保存设置")
 }

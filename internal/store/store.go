@@ -48,7 +48,8 @@ type DB struct {
 	stop          chan struct{}
 	chainDone     chan struct{}
 	claims        claimNos
-	keys          keyCache
+	auditKey      []byte // signs the audit trail; see SetAuditKey
+	warnUnsigned  sync.Once
 	scopes        sync.Map  // agreement ID → agreementScope
 	started       sync.Once // the chainer starts once the schema is migrated
 	running       bool

@@ -44,3 +44,93 @@ func TestCreateUserRefuses(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountKeyStopsEverywhere: two processes of one database (two DBs);
+// a key disabled or rotated away on one is refused by the other on its very
+// next request, not when a cache expires. Each change is audited.
+func TestAccountKeyStopsEverywhere(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		one, two := storetest.Open(t, dsn), storetest.Open(t, dsn)
+		key, err := one.CreateUser(ctx, znb.System, "office-a", znb.Office, "522625")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := two.UserByKey(ctx, key); err != nil {
+			t.Fatalf("new key on the other process: %v", err)
+		}
+		a, err := one.DisableUser(ctx, znb.System, "office-a")
+		if err != nil || !a.Disabled {
+			t.Fatalf("disable: %+v, %v", a, err)
+		}
+		if _, err := two.UserByKey(ctx, key); znb.CodeOf(err) != "unauthorized" {
+			t.Errorf("disabled key on the other process: %v, want unauthorized", err)
+		}
+		if a, err := two.EnableUser(ctx, znb.System, "office-a"); err != nil || a.Disabled {
+			t.Fatalf("enable: %+v, %v", a, err)
+		}
+		if _, err := one.UserByKey(ctx, key); err != nil {
+			t.Errorf("enabled key: %v", err)
+		}
+		newKey, a, err := two.RotateKey(ctx, znb.System, "office-a")
+		if err != nil || newKey == key || a.Username != "office-a" {
+			t.Fatalf("rotate: %q, %+v, %v", newKey, a, err)
+		}
+		if _, err := one.UserByKey(ctx, key); znb.CodeOf(err) != "unauthorized" {
+			t.Errorf("rotated-away key on the other process: %v, want unauthorized", err)
+		}
+		if got, err := one.UserByKey(ctx, newKey); err != nil || got.Username != "office-a" || got.Scope != "522625" {
+			t.Errorf("new key: %+v, %v", got, err)
+		}
+		office := znb.Actor{Username: "o", Role: znb.Office, Scope: "522625"}
+		for name, err := range map[string]error{
+			"disable by office": func() error { _, err := one.DisableUser(ctx, office, "office-a"); return err }(),
+			"rotate by office":  func() error { _, _, err := one.RotateKey(ctx, office, "office-a"); return err }(),
+		} {
+			if znb.CodeOf(err) != "forbidden" {
+				t.Errorf("%s: %v, want forbidden", name, err)
+			}
+		}
+		if _, err := one.DisableUser(ctx, znb.System, "nobody"); znb.CodeOf(err) != "not_found" {
+			t.Errorf("disable unknown user: %v, want not_found", err)
+		}
+		trail, err := one.AuditTrail(ctx, "user:office-a", 10)
+		if err != nil || len(trail) != 4 {
+			t.Fatalf("trail of the account: %d entries, %v", len(trail), err)
+		}
+		for i, want := range []string{"user.rotate_key", "user.enable", "user.disable", "user.create"} {
+			if trail[i].Action != want || trail[i].Region != "522625" {
+				t.Errorf("entry %d: %s in %q, want %s in 522625", i, trail[i].Action, trail[i].Region, want)
+			}
+		}
+	})
+}
+
+// BenchmarkUserByKey is the price of asking the database for the key on
+// every request (one row by a unique index), which keeps a disabled or
+// rotated key from working anywhere after the change commits.
+func BenchmarkUserByKey(b *testing.B) {
+	for _, e := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{store.SQLite, storetest.SQLite}, {store.MySQL, storetest.MySQL}} {
+		db := e.open(b)
+		if db == nil {
+			continue
+		}
+		key, err := db.CreateUser(context.Background(), znb.System, "office-a", znb.Office, "522625")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(e.name, func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := db.UserByKey(context.Background(), key); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

@@ -99,13 +99,22 @@ func MySQLDSN(t testing.TB) string {
 	return dsn
 }
 
-func open(t testing.TB, dsn string) *store.DB {
+// AuditKey is the audit key every test database signs its trail with.
+const AuditKey = "test audit key"
+
+func open(t testing.TB, dsn string) *store.DB { return Open(t, dsn) }
+
+// Open opens and migrates the database dsn (one EachDSN gave), closed when
+// the test ends; opening it twice makes two processes of one database.
+func Open(t testing.TB, dsn string) *store.DB {
+	t.Helper()
 	db, err := store.Open(dsn)
 	if err != nil {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	db.Now = func() time.Time { return Now }
+	db.SetAuditKey(AuditKey)
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
