@@ -14,6 +14,16 @@ type Insurer struct {
 	Code, Name, Hotline string
 }
 
+// ServiceContact is where a household can turn near home besides the
+// insurer's hotline — the township service station or a village contact.
+// It is optional; cards print it beside the hotline when it is given.
+type ServiceContact struct {
+	Name, Phone string
+}
+
+// Given reports whether the agreement names a service contact.
+func (s ServiceContact) Given() bool { return s.Name != "" }
+
 // Term is a period of days, both ends included.
 type Term struct {
 	Start, End znb.Date
@@ -54,6 +64,7 @@ type Agreement struct {
 	No               string
 	County           string
 	Insurer          Insurer
+	ServiceContact   ServiceContact // zero when the agreement names none
 	ProductCode      string
 	ProductVersion   int
 	Term             Term
@@ -71,6 +82,10 @@ type agreementFile struct {
 		Name    scalar `yaml:"name"`
 		Hotline scalar `yaml:"hotline"`
 	} `yaml:"insurer"`
+	ServiceContact *struct {
+		Name  scalar `yaml:"name"`
+		Phone scalar `yaml:"phone"`
+	} `yaml:"service_contact"`
 	Product struct {
 		Code    string `yaml:"code"`
 		Version int    `yaml:"version"`
@@ -113,6 +128,9 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 			ps.add(r.field, "未填写")
 		}
 	}
+	if sc := f.ServiceContact; sc != nil {
+		a.ServiceContact = serviceContactOf(string(sc.Name), string(sc.Phone), &ps)
+	}
 	a.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
 	for _, name := range sortedKeys(f.Split) {
 		c, ok := znb.ParseCategory(name)
@@ -126,6 +144,34 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// serviceContactOf checks a service contact as written: when the section is
+// there, both a name (at most 40 characters) and a phone number (digits,
+// with '-' or spaces between groups, 5 to 20 characters) are required.
+func serviceContactOf(name, phone string, ps *problems) ServiceContact {
+	switch n := len([]rune(name)); {
+	case n == 0:
+		ps.add("service_contact.name", "未填写（服务站或村联系人的名称）")
+	case n > 40:
+		ps.add("service_contact.name", "名称过长（%d 个字，最多 40 个字）", n)
+	}
+	if !phoneLike(phone) {
+		ps.add("service_contact.phone", "“%s”不是有效电话号码（数字，可用 - 或空格分段，5 到 20 个字符）", phone)
+	}
+	return ServiceContact{Name: name, Phone: phone}
+}
+
+func phoneLike(s string) bool {
+	if len(s) < 5 || len(s) > 20 || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && c != '-' && c != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // Covers reports whether the agreement insures households of category c.
