@@ -17,9 +17,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -161,6 +163,21 @@ func TestCardsHTTP(t *testing.T) {
 			assertHas(t, fmt.Sprintf("page %d", i+1), p, standardLines...)
 		}
 		assertNoFullID(t, pdf, strings.Join(pages, ""), w.person(pHead1), w.person(pSpouse), w.person(pChild1), w.person(pHead2), w.person(pSon2))
+		// What the household paid itself: H2, marginal, its self share of
+		// the premium (30% under this agreement, the remainder of the
+		// rounded subsidies); H1, lifted, nothing.
+		var c2 struct {
+			Premium string            `json:"premium"`
+			Shares  map[string]string `json:"shares"`
+		}
+		_, b2 := h.call("GET", "/api/v1/certificates/"+h2, w.clerk, nil)
+		decodeJSON(t, b2, &c2)
+		self, premium := money.MustParse(c2.Shares["self"]), money.MustParse(c2.Premium)
+		if want := premium.Mul(decimal.NewFromFloat(0.3)); !self.IsPositive() || self.Sub(want).Abs().GreaterThan(decimal.NewFromFloat(0.01)) {
+			t.Errorf("H2 pays itself %s of %s, want 30%%", self, premium)
+		}
+		assertHas(t, "page 1", pages[0], "个人缴费0.00元")
+		assertHas(t, "page 2", pages[1], "个人缴费"+self.StringFixed(2)+"元（本户保费"+premium.StringFixed(2)+"元，其余由财政补贴）")
 		if n := bytes.Count(pdf, []byte("/FontFile2")); n != 1 {
 			t.Errorf("font embedded %d times, want once", n)
 		}
