@@ -57,7 +57,7 @@ const (
 	Expired AgreementStatus = "expired"
 )
 
-// Agreement is a 项目协议 (SPEC §4): the county's procurement of cover from
+// Agreement is a 项目协议: the county's procurement of cover from
 // an insurer. The categories present in Splits are the covered ones.
 type Agreement struct {
 	ID               int64
@@ -73,7 +73,7 @@ type Agreement struct {
 	Status           AgreementStatus
 }
 
-// agreementFile is the YAML of SPEC §12.
+// agreementFile is the agreement file (configs/agreements/example.yaml).
 type agreementFile struct {
 	AgreementNo string `yaml:"agreement_no"`
 	County      scalar `yaml:"county"`
@@ -98,10 +98,11 @@ type agreementFile struct {
 	Split            map[string]splitFile `yaml:"split"`
 }
 
-// ParseAgreement reads an agreement file (SPEC §12) into a draft. It refuses
-// only what cannot be read (agreement_invalid: bad dates, amounts, unknown
-// categories or sources, missing fields); whether the agreement may take
-// effect is CheckActivation's to say, so an incomplete draft can be saved.
+// ParseAgreement reads an agreement file, YAML or the same fields as JSON,
+// into a draft. It refuses only what cannot be read (agreement_invalid: bad
+// dates, amounts, unknown categories or sources, missing fields, a service
+// contact without its name or phone); whether the agreement may take effect
+// is CheckActivation's to say, so an incomplete draft can be saved.
 func ParseAgreement(data []byte) (*Agreement, error) {
 	var f agreementFile
 	if err := decodeStrict(data, &f, "agreement_invalid", "协议文件"); err != nil {
@@ -267,7 +268,7 @@ func (a *Agreement) CheckActivation(p *Product) error {
 }
 
 // SplitPremium divides a premium of a household of category c among the
-// funding sources by the agreement's split (SPEC §5); category_not_covered
+// funding sources by the agreement's split (see Split.Apply); category_not_covered
 // when the agreement does not cover c.
 func (a *Agreement) SplitPremium(c znb.Category, premium decimal.Decimal) (Shares, error) {
 	s, ok := a.Splits[c]
@@ -292,7 +293,8 @@ func (s Shares) Of(src znb.Source) decimal.Decimal {
 }
 
 // Apply splits amount by the percentages: each share rounded half-up to the
-// cent, the last non-zero source taking the remainder (SPEC §5).
+// cent, the last non-zero source taking the remainder, so that the shares
+// add up to the amount exactly.
 func (s Split) Apply(amount decimal.Decimal) Shares {
 	var out Shares
 	copy(out[:], money.Split(amount, s[:]))

@@ -7,7 +7,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// specAgreement is the agreement file of SPEC §12, verbatim.
+// specAgreement is an agreement file as the product contract gives it.
 const specAgreement = `agreement_no: ZY-2024-001
 county: "522625"
 insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}

@@ -27,7 +27,8 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// maskedID is SPEC §6's mask, written here apart from the code under test.
+// maskedID is the mask cards print (first 6, eight '*', last 4), written
+// here apart from the code under test.
 func maskedID(id string) string { return id[:6] + "********" + id[14:] }
 
 // pagesText extracts a PDF's text with pdftotext in the given mode, one
@@ -75,7 +76,7 @@ func assertHas(t *testing.T, what, text string, want ...string) {
 }
 
 // The four lines of znb-standard and their sums insured as cards print
-// them (SPEC §9).
+// them (configs/products/znb-standard.yaml).
 var standardLines = []string{"农业生产保险", "10,000.00", "意外伤害保险", "30,000.00", "意外住院医疗保险", "10,000.00", "家庭财产保险", "20,000.00"}
 
 // verifyURL finds a printed verify link; the signature is 16 bytes in
