@@ -241,12 +241,13 @@ func (r *Renderer) WriteCard(w io.Writer, c Card) error {
 	return r.Write(w, func(yield func(Card) error) error { return yield(c) })
 }
 
-// card draws c from the top of a new page.
+// card draws c from the top of a new page: its front, then its back (see
+// back).
 //
 // Everything on a card is set at 9 pt or larger, so a household reads it
-// without a magnifier. What does not fit on the front at that size moves to
-// a second page: first the materials list of the claims process, then the
-// whole terms; a household with many members continues on a second page.
+// without a magnifier; the long materials list is on the back. When the
+// members or the terms do not fit the front even at 9 pt, they continue on
+// a second page, which then takes the back's list too where it fits.
 func (d *doc) card(c *Card, qrCode []byte) {
 	d.f.AddPage()
 	// Left: insurer, hotline and local service contact, the things a
@@ -413,7 +414,7 @@ func (d *doc) back(c *Card, y float64, continued bool) {
 // backSize is the text size of the reverse: it has room to be generous.
 const backSize = 11
 
-// urlSize is the size of the verify link printed under the QR code.
+// urlSize is the size of the verify link printed across the front.
 const urlSize = 9
 
 // selfPaid says what the household itself paid of its premium.
