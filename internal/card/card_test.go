@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
@@ -28,8 +29,13 @@ func keepPNG(pdf []byte, name string) {
 }
 
 // productLines are the lines of a product shipped in configs/products, so
-// the cards tested are the cards households get.
+// the cards tested are the cards households get; read once per product.
 func productLines(code string) []policy.LineTerms {
+	products.Lock()
+	defer products.Unlock()
+	if lines, ok := products.lines[code]; ok {
+		return lines
+	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", code+".yaml"))
 	if err != nil {
 		panic(err)
@@ -38,8 +44,14 @@ func productLines(code string) []policy.LineTerms {
 	if err != nil {
 		panic(err)
 	}
+	products.lines[code] = p.Lines
 	return p.Lines
 }
+
+var products = struct {
+	sync.Mutex
+	lines map[string][]policy.LineTerms
+}{lines: map[string][]policy.LineTerms{}}
 
 // standardLines are the four lines of the znb-standard product.
 func standardLines() []policy.LineTerms { return productLines("znb-standard") }
