@@ -66,7 +66,7 @@ curl -sS --fail-with-body -X POST -H "Authorization: Bearer $CLERK" -H "Content-
     -d "{\"list_id\":$LIST}" "$URL/api/v1/agreements/$AGREEMENT/issue" | keep master_policy_no
 # → {"master_policy_no":"ZNB5226252026001","certificates":...,"persons":...,"premium":"...","excluded":[...]}
 
-echo '# 8. 打印一个村的明白卡（一户一页，按户编号排序）；扫卡上的二维码打开 /verify 验真'
+echo '# 8. 打印一个村的明白卡（每户正反两面一张，按户编号排序）；扫卡上的二维码打开 /verify 验真'
 ./bin/zhunongbao cards --agreement "$AGREEMENT" --village 522625101201 -o 山堡村.pdf
 
 echo '# 9. 报案 → 查勘理算 → 核赔（核赔人不能是理算人）→ 支付'

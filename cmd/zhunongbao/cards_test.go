@@ -35,7 +35,7 @@ func TestCardsCommand(t *testing.T) {
 	sum := 0
 	for _, f := range all.Files {
 		sum += f.Cards
-		if got := pdfPages(t, f.File); got != f.Cards {
+		if got := pdfPages(t, f.File); got != 2*f.Cards { // a front and a back
 			t.Errorf("%s: %d pages for %d cards", f.File, got, f.Cards)
 		}
 		if !strings.HasPrefix(filepath.Base(f.File), f.Village) {
@@ -49,7 +49,7 @@ func TestCardsCommand(t *testing.T) {
 	one := filepath.Join(dir, "village.pdf")
 	v := all.Files[0]
 	code, out, errs = cli(t, dir, "cards", "--agreement", "1", "--village", v.Village, "-o", one)
-	if code != 0 || pdfPages(t, one) != v.Cards {
+	if code != 0 || pdfPages(t, one) != 2*v.Cards {
 		t.Errorf("one village: exit %d %s %s", code, out, errs)
 	}
 	b, _ := os.ReadFile(one)
@@ -59,7 +59,7 @@ func TestCardsCommand(t *testing.T) {
 		t.Fatalf("no certificate number in the village file")
 	}
 	card := filepath.Join(dir, "one.pdf")
-	if code, out, errs := cli(t, dir, "cards", "--agreement", "1", "--certificate", no, "-o", card); code != 0 || pdfPages(t, card) != 1 {
+	if code, out, errs := cli(t, dir, "cards", "--agreement", "1", "--certificate", no, "-o", card); code != 0 || pdfPages(t, card) != 2 {
 		t.Errorf("one certificate: exit %d %s %s", code, out, errs)
 	}
 	if len(b) == 0 {

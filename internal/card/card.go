@@ -32,15 +32,18 @@ type Card struct {
 	Status         string // Active or Cancelled
 	PeriodStart    znb.Date
 	PeriodEnd      znb.Date
-	Insurer        string // insurer's full name
-	Hotline        string // claims hotline
+	Insurer        string                // insurer's full name
+	Hotline        string                // claims hotline
+	Service        policy.ServiceContact // local service contact; zero when none
 	Village        string
 	RegionCode     string
 	HeadName       string
 	Members        []Member
 	Lines          []policy.LineTerms
 	IssueDate      znb.Date
-	VerifyURL      string // signed, see Signer.URL
+	VerifyURL      string          // signed, see Signer.URL
+	Premium        decimal.Decimal // the certificate's premium
+	SelfPaid       decimal.Decimal // what the household paid of it, see policy.Certificate.SelfPaid
 }
 
 // Member is one insured person on a card.
@@ -57,8 +60,8 @@ type Member struct {
 // adapts to it without holding every card in memory.
 type Cards func(yield func(Card) error) error
 
-// Masked reports whether id is an ID number in the masked form of SPEC §6:
-// 18 characters, the first 6 digits, eight '*', then 3 digits and a check
+// Masked reports whether id is an ID number in the masked form cards and
+// public pages print: 18 characters, the first 6 digits, eight '*', then 3 digits and a check
 // digit or X.
 func Masked(id string) bool {
 	if len(id) != 18 {
@@ -238,14 +241,21 @@ func (r *Renderer) WriteCard(w io.Writer, c Card) error {
 	return r.Write(w, func(yield func(Card) error) error { return yield(c) })
 }
 
-// card draws c from the top of a new page.
+// card draws c from the top of a new page: its front, then its back (see
+// back).
+//
+// Everything on a card is set at 9 pt or larger, so a household reads it
+// without a magnifier; the long materials list is on the back. When the
+// members or the terms do not fit the front even at 9 pt, they continue on
+// a second page, which then takes the back's list too where it fits.
 func (d *doc) card(c *Card, qrCode []byte) {
 	d.f.AddPage()
-	// Left: insurer and hotline, the two things a household must find at
-	// once, then what identifies the cover. Right: the QR code to check it.
-	// What every card of an insurer shares — title, insurer box, labels and
-	// ruling — is one form; only the values are drawn on each page.
-	const qrCol, qr, rowH, titleSize = 40.0, 33.0, 5.8, 20.0
+	// Left: insurer, hotline and local service contact, the things a
+	// household must find at once, then what identifies the cover. Right:
+	// the QR code to check it. What every card of an agreement shares —
+	// title, insurer box, labels and ruling — is one form; only the values
+	// are drawn on each page.
+	const qrCol, qr, rowH, titleSize = 40.0, 33.0, 5.5, 20.0
 	infoW := contentW - qrCol - 3
 	top := margin + titleSize*ptMM*1.6 + 1.5
 	qx := margin + contentW - qrCol
@@ -257,50 +267,75 @@ func (d *doc) card(c *Card, qrCode []byte) {
 	if c.RegionCode != "" {
 		village = strings.TrimSpace(village + "（" + c.RegionCode + "）")
 	}
-	info := [][2]string{
+	// One label and value a row, or two short ones side by side.
+	info := [][]string{
 		{"分户凭证号", c.CertificateNo},
 		{"统一保单号", c.MasterPolicyNo},
 		{"保险期间", c.PeriodStart.String() + " 至 " + c.PeriodEnd.String()},
 		{"所在村", village},
-		{"户主", c.HeadName},
-		{"凭证状态", status},
+		{"户主", c.HeadName, "凭证状态", status},
+		{"个人缴费", selfPaid(c)},
 	}
-	infoTop := top + 15.5 + 2.5
+	const labelW, pairW = 26.0, 50.0 // a label; the first value of a pair
+	cells := func(row []string) (xs, ws []float64) {
+		if len(row) == 2 {
+			return []float64{margin, margin + labelW}, []float64{labelW, infoW - labelW}
+		}
+		return []float64{margin, margin + labelW, margin + labelW + pairW, margin + 2*labelW + pairW},
+			[]float64{labelW, pairW, labelW, infoW - 2*labelW - pairW}
+	}
+	boxH := 15.5
+	if c.Service.Given() {
+		boxH = 22
+	}
+	infoTop := top + boxH + 2.5
 	head := func(d *doc, y0 float64) {
 		d.title(y0+margin, "“助农保”保险服务明白卡", titleSize)
 		d.f.SetLineWidth(0.5)
-		d.f.Rect(margin, y0+top, infoW, 15.5, "D")
+		d.f.Rect(margin, y0+top, infoW, boxH, "D")
 		d.f.SetLineWidth(0.25)
 		d.textIn(margin+1, y0+top+0.8, infoW-2, 6, "承保机构："+c.Insurer, 11, left)
 		d.bold(func() { d.textIn(margin+1, y0+top+7, infoW-2, 8, "理赔服务电话："+c.Hotline, 17, left) })
+		if c.Service.Given() {
+			d.bold(func() {
+				d.textIn(margin+1, y0+top+15, infoW-2, 6, "当地服务："+serviceContact(c.Service), 12, left)
+			})
+		}
 		y := y0 + infoTop
-		for _, kv := range info {
-			d.f.Rect(margin, y, 26, rowH, "D")
-			d.f.Rect(margin+26, y, infoW-26, rowH, "D")
-			d.textIn(margin, y, 26, rowH, kv[0], 10, center)
+		for _, row := range info {
+			xs, ws := cells(row)
+			for i := range row {
+				d.f.Rect(xs[i], y, ws[i], rowH, "D")
+				if i%2 == 0 {
+					d.textIn(xs[i], y, ws[i], rowH, row[i], 10, center)
+				}
+			}
 			y += rowH
 		}
-		d.textIn(qx, y0+top+qr+0.5, qrCol, 4, "扫码核验保单真伪", 8.5, center)
+		d.textIn(qx, y0+top+qr+0.5, qrCol, 4.5, "扫码核验保单真伪", 9, center)
 	}
-	d.block("head\x00"+c.Insurer+"\x00"+c.Hotline, 0, infoTop+6*rowH, head)
+	d.block("head\x00"+c.Insurer+"\x00"+c.Hotline+"\x00"+serviceContact(c.Service), 0, infoTop+float64(len(info))*rowH, head)
 	y := infoTop
-	for _, kv := range info {
-		d.textIn(margin+26, y, infoW-26, rowH, kv[1], 10.5, left)
+	for _, row := range info {
+		xs, ws := cells(row)
+		for i := 1; i < len(row); i += 2 {
+			d.textIn(xs[i], y, ws[i], rowH, row[i], 10.5, left)
+		}
 		y += rowH
 	}
 	d.qr(qx+(qrCol-qr)/2, top, qr, qrCode)
-	ty := top + qr + 0.5 + 4.5
-	for _, l := range d.wrap(c.VerifyURL, qrCol, 5.5) {
-		d.textIn(qx, ty, qrCol, 2.6, l, 5.5, center)
-		ty += 2.6
-	}
-	y = max(y, ty) + 3
+	// The link in the QR code, for a phone that cannot scan it: across the
+	// page, where it takes one line at a readable size.
+	y = d.para(margin+1.2, max(y, top+qr+5)+0.3, contentW-2.4, "核验网址："+c.VerifyURL, urlSize) + 2
 
-	// Members: shrink rows for large households, continue on a new page
-	// when even that does not fit.
+	// Members: smaller text for large households (a row is as high as its
+	// text), continue on a new page when even that does not fit.
 	size, memberH := 10.0, 5.8
-	if len(c.Members) > 8 {
+	switch n := len(c.Members); {
+	case n > 8:
 		size, memberH = 9, 5.2
+	case n > 5:
+		size = 9.5
 	}
 	y = d.heading(y, fmt.Sprintf("参保成员（共 %d 人）", len(c.Members)))
 	rows := make([][]string, len(c.Members))
@@ -311,22 +346,24 @@ func (d *doc) card(c *Card, qrCode []byte) {
 		{"序号", 12, center}, {"姓名", 32, center}, {"与户主关系", 26, center},
 		{"身份证号", 48, center}, {"保障起期", 34, center}, {"保障止期", 34, center},
 	}
-	next := func() float64 { return d.continuation(c) }
+	pages := 1
+	next := func() float64 { pages++; return d.continuation(c) }
 	y = d.table(y, cols, rows, size, memberH, next) + 3
 
 	// The terms — coverage table and claims process — are the same on every
 	// card of an agreement: drawn once per document, placed on each page.
-	// Long product texts are set smaller, down to 8 pt, before the terms
-	// move to a second page: a household should hold one sheet.
+	// Long product texts are set a little smaller, down to 9 pt, before the
+	// terms move to a second page.
+	const footH = 6.5
 	t := terms{lines: lineRows(c.Lines), steps: claimSteps(c)}
 	var h float64
 	for _, size := range termSizes {
 		t.size = size
-		if h = d.termsHeight(t); y+h+7 <= pageH-margin {
+		if h = d.termsHeight(t); y+h+footH <= pageH-margin {
 			break
 		}
 	}
-	if y+h+7 > pageH-margin {
+	if y+h+footH > pageH-margin {
 		y = next()
 		t.size = termSizes[0]
 		h = d.termsHeight(t)
@@ -334,26 +371,87 @@ func (d *doc) card(c *Card, qrCode []byte) {
 	d.block(t.key(), y, h, t.draw)
 	y += h
 	d.f.Line(margin, y, margin+contentW, y)
-	d.textIn(margin, y+0.5, contentW/2, 6, "签发日期："+c.IssueDate.String(), 10, left)
-	d.textIn(margin+contentW/2, y+0.5, contentW/2, 6, "保险责任以统一保险单及保险条款为准", 8, right)
+	d.textIn(margin, y+0.3, contentW/2, 6, "签发日期："+c.IssueDate.String(), 10, left)
+	d.textIn(margin+contentW/2, y+0.3, contentW/2, 6, "保险责任以统一保险单及保险条款为准", 9, right)
+	d.back(c, y+footH+4, pages > 1)
+}
+
+// back draws the reverse of c, so that a card printed on both sides is one
+// sheet: the materials each line asks for, and whom to call. It takes a page
+// of its own, unless the card already continued on a second page and they
+// fit below at y. It is the same for every card of an agreement but the
+// header.
+func (d *doc) back(c *Card, y float64, continued bool) {
+	rows := materialRows(c.Lines)
+	call := "有疑问或需要报案，请拨打理赔服务电话 " + c.Hotline
+	if c.Service.Given() {
+		call += "，或联系" + c.Service.Name + "（" + c.Service.Phone + "）"
+	}
+	call += "。"
+	key := "back\x00" + call
+	for _, r := range rows {
+		key += "\x00" + strings.Join(r, "\x01")
+	}
+	h := d.heights[key]
+	if h == 0 {
+		h = 6.5 + d.tableHeight(materialCols, rows, backSize, 8) + 3 + float64(len(d.wrap(call, contentW-2.4, backSize)))*lineH(backSize)
+		d.heights[key] = h
+	}
+	if !continued || y+h > pageH-margin {
+		d.stamp(c)
+		d.f.AddPage()
+		d.textIn(margin, margin, contentW, 7, "“助农保”保险服务明白卡（背面）  分户凭证号："+c.CertificateNo, 10, left)
+		y = margin + 9
+	}
+	d.block(key, y, h, func(d *doc, y float64) {
+		y = d.heading(y, "理赔所需材料（出险后请按险种准备）")
+		y = d.table(y, materialCols, rows, backSize, 8, nil) + 3
+		d.para(margin+1.2, y, contentW-2.4, call, backSize)
+	})
 	d.stamp(c)
 }
 
+// backSize is the text size of the reverse: it has room to be generous.
+const backSize = 11
+
+// urlSize is the size of the verify link printed across the front.
+const urlSize = 9
+
+// selfPaid says what the household itself paid of its premium.
+func selfPaid(c *Card) string {
+	if c.SelfPaid.IsZero() {
+		return fmt.Sprintf("0.00 元（本户保费 %s 元由财政全额补贴）", yuan(c.Premium))
+	}
+	return fmt.Sprintf("%s 元（本户保费 %s 元，其余由财政补贴）", yuan(c.SelfPaid), yuan(c.Premium))
+}
+
+// serviceContact is the local service contact as printed: name and phone.
+func serviceContact(s policy.ServiceContact) string {
+	return strings.TrimSpace(s.Name + " " + s.Phone)
+}
+
 // terms are the coverage table and the claims process of a card, set in
-// size pt (the steps half a point smaller).
+// size pt.
 type terms struct {
 	lines [][]string
 	steps []string
 	size  float64
 }
 
-// termSizes are the text sizes the terms may take, largest first.
-var termSizes = []float64{9.5, 9, 8.5, 8}
+// termSizes are the text sizes the terms may take, largest first: never
+// below 9 pt.
+var termSizes = []float64{10, 9.5, 9}
+
+// termRowH is the least height of a row of the coverage table.
+const termRowH = 6.5
 
 // termCols give the coverage text the most room: it is the longest.
 var termCols = []column{
-	{"险种", 26, center}, {"保障范围", 82, left}, {"保险金额（元）", 24, center}, {"免赔额 / 赔付比例 / 分项限额", 54, left},
+	{"险种", 24, center}, {"保障范围", 92, left}, {"保险金额（元）", 26, center}, {"免赔额 / 赔付比例 / 分项限额", 44, left},
 }
+
+// materialCols are the columns of the materials list on the reverse.
+var materialCols = []column{{"险种", 44, center}, {"需要提交的材料", contentW - 44, left}}
 
 func (t terms) key() string {
 	var b strings.Builder
@@ -372,23 +470,21 @@ func (d *doc) termsHeight(t terms) float64 {
 	if h, ok := d.heights[key]; ok {
 		return h
 	}
-	step := t.size - 0.5
-	h := 6.5 + d.tableHeight(termCols, t.lines, t.size, 7) + 3 + 6.5 + 2
+	h := 6.5 + d.tableHeight(termCols, t.lines, t.size, termRowH) + 3 + 6.5 + 2
 	for _, s := range t.steps {
-		h += float64(len(d.wrap(s, contentW-6, step)))*lineH(step) + 0.5
+		h += float64(len(d.wrap(s, contentW-6, t.size)))*lineH(t.size) + 0.5
 	}
 	d.heights[key] = h
 	return h
 }
 
 func (t terms) draw(d *doc, y float64) {
-	step := t.size - 0.5
 	y = d.heading(y, "保障内容")
-	y = d.table(y, termCols, t.lines, t.size, 7, nil) + 3
+	y = d.table(y, termCols, t.lines, t.size, termRowH, nil) + 3
 	y = d.heading(y, "理赔流程")
 	for i, s := range t.steps {
-		d.text(margin+1, y+step*ptMM, fmt.Sprintf("%d.", i+1), step)
-		y = d.para(margin+6, y, contentW-6, s, step) + 0.5
+		d.text(margin+1, y+t.size*ptMM, fmt.Sprintf("%d.", i+1), t.size)
+		y = d.para(margin+6, y, contentW-6, s, t.size) + 0.5
 	}
 }
 
@@ -461,14 +557,15 @@ var subLimitNames = []struct{ key, name string }{
 	{policy.Structure, "房屋主体"}, {policy.Decoration, "室内装潢"}, {policy.Appliances, "家用电器"},
 }
 
+// subLimits are the sub-limits one a line, the amount kept with its name.
 func subLimits(m map[string]decimal.Decimal) string {
 	var parts []string
 	for _, s := range subLimitNames {
 		if v, ok := m[s.key]; ok {
-			parts = append(parts, s.name+yuan(v))
+			parts = append(parts, s.name+" "+yuan(v))
 		}
 	}
-	return "分项限额：" + strings.Join(parts, "、")
+	return strings.Join(parts, "\n")
 }
 
 // bears says what part of a loss the household bears — the deductible and
@@ -512,7 +609,8 @@ func bears(t policy.LineTerms) string {
 	return strings.Join(parts, "\n")
 }
 
-// claimSteps are the steps of the claims process as printed on c.
+// claimSteps are the steps of the claims process as printed on the front of
+// c; the materials step points to the list on the reverse.
 func claimSteps(c *Card) []string {
 	// Group lines by reporting deadline: "农业生产保险、家庭财产保险3天内".
 	var deadlines []string
@@ -530,28 +628,35 @@ func claimSteps(c *Card) []string {
 			deadlines = append(deadlines, fmt.Sprintf("%s%d天内", strings.Join(byDays[n], "、"), n))
 		}
 	}
-	report := "报案：出险后请及时拨打理赔服务电话 " + c.Hotline + " 或通过村委会报案"
+	report := "报案：出险后请及时拨打理赔服务电话 " + c.Hotline
+	if c.Service.Given() {
+		report += "，或联系" + c.Service.Name + "（" + c.Service.Phone + "）、通过村委会报案"
+	} else {
+		report += " 或通过村委会报案"
+	}
 	if len(deadlines) > 0 {
 		report += "（" + strings.Join(deadlines, "；") + "）"
 	}
-	docs := "提交材料："
-	for i, t := range c.Lines {
-		if i > 0 {
-			docs += "\n"
-		}
-		list := strings.Join(t.Documents, "、")
-		if list == "" {
-			list = "按承保机构告知提供"
-		}
-		docs += t.Line.Name() + "：" + list
-	}
 	return []string{
 		report + "。",
-		docs,
+		"提交材料：按背面所列各险种的材料准备，交承保机构或村委会。",
 		"查勘定损：承保机构接到报案后派员到现场查勘，核定损失。",
 		"理算：按本卡所列保险金额、免赔额和赔付比例计算赔款，出具理赔决定通知书。",
 		"支付：核赔通过后赔款支付至被保险人账户，赔付情况在村内公示。",
 	}
+}
+
+// materialRows are the documents each line asks for, one row a line.
+func materialRows(lines []policy.LineTerms) [][]string {
+	rows := make([][]string, len(lines))
+	for i, t := range lines {
+		list := strings.Join(t.Documents, "、")
+		if list == "" {
+			list = "按承保机构告知提供"
+		}
+		rows[i] = []string{t.Line.Name(), list}
+	}
+	return rows
 }
 
 // yuan formats an amount with thousands separators and two decimals, as

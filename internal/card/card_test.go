@@ -8,9 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
@@ -29,24 +28,33 @@ func keepPNG(pdf []byte, name string) {
 	exec.Command("pdftoppm", "-png", "-r", "80", path+".pdf", path).Run()
 }
 
-// standardLines are the four lines of the znb-standard product (SPEC §9).
-func standardLines() []policy.LineTerms {
-	d := money.MustParse
-	return []policy.LineTerms{
-		{Line: znb.Agriculture, Covers: "种植业、养殖业、林业及农业生产设施因火灾、爆炸、疾病、疫病、自然灾害造成的损失",
-			Causes: []string{"火灾", "爆炸", "疾病", "疫病", "自然灾害"}, Limit: d("10000.00"), LimitPer: policy.PerHousehold,
-			Deductible: d("200.00"), ReportWithinDays: 3, Documents: []string{"出险通知书", "损失清单", "现场照片", "政策性农业保险赔付凭证"}},
-		{Line: znb.Accident, Covers: "因意外伤害导致身故或伤残", Causes: []string{"意外伤害"}, Limit: d("30000.00"),
-			LimitPer: policy.PerPerson, ReportWithinDays: 10, Documents: []string{"身份证明", "伤残鉴定书或死亡证明", "事故证明"}},
-		{Line: znb.Hospitalization, Covers: "因意外伤害住院发生的合理医疗费用", Causes: []string{"意外伤害"}, Limit: d("10000.00"),
-			LimitPer: policy.PerPerson, Deductible: d("100.00"), Ratio: d("90"), ReportWithinDays: 10,
-			Documents: []string{"住院病历", "医疗费用发票及清单", "基本医保结算单"}},
-		{Line: znb.Property, Covers: "房屋主体及附属设施、室内装潢、家用电器因火灾、爆炸、地震、自然灾害造成的损失",
-			Causes: []string{"火灾", "爆炸", "地震", "自然灾害"}, Limit: d("20000.00"), LimitPer: policy.PerHousehold,
-			Deductible: d("200.00"), ReportWithinDays: 3, Documents: []string{"出险通知书", "损失清单", "现场照片"},
-			SubLimits: map[string]decimal.Decimal{policy.Structure: d("15000.00"), policy.Decoration: d("3000.00"), policy.Appliances: d("2000.00")}},
+// productLines are the lines of a product shipped in configs/products, so
+// the cards tested are the cards households get; read once per product.
+func productLines(code string) []policy.LineTerms {
+	products.Lock()
+	defer products.Unlock()
+	if lines, ok := products.lines[code]; ok {
+		return lines
 	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "configs", "products", code+".yaml"))
+	if err != nil {
+		panic(err)
+	}
+	p, err := policy.ParseProduct(data)
+	if err != nil {
+		panic(err)
+	}
+	products.lines[code] = p.Lines
+	return p.Lines
 }
+
+var products = struct {
+	sync.Mutex
+	lines map[string][]policy.LineTerms
+}{lines: map[string][]policy.LineTerms{}}
+
+// standardLines are the four lines of the znb-standard product.
+func standardLines() []policy.LineTerms { return productLines("znb-standard") }
 
 // testID returns a valid 18-character ID number (GB 11643 check digit) for
 // a person born in Zhenyuan county; seq makes it unique.
@@ -74,6 +82,8 @@ func testCard(no, status string, members []person) Card {
 		Insurer: "中国人民财产保险股份有限公司镇远支公司", Hotline: "95518",
 		Village: "羊场镇高坡村", RegionCode: "522625104203", HeadName: members[0].name,
 		Lines: standardLines(), IssueDate: znb.MustDate("2024-01-05"),
+		Service: policy.ServiceContact{Name: "羊场镇农业服务中心", Phone: "0855-5721234"},
+		Premium: money.MustParse(fmt.Sprintf("%d.00", 60*len(members))),
 	}
 	for _, p := range members {
 		c.Members = append(c.Members, Member{Name: p.name, Relation: p.relation, MaskedID: mask(p.id),
@@ -180,8 +190,8 @@ func TestCardText(t *testing.T) {
 	if strings.Contains(text, "已注销") {
 		t.Error("an active card shows 已注销")
 	}
-	if n := strings.Count(text, "\f"); n != 1 {
-		t.Errorf("a 4-member card has %d pages, want 1", n)
+	if n := strings.Count(text, "\f"); n != 2 {
+		t.Errorf("a 4-member card has %d pages, want 2 (front and back)", n)
 	}
 }
 
@@ -191,7 +201,7 @@ func TestCardPages(t *testing.T) {
 	for _, tc := range []struct {
 		members, maxPages int
 	}{
-		{1, 1}, {6, 1}, {8, 1}, {10, 2}, {12, 2},
+		{1, 2}, {6, 2}, {7, 2}, {8, 2}, {10, 2}, {12, 2},
 	} {
 		people := family(100, names[:tc.members]...)
 		c := testCard("00001", Active, people)
@@ -247,11 +257,11 @@ func TestVillageFile(t *testing.T) {
 	}
 	text := pdfText(t, buf.Bytes())
 	pages := strings.Split(text, "\f")
-	if len(pages) != len(households)+1 { // text ends with a form feed
-		t.Fatalf("%d pages, want %d", len(pages)-1, len(households))
+	if len(pages) != 2*len(households)+1 { // text ends with a form feed
+		t.Fatalf("%d pages, want %d: a front and a back a card", len(pages)-1, 2*len(households))
 	}
 	for i, h := range households {
-		page := pages[i]
+		page := pages[2*i]
 		assertContains(t, page, "“助农保”保险服务明白卡", "理赔服务电话：95518", "户主", h[0].name,
 			fmt.Sprintf("ZNB5226252024000001-%05d", i+1), "农业生产保险", "意外伤害保险", "意外住院医疗保险", "家庭财产保险",
 			"10,000.00", "30,000.00", "20,000.00")
@@ -346,6 +356,96 @@ func TestFindFont(t *testing.T) {
 	if _, err := os.Stat(want); err == nil {
 		if got, err := FindFont(""); got != want || err != nil {
 			t.Errorf("FindFont(\"\") = %q, %v; want %q", got, err, want)
+		}
+	}
+}
+
+// TestCardReadable holds every page of a card — the front above all — to
+// text of 9 pt or more, whatever the renderer had to shrink to fit: the
+// renderer records the smallest size it drew on each page.
+func TestCardReadable(t *testing.T) {
+	r := newRenderer(t)
+	names := []string{"王大山", "刘桂兰", "王小军", "王小芳", "王德福", "陈秀珍", "王浩宇", "王欣怡", "赵丽娟", "李建国", "王梓涵", "王子轩"}
+	for _, product := range []string{"znb-standard", "fpb-tiered"} {
+		for _, n := range []int{1, 4, 7, 8, 10, 12} {
+			for _, status := range []string{Active, Cancelled} {
+				for _, service := range []bool{true, false} {
+					c := testCard("00001", status, family(500, names[:n]...))
+					c.Lines = productLines(product)
+					if !service {
+						c.Service = policy.ServiceContact{}
+					}
+					name := fmt.Sprintf("%s/%d members/%s/service %v", product, n, status, service)
+					code, err := qrPNG(c.VerifyURL)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := r.newDoc("明白卡")
+					d.card(&c, code)
+					if d.err != nil {
+						t.Fatalf("%s: %v", name, d.err)
+					}
+					if d.f.PageNo() < 2 {
+						t.Errorf("%s: %d pages, want a front and a back", name, d.f.PageNo())
+					}
+					for page := 1; page <= d.f.PageNo(); page++ {
+						if size, ok := d.smallest[page]; !ok || size < 9 {
+							t.Errorf("%s: page %d has text of %.1f pt (recorded %v), want 9 pt or more", name, page, size, ok)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCardSelfPaidAndContact: the front says what the household paid itself
+// (a marginal household its self share, the others 0.00) and names the local
+// service contact beside the hotline; the back lists the materials.
+func TestCardSelfPaidAndContact(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		name              string
+		premium, selfPaid string
+		service           bool
+		want              []string
+	}{
+		{"marginal", "120.00", "36.00", true,
+			[]string{"个人缴费36.00元（本户保费120.00元，其余由财政补贴）", "当地服务：羊场镇农业服务中心 0855-5721234"}},
+		{"lifted", "120.00", "0.00", true,
+			[]string{"个人缴费0.00元（本户保费120.00元由财政全额补贴）", "当地服务：羊场镇农业服务中心 0855-5721234"}},
+		{"no service contact", "120.00", "0.00", false, []string{"个人缴费0.00元"}},
+	} {
+		c := testCard("00021", Active, family(600, "杨正友", "吴小妹"))
+		c.Premium, c.SelfPaid = money.MustParse(tc.premium), money.MustParse(tc.selfPaid)
+		if !tc.service {
+			c.Service = policy.ServiceContact{}
+		}
+		var buf bytes.Buffer
+		if err := r.WriteCard(&buf, c); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		keepPNG(buf.Bytes(), "card-"+tc.name)
+		pages := strings.Split(pdfText(t, buf.Bytes()), "\f")
+		if len(pages) != 3 { // front, back and what follows the last form feed
+			t.Fatalf("%s: %d pages, want 2", tc.name, len(pages)-1)
+		}
+		front, back := squash(pages[0]), squash(pages[1])
+		for _, w := range append(tc.want, "理赔服务电话：95518") {
+			if !strings.Contains(front, squash(w)) {
+				t.Errorf("%s: the front lacks %q", tc.name, w)
+			}
+		}
+		if got := strings.Contains(front, "当地服务"); got != tc.service {
+			t.Errorf("%s: the front names a service contact: %v, want %v", tc.name, got, tc.service)
+		}
+		for _, w := range []string{"理赔所需材料", "农业生产保险", "报案登记表", "银行卡（折）复印件", c.CertificateNo} {
+			if !strings.Contains(back, squash(w)) {
+				t.Errorf("%s: the back lacks %q", tc.name, w)
+			}
+		}
+		if strings.Contains(front, "报案登记表") {
+			t.Errorf("%s: the materials list is still on the front", tc.name)
 		}
 	}
 }

@@ -112,12 +112,19 @@ type doc struct {
 	blocks map[string]block
 	// heights of shared blocks by key, measured once (see termsHeight)
 	heights map[string]float64
+	// smallest is the smallest text size in pt drawn on each page (1, 2, …;
+	// 0 inside a form), so a test can hold a document to a readable size
+	// whatever textIn had to shrink.
+	smallest map[int]float64
+	inForm   bool // drawing a form (see block), not a page
 }
 
-// block is a form already in the document: its name and height.
+// block is a form already in the document: its name, height and smallest
+// text size.
 type block struct {
-	id string
-	h  float64
+	id       string
+	h        float64
+	smallest float64
 }
 
 func (r *Renderer) newDoc(title string) *doc {
@@ -143,7 +150,8 @@ func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
 	f.SetCatalogSort(true)
 	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
 	f.SetLineWidth(0.25)
-	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}, heights: map[string]float64{}}
+	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}, heights: map[string]float64{},
+		smallest: map[int]float64{}}
 	if f.Err() {
 		d.err = f.Error()
 	}
@@ -160,23 +168,28 @@ func (d *doc) block(key string, y, h float64, draw func(d *doc, y float64)) {
 	}
 	b, ok := d.blocks[key]
 	if !ok {
+		var smallest float64
 		t := d.f.CreateTemplateCustom(gofpdf.PointType{}, gofpdf.SizeType{Wd: pageW, Ht: h}, func(tpl *gofpdf.Tpl) {
-			sub := &doc{r: d.r, f: &tpl.Fpdf, local: d.local, used: d.used}
+			sub := &doc{r: d.r, f: &tpl.Fpdf, local: d.local, used: d.used, smallest: map[int]float64{}, inForm: true}
 			// The form starts without a font: make gofpdf emit one.
 			sub.f.SetFont(latinFont, "", 1)
 			sub.f.SetFont(cjkFont, "", 1)
 			sub.font, sub.size = cjkFont, 1
 			draw(sub, 0)
 			d.fail(sub.err)
+			smallest = sub.smallest[0]
 		})
 		if d.err != nil {
 			return
 		}
 		// The first use registers the form with the document.
 		d.f.UseTemplateScaled(t, gofpdf.PointType{X: 0, Y: y}, gofpdf.SizeType{Wd: pageW, Ht: h})
-		d.blocks[key] = block{id: t.ID(), h: h}
+		b = block{id: t.ID(), h: h, smallest: smallest}
+		d.blocks[key] = b
+		d.noteSize(b.smallest)
 		return
 	}
+	d.noteSize(b.smallest)
 	// Later uses write what UseTemplateScaled writes, without its walk over
 	// every image of the document (one QR code a card), which made a 10,000-
 	// card file quadratic.
@@ -197,6 +210,20 @@ func (d *doc) finish(w io.Writer) error {
 func (d *doc) fail(err error) {
 	if d.err == nil && err != nil {
 		d.err = err
+	}
+}
+
+// noteSize records that text of size pt was drawn on the current page.
+func (d *doc) noteSize(size float64) {
+	if size <= 0 {
+		return
+	}
+	page := 0
+	if !d.inForm {
+		page = d.f.PageNo()
+	}
+	if s, ok := d.smallest[page]; !ok || size < s {
+		d.smallest[page] = size
 	}
 }
 
@@ -259,6 +286,7 @@ func (d *doc) text(x, y float64, s string, size float64) {
 	if d.err != nil {
 		return
 	}
+	d.noteSize(size)
 	firstLatin := d.font == latinFont
 	for pass := 0; pass < 2; pass++ {
 		wantLatin := firstLatin == (pass == 0)

@@ -52,11 +52,11 @@ func TestChunkedFile(t *testing.T) {
 	if got != want {
 		t.Errorf("merged text differs from the one-document text:\n--- merged\n%s\n--- one document\n%s", got, want)
 	}
-	if pages := strings.Count(got, "\f"); pages != len(households) {
-		t.Errorf("%d pages, want %d", pages, len(households))
+	if pages := strings.Count(got, "\f"); pages != 2*len(households) {
+		t.Errorf("%d pages, want %d (a front and a back a card)", pages, 2*len(households))
 	}
 	for i, h := range households {
-		page := strings.Split(got, "\f")[i]
+		page := strings.Split(got, "\f")[2*i]
 		assertContains(t, page, fmt.Sprintf("ZNB5226252024000001-%05d", i+1), "“助农保”保险服务明白卡", "10,000.00")
 		for _, p := range h {
 			assertContains(t, page, p.name, mask(p.id))
@@ -76,8 +76,8 @@ func TestChunkedFile(t *testing.T) {
 	if err != nil || bytes.Contains(out, []byte("Error")) || bytes.Contains(out, []byte("Syntax")) {
 		t.Errorf("pdfinfo: %v\n%s", err, out)
 	}
-	if !regexp.MustCompile(fmt.Sprintf(`Pages:\s+%d\n`, len(households))).Match(out) {
-		t.Errorf("pdfinfo does not count %d pages:\n%s", len(households), out)
+	if !regexp.MustCompile(fmt.Sprintf(`Pages:\s+%d\n`, 2*len(households))).Match(out) {
+		t.Errorf("pdfinfo does not count %d pages:\n%s", 2*len(households), out)
 	}
 }
 

@@ -51,14 +51,16 @@ func VerifySignature(secret []byte, no string, a *policy.Agreement, sig string) 
 }
 
 // CardOf lays a certificate out as its service card: IDs masked, the head
-// of household, the insurer and hotline of the agreement, the lines of its
-// product and the signed verify link.
+// of household, what the household paid itself, the insurer, hotline and
+// local service contact of the agreement, the lines of its product and the
+// signed verify link.
 func (p *Printer) CardOf(v *policy.Certificate, a *policy.Agreement, prod *policy.Product) Card {
 	period := v.Period()
 	c := Card{
 		CertificateNo: v.No, MasterPolicyNo: v.MasterPolicyNo, Status: Active,
 		PeriodStart: period.Start, PeriodEnd: period.End,
-		Insurer: a.Insurer.Name, Hotline: a.Insurer.Hotline,
+		Insurer: a.Insurer.Name, Hotline: a.Insurer.Hotline, Service: a.ServiceContact,
+		Premium: v.Premium(), SelfPaid: v.SelfPaid(),
 		Village: v.Village, RegionCode: v.RegionCode,
 		HeadName:  v.HeadName(),
 		Lines:     prod.Lines,

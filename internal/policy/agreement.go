@@ -14,6 +14,16 @@ type Insurer struct {
 	Code, Name, Hotline string
 }
 
+// ServiceContact is where a household can turn near home besides the
+// insurer's hotline — the township service station or a village contact.
+// It is optional; cards print it beside the hotline when it is given.
+type ServiceContact struct {
+	Name, Phone string
+}
+
+// Given reports whether the agreement names a service contact.
+func (s ServiceContact) Given() bool { return s.Name != "" }
+
 // Term is a period of days, both ends included.
 type Term struct {
 	Start, End znb.Date
@@ -47,13 +57,14 @@ const (
 	Expired AgreementStatus = "expired"
 )
 
-// Agreement is a 项目协议 (SPEC §4): the county's procurement of cover from
+// Agreement is a 项目协议: the county's procurement of cover from
 // an insurer. The categories present in Splits are the covered ones.
 type Agreement struct {
 	ID               int64
 	No               string
 	County           string
 	Insurer          Insurer
+	ServiceContact   ServiceContact // zero when the agreement names none
 	ProductCode      string
 	ProductVersion   int
 	Term             Term
@@ -62,7 +73,7 @@ type Agreement struct {
 	Status           AgreementStatus
 }
 
-// agreementFile is the YAML of SPEC §12.
+// agreementFile is the agreement file (configs/agreements/example.yaml).
 type agreementFile struct {
 	AgreementNo string `yaml:"agreement_no"`
 	County      scalar `yaml:"county"`
@@ -71,6 +82,10 @@ type agreementFile struct {
 		Name    scalar `yaml:"name"`
 		Hotline scalar `yaml:"hotline"`
 	} `yaml:"insurer"`
+	ServiceContact *struct {
+		Name  scalar `yaml:"name"`
+		Phone scalar `yaml:"phone"`
+	} `yaml:"service_contact"`
 	Product struct {
 		Code    string `yaml:"code"`
 		Version int    `yaml:"version"`
@@ -83,11 +98,12 @@ type agreementFile struct {
 	Split            map[string]splitFile `yaml:"split"`
 }
 
-// ParseAgreement reads an agreement file (SPEC §12) into a draft. It refuses
-// only what cannot be read (agreement_invalid: bad dates or dates outside
-// FirstYear–LastYear, amounts or a premium over MaxPremium, unknown
-// categories or sources, missing fields); whether the agreement may take
-// effect is CheckActivation's to say, so an incomplete draft can be saved.
+// ParseAgreement reads an agreement file, YAML or the same fields as JSON,
+// into a draft. It refuses only what cannot be read (agreement_invalid: bad
+// dates or dates outside FirstYear–LastYear, amounts or a premium over
+// MaxPremium, unknown categories or sources, missing fields, a service
+// contact without its name or phone); whether the agreement may take effect
+// is CheckActivation's to say, so an incomplete draft can be saved.
 func ParseAgreement(data []byte) (*Agreement, error) {
 	var f agreementFile
 	if err := decodeStrict(data, &f, "agreement_invalid", "协议文件"); err != nil {
@@ -114,6 +130,9 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 			ps.add(r.field, "未填写")
 		}
 	}
+	if sc := f.ServiceContact; sc != nil {
+		a.ServiceContact = serviceContactOf(string(sc.Name), string(sc.Phone), &ps)
+	}
 	a.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
 	checkMax(&ps, "premium_per_person", a.PremiumPerPerson, MaxPremium)
 	if a.ProductVersion < 0 || a.ProductVersion > MaxVersion {
@@ -132,6 +151,34 @@ func ParseAgreement(data []byte) (*Agreement, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// serviceContactOf checks a service contact as written: when the section is
+// there, both a name (at most 40 characters) and a phone number (digits,
+// with '-' or spaces between groups, 5 to 20 characters) are required.
+func serviceContactOf(name, phone string, ps *problems) ServiceContact {
+	switch n := len([]rune(name)); {
+	case n == 0:
+		ps.add("service_contact.name", "未填写（服务站或村联系人的名称）")
+	case n > 40:
+		ps.add("service_contact.name", "名称过长（%d 个字，最多 40 个字）", n)
+	}
+	if !phoneLike(phone) {
+		ps.add("service_contact.phone", "“%s”不是有效电话号码（数字，可用 - 或空格分段，5 到 20 个字符）", phone)
+	}
+	return ServiceContact{Name: name, Phone: phone}
+}
+
+func phoneLike(s string) bool {
+	if len(s) < 5 || len(s) > 20 || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && c != '-' && c != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // Covers reports whether the agreement insures households of category c.
@@ -230,7 +277,7 @@ func (a *Agreement) CheckActivation(p *Product) error {
 }
 
 // SplitPremium divides a premium of a household of category c among the
-// funding sources by the agreement's split (SPEC §5); category_not_covered
+// funding sources by the agreement's split (see Split.Apply); category_not_covered
 // when the agreement does not cover c.
 func (a *Agreement) SplitPremium(c znb.Category, premium decimal.Decimal) (Shares, error) {
 	s, ok := a.Splits[c]
@@ -255,7 +302,8 @@ func (s Shares) Of(src znb.Source) decimal.Decimal {
 }
 
 // Apply splits amount by the percentages: each share rounded half-up to the
-// cent, the last non-zero source taking the remainder (SPEC §5).
+// cent, the last non-zero source taking the remainder, so that the shares
+// add up to the amount exactly.
 func (s Split) Apply(amount decimal.Decimal) Shares {
 	var out Shares
 	copy(out[:], money.Split(amount, s[:]))

@@ -7,7 +7,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// specAgreement is the agreement file of SPEC §12, verbatim.
+// specAgreement is an agreement file as the product contract gives it.
 const specAgreement = `agreement_no: ZY-2024-001
 county: "522625"
 insurer: {code: PICC-ZY, name: 中国人民财产保险股份有限公司镇远支公司, hotline: "95518"}
@@ -100,6 +100,42 @@ func TestParseAgreementInvalid(t *testing.T) {
 	}
 	if _, err := ParseAgreement([]byte(specAgreement + "premium: 1\n")); znb.CodeOf(err) != "agreement_invalid" {
 		t.Errorf("unknown key: err = %v, want agreement_invalid", err)
+	}
+}
+
+// TestAgreementServiceContact: the local service contact is optional, read
+// from YAML or from the same fields as JSON, and checked when given.
+func TestAgreementServiceContact(t *testing.T) {
+	if a := mustAgreement(t, specAgreement); a.ServiceContact.Given() {
+		t.Errorf("no service_contact in the file, got %+v", a.ServiceContact)
+	}
+	want := ServiceContact{Name: "羊场镇农业服务中心", Phone: "0855-5721234"}
+	yml := specAgreement + "service_contact: {name: 羊场镇农业服务中心, phone: 0855-5721234}\n"
+	json := `{"agreement_no": "ZY-2024-001", "county": "522625",
+		"insurer": {"code": "PICC-ZY", "name": "人保镇远", "hotline": "95518"},
+		"service_contact": {"name": "羊场镇农业服务中心", "phone": "0855-5721234"},
+		"product": {"code": "znb-standard", "version": 1}, "term": {"start": "2024-01-01", "end": "2024-12-31"},
+		"premium_per_person": "60.00", "split": {"marginal": {"provincial": "30", "municipal": "20", "county": "20", "self": "30"}}}`
+	for name, text := range map[string]string{"yaml": yml, "json": json} {
+		if got := mustAgreement(t, text).ServiceContact; got != want {
+			t.Errorf("%s: service contact %+v, want %+v", name, got, want)
+		}
+	}
+	for _, tt := range []struct{ name, section, field string }{
+		{"no name", "{phone: 0855-5721234}", "service_contact.name"},
+		{"no phone", "{name: 高坡村村委会}", "service_contact.phone"},
+		{"letters in phone", "{name: 高坡村村委会, phone: call me}", "service_contact.phone"},
+		{"name too long", "{name: " + strings.Repeat("长", 41) + ", phone: \"13800000000\"}", "service_contact.name"},
+	} {
+		_, err := ParseAgreement([]byte(specAgreement + "service_contact: " + tt.section + "\n"))
+		e, ok := err.(*znb.Error)
+		if !ok || e.Code != "agreement_invalid" {
+			t.Errorf("%s: err = %v, want agreement_invalid", tt.name, err)
+			continue
+		}
+		if ps := e.Details.([]Problem); len(ps) != 1 || ps[0].Field != tt.field {
+			t.Errorf("%s: problems %v, want one on %s", tt.name, ps, tt.field)
+		}
 	}
 }
 

@@ -51,6 +51,15 @@ func (c *Certificate) Premium() decimal.Decimal {
 	return sumPremiums(c.Members)
 }
 
+// SelfPaid is the part of the certificate's premium the household pays
+// itself: the self share of its funding split. The agreement sets the self
+// percentage per category (a marginal household, 边缘易致贫户, usually pays
+// 30%; the others 0); each share is rounded half-up to the cent and the last
+// non-zero source, self when it pays anything, takes the remainder, so a
+// household pays exactly what is left after the subsidies. It follows every
+// endorsement, since the shares are the current premium's.
+func (c *Certificate) SelfPaid() decimal.Decimal { return c.Shares.Of(znb.Self) }
+
 // Period is the certificate's own period: the earliest start to the latest
 // end of its covers, emptied covers left out.
 func (c *Certificate) Period() Term {

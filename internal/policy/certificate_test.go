@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"os"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -81,6 +82,41 @@ func TestCertificateStatus(t *testing.T) {
 		t.Run(string(tt.status), func(t *testing.T) {
 			if got := (&Certificate{Status: tt.status}).Cancelled(); got != tt.cancelled {
 				t.Errorf("Cancelled = %v, want %v", got, tt.cancelled)
+			}
+		})
+	}
+}
+
+// TestCertificateSelfPaid: the household pays its category's self share of
+// the premium, rounded as the split rounds (self, the last source, takes
+// the remainder), under the example agreement shipped in configs/.
+func TestCertificateSelfPaid(t *testing.T) {
+	data, err := os.ReadFile("../../configs/agreements/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mustAgreement(t, string(data))
+	for _, tt := range []struct {
+		category znb.Category
+		premium  string
+		want     string
+	}{
+		{znb.Marginal, "60.00", "18.00"},
+		{znb.Marginal, "240.00", "72.00"},
+		{znb.Marginal, "45.55", "13.66"}, // 13.665 would round up; self takes what the 30/20/20 leave
+		{znb.Marginal, "0.00", "0.00"},
+		{znb.Lifted, "240.00", "0.00"},
+		{znb.NotLifted, "60.00", "0.00"},
+		{znb.SuddenHardship, "60.00", "0.00"},
+	} {
+		t.Run(string(tt.category)+"/"+tt.premium, func(t *testing.T) {
+			shares, err := a.SplitPremium(tt.category, amt(tt.premium))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Certificate{Category: tt.category, Shares: shares}
+			if got := c.SelfPaid().StringFixed(2); got != tt.want {
+				t.Errorf("SelfPaid = %s, want %s", got, tt.want)
 			}
 		})
 	}

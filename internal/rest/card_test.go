@@ -17,15 +17,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// maskedID is SPEC §6's mask, written here apart from the code under test.
+// maskedID is the mask cards print (first 6, eight '*', last 4), written
+// here apart from the code under test.
 func maskedID(id string) string { return id[:6] + "********" + id[14:] }
 
 // pagesText extracts a PDF's text with pdftotext in the given mode, one
@@ -73,7 +76,7 @@ func assertHas(t *testing.T, what, text string, want ...string) {
 }
 
 // The four lines of znb-standard and their sums insured as cards print
-// them (SPEC §9).
+// them (configs/products/znb-standard.yaml).
 var standardLines = []string{"农业生产保险", "10,000.00", "意外伤害保险", "30,000.00", "意外住院医疗保险", "10,000.00", "家庭财产保险", "20,000.00"}
 
 // verifyURL finds a printed verify link; the signature is 16 bytes in
@@ -93,8 +96,8 @@ func TestCardsHTTP(t *testing.T) {
 		}
 		keepCardPNG(t, pdf, "card-h1")
 		text := pagesText(t, pdf, "-layout")
-		if len(text) != 1 {
-			t.Fatalf("H1's card has %d pages, want 1", len(text))
+		if len(text) != 2 {
+			t.Fatalf("H1's card has %d pages, want 2 (front and back)", len(text))
 		}
 		assertHas(t, "H1 card", text[0], "“助农保”保险服务明白卡", "中国人民财产保险股份有限公司镇远支公司", "理赔服务电话：95518",
 			h1, "2024-01-01 至 2024-12-31", "青山村", "户主", "张三丰", "有效", "签发日期")
@@ -151,16 +154,35 @@ func TestCardsHTTP(t *testing.T) {
 			t.Fatalf("village file: %d %.200s", code, pdf)
 		}
 		pages := pagesText(t, pdf, "-layout")
-		if len(pages) != 2 {
-			t.Fatalf("青山村 file has %d pages, want 2", len(pages))
+		if len(pages) != 4 {
+			t.Fatalf("青山村 file has %d pages, want 4: a front and a back a card", len(pages))
 		}
 		assertHas(t, "page 1", pages[0], h1, "张三丰", maskedID(w.person(pHead1)), maskedID(w.person(pSpouse)), maskedID(w.person(pChild1)))
-		assertHas(t, "page 2", pages[1], h2, "王五", "王小五", maskedID(w.person(pHead2)), maskedID(w.person(pSon2)))
+		assertHas(t, "page 3", pages[2], h2, "王五", "王小五", maskedID(w.person(pHead2)), maskedID(w.person(pSon2)))
 		for i, p := range pages {
 			assertHas(t, fmt.Sprintf("page %d", i+1), p, "“助农保”保险服务明白卡")
-			assertHas(t, fmt.Sprintf("page %d", i+1), p, standardLines...)
+			if i%2 == 0 {
+				assertHas(t, fmt.Sprintf("page %d", i+1), p, standardLines...)
+			} else {
+				assertHas(t, fmt.Sprintf("page %d", i+1), p, "理赔所需材料", []string{h1, h2}[i/2])
+			}
 		}
 		assertNoFullID(t, pdf, strings.Join(pages, ""), w.person(pHead1), w.person(pSpouse), w.person(pChild1), w.person(pHead2), w.person(pSon2))
+		// What the household paid itself: H2, marginal, its self share of
+		// the premium (30% under this agreement, the remainder of the
+		// rounded subsidies); H1, lifted, nothing.
+		var c2 struct {
+			Premium string            `json:"premium"`
+			Shares  map[string]string `json:"shares"`
+		}
+		_, b2 := h.call("GET", "/api/v1/certificates/"+h2, w.clerk, nil)
+		decodeJSON(t, b2, &c2)
+		self, premium := money.MustParse(c2.Shares["self"]), money.MustParse(c2.Premium)
+		if want := premium.Mul(decimal.NewFromFloat(0.3)); !self.IsPositive() || self.Sub(want).Abs().GreaterThan(decimal.NewFromFloat(0.01)) {
+			t.Errorf("H2 pays itself %s of %s, want 30%%", self, premium)
+		}
+		assertHas(t, "page 1", pages[0], "个人缴费0.00元")
+		assertHas(t, "page 3", pages[2], "个人缴费"+self.StringFixed(2)+"元（本户保费"+premium.StringFixed(2)+"元，其余由财政补贴）")
 		if n := bytes.Count(pdf, []byte("/FontFile2")); n != 1 {
 			t.Errorf("font embedded %d times, want once", n)
 		}
@@ -190,12 +212,12 @@ func TestCardsHTTP(t *testing.T) {
 			buf.ReadFrom(rc)
 			rc.Close()
 			pages := pagesText(t, buf.Bytes(), "-layout")
-			if len(pages) != len(want[f.Name]) {
-				t.Errorf("%s: %d pages, want %d", f.Name, len(pages), len(want[f.Name]))
+			if len(pages) != 2*len(want[f.Name]) {
+				t.Errorf("%s: %d pages, want %d", f.Name, len(pages), 2*len(want[f.Name]))
 				continue
 			}
 			for i, no := range want[f.Name] {
-				assertHas(t, f.Name, pages[i], no)
+				assertHas(t, f.Name, pages[2*i], no)
 			}
 		}
 		sort.Strings(names)

@@ -95,12 +95,19 @@ type insurerJSON struct {
 	Hotline string `json:"hotline"`
 }
 
+// serviceContactJSON is the agreement's optional local service contact.
+type serviceContactJSON struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
 type agreementJSON struct {
 	ID             int64                        `json:"id"`
 	AgreementNo    string                       `json:"agreement_no"`
 	Status         string                       `json:"status"`
 	County         string                       `json:"county"`
 	Insurer        insurerJSON                  `json:"insurer"`
+	ServiceContact *serviceContactJSON          `json:"service_contact,omitempty"`
 	Product        map[string]any               `json:"product"`
 	Term           map[string]znb.Date          `json:"term"`
 	PremiumPer     string                       `json:"premium_per_person"`
@@ -114,6 +121,9 @@ func (s *Server) agreementOut(ctx context.Context, a *policy.Agreement) (agreeme
 		Product: map[string]any{"code": a.ProductCode, "version": a.ProductVersion},
 		Term:    map[string]znb.Date{"start": a.Term.Start, "end": a.Term.End}, PremiumPer: amount(a.PremiumPerPerson),
 		Split: map[string]map[string]string{}}
+	if sc := a.ServiceContact; sc.Given() {
+		out.ServiceContact = &serviceContactJSON{sc.Name, sc.Phone}
+	}
 	for c, sp := range a.Splits {
 		m := map[string]string{}
 		for i, src := range znb.Sources {

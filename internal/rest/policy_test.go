@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -234,13 +235,17 @@ func TestPolicyHTTP(t *testing.T) {
 			// A second agreement (another insurer) over the same people runs as a
 			// job and excludes everyone already covered, naming the certificate.
 			code, b := h.call("POST", "/api/v1/agreements", office, []byte(`{"agreement_no":"ZY-2","county":"522625",
-				"insurer":{"code":"CPIC-ZY","name":"太平洋","hotline":"95500"},"product":{"code":"znb-standard","version":1},
+				"insurer":{"code":"CPIC-ZY","name":"太平洋","hotline":"95500"},
+				"service_contact":{"name":"高坡村村委会","phone":"13800000000"},"product":{"code":"znb-standard","version":1},
 				"term":{"start":"2024-06-01","end":"2025-05-31"},"premium_per_person":"60.00",
 				"split":{"lifted":{"central":"50","provincial":"20","municipal":"15","county":"15","self":"0"}}}`))
 			var ag2 struct{ ID int64 }
 			decodeJSON(t, b, &ag2)
 			if code != 201 {
 				t.Fatalf("JSON agreement: %d %s", code, b)
+			}
+			if !bytes.Contains(b, []byte(`"service_contact":{"name":"高坡村村委会","phone":"13800000000"}`)) {
+				t.Errorf("JSON agreement answer without its service contact: %s", b)
 			}
 			path2 := fmt.Sprintf("/api/v1/agreements/%d", ag2.ID)
 			h.call("POST", path2+"/activate", office, nil)

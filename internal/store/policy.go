@@ -159,6 +159,8 @@ type agreementRow struct {
 	InsurerCode      string
 	InsurerName      string
 	InsurerHotline   string
+	ServiceName      string
+	ServicePhone     string
 	ProductCode      string
 	ProductVersion   int
 	TermStart        znb.Date
@@ -202,7 +204,8 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 		return nil, err
 	}
 	row := agreementRow{AgreementNo: a.No, County: a.County, InsurerCode: a.Insurer.Code, InsurerName: a.Insurer.Name,
-		InsurerHotline: a.Insurer.Hotline, ProductCode: a.ProductCode, ProductVersion: a.ProductVersion,
+		InsurerHotline: a.Insurer.Hotline, ServiceName: a.ServiceContact.Name, ServicePhone: a.ServiceContact.Phone,
+		ProductCode: a.ProductCode, ProductVersion: a.ProductVersion,
 		TermStart: a.Term.Start, TermEnd: a.Term.End, PremiumPerPerson: a.PremiumPerPerson,
 		Status: string(policy.Draft), Body: string(body), CreatedBy: by.Username, CreatedAt: db.nowMS()}
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
@@ -294,8 +297,9 @@ func (db *DB) agreement(g *gorm.DB, by znb.Actor, id int64, lock string) (*polic
 		return nil, znb.Wrap(err, "读取协议")
 	}
 	a := &policy.Agreement{ID: r.ID, No: r.AgreementNo, County: r.County,
-		Insurer:     policy.Insurer{Code: r.InsurerCode, Name: r.InsurerName, Hotline: r.InsurerHotline},
-		ProductCode: r.ProductCode, ProductVersion: r.ProductVersion,
+		Insurer:        policy.Insurer{Code: r.InsurerCode, Name: r.InsurerName, Hotline: r.InsurerHotline},
+		ServiceContact: policy.ServiceContact{Name: r.ServiceName, Phone: r.ServicePhone},
+		ProductCode:    r.ProductCode, ProductVersion: r.ProductVersion,
 		Term:             policy.Term{Start: r.TermStart, End: r.TermEnd},
 		PremiumPerPerson: r.PremiumPerPerson, Status: policy.AgreementStatus(r.Status),
 		Splits: make(map[znb.Category]policy.Split, len(splits))}

@@ -120,6 +120,19 @@ func TestAgreements(t *testing.T) {
 				t.Errorf("read back %+v", got)
 			}
 		}
+		// The optional local service contact is kept with the agreement.
+		sc, err := db.CreateAgreement(ctx, office, []byte(strings.Replace(base, "ZY-1", "ZY-SC", 1)+
+			"service_contact: {name: 羊场镇农业服务中心, phone: 0855-5721234}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := policy.ServiceContact{Name: "羊场镇农业服务中心", Phone: "0855-5721234"}
+		if got, err := db.GetAgreement(ctx, office, sc.ID); err != nil || got.ServiceContact != want {
+			t.Errorf("service contact read back %+v (%v), want %+v", got.ServiceContact, err, want)
+		}
+		if got, _ := db.GetAgreement(ctx, office, a.ID); got.ServiceContact.Given() {
+			t.Errorf("an agreement without one reads back service contact %+v", got.ServiceContact)
+		}
 		p, err := db.AgreementProduct(ctx, a.ID)
 		if err != nil || p.Code != "znb-standard" || len(p.Lines) != 4 {
 			t.Errorf("agreement product: %v", err)
