@@ -7,6 +7,9 @@ SHELL         := /bin/bash
 BIN           := bin/zhunongbao
 ZNB_TEST_MYSQL ?= root:@tcp(127.0.0.1:3306)/
 export ZNB_TEST_MYSQL
+# The shared public rate limit is tested against this Redis (database 15).
+ZNB_TEST_REDIS ?= redis://127.0.0.1:6379/15
+export ZNB_TEST_REDIS
 
 .PHONY: run build test bench bench-wrk bench-attack fonts vet fmt clean
 
