@@ -35,7 +35,8 @@ vet:
 	@test -z "$$(gofmt -l cmd internal migrations)" || (gofmt -l cmd internal migrations; echo "gofmt needed"; exit 1)
 
 test: vet lint-openapi
-	$(GO) test -count=1 -timeout 30m ./...
+	ZNB_TEST_CLUSTER= $(GO) test -count=1 -timeout 30m ./...
+	@if [ "$$ZNB_TEST_CLUSTER" = 1 ]; then $(MAKE) --no-print-directory test-cluster; fi
 
 # lint-openapi checks docs/openapi.yaml with the pinned Redocly CLI (rules in
 # redocly.yaml), which it installs into the git-ignored .tools/ when missing;
@@ -68,6 +69,25 @@ bench-wrk:
 # RSS for each. XLSX=a.xlsx,b.xlsx uploads those files as lists too.
 bench-attack: build
 	$(GO) run ./docs/bench/attack -bin $(BIN) $(if $(XLSX),-xlsx $(XLSX))
+
+# cluster-up starts a three-node MariaDB Galera cluster on 127.0.0.1:3311-3313
+# with HAProxy on 127.0.0.1:3310 (deploy/galera/, docs/deploy.md), installing
+# galera-4, rsync and haproxy when missing; cluster-down stops it.
+.PHONY: cluster-up cluster-down test-cluster
+cluster-up:
+	deploy/galera/cluster.sh up
+
+cluster-down:
+	deploy/galera/cluster.sh down
+
+# test-cluster runs internal/clustertest: two serve processes on the cluster
+# (started when not up, and stopped again if this target started it) while
+# a node is killed and rejoins. `make test` runs it when ZNB_TEST_CLUSTER=1.
+test-cluster:
+	@up=$$(deploy/galera/cluster.sh status | grep -c Synced || true); \
+	deploy/galera/cluster.sh up && \
+	ZNB_TEST_CLUSTER=1 $(GO) test -count=1 -v -timeout 20m ./internal/clustertest/; rc=$$?; \
+	if [ "$$up" != 3 ]; then deploy/galera/cluster.sh down; fi; exit $$rc
 
 clean:
 	rm -rf bin data bench.out
