@@ -54,10 +54,11 @@ var nodes = []int{1, 2, 3}
 var cst = time.FixedZone("CST", 8*3600)
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	root   string // repository root
 	tmp    string
 	bin    string
+	dbAddr string
 	dbName string
 	vars   []string // ZNB_* for the service and the command line
 	urls   []string // the serve processes
@@ -66,7 +67,8 @@ type env struct {
 }
 
 func TestCluster(t *testing.T) {
-	e := setup(t)
+	up(t)
+	e := setup(t, balancer)
 	keys := e.users()
 	certs, agreement := e.issue(keys)
 	t.Logf("issued agreement %d: %d certificates", agreement, len(certs))
@@ -78,15 +80,26 @@ func TestCluster(t *testing.T) {
 	t.Run("audit verify on every node", e.auditEveryNode)
 }
 
-// setup starts the cluster (when not up), builds the binary, creates a
-// database through HAProxy and starts two server processes on it.
-func setup(t *testing.T) *env {
+// up starts the cluster when it is not up.
+func up(t testing.TB) {
+	cmd := exec.Command("deploy/galera/cluster.sh", "up")
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	t.Logf("cluster.sh up:\n%s", out)
+	if err != nil {
+		t.Fatalf("cluster.sh up: %v", err)
+	}
+}
+
+// setup builds the binary, creates a database on the MariaDB server at
+// dbAddr (HAProxy in front of the cluster, or a single server) and starts
+// two server processes on it.
+func setup(t testing.TB, dbAddr string) *env {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, root: root, tmp: t.TempDir(), http: &http.Client{Timeout: 60 * time.Second}}
-	e.sh("deploy/galera/cluster.sh", "up")
+	e := &env{t: t, root: root, tmp: t.TempDir(), dbAddr: dbAddr, http: &http.Client{Timeout: 60 * time.Second}}
 	e.bin = filepath.Join(e.tmp, "zhunongbao")
 	build := exec.Command("go", "build", "-o", e.bin, "./cmd/zhunongbao")
 	build.Dir = root
@@ -94,7 +107,7 @@ func setup(t *testing.T) *env {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	e.dbName = fmt.Sprintf("znbcluster_%d", time.Now().Unix())
-	admin := e.sqlDB(balancer, "")
+	admin := e.sqlDB(dbAddr, "")
 	if _, err := admin.Exec("CREATE DATABASE " + e.dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		t.Fatal(err)
 	}
@@ -105,13 +118,13 @@ func setup(t *testing.T) *env {
 			t.Logf("database %s kept for inspection; server logs in %s", e.dbName, e.tmp)
 			return
 		}
-		if a := e.sqlDB(balancer, ""); a != nil {
+		if a := e.sqlDB(dbAddr, ""); a != nil {
 			a.Exec("DROP DATABASE IF EXISTS " + e.dbName)
 			a.Close()
 		}
 	})
 	e.vars = []string{
-		"ZNB_DB=mysql:root:@tcp(" + balancer + ")/" + e.dbName,
+		"ZNB_DB=mysql:root:@tcp(" + dbAddr + ")/" + e.dbName,
 		"ZNB_SECRET=cluster-test-secret",
 		"ZNB_DOCUMENTS_DIR=" + filepath.Join(e.tmp, "documents"),
 		"ZNB_REDIS_URL=redis://127.0.0.1:6379/14",
@@ -340,7 +353,7 @@ func (e *env) issue(k keys) ([]string, int64) {
 		map[string]int64{"list_id": list.ListID})
 	e.t.Logf("issue: %v certificates, %v persons, premium %v", res["certificates"], res["persons"], res["premium"])
 
-	db := e.sqlDB(balancer, e.dbName)
+	db := e.sqlDB(e.dbAddr, e.dbName)
 	defer db.Close()
 	rows, err := db.Query("SELECT certificate_no FROM certificates WHERE agreement_id = ? ORDER BY certificate_no", ag.ID)
 	if err != nil {
