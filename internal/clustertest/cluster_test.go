@@ -226,11 +226,11 @@ func (e *env) sqlDB(addr, db string) *sql.DB {
 
 func nodeAddr(n int) string { return fmt.Sprintf("127.0.0.1:331%d", n) }
 
-// call sends a JSON request (body nil, []byte with ctype, or a value) and
-// returns the status and the answer; a transport error is status 0.
+// call sends a JSON request (body nil, JSON bytes, or a value) with header
+// pairs, and returns the status and the answer; a transport error is
+// status 0.
 func (e *env) call(method, url, key string, body any, header ...string) (int, []byte) {
 	var r io.Reader
-	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
 	case []byte:
@@ -241,7 +241,7 @@ func (e *env) call(method, url, key string, body any, header ...string) (int, []
 	}
 	req, _ := http.NewRequest(method, url, r)
 	if body != nil {
-		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
@@ -449,9 +449,8 @@ func (e *env) claimsDuringNodeLoss(t *testing.T, k keys, certs []string) {
 	// What the clients saw.
 	statuses := map[string]int{}
 	acked := map[string]string{} // description → claim number
-	var lastOK time.Time = begin
-	var gap time.Duration
-	var slowest time.Duration
+	lastOK := begin
+	var gap, slowest time.Duration
 	sort.Slice(outs, func(i, j int) bool { return outs[i].at.Before(outs[j].at) })
 	for _, o := range outs {
 		statuses[fmt.Sprintf("%d %s", o.status, o.code)]++
