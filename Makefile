@@ -7,6 +7,9 @@ SHELL         := /bin/bash
 BIN           := bin/zhunongbao
 ZNB_TEST_MYSQL ?= root:@tcp(127.0.0.1:3306)/
 export ZNB_TEST_MYSQL
+# The shared public rate limit is tested against this Redis (database 15).
+ZNB_TEST_REDIS ?= redis://127.0.0.1:6379/15
+export ZNB_TEST_REDIS
 
 .PHONY: run build test bench bench-wrk bench-attack fonts vet fmt clean
 
@@ -32,7 +35,8 @@ vet:
 	@test -z "$$(gofmt -l cmd internal migrations)" || (gofmt -l cmd internal migrations; echo "gofmt needed"; exit 1)
 
 test: vet lint-openapi
-	$(GO) test -count=1 -timeout 30m ./...
+	ZNB_TEST_CLUSTER= $(GO) test -count=1 -timeout 30m ./...
+	@if [ "$$ZNB_TEST_CLUSTER" = 1 ]; then $(MAKE) --no-print-directory test-cluster; fi
 
 # lint-openapi checks docs/openapi.yaml with the pinned Redocly CLI (rules in
 # redocly.yaml), which it installs into the git-ignored .tools/ when missing;
@@ -65,6 +69,31 @@ bench-wrk:
 # RSS for each. XLSX=a.xlsx,b.xlsx uploads those files as lists too.
 bench-attack: build
 	$(GO) run ./docs/bench/attack -bin $(BIN) $(if $(XLSX),-xlsx $(XLSX))
+
+# cluster-up starts a three-node MariaDB Galera cluster on 127.0.0.1:3311-3313
+# with HAProxy on 127.0.0.1:3310 (deploy/galera/, docs/deploy.md), installing
+# galera-4, rsync and haproxy when missing; cluster-down stops it.
+.PHONY: cluster-up cluster-down test-cluster
+cluster-up:
+	deploy/galera/cluster.sh up
+
+cluster-down:
+	deploy/galera/cluster.sh down
+
+# test-cluster runs internal/clustertest: two serve processes on the cluster
+# (started when not up, and stopped again if this target started it) while
+# a node is killed and rejoins. `make test` runs it when ZNB_TEST_CLUSTER=1.
+test-cluster:
+	@up=$$(deploy/galera/cluster.sh status | grep -c Synced || true); \
+	deploy/galera/cluster.sh up && \
+	ZNB_TEST_CLUSTER=1 $(GO) test -count=1 -v -timeout 20m ./internal/clustertest/; rc=$$?; \
+	if [ "$$up" != 3 ]; then deploy/galera/cluster.sh down; fi; exit $$rc
+
+# bench-cluster measures claim reports/s and p99 with two serve processes on
+# the single MariaDB (ZNB_TEST_MYSQL) and on the Galera cluster, in one run.
+.PHONY: bench-cluster
+bench-cluster: cluster-up
+	ZNB_TEST_CLUSTER=1 $(GO) test -run '^$$' -bench ClaimReports -benchtime 1x -timeout 30m ./internal/clustertest/ | tee bench-cluster.out
 
 clean:
 	rm -rf bin data bench.out

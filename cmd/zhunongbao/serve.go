@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/zhunongbao/zhunongbao/internal/config"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
@@ -41,11 +44,22 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.log.Info("card QR codes point at", "base_url", base)
+	// Redis, when configured, holds what several server processes share.
+	var shared redis.UniversalClient
+	if e.cfg.Redis != "" {
+		opt, err := redis.ParseURL(e.cfg.Redis)
+		if err != nil {
+			return fmt.Errorf("ZNB_REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		shared = rdb
+	}
 	srv := rest.New(rest.Deps{
 		DB: db, Log: e.log, Secret: secret, BaseURL: base, FontPath: e.cfg.PDF.Font,
 		DocumentsDir: e.cfg.Claims.DocumentsDir, MaxUploadBytes: e.cfg.Claims.MaxUploadMB << 20,
 		MaxJSONBytes: e.cfg.Limits.JSONKB << 10, MaxImportBytes: e.cfg.Limits.ImportMB << 20,
-		PublicPerMinute: e.cfg.Public.PerMinute, TrustProxy: e.cfg.Public.TrustProxy,
+		PublicPerMinute: e.cfg.Public.PerMinute, TrustProxy: e.cfg.Public.TrustProxy, Redis: shared,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listen(*listen) }()

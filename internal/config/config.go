@@ -37,6 +37,7 @@ type Config struct {
 		PerMinute  int  `yaml:"per_minute"`  // self-service requests per client address
 		TrustProxy bool `yaml:"trust_proxy"` // client address from X-Forwarded-For
 	} `yaml:"public"`
+	Redis    string `yaml:"redis"`    // redis://host:port/db shared by several server processes ("" = none)
 	Products string `yaml:"products"` // folder of product files loaded on first start
 	Audit    struct {
 		// Key signs the audit trail, its checkpoints and certificate
@@ -80,6 +81,7 @@ func Load(path string) (Config, error) {
 	env := map[string]*string{
 		"ZNB_DB": &c.DB, "ZNB_LISTEN": &c.Listen, "ZNB_SECRET": &c.Secret, "ZNB_BASE_URL": &c.BaseURL,
 		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir, "ZNB_AUDIT_KEY": &c.Audit.Key,
+		"ZNB_REDIS_URL": &c.Redis,
 	}
 	for k, p := range env {
 		if v, ok := os.LookupEnv(k); ok && v != "" {

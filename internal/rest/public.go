@@ -20,7 +20,11 @@ import (
 
 func (s *Server) publicRoutes(r fiber.Router) {
 	lim := newRateLimiter(s.PublicPerMinute, s.Clock)
-	r.Use(lim.limit, readPublicBody)
+	take := lim.take
+	if s.Redis != nil {
+		take = newSharedLimiter(s.Redis, lim, s.Log).take
+	}
+	r.Use(limitBy(take), readPublicBody)
 	r.Post("/card", s.publicCard)
 	r.Post("/claims", s.publicClaims)
 }

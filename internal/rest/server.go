@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -36,6 +37,9 @@ type Deps struct {
 	MaxJSONBytes    int // a JSON body (or a product or agreement file)
 	MaxImportBytes  int // an uploaded list, region table or statement
 	PublicPerMinute int
+	// Redis, when set, holds the public rate limit shared by every server
+	// process; nil keeps it in this process.
+	Redis redis.UniversalClient
 	// TrustProxy takes the client address from X-Forwarded-For; only behind
 	// a reverse proxy that sets it, or anyone could dodge the rate limit.
 	TrustProxy bool
