@@ -10,7 +10,7 @@ import (
 )
 
 // Statement is the settlement statement (对账单) of a premium-subsidy
-// reconciliation (SPEC §8): what the insurer billed, what the list allows
+// reconciliation: what the insurer billed, what the list allows
 // and what is refused, per funding source and per finding, for the office
 // and the insurer to sign. It names no person, so it holds no ID number.
 type Statement struct {

@@ -100,7 +100,7 @@ func (a AccidentAssessment) adjust(t *policy.LineTerms, b *breakdown) error {
 	return nil
 }
 
-// combineGrades applies the several-injuries rule of SPEC §9: the most severe
+// combineGrades applies the several-injuries rule of the accident line: the most severe
 // grade (top) counts, and when two or more injuries (same) share it the grade
 // rises by one, never above grade 1. grades must not be empty.
 func combineGrades(grades []int) (grade, top, same int) {
@@ -139,8 +139,8 @@ func burnGrade(table []policy.BurnRule, burn BurnArea) (int, error) {
 	return grade, nil
 }
 
-// disabilityPct is the product's percentage for grade g, or (110 − 10g)% of
-// SPEC §7 when the product does not list the grade.
+// disabilityPct is the product's percentage for grade g, or (110 − 10g)%
+// when the product does not list the grade.
 func disabilityPct(t *policy.LineTerms, g int) decimal.Decimal {
 	if p, ok := t.DisabilityPct[g]; ok {
 		return p

@@ -1,4 +1,4 @@
-// Package claim holds the life of a claim (SPEC §7): the checks made when it
+// Package claim holds the life of a claim: the checks made when it
 // is reported, the states it moves through with the maker–checker rule, and
 // the four payout calculators with a breakdown a household can follow. It
 // knows nothing of storage or HTTP.

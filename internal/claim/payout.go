@@ -32,7 +32,7 @@ type Result struct {
 }
 
 // Assessment is the assessed facts of a claim on one line, as the adjuster
-// enters them (SPEC §12 assessment bodies). It is Facts that read as
+// enters them (the API's assessment bodies). It is Facts that read as
 // themselves.
 type Assessment interface {
 	Facts

@@ -13,7 +13,7 @@ import (
 // more than two decimals, to feed the calculators odd inputs.
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// standard returns the terms of znb-standard, SPEC §9, written out here so
+// standard returns the terms of znb-standard, the scheme's figures, written out here so
 // the tests do not depend on the product loader.
 func standard() *policy.Product {
 	pcts := map[int]decimal.Decimal{}

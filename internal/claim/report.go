@@ -109,7 +109,7 @@ func (r Report) Key() Key {
 	return keyOf(r.Line, r.HouseholdNo, r.Member, r.IncidentDate, r.Cause)
 }
 
-// CheckReport applies the checks of SPEC §7 to a report and returns the flags
+// CheckReport applies the checks to a report and returns the flags
 // the claim carries: a report later than the line's deadline is accepted but
 // flagged late_report for the approver, and one of a loss whose earlier
 // claim was rejected is flagged previously_rejected. A line without a

@@ -122,7 +122,7 @@ func Percent(amount, pct decimal.Decimal) decimal.Decimal { return amount.Mul(pc
 // Split divides amount by the percentages pcts (in the fixed order of funding
 // sources). Each share is rounded half-up to the cent; the last share with a
 // non-zero percentage takes the remainder, so the shares add up to amount
-// exactly (SPEC §5). All-zero percentages give all-zero shares.
+// exactly. All-zero percentages give all-zero shares.
 func Split(amount decimal.Decimal, pcts []decimal.Decimal) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(pcts))
 	last := -1
@@ -172,7 +172,7 @@ func Min(a, b decimal.Decimal) decimal.Decimal {
 }
 
 // ProRate returns perYear × days ÷ termDays rounded half-up to the cent: the
-// premium of a member covered for days of a term of termDays (SPEC §5).
+// premium of a member covered for days of a term of termDays.
 func ProRate(perYear decimal.Decimal, days, termDays int) decimal.Decimal {
 	if days <= 0 || termDays <= 0 {
 		return decimal.Zero

@@ -13,7 +13,7 @@ import (
 type Cover = Term
 
 // Presence is what the household lists say about one member, which is all
-// that decides their cover (SPEC §5).
+// that decides their cover.
 type Presence struct {
 	// Since is the effective date of the list version that first brought
 	// the member in under this agreement.
@@ -44,7 +44,7 @@ func CoverOf(term Term, p Presence) (Cover, bool) {
 }
 
 // Premium is the premium of one cover: the yearly premium per person × days
-// covered ÷ days in the term, half-up to the cent (SPEC §5). An empty cover
+// covered ÷ days in the term, half-up to the cent. An empty cover
 // costs nothing.
 func Premium(perPerson decimal.Decimal, term Term, c Cover) decimal.Decimal {
 	return money.ProRate(perPerson, c.Days(), term.Days())

@@ -49,7 +49,7 @@ type Plan struct {
 // PlanEndorsements compares a certificate (nil when the household has none)
 // with the household as a newer list version effective on the given day
 // holds it (nil when that version no longer lists it), and returns the
-// endorsements to write (SPEC §5):
+// endorsements to write:
 //   - household_added: a listed, eligible household without a live
 //     certificate gets one;
 //   - certificate_cancelled: a household no longer listed, or whose category

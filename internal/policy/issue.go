@@ -34,7 +34,7 @@ type Insured struct {
 	Premium  decimal.Decimal
 }
 
-// Exclusion reasons (SPEC §5), stable codes shown in issue reports.
+// Exclusion reasons, stable codes shown in issue reports.
 const (
 	ReasonCategoryNotCovered = "category_not_covered"
 	ReasonNoLivingMember     = "no_living_member"
@@ -72,7 +72,7 @@ func (d Decision) Eligible() bool { return len(d.Members) > 0 }
 // Premium is the certificate premium: the sum of its members' premiums.
 func (d Decision) Premium() decimal.Decimal { return sumPremiums(d.Members) }
 
-// Decide applies the eligibility rules of SPEC §5 to a household of a list
+// Decide applies the eligibility rules to a household of a list
 // version effective on the given day: its category must be covered, some
 // member must be insured by the cover rules (CoverOf), and a member already
 // covered by another agreement is left out, naming that certificate.

@@ -9,7 +9,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Product is a versioned insurance product (SPEC §4, §9): data, not code.
+// Product is a versioned insurance product: data, not code.
 type Product struct {
 	Code             string
 	Version          int

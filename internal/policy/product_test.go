@@ -34,7 +34,7 @@ func amt(s string) decimal.Decimal { return money.MustParse(s) }
 
 func eq(a, b decimal.Decimal) bool { return a.Equal(b) }
 
-// TestStandardProduct checks the shipped file against the figures of SPEC §9.
+// TestStandardProduct checks the shipped file against the scheme's figures.
 func TestStandardProduct(t *testing.T) {
 	p := mustProduct(t, "znb-standard")
 	if p.Code != "znb-standard" || p.Version != 1 || !eq(p.PremiumPerPerson, amt("60")) {
@@ -127,7 +127,7 @@ func splitEqual(a, b Split) bool {
 }
 
 // TestTieredProduct checks that fpb-tiered differs from the standard product
-// only in hospitalization, as SPEC §9 says.
+// only in hospitalization, as the scheme says.
 func TestTieredProduct(t *testing.T) {
 	std, fpb := mustProduct(t, "znb-standard"), mustProduct(t, "fpb-tiered")
 	if fpb.Code != "fpb-tiered" {

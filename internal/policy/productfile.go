@@ -164,7 +164,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// lineCauses are the causes each line may cover (SPEC §7, §9). A product may
+// lineCauses are the causes each line may cover. A product may
 // cover fewer, never others: the claim rules know no other cause.
 var lineCauses = map[znb.Line][]string{
 	znb.Agriculture:     {"火灾", "爆炸", "疾病", "疫病", "自然灾害"},

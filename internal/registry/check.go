@@ -69,7 +69,7 @@ type checker struct {
 	rej    []Reject
 }
 
-// Check reads a whole list file once and applies every rule of SPEC §3.2 to
+// Check reads a whole list file once and applies every rule to
 // it, for the county with that 6-digit code; today bounds birth and status
 // dates. A row-level or household-level fault is a Reject in the Verdict;
 // a fault of the file itself (unreadable, empty, missing column) is returned

@@ -69,7 +69,7 @@ func TestGenerateDeterministic(t *testing.T) {
 }
 
 // TestGenerateRealistic reads a generated list back and checks the shape
-// SPEC and the demos rely on: category mix, household sizes, relations that
+// the demos rely on: category mix, household sizes, relations that
 // fit ages and sexes, statuses.
 func TestGenerateRealistic(t *testing.T) {
 	const households = 4000

@@ -1,5 +1,5 @@
 // Package registry holds the office's household register: ID-number rules,
-// the list file format and its checks (SPEC §3), the comparison of two list
+// the list file format and its checks, the comparison of two list
 // versions, list versions and cross-county findings, and a generator of
 // synthetic lists. It reads and writes sheets through its own Rows and
 // Writer interfaces, which the sheet package satisfies, and stores nothing
@@ -123,7 +123,7 @@ func wellFormed(id string) bool {
 }
 
 // MaskID shows the first 6 and last 4 characters of an ID number with eight
-// '*' between (SPEC §6), whatever its length, so that a malformed number in
+// '*' between, whatever its length, so that a malformed number in
 // an error message does not leak either. Strings shorter than 10 characters
 // are masked entirely.
 func MaskID(id string) string {

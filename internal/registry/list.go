@@ -71,7 +71,7 @@ func ParseStatus(s string) (Status, bool) {
 // Head is the relation of the head of household.
 const Head = "户主"
 
-// Relations lists the accepted values of 与户主关系 (SPEC §2).
+// Relations lists the accepted values of 与户主关系.
 var Relations = []string{Head, "配偶", "子", "女", "父亲", "母亲", "孙子", "孙女", "儿媳", "女婿", "兄弟姐妹", "其他"}
 
 func knownRelation(s string) bool {

@@ -1,5 +1,5 @@
 // Package report holds the aggregation rules of the monthly statistics and
-// the annual evaluation (SPEC §10): who was covered, what premium was in
+// the annual evaluation: who was covered, what premium was in
 // force and earned, which claims were reported, paid and still open, and the
 // ratios drawn from them. It is pure: the store feeds it certificates and
 // claims one at a time, and it hands back rows by county → township →
@@ -108,7 +108,7 @@ func AgeBucket(days int) int {
 
 // Earned returns the part of a cover's premium earned within p: the premium
 // × the cover's days in p ÷ the cover's days, rounded half-up to the cent
-// (SPEC §5's pro-rating, so a full cover earns exactly its premium).
+// (the pro-rating by days, so a full cover earns exactly its premium).
 func Earned(premium decimal.Decimal, start, end znb.Date, p Period) decimal.Decimal {
 	return money.ProRate(premium, p.Overlap(start, end), znb.DaysInclusive(start, end))
 }

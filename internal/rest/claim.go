@@ -250,7 +250,7 @@ func (d *dec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// assessJSON is every line's assessment body of SPEC §12 in one shape; the
+// assessJSON is every line's assessment body in one shape; the
 // claim's line says which fields count.
 type assessJSON struct {
 	Items []struct {

@@ -170,7 +170,7 @@ func TestClaimEndToEnd(t *testing.T) {
 	})
 }
 
-// TestClaimReportErrors sends a report breaking each check of SPEC §7 and
+// TestClaimReportErrors sends a report breaking each check and
 // expects its own code and status.
 func TestClaimReportErrors(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

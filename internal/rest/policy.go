@@ -179,7 +179,7 @@ type exclusionJSON struct {
 	OtherCertificate string `json:"other_certificate,omitempty"`
 }
 
-// issueJSON is the issue result of SPEC §12.
+// issueJSON is the result of an issue call.
 type issueJSON struct {
 	MasterPolicyNo string          `json:"master_policy_no"`
 	Certificates   int             `json:"certificates"`
@@ -243,7 +243,7 @@ type jobKey struct {
 	id int64
 }
 
-// issue runs small lists in the request and answers the result of SPEC §12;
+// issue runs small lists in the request and answers the result;
 // a list over SyncIssueLimit households, or ?async=true, runs in the
 // background: 202 with the job, whose progress GET /jobs/{id} reads.
 func (s *Server) issue(c *fiber.Ctx) error {
@@ -339,7 +339,7 @@ type endorsementJSON struct {
 	PremiumDelta  string   `json:"premium_delta"`
 }
 
-// certificateJSON is the certificate of SPEC §12, with a few more fields.
+// certificateJSON is the certificate, with a few more fields.
 type certificateJSON struct {
 	CertificateNo  string            `json:"certificate_no"`
 	MasterPolicyNo string            `json:"master_policy_no"`

@@ -175,7 +175,7 @@ func TestPolicyHTTP(t *testing.T) {
 				t.Errorf("second issue: %d %s", code, b)
 			}
 		}) && t.Run("LookUps", func(t *testing.T) {
-			// Look-ups: the SPEC §12 shape, masked for the auditor.
+			// Look-ups: the API's certificate shape, masked for the auditor.
 			var list struct{ Items []json.RawMessage }
 			_, b := h.call("GET", "/api/v1/certificates?household_no=H1", clerk, nil)
 			decodeJSON(t, b, &list)

@@ -13,7 +13,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// The household's own door (SPEC §6): no account; a household proves itself
+// The household's own door: no account; a household proves itself
 // with the name and ID number of any insured member. Every request that
 // passes the rate limit is in the audit trail with the ID number masked;
 // refused floods are not, so they cannot flood the trail either.
@@ -181,7 +181,7 @@ func (s *Server) publicClaims(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items})
 }
 
-// verifyJSON is the verify answer of SPEC §12, exactly these fields; all
+// verifyJSON is the verify answer, exactly these fields; all
 // but valid are null for a card that is not genuine, so that a guessed
 // certificate number tells nothing.
 type verifyJSON struct {

@@ -18,7 +18,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// reportRoutes serve the reports of SPEC §10. Each report answers JSON, or
+// reportRoutes serve the monthly, annual and notice reports. Each report answers JSON, or
 // the file named by ?format= or by the path's extension.
 func (s *Server) reportRoutes(r fiber.Router) {
 	readers := allow(znb.ReadReports)

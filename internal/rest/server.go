@@ -1,4 +1,4 @@
-// Package rest is the HTTP face of the platform (SPEC §12): Fiber routes,
+// Package rest is the HTTP face of the platform: Fiber routes,
 // request and response types, authentication and the one error handler.
 // Handlers decode, call the domain or the store, and encode; nothing more.
 package rest

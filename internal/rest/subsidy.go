@@ -27,7 +27,7 @@ func (s *Server) subsidyRoutes(r fiber.Router) {
 	r.Post("/reconciliations/:id/settle", allow(znb.RunReconciliation), s.settleReconciliation)
 }
 
-// ReconciliationJSON is the result of SPEC §12, with the run's inputs and
+// ReconciliationJSON is the result, with the run's inputs and
 // states beside it.
 type ReconciliationJSON struct {
 	ID              int64                  `json:"id"`

@@ -124,7 +124,7 @@ func splitFlags(s string) []string {
 
 func claimObject(no string) string { return "claim:" + no }
 
-// ClaimReport is what a report of a loss says (SPEC §12 POST /claims).
+// ClaimReport is what a report of a loss says (POST /api/v1/claims).
 type ClaimReport struct {
 	CertificateNo  string
 	Line           znb.Line

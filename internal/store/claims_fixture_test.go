@@ -60,7 +60,7 @@ func claimList(withH4, withChild bool) string {
 	return strings.Join(rows, "\n") + "\n"
 }
 
-// claimAgreement is the SPEC §12 example (lifted and marginal covered)
+// claimAgreement is the example agreement (lifted and marginal covered)
 // under the product.
 func claimAgreement(product string) storetest.AgreementSpec {
 	return storetest.AgreementSpec{No: "ZY-2024-001", County: claimCounty, Product: product,

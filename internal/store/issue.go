@@ -28,7 +28,7 @@ type IssueOptions struct {
 	Progress func(done, total int)
 }
 
-// IssueResult is what one call of Issue wrote (SPEC §12): a call that finds
+// IssueResult is what one call of Issue wrote: a call that finds
 // its run finished writes, and reports, nothing.
 type IssueResult struct {
 	RunID          int64
@@ -226,7 +226,7 @@ func (db *DB) ensureMaster(tx *gorm.DB, a *policy.Agreement) (string, error) {
 	return no, db.audit(tx, znb.System, scope{a.County, a.Insurer.Code}, "master_policy.create", agreementObject(a.ID), map[string]any{"master_policy_no": no})
 }
 
-// Issue bulk-issues the agreement with a list version (SPEC §5): the
+// Issue bulk-issues the agreement with a list version: the
 // agreement's first list gets one certificate per eligible household, a
 // newer one is applied as endorsements effective on its date. It works in
 // household_no order, Chunk households per transaction, each transaction

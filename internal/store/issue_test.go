@@ -35,7 +35,7 @@ var (
 	eff2      = znb.MustDate("2024-06-01")
 )
 
-// issueAgreementYAML is the SPEC §12 example for the test county; it leaves out
+// issueAgreementYAML is the example agreement for the test county; it leaves out
 // sudden_hardship, so such households are excluded besides the two
 // categories not covered by default.
 func issueAgreementYAML(no string) []byte {
@@ -108,7 +108,7 @@ func prorate(start, end znb.Date) decimal.Decimal {
 	return money.ProRate(perPerson, znb.DaysInclusive(start, end), znb.DaysInclusive(ixStart, ixEnd))
 }
 
-// expectFirst applies SPEC §5 to the rows of a first list effective eff1.
+// expectFirst applies the issuing rules by hand to the rows of a first list effective eff1.
 func expectFirst(f *listFile) *expectation {
 	covered := map[znb.Category]bool{znb.Lifted: true, znb.NotLifted: true, znb.Returned: true, znb.UnstableLifted: true, znb.Marginal: true}
 	x := &expectation{certs: map[string]map[string]wantCover{}, cats: map[string]znb.Category{}, excluded: map[string]string{}, premium: decimal.Zero}

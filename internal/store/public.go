@@ -12,7 +12,7 @@ import (
 // The reads below serve people without an account: the public verify page
 // and households who prove themselves with name and ID number. They ignore
 // account scope on purpose, which their names say; their callers show only
-// what SPEC §6 allows (masked names, no ID numbers, the household's own
+// what a household may see of itself (masked names, no ID numbers, the household's own
 // card and claims).
 
 // PublicCertificate returns a certificate by number whatever its agreement,

@@ -22,7 +22,7 @@ type ReconcileOptions struct {
 	AgreementID int64
 	ListID      int64    // the list version; 0 to take the list in force on AsOf
 	AsOf        znb.Date // used when ListID is 0
-	// Statement is the path of an uploaded statement (CSV or XLSX, SPEC §12);
+	// Statement is the path of an uploaded statement (CSV or XLSX);
 	// empty computes the bill from the agreement's certificates.
 	Statement     string
 	StatementName string // the file's name as the user knows it
@@ -106,7 +106,7 @@ func (findingRow) TableName() string { return "reconciliation_findings" }
 
 func reconObject(id int64) string { return "reconciliation:" + itoa(id) }
 
-// Reconcile checks the agreement's bill against the office's list (SPEC §8)
+// Reconcile checks the agreement's bill against the office's list
 // and stores the result as a draft, all in one transaction: a statement with
 // any bad row is refused (statement_rejected, every bad cell in the error's
 // Details) and nothing is stored. Only the office of the agreement's county

@@ -35,7 +35,7 @@ func (db *DB) listInForce(ctx context.Context, county string, day znb.Date) (*re
 // terms t: ID number, name, household, the household's category, status and
 // status date.
 //
-// CoverFrom follows SPEC §5: cover starts on the effective date of the list
+// CoverFrom follows the cover rule: cover starts on the effective date of the list
 // version that first brought the person in. That version is found by walking
 // back from l through the county's earlier versions (by effective date, then
 // import order) while the person is in each; the walk stops at the first

@@ -96,7 +96,7 @@ type ItemQuery struct {
 func ItemPage(number, size int) znb.Page { return znb.NewPage(number, size, 100, 1000) }
 
 // ReconciliationItems returns one page of a reconciliation's detail rows,
-// ordered by finding (SPEC §8's order) and then as produced, with the number
+// ordered by finding (the findings' order) and then as produced, with the number
 // of rows the query selects in all.
 func (db *DB) ReconciliationItems(ctx context.Context, by znb.Actor, id int64, q ItemQuery) (*subsidy.Reconciliation, []subsidy.Detail, int64, error) {
 	rec, format, err := db.getRecon(db.Gorm(ctx), by, id, "")
@@ -213,8 +213,8 @@ type itemRow struct {
 
 // detail rebuilds a detail row. The amounts by funding source were not
 // stored: the billed premium split by the billed category, and the allowed
-// premium by the list's, give back exactly what the run computed (SPEC §8;
-// the same split, same rounding, same terms).
+// premium by the list's, give back exactly what the run computed
+// (the same split, same rounding, same terms).
 func (r *itemRow) detail(sp *splits) subsidy.Detail {
 	f := subsidy.Findings[max(0, min(r.Finding, len(subsidy.Findings)-1))]
 	d := subsidy.Detail{Row: r.RowNo, CertificateNo: r.CertificateNo, HouseholdNo: r.HouseholdNo,

@@ -83,7 +83,7 @@ func premiumFor(start, end znb.Date) decimal.Decimal {
 }
 
 // splitOf splits by percentages with half-up rounding, the last non-zero
-// source taking the remainder (SPEC §5), computed here by hand.
+// source taking the remainder, computed here by hand.
 func splitOf(c znb.Category, amount decimal.Decimal) [5]decimal.Decimal {
 	pcts := [5]int64{50, 20, 15, 15, 0}
 	if c == znb.Marginal {

@@ -28,7 +28,7 @@ func reportRegion(by znb.Actor, region string) (reportScope, error) {
 	return reportScope{Region: region, Insurer: insurer}, err
 }
 
-// MonthlyReport draws up the monthly statistics (每月统计上报, SPEC §10) of a
+// MonthlyReport draws up the monthly statistics (每月统计上报) of a
 // region for a month: see report.Builder for what each figure counts. Office
 // and auditor read their region (the default when region is empty); insurer
 // staff read their own agreements' households and claims in the region.
@@ -221,7 +221,7 @@ func (db *DB) reportClaims(ctx context.Context, sc reportScope, w report.Window,
 func dayOfMS(ms int64) znb.Date { return znb.DateOf(time.UnixMilli(ms).In(znb.CST)) }
 
 // coverage counts the eligible people of the list the agreement was last
-// issued from (SPEC §8's eligibility: a covered category and a day of cover
+// issued from (the eligibility: a covered category and a day of cover
 // in the term) and how many of them the agreement insures.
 func (db *DB) coverage(ctx context.Context, a *policy.Agreement) (report.Coverage, error) {
 	g := db.Gorm(ctx)

@@ -32,7 +32,7 @@ func Rows(rows []Row) iter.Seq2[Row, error] {
 }
 
 // Reconcile finds, for every bill row in file order and then for every
-// eligible listed person nobody billed, exactly one finding (SPEC §8), hands
+// eligible listed person nobody billed, exactly one finding, hands
 // each to emit (which may be nil) and returns the totals. A bill row naming a
 // category the agreement does not cover, with dates missing, reversed or
 // outside the term, or with a premium negative or finer than a cent aborts
@@ -128,7 +128,7 @@ func newRun(in Input) (*run, error) {
 	return r, nil
 }
 
-// billed classifies one bill row: the first finding of SPEC §8's table that
+// billed classifies one bill row: the first finding of the findings table that
 // applies, with its amounts.
 func (r *run) billed(row *Row) Detail {
 	t := &r.in.Terms

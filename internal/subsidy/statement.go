@@ -10,7 +10,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// Column is a column of the statement file (SPEC §12): its identifier, the
+// Column is a column of the statement file: its identifier, the
 // Chinese header the platform writes, and other headers insurers use.
 type Column struct {
 	ID      string

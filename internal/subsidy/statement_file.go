@@ -24,7 +24,7 @@ type RowReader interface {
 // of all of them is still given.
 const maxRejections = 1000
 
-// Statement streams the rows of an uploaded statement file (SPEC §12), in
+// Statement streams the rows of an uploaded statement file, in
 // Chinese or identifier headers, parsed with ParseRow. Rows with a refused
 // cell are not yielded but collected, so that one pass both reconciles a
 // good file and reports every fault of a bad one; the caller checks

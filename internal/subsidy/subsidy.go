@@ -1,5 +1,5 @@
 // Package subsidy reconciles an insurer's premium-subsidy bill against the
-// office's household list (SPEC §8). Every billed row and every eligible
+// office's household list. Every billed row and every eligible
 // listed person ends in exactly one finding, and each row's subsidy is split
 // into what the funding sources allow and what they refuse. The package is
 // pure: the store feeds it the agreement, the list and a stream of bill rows,
@@ -29,7 +29,7 @@ const (
 	NotInsured          Finding = "not_insured"
 )
 
-// Findings lists every finding in the order of SPEC §8's table, which is also
+// Findings lists every finding in the order of the findings table, which is also
 // the order results are reported in.
 var Findings = []Finding{Matched, NotOnList, IneligibleCategory, DeceasedBeforeStart,
 	DuplicateBilling, PremiumMismatch, CategoryMismatch, NameMismatch, NotInsured}
@@ -124,7 +124,7 @@ type Entry struct {
 	CoverFrom znb.Date
 }
 
-// Cover returns the period the list insures e within the term (SPEC §5): from
+// Cover returns the period the list insures e within the term: from
 // the later of the term start and CoverFrom, to the term end or the status
 // date of a death or move. End is before start when the list gives no cover.
 func (t Terms) Cover(e *Entry) (start, end znb.Date) {

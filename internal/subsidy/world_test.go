@@ -11,7 +11,7 @@ import (
 )
 
 // Test fixtures: a leap-year term (366 days) at 60.00 a person, the default
-// splits of SPEC §9, and ID numbers built with their check digit.
+// splits of the example agreement, and ID numbers built with their check digit.
 
 var (
 	termStart = znb.MustDate("2024-01-01")

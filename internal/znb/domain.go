@@ -2,7 +2,7 @@ package znb
 
 import "time"
 
-// Category is a household's 户类型 (SPEC §3.1).
+// Category is a household's 户类型.
 type Category string
 
 const (
@@ -16,7 +16,7 @@ const (
 	FiveGuaranteeCentralized Category = "five_guarantee_centralized"
 )
 
-// Categories lists every category in the order of SPEC §3.1.
+// Categories lists every category in the order of the list format.
 var Categories = []Category{Lifted, NotLifted, Returned, UnstableLifted, Marginal,
 	SuddenHardship, StableLifted, FiveGuaranteeCentralized}
 
@@ -51,7 +51,7 @@ var categoryAliases = map[string]Category{
 // Name returns the Chinese name of c.
 func (c Category) Name() string { return categoryNames[c] }
 
-// Valid reports whether c is one of SPEC §3.1.
+// Valid reports whether c is one of the eight categories.
 func (c Category) Valid() bool { _, ok := categoryNames[c]; return ok }
 
 // CoveredByDefault reports whether 篇七 covers c.
@@ -85,7 +85,7 @@ const (
 )
 
 // Sources is the fixed order of funding sources; the last non-zero one takes
-// the rounding remainder of a split (SPEC §5).
+// the rounding remainder of a split.
 var Sources = []Source{Central, Provincial, Municipal, County, Self}
 
 var sourceNames = map[Source]string{Central: "中央", Provincial: "省级", Municipal: "市级", County: "县级", Self: "个人"}
@@ -120,7 +120,7 @@ func (l Line) Valid() bool  { _, ok := lineNames[l]; return ok }
 // rather than the household.
 func (l Line) PerPerson() bool { return l == Accident || l == Hospitalization }
 
-// Role is what an account may do (SPEC §11).
+// Role is what an account may do.
 type Role string
 
 const (

@@ -15,18 +15,18 @@ import (
 )
 
 // AgreementSpec says what a test agreement file holds; an empty field takes
-// the value of the SPEC §12 example.
+// the value of the example agreement.
 type AgreementSpec struct {
 	No         string         // agreement_no; default ZY-2024-001
 	County     string         // default 522625
 	Insurer    string         // insurer code; default PICC-ZY
 	Product    string         // product code, version 1; default znb-standard
 	Start, End string         // term; default 2024-01-01 to 2024-12-31
-	Categories []znb.Category // covered; default every category covered by default (SPEC §3.1)
+	Categories []znb.Category // covered; default every category covered by default
 }
 
 // AgreementYAML is the agreement file of s at 60.00 a person, each covered
-// category split as SPEC §9 says: 50/20/15/15/0, marginal 0/30/20/20/30.
+// category split as the scheme says: 50/20/15/15/0, marginal 0/30/20/20/30.
 func AgreementYAML(s AgreementSpec) []byte {
 	or := func(v, def string) string {
 		if v == "" {
