@@ -29,6 +29,18 @@ func TestDocsStandAlone(t *testing.T) {
 	if len(files) < 10 {
 		t.Fatalf("found %d files under docs/, want the guides", len(files))
 	}
+	// Code comments too: a Go file names "§" only in this test.
+	for _, dir := range []string{"cmd", "internal"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".go") && filepath.Base(path) != "docs_test.go" {
+				files = append(files, path)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, path := range files {
 		b, err := os.ReadFile(path)
 		if err != nil {
