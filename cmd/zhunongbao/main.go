@@ -47,7 +47,7 @@ func (e *env) open(ctx context.Context) (*store.DB, error) {
 	if e.db != nil {
 		return e.db, nil
 	}
-	db, err := store.Open(e.cfg.DB)
+	db, err := store.Open(e.cfg.DB, store.Synchronous(e.cfg.SQLite.Synchronous))
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func init() {
 	commands["migrate"] = command{"", func(ctx context.Context, e *env, args []string) error {
-		db, err := store.Open(e.cfg.DB)
+		db, err := store.Open(e.cfg.DB, store.Synchronous(e.cfg.SQLite.Synchronous))
 		if err != nil {
 			return err
 		}
