@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -40,36 +41,54 @@ func isDiskFull(err error) bool {
 // write failed. When the disk is full it ends what SQLite left open of the
 // transaction (a failed COMMIT keeps it open, and the pool would hand the
 // connection on inside it), then copies the log into the database and cuts
-// the log to nothing, so that the space the log held is free again. The
-// write itself is answered disk_full; the next one runs as usual and
-// succeeds as soon as space is back, without a restart.
+// the log to nothing, so that the space the log held is free again; when
+// the copy itself finds no room, the checkpointer keeps trying until it
+// does. The write itself is answered disk_full; the next one runs as usual
+// and succeeds as soon as space is back, without a restart.
 func (db *DB) giveBack(c *gorm.DB, err error) error {
 	if !isDiskFull(err) {
 		return err
 	}
 	if db.Dialect == SQLite {
-		c.Exec("ROLLBACK") // "no transaction is active" when SQLite rolled back itself
-		if cerr := db.truncateLog(c); cerr != nil {
-			db.Log.Warn("sqlite log not truncated after a full disk", "err", cerr)
+		conn, ctx := c.Statement.ConnPool, c.Statement.Context
+		conn.ExecContext(ctx, "ROLLBACK") // "no transaction is active" when SQLite rolled back itself
+		if cerr := truncateLog(ctx, conn); cerr != nil {
+			// Copying the log into the database may itself need space
+			// the disk no longer has: the checkpointer tries again until
+			// it can.
+			db.shrinkLog.Store(true)
 		}
 	}
 	db.Log.Error("disk full: write refused", "err", err)
 	return znb.ErrDiskFull(err)
 }
 
+// shrink truncates the log behind the write gate, for the checkpointer
+// after a full disk.
+func (db *DB) shrink(ctx context.Context) error {
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		return truncateLog(ctx, c.Statement.ConnPool)
+	})
+}
+
 // truncateLog checkpoints the whole log and truncates it to zero bytes. The
 // caller holds the write gate; a reader still using the log makes it give
 // up after a few milliseconds rather than hold every writer.
-func (db *DB) truncateLog(c *gorm.DB) error {
-	if err := c.Exec("PRAGMA busy_timeout = 5").Error; err != nil {
+func truncateLog(ctx context.Context, conn gorm.ConnPool) error {
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 5"); err != nil {
 		return err
 	}
-	defer c.Exec("PRAGMA busy_timeout = " + itoa(busyWait.Milliseconds()))
-	var r struct{ Busy, Log, Checkpointed int }
-	if err := c.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&r).Error; err != nil {
+	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+itoa(busyWait.Milliseconds()))
+	var busy, log, done int
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
 		return err
 	}
-	if r.Busy != 0 {
+	if busy != 0 {
 		return errors.New("a reader holds the log")
 	}
 	return nil

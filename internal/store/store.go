@@ -44,6 +44,7 @@ type DB struct {
 	commits       atomic.Int64  // SQLite transactions committed, for the checkpointer
 	ckptDone      chan struct{}
 	restartFrames atomic.Int64  // log length that makes the checkpointer restart it
+	shrinkLog     atomic.Bool   // a full disk kept the log from being truncated: the checkpointer tries
 	kick          chan struct{} // wakes the audit chainer
 	stop          chan struct{}
 	chainDone     chan struct{}
