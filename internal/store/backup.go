@@ -108,6 +108,15 @@ func Restore(ctx context.Context, src, dsn string, force bool) (int64, error) {
 			return 0, znb.Wrap(err, "删除旧数据库的日志")
 		}
 	}
+	// The database keeps the permissions of the one it replaces (those
+	// SQLite gives a new one otherwise), not the temporary file's 0600.
+	perm := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
+		return 0, znb.Wrap(err, "恢复数据库")
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return 0, znb.Wrap(err, "恢复数据库")
 	}

@@ -165,8 +165,12 @@ func TestRestoreRefuses(t *testing.T) {
 	if _, err := store.Restore(ctx, backup, "sqlite:"+target, false); znb.CodeOf(err) != "database_not_empty" {
 		t.Errorf("restore over a database with tables: %v, want database_not_empty", err)
 	}
+	os.Chmod(target, 0o640)
 	if _, err := store.Restore(ctx, backup, "sqlite:"+target, true); err != nil {
 		t.Errorf("restore --force: %v", err)
+	}
+	if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("restored database: %v, %v; want the permissions of the one it replaced (0640)", fi.Mode(), err)
 	}
 	junk := filepath.Join(dir, "junk.db")
 	os.WriteFile(junk, []byte("not a database at all, just text that is long enough to be read as one page"), 0o644)
