@@ -19,9 +19,9 @@ import (
 )
 
 // TestDiskFullSQLite fills a small file system under a served SQLite
-// database: a claim report then answers 507 disk_full (not 500), the
-// write-ahead log is given back, and once space is freed reports are stored
-// again by the same process.
+// database: a claim report or a list import then answers 507 disk_full (not 500), the
+// write-ahead log is given back, and once space is freed reports and list
+// imports are stored again by the same process.
 func TestDiskFullSQLite(t *testing.T) {
 	dir := smallDisk(t, "8m")
 	db, err := store.Open("sqlite:" + filepath.Join(dir, "znb.db"))
@@ -52,6 +52,9 @@ func TestDiskFullSQLite(t *testing.T) {
 	if code, b := report(); code != 201 {
 		t.Fatalf("report before the disk is full: %d %s", code, b)
 	}
+	office := h.user("office-b", znb.Office, "522626")
+	list, _ := generated(t, "522626", 200)
+	form := map[string]string{"county": "522626", "effective_date": "2024-01-01"}
 
 	fillDisk(t, filepath.Join(dir, "filler1"))
 	code, b := report()
@@ -71,6 +74,9 @@ func TestDiskFullSQLite(t *testing.T) {
 	}
 
 	full := walSize(dir)
+	if code, b := h.upload("/api/v1/lists", office, "file", "list.csv", list, form); code != 507 || errorCode(t, b) != "disk_full" {
+		t.Fatalf("list import on a full disk: %d %s; want 507 disk_full", code, b)
+	}
 	os.Remove(filepath.Join(dir, "filler1"))
 	os.Remove(filepath.Join(dir, "filler2"))
 	// The service gives the log's space back by itself once it can.
@@ -89,6 +95,9 @@ func TestDiskFullSQLite(t *testing.T) {
 		if code, b := h.call("GET", "/api/v1/claims/"+c.ClaimNo, w.clerk, nil); code != 200 {
 			t.Fatalf("claim %s once space is back: %d %s", c.ClaimNo, code, b)
 		}
+	}
+	if code, b := h.upload("/api/v1/lists", office, "file", "list.csv", list, form); code != 201 {
+		t.Fatalf("list import once space is back: %d %s", code, b)
 	}
 	if err := db.FlushAudit(context.Background()); err != nil {
 		t.Fatalf("audit chain once space is back: %v", err)
