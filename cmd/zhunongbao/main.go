@@ -57,7 +57,7 @@ func (e *env) open(ctx context.Context) (*store.DB, error) {
 	if e.db != nil {
 		return e.db, nil
 	}
-	db, err := store.Open(e.cfg.DB)
+	db, err := store.Open(e.cfg.DB, store.Synchronous(e.cfg.SQLite.Synchronous))
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +382,7 @@ func migrate(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("migrate", args); err != nil {
 		return err
 	}
-	db, err := store.Open(e.cfg.DB)
+	db, err := store.Open(e.cfg.DB, store.Synchronous(e.cfg.SQLite.Synchronous))
 	if err != nil {
 		return err
 	}

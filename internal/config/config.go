@@ -46,6 +46,12 @@ type Config struct {
 		// trail unseen.
 		Key string `yaml:"key"`
 	} `yaml:"audit"`
+	SQLite struct {
+		// Synchronous is "full" (an acknowledged write survives a power
+		// loss) or "normal" (faster commits; a power loss or an
+		// operating-system crash may undo the last ones).
+		Synchronous string `yaml:"synchronous"`
+	} `yaml:"sqlite"`
 }
 
 // Default returns the configuration used when no file says otherwise.
@@ -59,6 +65,7 @@ func Default() Config {
 	c.Limits.JSONKB = 1024
 	c.Limits.ImportMB = 512
 	c.Products = "configs/products"
+	c.SQLite.Synchronous = "full"
 	return c
 }
 
@@ -81,12 +88,18 @@ func Load(path string) (Config, error) {
 	env := map[string]*string{
 		"ZNB_DB": &c.DB, "ZNB_LISTEN": &c.Listen, "ZNB_SECRET": &c.Secret, "ZNB_BASE_URL": &c.BaseURL,
 		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir, "ZNB_AUDIT_KEY": &c.Audit.Key,
-		"ZNB_REDIS_URL": &c.Redis,
+		"ZNB_REDIS_URL":          &c.Redis,
+		"ZNB_SQLITE_SYNCHRONOUS": &c.SQLite.Synchronous,
 	}
 	for k, p := range env {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			*p = v
 		}
+	}
+	switch c.SQLite.Synchronous {
+	case "full", "normal":
+	default:
+		return c, fmt.Errorf("sqlite.synchronous (ZNB_SQLITE_SYNCHRONOUS) = %q: want full or normal", c.SQLite.Synchronous)
 	}
 	if v := os.Getenv("ZNB_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -32,6 +32,9 @@ func TestLoad(t *testing.T) {
 	if c, err := Load(file); err != nil || c.Limits.ImportMB != 100 || c.Limits.JSONKB != 64 {
 		t.Errorf("limits = %+v, %v", c.Limits, err)
 	}
+	if c.SQLite.Synchronous != "full" {
+		t.Errorf("default sqlite.synchronous = %q, want full", c.SQLite.Synchronous)
+	}
 	if c.Limits.ImportMB != 512 || c.Limits.JSONKB != 1024 {
 		t.Errorf("default limits = %+v", c.Limits)
 	}
@@ -90,5 +93,24 @@ func TestAuditKey(t *testing.T) {
 	t.Setenv("ZNB_AUDIT_KEY", "from-env")
 	if c, err := Load(file); err != nil || c.Audit.Key != "from-env" {
 		t.Errorf("ZNB_AUDIT_KEY = %q, %v", c.Audit.Key, err)
+	}
+}
+
+func TestSQLiteSynchronous(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if c, err := Load(file); err != nil || c.SQLite.Synchronous != "full" {
+		t.Errorf("default sqlite.synchronous = %q, %v; want full", c.SQLite.Synchronous, err)
+	}
+	os.WriteFile(file, []byte("sqlite:\n  synchronous: normal\n"), 0o644)
+	if c, err := Load(file); err != nil || c.SQLite.Synchronous != "normal" {
+		t.Errorf("sqlite.synchronous from the file = %q, %v", c.SQLite.Synchronous, err)
+	}
+	t.Setenv("ZNB_SQLITE_SYNCHRONOUS", "full")
+	if c, err := Load(file); err != nil || c.SQLite.Synchronous != "full" {
+		t.Errorf("ZNB_SQLITE_SYNCHRONOUS = %q, %v", c.SQLite.Synchronous, err)
+	}
+	t.Setenv("ZNB_SQLITE_SYNCHRONOUS", "off")
+	if _, err := Load(file); err == nil {
+		t.Error("synchronous off was accepted")
 	}
 }

@@ -206,6 +206,7 @@ var statusOf = map[znb.Kind]int{
 	znb.TooMany:      fiber.StatusTooManyRequests,
 	znb.TooLarge:     fiber.StatusRequestEntityTooLarge,
 	znb.Unavailable:  fiber.StatusServiceUnavailable,
+	znb.StorageFull:  fiber.StatusInsufficientStorage,
 }
 
 const (

@@ -163,7 +163,7 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 			return err
 		}
 		defer c.Exec("PRAGMA temp_store = MEMORY")
-		return c.Transaction(fn)
+		return db.giveBack(c, c.Transaction(fn))
 	})
 	db.committed(err)
 	return err

@@ -99,7 +99,7 @@ func (db *DB) lead(ctx context.Context) bool {
 		return false
 	}
 	err := db.writeGroup(ctx, jobs)
-	if err == nil || n == 1 {
+	if err == nil || n == 1 || isDiskFull(err) {
 		db.committed(err)
 		for _, j := range jobs {
 			j.done <- err
@@ -118,7 +118,7 @@ func (db *DB) lead(ctx context.Context) bool {
 // writeGroup writes the reports in one transaction. It runs behind a slot
 // (the gate on SQLite) that the caller holds, so it takes none itself.
 func (db *DB) writeGroup(ctx context.Context, jobs []*reportJob) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+	return db.transaction(ctx, func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
 }
 
 // committed counts a commit for the checkpointer and wakes the chainer.

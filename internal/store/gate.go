@@ -77,6 +77,13 @@ func (db *DB) checkpointer() {
 			return
 		case <-tick.C:
 		}
+		if db.shrinkLog.Load() {
+			if err := db.shrink(ctx); err == nil {
+				db.shrinkLog.Store(false)
+				db.Log.Info("sqlite log truncated after a full disk")
+			}
+			continue
+		}
 		if n := db.commits.Load(); n != seen {
 			seen = n
 			if err := db.checkpoint(ctx); err != nil && !busy(err) && ctx.Err() == nil {

@@ -44,6 +44,7 @@ type DB struct {
 	commits       atomic.Int64  // SQLite transactions committed, for the checkpointer
 	ckptDone      chan struct{}
 	restartFrames atomic.Int64  // log length that makes the checkpointer restart it
+	shrinkLog     atomic.Bool   // a full disk kept the log from being truncated: the checkpointer tries
 	kick          chan struct{} // wakes the audit chainer
 	stop          chan struct{}
 	chainDone     chan struct{}
@@ -55,12 +56,30 @@ type DB struct {
 	running       bool
 }
 
+// Option adjusts how Open connects.
+type Option func(*options)
+
+type options struct {
+	synchronous string
+}
+
+// Synchronous sets how SQLite makes a commit durable: "full" (the default,
+// also for "") syncs the log at every commit, so an acknowledged write
+// survives a power loss or an operating-system crash; "normal" syncs only
+// at checkpoints, so such a crash may undo the last commits (a crash of
+// the service alone loses nothing either way). MySQL ignores it.
+func Synchronous(mode string) Option { return func(o *options) { o.synchronous = mode } }
+
 // Open connects to dsn, "sqlite:PATH" or "mysql:DSN" (go-sql-driver form).
 // For SQLite the directory of PATH is created when missing.
-func Open(dsn string) (*DB, error) {
+func Open(dsn string, opts ...Option) (*DB, error) {
 	kind, rest, ok := strings.Cut(dsn, ":")
 	if !ok {
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or mysql:DSN", dsn)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), SkipDefaultTransaction: true}
 	var (
@@ -74,10 +93,15 @@ func Open(dsn string) (*DB, error) {
 				return nil, fmt.Errorf("database directory: %w", err)
 			}
 		}
+		mode, merr := synchronousPragma(o.synchronous)
+		if merr != nil {
+			return nil, merr
+		}
 		// WAL lets readers go on during an import; immediate transactions
 		// take the write lock up front, so two writers wait instead of
-		// failing with SQLITE_BUSY half-way.
-		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"), cfg)
+		// failing with SQLITE_BUSY half-way. The journal size limit gives
+		// the disk back after the log is restarted.
+		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous("+mode+")&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+itoa(journalSizeLimit)+")&_txlock=immediate"), cfg)
 		if err == nil {
 			sqlDB, _ := g.DB()
 			sqlDB.SetMaxOpenConns(4)
@@ -107,6 +131,17 @@ func Open(dsn string) (*DB, error) {
 		go db.checkpointer()
 	}
 	return db, nil
+}
+
+// synchronousPragma is the value of SQLite's synchronous pragma for mode.
+func synchronousPragma(mode string) (string, error) {
+	switch strings.ToLower(mode) {
+	case "", "full":
+		return "FULL", nil
+	case "normal":
+		return "NORMAL", nil
+	}
+	return "", fmt.Errorf("sqlite synchronous %q: want full or normal", mode)
 }
 
 // mysqlDSN adds the options the platform relies on: utf8mb4, DATE columns
@@ -182,11 +217,20 @@ func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		return err
 	}
 	defer release()
-	if err := db.gorm.WithContext(ctx).Transaction(fn); err != nil {
+	if err := db.transaction(ctx, fn); err != nil {
 		return err
 	}
 	db.commits.Add(1)
 	return nil
+}
+
+// transaction runs fn in a transaction on one connection, which it keeps
+// while it gives back the disk after a write refused for want of space.
+// The caller holds the write gate (or, on MySQL, needs none).
+func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		return db.giveBack(c, c.Transaction(fn))
+	})
 }
 
 // nowMS is the injected clock in Unix milliseconds, the form timestamps take

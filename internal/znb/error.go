@@ -6,6 +6,7 @@ package znb
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Kind groups error codes by how a caller should react; the HTTP layer maps
@@ -22,6 +23,7 @@ const (
 	TooMany                  // rate limited (429)
 	TooLarge                 // payload over the limit (413)
 	Unavailable              // the installation lacks something, e.g. a font (503)
+	StorageFull              // the disk is full: nothing was stored, retry once space is freed (507)
 )
 
 // Error is the platform's error: a stable English code for programs and a
@@ -58,7 +60,17 @@ func Wrap(err error, msg string) error {
 	if errors.As(err, &e) {
 		return err
 	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return ErrDiskFull(err)
+	}
 	return &Error{Kind: Internal, Code: "internal", Message: "服务器内部错误：" + msg, Err: err}
+}
+
+// ErrDiskFull is a write refused because the server's disk is full. It is
+// not a bug: nothing was stored, and the same request succeeds once an
+// operator frees space.
+func ErrDiskFull(cause error) *Error {
+	return &Error{Kind: StorageFull, Code: "disk_full", Message: "服务器磁盘空间已满，本次操作未保存；请通知管理员清理磁盘后重试", Err: cause}
 }
 
 // ErrNotFound is returned for a thing that does not exist or is out of scope;
@@ -72,6 +84,9 @@ func ErrorOf(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return ErrDiskFull(err)
 	}
 	return &Error{Kind: Internal, Code: "internal", Message: "服务器内部错误", Err: err}
 }
