@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -116,8 +117,12 @@ func auditCheckpoint(ctx context.Context, e *env, args []string) error {
 func auditVerify(ctx context.Context, e *env, args []string) error {
 	fs := flags("audit verify")
 	checkpoint := fs.String("checkpoint", "", "audit checkpoint 打印的检查点行：核对审计链仍包含它（尾部是否被删）")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usagef("audit verify 不接受参数：%s", strings.Join(pos, " "))
 	}
 	db, err := e.open(ctx)
 	if err != nil {

@@ -85,7 +85,7 @@ func TestCardsCommand(t *testing.T) {
 
 	// The agreement by its number, as well as by its id.
 	byNo := filepath.Join(dir, "by-no.pdf")
-	if code, out, errs := cli(t, dir, "cards", "--agreement", "ZY-CLI", "--certificate", no, "-o", byNo); code != 0 || pdfPages(t, byNo) != 1 {
+	if code, out, errs := cli(t, dir, "cards", "--agreement", "ZY-CLI", "--certificate", no, "-o", byNo); code != 0 || pdfPages(t, byNo) != 2 {
 		t.Errorf("--agreement ZY-CLI: exit %d %s %s", code, out, errs)
 	}
 	var e errorJSON

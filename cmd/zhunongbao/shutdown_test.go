@@ -181,7 +181,7 @@ func startServe(t *testing.T, bin, dsn, dir string) *served {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(bin, "-config", filepath.Join(dir, "none.yaml"), "serve")
-	s.cmd.Env = append(os.Environ(), "ZNB_DB="+dsn, "ZNB_LISTEN="+addr, "ZNB_BASE_URL="+s.url, "TMPDIR="+s.tmp)
+	s.cmd.Env = append(os.Environ(), "ZNB_DB="+dsn, "ZNB_LISTEN="+addr, "ZNB_BASE_URL=http://znb.example.test", "TMPDIR="+s.tmp)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
