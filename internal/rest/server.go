@@ -39,6 +39,7 @@ type Deps struct {
 	// TrustProxy takes the client address from X-Forwarded-For; only behind
 	// a reverse proxy that sets it, or anyone could dodge the rate limit.
 	TrustProxy bool
+	Console    func(*Server, fiber.Router) // mounts the browser console (internal/web); nil for none
 }
 
 // Server holds the Fiber app and its dependencies.
@@ -48,6 +49,8 @@ type Server struct {
 	bg    context.Context // lives as long as the server: background jobs use it
 	pdfMu sync.Mutex
 	pdf   *card.Renderer // see letterRenderer
+
+	public publicDoor // the household door's rate limit, see PublicLimit
 }
 
 // New builds the server with every route registered.
@@ -112,6 +115,7 @@ func (s *Server) routes() {
 	s.claimRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
+	s.mountConsole()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return znb.Errorf(znb.NotFound, "not_found", "没有这个地址：%s %s", c.Method(), c.Path())
 	})

@@ -1,0 +1,123 @@
+package rest
+
+import (
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// What the browser console (internal/web) borrows from the API so that no
+// rule, limit or message is written twice: the household lookup with its
+// rate limit and audit, the body limits, and the error-to-status table.
+
+// mountConsole lets Deps.Console add its routes after the API's and before
+// the final not-found answer.
+func (s *Server) mountConsole() {
+	if s.Console != nil {
+		s.Console(s, s.app)
+	}
+}
+
+type publicDoor struct {
+	once sync.Once
+	lim  *rateLimiter
+}
+
+// PublicLimit is the rate limit of the household's door, one budget per
+// client address shared by the API and the console.
+func (s *Server) PublicLimit() fiber.Handler {
+	s.public.once.Do(func() { s.public.lim = newRateLimiter(s.PublicPerMinute, s.Clock) })
+	return s.public.lim.limit
+}
+
+// TakeBody reads a streamed request body of at most limit bytes, to a
+// temporary file when toDisk (uploads), before the handler runs.
+func (s *Server) TakeBody(limit int, toDisk bool) fiber.Handler {
+	return func(c *fiber.Ctx) error { return takeBody(c, limit, toDisk) }
+}
+
+// Person is the household's proof of who it is: a member's name and ID number.
+type Person struct{ Name, IDNumber string }
+
+// PublicCard answers the card of the person, like POST /public/card:
+// checked, looked up and audited the same way.
+func (s *Server) PublicCard(c *fiber.Ctx, p Person) error {
+	certs, err := s.person(c, personJSON{p.Name, p.IDNumber}, "public.card")
+	if err != nil {
+		return err
+	}
+	return s.sendPublicCard(c, certs)
+}
+
+// PublicClaims returns the person's claims as POST /public/claims does.
+func (s *Server) PublicClaims(c *fiber.Ctx, p Person) ([]PublicClaimJSON, error) {
+	certs, err := s.person(c, personJSON{p.Name, p.IDNumber}, "public.claims")
+	if err != nil {
+		return nil, err
+	}
+	return s.claimsOn(c, certs)
+}
+
+// StatusOf is the HTTP status the API answers for err.
+func StatusOf(err error) int {
+	if fe, ok := err.(*fiber.Error); ok {
+		return fe.Code
+	}
+	return statusOf[znb.ErrorOf(err).Kind]
+}
+
+// SheetFile is an uploaded spreadsheet as the registry reads it.
+func SheetFile(path, name string) (registry.File, error) { return sheetFile(path, name) }
+
+// AgreementOut is an agreement with its master policy number, as the API shows it.
+func (s *Server) AgreementOut(c *fiber.Ctx, a *policy.Agreement) (AgreementJSON, error) {
+	return s.agreementOut(c.UserContext(), a)
+}
+
+// AgreementJSON is an agreement as the API shows it.
+type AgreementJSON = agreementJSON
+
+// The API's answer shapes, which the console shows as they are so that
+// masking and formatting stay the API's.
+type (
+	ListJSON      = listJSON
+	HouseholdJSON = householdJSON
+	DiffJSON      = diffJSON
+)
+
+// ListOut is a list version as the API shows it.
+func ListOut(l *registry.ListVersion) ListJSON { return listOut(l) }
+
+// Households finds households as GET /households does, full ID numbers audited.
+func (s *Server) Households(c *fiber.Ctx, a znb.Actor, q store.HouseholdQuery) ([]HouseholdJSON, error) {
+	return s.households(c, a, q)
+}
+
+// Diff compares two list versions as GET /lists/{id}/diff/{other} does.
+func (s *Server) Diff(c *fiber.Ctx, a znb.Actor, id, other int64) (DiffJSON, error) {
+	d, err := s.DB.DiffLists(c.UserContext(), a, id, other)
+	if err != nil {
+		return DiffJSON{}, err
+	}
+	return diffOut(d, a.NeedsFullID(), s), nil
+}
+
+// Agreements returns the agreements the actor sees, newest first.
+func (s *Server) Agreements(c *fiber.Ctx, a znb.Actor) ([]AgreementJSON, error) {
+	as, err := s.DB.Agreements(c.UserContext(), a)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AgreementJSON, len(as))
+	for i := range as {
+		if out[i], err = s.agreementOut(c.UserContext(), &as[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
