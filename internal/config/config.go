@@ -36,6 +36,10 @@ type Config struct {
 		TrustProxy bool `yaml:"trust_proxy"` // client address from X-Forwarded-For
 	} `yaml:"public"`
 	Products string `yaml:"products"` // folder of product files loaded on first start
+	Console  struct {
+		IdleMinutes  int  `yaml:"idle_minutes"`  // a session unused this long ends
+		SecureCookie bool `yaml:"secure_cookie"` // TLS ends at a proxy in front: cookies Secure anyway
+	} `yaml:"console"`
 }
 
 // Default returns the configuration used when no file says otherwise.
@@ -50,6 +54,7 @@ func Default() Config {
 	c.Limits.JSONKB = 1024
 	c.Limits.ImportMB = 512
 	c.Products = "configs/products"
+	c.Console.IdleMinutes = 30
 	return c
 }
 

@@ -121,3 +121,9 @@ func (s *Server) Agreements(c *fiber.Ctx, a znb.Actor) ([]AgreementJSON, error) 
 	}
 	return out, nil
 }
+
+// SaveUpload stores the multipart file field in a temporary directory, as
+// the API's uploads do; the caller runs done when finished with it.
+func SaveUpload(c *fiber.Ctx, field, code, message string) (path, name string, done func(), err error) {
+	return saveUpload(c, field, code, message)
+}
