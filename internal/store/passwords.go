@@ -10,9 +10,9 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// passwordCost is bcrypt's work factor: about 50 ms a guess on this class of
-// machine, slow for a thief of the table, quick enough for a sign-in.
-const passwordCost = 11
+// passwordCost is bcrypt's work factor (its default, 2^10 rounds): slow for
+// a thief of the table, quick enough for a sign-in.
+const passwordCost = bcrypt.DefaultCost
 
 // SetPassword gives an account a console password (admin only, like every
 // change of accounts); the API key stays as it was.
@@ -45,7 +45,11 @@ func (db *DB) SetPassword(ctx context.Context, by znb.Actor, username, password 
 }
 
 type signInRow struct {
-	userRow
+	ID           int64
+	Username     string
+	Role         string
+	Scope        string
+	Disabled     int
 	PasswordHash string
 	FailedLogins int
 	LockedUntil  int64

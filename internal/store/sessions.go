@@ -67,14 +67,17 @@ const seenEvery = time.Minute
 // idle; an unknown, idle or disabled one is Unauthorized.
 func (db *DB) SessionOf(ctx context.Context, token string, idle time.Duration) (Session, error) {
 	var row struct {
-		sessionRow
-		Username string
+		TokenHash string
+		UserID    int64
+		CSRF      string `gorm:"column:csrf"`
+		SeenAt    int64
+		Username  string
 		Role     string
 		Scope    string
 		Disabled int
 	}
 	h := hashKey(token)
-	err := db.Gorm(ctx).Raw(`SELECT s.token_hash, s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.scope, u.disabled
+	err := db.Gorm(ctx).Raw(`SELECT s.token_hash, s.user_id, s.csrf, s.seen_at, u.username, u.role, u.scope, u.disabled
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).Scan(&row).Error
 	if err != nil {
 		return Session{}, znb.Wrap(err, "读取会话")
