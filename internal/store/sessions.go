@@ -72,9 +72,9 @@ func (db *DB) SessionOf(ctx context.Context, token string, idle time.Duration) (
 		CSRF      string `gorm:"column:csrf"`
 		SeenAt    int64
 		Username  string
-		Role     string
-		Scope    string
-		Disabled int
+		Role      string
+		Scope     string
+		Disabled  int
 	}
 	h := hashKey(token)
 	err := db.Gorm(ctx).Raw(`SELECT s.token_hash, s.user_id, s.csrf, s.seen_at, u.username, u.role, u.scope, u.disabled

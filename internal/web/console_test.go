@@ -84,7 +84,7 @@ func chromium(t *testing.T, width, height int) context.Context {
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(width, height),
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
@@ -111,7 +111,7 @@ func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Act
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 90))
+	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
 	engine := "sqlite"
 	if strings.Contains(t.Name(), "mysql") {
 		engine = "mysql"
@@ -161,6 +161,10 @@ func TestOfficeInBrowser(t *testing.T) {
 			t.Fatalf("row 5 shows %q, want the API's message %q", row5, want[5])
 		}
 		shot(t, ctx, "office-rejects")
+		xlsx := download(t, ctx, "download the reject report", chromedp.Click(`form[action="/office/rejects.xlsx"] button`, chromedp.ByQuery))
+		if !strings.HasPrefix(string(xlsx), "PK") || len(xlsx) < 1000 {
+			t.Fatalf("reject report download is no workbook (%d bytes)", len(xlsx))
+		}
 
 		good := filepath.Join(t.TempDir(), "名单.csv")
 		f, err := os.Create(good)
@@ -216,6 +220,12 @@ func TestOfficeInBrowser(t *testing.T) {
 			t.Fatalf("agreement status %q after activation, want 已生效", status)
 		}
 		shot(t, ctx, "office-agreement-active")
+
+		run(t, ctx, "the office on a phone", chromedp.EmulateViewport(360, 740), chromedp.Navigate(s.base+"/office/lists"),
+			chromedp.WaitVisible("#file", chromedp.ByID))
+		shot(t, ctx, "office-lists-phone")
+		run(t, ctx, "agreements on a phone", chromedp.Navigate(s.base+"/office/agreements"), chromedp.WaitVisible("#agreement_no", chromedp.ByID))
+		shot(t, ctx, "office-agreements-phone")
 	})
 }
 
@@ -306,26 +316,42 @@ func TestHouseholdOnPhone(t *testing.T) {
 		}
 		shot(t, ctx, "household-error")
 
-		dir := t.TempDir()
-		done := make(chan string, 1)
-		chromedp.ListenTarget(ctx, func(ev any) {
-			if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
-				done <- e.GUID
-			}
-		})
-		run(t, ctx, "get my card", fill,
-			browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
-			chromedp.Click("#get-card", chromedp.ByID))
-		select {
-		case guid := <-done:
-			pdf, err := os.ReadFile(filepath.Join(dir, guid))
-			if err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {
-				t.Fatalf("downloaded card is not a PDF (%d bytes, %v)", len(pdf), err)
-			}
-		case <-time.After(60 * time.Second):
-			t.Fatal("the card was not downloaded")
+		pdf := download(t, ctx, "get my card", fill, chromedp.Click("#get-card", chromedp.ByID))
+		if !strings.HasPrefix(string(pdf), "%PDF-") {
+			t.Fatalf("downloaded card is not a PDF (%d bytes)", len(pdf))
 		}
 	})
+}
+
+// download runs the actions, the last of which starts a download, and
+// returns the file downloaded.
+func download(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	done := make(chan string, 1)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chromedp.ListenTarget(lctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			select {
+			case done <- e.GUID:
+			default:
+			}
+		}
+	})
+	allow := browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true)
+	run(t, ctx, step, append([]chromedp.Action{allow}, actions...)...)
+	select {
+	case guid := <-done:
+		b, err := os.ReadFile(filepath.Join(dir, guid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: nothing was downloaded", step)
+	}
+	return nil
 }
 
 // client is a browser without a browser: cookies and the form token.

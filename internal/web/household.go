@@ -55,6 +55,9 @@ func (w *console) householdCard(c *fiber.Ctx) error {
 		c.Response().Header.Del(fiber.HeaderContentDisposition)
 		return w.fail(c, "household", v, err, fieldOf(err))
 	}
+	// A download, not the browser's viewer: the card is kept on the phone.
+	cd := string(c.Response().Header.Peek(fiber.HeaderContentDisposition))
+	c.Set(fiber.HeaderContentDisposition, strings.Replace(cd, "inline", "attachment", 1))
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -83,6 +84,7 @@ func parsePages() map[string]*template.Template {
 
 var funcs = template.FuncMap{
 	"can":        func(a *znb.Actor, act string) bool { return a != nil && znb.Can(*a, znb.Action(act)) },
+	"column":     registry.ColumnHeader,
 	"money":      func(d decimal.Decimal) string { return money.String(d) },
 	"statusName": func(s string) string { return agreementStatusNames[policy.AgreementStatus(s)] },
 	"dict": func(kv ...any) map[string]any {
