@@ -176,6 +176,9 @@ func (w *console) showAgreement(c *fiber.Ctx, a *policy.Agreement, activateErr e
 		return w.errorPage(c, err)
 	}
 	v := w.newView(c, "协议 "+a.No)
+	if c.Query("activated") == "1" {
+		v.Form["activated"] = "1"
+	}
 	d := &agreementData{A: out, Draft: a.Status == policy.Draft, Shares: map[string]string{}}
 	for _, l := range splitLines() {
 		if sh, ok := out.Split[l.Category]; ok {

@@ -1,0 +1,72 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// maxPage is the most any page may weigh, so that it loads on a weak
+// connection.
+const maxPage = 300 << 10
+
+// TestOfficePages reads the office's and the insurer's pages over HTTP:
+// households search, a list's summary and its diff with the version
+// before, the claims queue; each page in Chinese and under 300 KB.
+func TestOfficePages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		claimNo := insured(t, db)
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
+		second := storetest.WriteFile(t, "l2.csv", "户编号,行政区划代码,村名,户类型,姓名,身份证号,与户主关系,成员状态,状态变更日期\n"+
+			"H1,522625101001,青山村,已脱贫户,张三丰,"+idn(1)+",户主,正常,\n"+
+			"H1,522625101001,青山村,已脱贫户,李四,"+idn(2)+",配偶,正常,\n"+
+			"H1,522625101001,青山村,已脱贫户,张小丰,"+idn(4)+",子,正常,\n")
+		l2, err := db.ImportList(context.Background(), office, storetest.File(t, second),
+			store.ImportOptions{County: county, Effective: znb.MustDate("2024-04-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := s.client(t)
+		o.signIn("office", password)
+		i := s.client(t)
+		i.signIn("clerk", password)
+		for _, p := range []struct {
+			c      *client
+			path   string
+			status int
+			want   []string
+		}{
+			{o, "/office/lists", 200, []string{"第 1 版", "第 2 版"}},
+			{o, fmt.Sprintf("/office/lists/%d", l2.List.ID), 200, []string{"摘要", "与其他版本比较"}},
+			{o, fmt.Sprintf("/office/lists/%d/diff?from=1", l2.List.ID), 200, []string{"新增：0 户，1 人", "张小丰", idn(4), "移除：1 户"}},
+			{o, "/office/households?household_no=H1", 200, []string{"张三丰", idn(1), "青山村"}},
+			{o, "/office/households?id_number=" + idn(2), 200, []string{"李四", "张三丰"}},
+			{o, "/office/households?household_no=H9", 200, []string{"没有找到"}},
+			{o, "/office/lists/x", http.StatusNotFound, []string{"名单版本不存在"}},
+			{o, "/office/agreements", 200, []string{"ZY-2024-001", "已生效", "新建协议"}},
+			{i, "/insurer/claims", 200, []string{claimNo, "家庭财产保险", "已报案"}},
+			{i, "/insurer/claims?status=reported", 200, []string{claimNo}},
+			{i, "/insurer/claims?status=paid", 200, []string{"共 0 件"}},
+		} {
+			code, body, _ := p.c.get(p.path)
+			if code != p.status {
+				t.Errorf("%s: status %d, want %d", p.path, code, p.status)
+			}
+			if len(body) > maxPage {
+				t.Errorf("%s weighs %d bytes, over %d", p.path, len(body), maxPage)
+			}
+			for _, w := range p.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s does not show %q", p.path, w)
+				}
+			}
+		}
+	})
+}
