@@ -15,8 +15,9 @@ import (
 // rule, limit or message is written twice: the household lookup with its
 // rate limit and audit, the body limits, and the error-to-status table.
 
-// mountConsole lets Deps.Console add its routes after the API's and before
-// the final not-found answer.
+// mountConsole lets Deps.Console add its routes before the verify page's,
+// so that the console can draw that page for people (it passes JSON
+// requests on); its other paths are its own.
 func (s *Server) mountConsole() {
 	if s.Console != nil {
 		s.Console(s, s.app)
@@ -126,4 +127,19 @@ func (s *Server) Agreements(c *fiber.Ctx, a znb.Actor) ([]AgreementJSON, error) 
 // the API's uploads do; the caller runs done when finished with it.
 func SaveUpload(c *fiber.Ctx, field, code, message string) (path, name string, done func(), err error) {
 	return saveUpload(c, field, code, message)
+}
+
+// Verification is what GET /verify/{no}?sig= finds for a card.
+type Verification struct {
+	verifyJSON
+	No string
+}
+
+// Cancelled reports whether the genuine card's certificate is cancelled.
+func (v Verification) Cancelled() bool { return verifyView(v).Cancelled() }
+
+// Verify checks a card as the verify page does.
+func (s *Server) Verify(c *fiber.Ctx, no, sig string) (Verification, error) {
+	out, err := s.verification(c.UserContext(), no, sig)
+	return Verification{out, no}, err
 }

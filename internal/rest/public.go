@@ -2,6 +2,7 @@ package rest
 
 import (
 	"bytes"
+	"context"
 	"html/template"
 	"unicode/utf8"
 
@@ -210,23 +211,9 @@ type verifyJSON struct {
 // verify answers GET /verify/{certificate_no}?sig=, the page a card's QR
 // code opens: HTML for people, JSON for Accept: application/json.
 func (s *Server) verify(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	out := verifyJSON{}
-	no, sig := c.Params("no"), c.Query("sig")
-	v, err := s.DB.PublicCertificate(ctx, no)
-	switch {
-	case err == nil && sig != "":
-		a, err := s.DB.GetAgreement(ctx, znb.System, v.AgreementID)
-		if err != nil {
-			return err
-		}
-		if card.VerifySignature(s.Secret, v.No, a, sig) {
-			status, head, insurer := string(v.Status), registry.MaskName(v.HeadName()), a.Insurer.Name
-			period := v.Period()
-			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &period.Start, PeriodEnd: &period.End,
-				HeadName: &head, Insurer: &insurer}
-		}
-	case err != nil && znb.ErrorOf(err).Kind != znb.NotFound:
+	no := c.Params("no")
+	out, err := s.verification(c.UserContext(), no, c.Query("sig"))
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -239,6 +226,28 @@ func (s *Server) verify(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(page.Bytes())
+}
+
+// verification checks a card's certificate number and signature.
+func (s *Server) verification(ctx context.Context, no, sig string) (verifyJSON, error) {
+	out := verifyJSON{}
+	v, err := s.DB.PublicCertificate(ctx, no)
+	switch {
+	case err == nil && sig != "":
+		a, err := s.DB.GetAgreement(ctx, znb.System, v.AgreementID)
+		if err != nil {
+			return out, err
+		}
+		if card.VerifySignature(s.Secret, v.No, a, sig) {
+			status, head, insurer := string(v.Status), registry.MaskName(v.HeadName()), a.Insurer.Name
+			period := v.Period()
+			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &period.Start, PeriodEnd: &period.End,
+				HeadName: &head, Insurer: &insurer}
+		}
+	case err != nil && znb.ErrorOf(err).Kind != znb.NotFound:
+		return out, err
+	}
+	return out, nil
 }
 
 type verifyView struct {

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	s.app.Use(s.guard, s.logRequests)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
+	s.mountConsole()
 	s.verifyRoutes(s.app)
 
 	api := s.app.Group("/api/v1")
@@ -115,7 +116,6 @@ func (s *Server) routes() {
 	s.claimRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
-	s.mountConsole()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return znb.Errorf(znb.NotFound, "not_found", "没有这个地址：%s %s", c.Method(), c.Path())
 	})

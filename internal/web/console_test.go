@@ -307,6 +307,11 @@ func TestHouseholdOnPhone(t *testing.T) {
 		}
 		shot(t, ctx, "household-claims")
 
+		no, sig := signedCard(t, db)
+		run(t, ctx, "scan the card's QR code", chromedp.Navigate(s.base+"/verify/"+no+"?sig="+sig),
+			chromedp.WaitVisible(".ok", chromedp.ByQuery))
+		shot(t, ctx, "verify")
+
 		run(t, ctx, "a stranger's name", chromedp.Navigate(s.base+"/household"),
 			chromedp.SendKeys("#name", "王五", chromedp.ByID), chromedp.SendKeys("#id_number", idn(1), chromedp.ByID),
 			chromedp.Click("#my-claims", chromedp.ByID), chromedp.WaitVisible("#id-error", chromedp.ByID),

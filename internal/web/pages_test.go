@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/zhunongbao/zhunongbao/internal/card"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -69,4 +71,50 @@ func TestOfficePages(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVerifyPage: the page a card's QR code opens, drawn by the console,
+// says a genuine card is genuine and a forged one is not; JSON clients
+// still get the API's answer.
+func TestVerifyPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		insured(t, db)
+		no, sig := signedCard(t, db)
+		c := s.client(t)
+		for _, p := range []struct{ path, want, not string }{
+			{"/verify/" + no + "?sig=" + sig, "此明白卡真实有效", idn(1)},
+			{"/verify/" + no + "?sig=forged", "无法核验", "张*丰"},
+		} {
+			code, body, _ := c.get(p.path)
+			if code != 200 || !strings.Contains(body, p.want) || strings.Contains(body, p.not) || strings.Contains(body, "<style") {
+				t.Fatalf("%s: %d\n%s", p.path, code, body)
+			}
+		}
+		req, _ := http.NewRequest("GET", s.base+"/verify/"+no+"?sig="+sig, nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Valid bool }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || !out.Valid {
+			t.Fatalf("JSON verify: %v %+v", err, out)
+		}
+	})
+}
+
+// signedCard returns the certificate number of H1 and its card's signature.
+func signedCard(t *testing.T, db *store.DB) (no, sig string) {
+	t.Helper()
+	cs, err := db.FindCertificates(context.Background(), znb.System, "H1", "")
+	if err != nil || len(cs) != 1 {
+		t.Fatal(cs, err)
+	}
+	a, err := db.GetAgreement(context.Background(), znb.System, cs[0].AgreementID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs[0].No, card.Signer{Key: []byte("test-secret")}.Sign(cs[0].No, a.Term.Start, a.Term.End)
 }

@@ -113,6 +113,7 @@ func (w *console) routes(r fiber.Router) {
 	r.Get("/login", w.loginPage)
 	r.Post("/login", w.form, w.anonymousCSRF, w.login)
 	r.Post("/logout", w.form, w.session, w.csrf, w.logout)
+	r.Get("/verify/:no", w.verify)
 	w.householdRoutes(r)
 	w.officeRoutes(r.Group("/office", w.session, w.desk(znb.OfficeDesk)))
 	w.insurerRoutes(r.Group("/insurer", w.session, w.desk(znb.InsurerDesk)))
