@@ -80,9 +80,24 @@ func chromium(t *testing.T, width, height int) context.Context {
 	if err != nil {
 		t.Fatal("the browser tests need Debian's chromium (apt-get install chromium): ", err)
 	}
+	// A profile of its own, removed after the browser has gone: Chromium's
+	// helpers may still write to it for a moment after it exits, which
+	// t.TempDir's cleanup would fail on.
+	profile, err := os.MkdirTemp("", "znb-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(width, height),
 	}
