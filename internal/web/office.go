@@ -97,6 +97,10 @@ func (w *console) importList(c *fiber.Ctx) error {
 		}
 		return w.fail(c, "lists", v, err, field)
 	}
+	if len(res.Rejected) > 0 { // partial: the summary and what was left out
+		rs := rest.RejectsOut(res.Rejected)
+		return w.showList(c, res.List.ID, &listData{Imported: true, Rejects: rs, Report: packRejects(rs)})
+	}
 	return c.Redirect("/office/lists/"+strconv.FormatInt(res.List.ID, 10)+"?imported=1", fiber.StatusSeeOther)
 }
 
@@ -166,6 +170,8 @@ type listData struct {
 	List     rest.ListJSON
 	Imported bool
 	Others   []rest.ListJSON
+	Rejects  []rest.RejectJSON // households left out of a partial import
+	Report   string
 }
 
 func (w *console) list(c *fiber.Ctx) error {
@@ -173,12 +179,16 @@ func (w *console) list(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
+	return w.showList(c, id, &listData{Imported: c.Query("imported") == "1"})
+}
+
+func (w *console) showList(c *fiber.Ctx, id int64, d *listData) error {
 	l, err := w.db.GetList(c.UserContext(), actor(c), id)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := w.newView(c, "名单版本 "+strconv.FormatInt(id, 10))
-	d := &listData{List: rest.ListOut(l), Imported: c.Query("imported") == "1"}
+	v := w.newView(c, "名单第 "+strconv.FormatInt(id, 10)+" 版")
+	d.List = rest.ListOut(l)
 	ls, err := w.db.ListVersions(c.UserContext(), actor(c), l.County)
 	if err != nil {
 		return w.errorPage(c, err)

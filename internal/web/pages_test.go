@@ -1,8 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"mime/multipart"
+	"os"
+	"path/filepath"
 	"fmt"
 	"net/http"
 	"strings"
@@ -117,4 +122,39 @@ func signedCard(t *testing.T, db *store.DB) (no, sig string) {
 		t.Fatal(err)
 	}
 	return cs[0].No, card.Signer{Key: []byte("test-secret")}.Sign(cs[0].No, a.Term.Start, a.Term.End)
+}
+
+// TestPartialImport: a partial import shows the summary of what was kept
+// and the report of what was left out, row by row.
+func TestPartialImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		o := s.client(t)
+		o.signIn("office", password)
+		_, _, token := o.get("/office/lists")
+		bad, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "有错的名单.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range map[string]string{"csrf": token, "county": county, "effective_date": "2024-01-01", "partial": "1"} {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", "有错的名单.csv")
+		fw.Write(bad)
+		mw.Close()
+		resp, err := o.http.Post(s.base+"/office/lists", mw.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		want := apiRejects(t, db, filepath.Join("..", "..", "docs", "examples", "有错的名单.csv"))
+		for _, w := range []string{"名单已保存为第 1 版", `data-row="5"`, want[5], "下载退回报告"} {
+			if resp.StatusCode != 200 || !strings.Contains(string(body), w) {
+				t.Fatalf("partial import: %d, page lacks %q", resp.StatusCode, w)
+			}
+		}
+	})
 }

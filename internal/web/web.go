@@ -83,8 +83,15 @@ func parsePages() map[string]*template.Template {
 }
 
 var funcs = template.FuncMap{
-	"can":        func(a *znb.Actor, act string) bool { return a != nil && znb.Can(*a, znb.Action(act)) },
-	"column":     registry.ColumnHeader,
+	"can":    func(a *znb.Actor, act string) bool { return a != nil && znb.Can(*a, znb.Action(act)) },
+	"column": registry.ColumnHeader,
+	"when": func(rfc3339 string) string { // as the API writes times, shown to the minute
+		t, err := time.Parse(time.RFC3339, rfc3339)
+		if err != nil {
+			return rfc3339
+		}
+		return t.Format("2006-01-02 15:04")
+	},
 	"money":      func(d decimal.Decimal) string { return money.String(d) },
 	"statusName": func(s string) string { return agreementStatusNames[policy.AgreementStatus(s)] },
 	"dict": func(kv ...any) map[string]any {
