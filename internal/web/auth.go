@@ -95,8 +95,10 @@ func (w *console) csrf(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// desk lets in the roles whose section of the console this is.
-func (w *console) desk(act znb.Action) fiber.Handler {
+// allow lets in the roles that may take the action (znb.Allow), as the
+// API's routes do; a desk (znb.OfficeDesk, znb.InsurerDesk) guards a whole
+// section of pages.
+func (w *console) allow(act znb.Action) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := znb.Allow(actor(c), act); err != nil {
 			return w.errorPage(c, err)
@@ -104,9 +106,6 @@ func (w *console) desk(act znb.Action) fiber.Handler {
 		return c.Next()
 	}
 }
-
-// allow is a page's own action (znb.Allow), like the API route's.
-func (w *console) allow(act znb.Action) fiber.Handler { return w.desk(act) }
 
 func (w *console) loginPage(c *fiber.Ctx) error {
 	v := w.newView(c, "登录")

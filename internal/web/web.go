@@ -122,8 +122,8 @@ func (w *console) routes(r fiber.Router) {
 	r.Post("/logout", w.form, w.session, w.csrf, w.logout)
 	r.Get("/verify/:no", w.verify)
 	w.householdRoutes(r)
-	w.officeRoutes(r.Group("/office", w.session, w.desk(znb.OfficeDesk)))
-	w.insurerRoutes(r.Group("/insurer", w.session, w.desk(znb.InsurerDesk)))
+	w.officeRoutes(r.Group("/office", w.session, w.allow(znb.OfficeDesk)))
+	w.insurerRoutes(r.Group("/insurer", w.session, w.allow(znb.InsurerDesk)))
 }
 
 // view is what every template gets.
