@@ -143,3 +143,29 @@ func (s *Server) Verify(c *fiber.Ctx, no, sig string) (Verification, error) {
 	out, err := s.verification(c.UserContext(), no, sig)
 	return Verification{out, no}, err
 }
+
+// JobJSON is an issue job as GET /jobs/{id} shows it.
+type JobJSON = jobJSON
+
+// StartIssue prepares the issue of an agreement over a list version and
+// runs it in the background, as POST /agreements/{id}/issue?async=true
+// does; it returns the job to follow.
+func (s *Server) StartIssue(c *fiber.Ctx, a znb.Actor, id, listID int64) (int64, error) {
+	job, err := s.DB.PrepareIssue(c.UserContext(), a, id, listID)
+	if err != nil {
+		return 0, err
+	}
+	if job.Status != policy.RunDone {
+		s.issueInBackground(a, id, listID, job.ID)
+	}
+	return job.ID, nil
+}
+
+// Job returns an issue job as GET /jobs/{id} does, without its exclusions.
+func (s *Server) Job(c *fiber.Ctx, a znb.Actor, id int64) (JobJSON, error) {
+	j, err := s.DB.IssueJobOf(c.UserContext(), a, id)
+	if err != nil {
+		return JobJSON{}, err
+	}
+	return jobOut(j), nil
+}

@@ -265,21 +265,26 @@ func (s *Server) issue(c *fiber.Ctx) error {
 			Premium: amount(res.Premium), Endorsements: res.Endorsements,
 			Excluded: s.exclusionsOut(a.NeedsFullID(), res.Excluded), JobID: res.RunID})
 	}
-	key := jobKey{s.DB, job.ID}
-	if _, busy := inFlight.LoadOrStore(key, struct{}{}); !busy {
-		go func() {
-			defer inFlight.Delete(key)
-			if _, err := s.DB.Issue(s.bg, a, id, req.ListID, store.IssueOptions{}); err != nil {
-				s.Log.Error("issue job failed", "job", job.ID, "err", err)
-			}
-		}()
-	}
+	s.issueInBackground(a, id, req.ListID, job.ID)
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(job.ID, 10))
 	return c.Status(fiber.StatusAccepted).JSON(jobOut(job))
 }
 
 // getJob reports an issue run's progress; once done it lists the first
 // thousand exclusions (all of them are in the run's audit trail and table).
+// issueInBackground runs the issue job unless this process runs it already.
+func (s *Server) issueInBackground(a znb.Actor, id, listID, jobID int64) {
+	key := jobKey{s.DB, jobID}
+	if _, busy := inFlight.LoadOrStore(key, struct{}{}); !busy {
+		go func() {
+			defer inFlight.Delete(key)
+			if _, err := s.DB.Issue(s.bg, a, id, listID, store.IssueOptions{}); err != nil {
+				s.Log.Error("issue job failed", "job", jobID, "err", err)
+			}
+		}()
+	}
+}
+
 func (s *Server) getJob(c *fiber.Ctx) error {
 	id, err := paramID(c, "id", "出单任务")
 	if err != nil {

@@ -535,3 +535,52 @@ func TestConsoleSecurity(t *testing.T) {
 		})
 	})
 }
+
+// TestInsurerIssuesInBrowser: an insurer clerk issues an agreement over a
+// list version and watches the progress bar reach 100%.
+func TestInsurerIssuesInBrowser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
+		a := storetest.ActiveAgreement(t, db, office, storetest.AgreementSpec{County: county})
+		path := filepath.Join(t.TempDir(), "list.csv")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storetest.Generate(t, f, county, 300, 3, znb.MustDate("2024-01-01"))
+		f.Close()
+		l, err := db.ImportList(context.Background(), office, storetest.File(t, path),
+			store.ImportOptions{County: county, Effective: znb.MustDate("2024-01-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := chromium(t, 1280, 900)
+		s.signIn(t, ctx, "clerk")
+		field := fmt.Sprintf("#list_id-%d", a.ID)
+		run(t, ctx, "open the issue page", chromedp.Navigate(s.base+"/insurer/agreements"),
+			chromedp.SendKeys(field, fmt.Sprint(l.List.ID), chromedp.ByQuery))
+		shot(t, ctx, "insurer-issue")
+		run(t, ctx, "issue", chromedp.Click(fmt.Sprintf(`form[action="/insurer/agreements/%d/issue"] button`, a.ID), chromedp.ByQuery),
+			chromedp.WaitVisible("#progress", chromedp.ByID))
+		var percent, value string
+		for range 60 {
+			run(t, ctx, "read the progress", chromedp.WaitVisible("#percent", chromedp.ByID),
+				chromedp.Text("#percent", &percent, chromedp.ByID))
+			if strings.HasPrefix(percent, "100%") {
+				break
+			}
+			time.Sleep(time.Second) // the page reloads itself every two seconds
+		}
+		run(t, ctx, "the bar", chromedp.AttributeValue("#progress", "value", &value, nil, chromedp.ByID))
+		if !strings.HasPrefix(percent, "100%") || value != "100" {
+			t.Fatalf("progress ends at %q (bar %s), want 100%%", percent, value)
+		}
+		var text string
+		run(t, ctx, "the result", chromedp.Text("main", &text, chromedp.ByQuery))
+		if !strings.Contains(text, "出单完成") {
+			t.Fatalf("job page does not say the issue is done:\n%s", text)
+		}
+		shot(t, ctx, "insurer-job")
+	})
+}

@@ -128,14 +128,15 @@ func (w *console) routes(r fiber.Router) {
 
 // view is what every template gets.
 type view struct {
-	Title  string
-	Actor  *znb.Actor
-	CSRF   string
-	Phone  bool              // household pages: large type, one column
-	Error  string            // the error of the page, beside its form
-	Fields map[string]string // errors beside fields, by field name
-	Form   map[string]string // the values sent, to fill the form again
-	Data   any
+	Title   string
+	Actor   *znb.Actor
+	CSRF    string
+	Phone   bool              // household pages: large type, one column
+	Refresh int               // seconds until the page reloads itself, 0 for never
+	Error   string            // the error of the page, beside its form
+	Fields  map[string]string // errors beside fields, by field name
+	Form    map[string]string // the values sent, to fill the form again
+	Data    any
 }
 
 // newView starts the view of a page with the session (if any) and a CSRF token.
