@@ -11,6 +11,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/config"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/web"
 )
 
 func init() {
@@ -60,6 +61,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		DocumentsDir: e.cfg.Claims.DocumentsDir, MaxUploadBytes: e.cfg.Claims.MaxUploadMB << 20,
 		MaxJSONBytes: e.cfg.Limits.JSONKB << 10, MaxImportBytes: e.cfg.Limits.ImportMB << 20,
 		PublicPerMinute: e.cfg.Public.PerMinute, TrustProxy: e.cfg.Public.TrustProxy, Redis: shared,
+		Console: web.Mount(web.Config{Idle: time.Duration(e.cfg.Console.IdleMinutes) * time.Minute, Secure: e.cfg.Console.SecureCookie}),
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listen(*listen) }()

@@ -52,6 +52,10 @@ type Config struct {
 		// operating-system crash may undo the last ones).
 		Synchronous string `yaml:"synchronous"`
 	} `yaml:"sqlite"`
+	Console struct {
+		IdleMinutes  int  `yaml:"idle_minutes"`  // a session unused this long ends
+		SecureCookie bool `yaml:"secure_cookie"` // TLS ends at a proxy in front: cookies Secure anyway
+	} `yaml:"console"`
 }
 
 // Default returns the configuration used when no file says otherwise.
@@ -66,6 +70,7 @@ func Default() Config {
 	c.Limits.ImportMB = 512
 	c.Products = "configs/products"
 	c.SQLite.Synchronous = "full"
+	c.Console.IdleMinutes = 30
 	return c
 }
 

@@ -172,7 +172,7 @@ func size(n int) string {
 
 // htmlPolicy is the Content-Security-Policy of the HTML pages: their own
 // inline style, no script but the server's own, never inside a frame.
-const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; " +
+const htmlPolicy = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // guard wraps every request: headers that keep browsers and caches from

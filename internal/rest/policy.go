@@ -278,31 +278,37 @@ func (s *Server) issue(c *fiber.Ctx) error {
 	if s.bg.Err() != nil {
 		return errShuttingDown()
 	}
-	key := jobKey{s.DB, job.ID}
-	if _, busy := inFlight.LoadOrStore(key, struct{}{}); !busy {
-		s.jobs.Add(1)
-		go func() {
-			defer s.jobs.Done()
-			defer inFlight.Delete(key)
-			_, err := s.DB.Issue(s.bg, a, id, req.ListID, store.IssueOptions{})
-			switch {
-			case err == nil:
-			case znb.CodeOf(err) == "issue_running":
-				// Another process runs it: the client follows that run.
-				s.Log.Info("issue job runs elsewhere", "job", job.ID)
-			case s.bg.Err() != nil:
-				s.Log.Info("issue job interrupted by shutdown; posting the same issue resumes it", "job", job.ID)
-			default:
-				s.Log.Error("issue job failed", "job", job.ID, "err", err)
-			}
-		}()
-	}
+	s.issueInBackground(a, id, req.ListID, job.ID)
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(job.ID, 10))
 	return c.Status(fiber.StatusAccepted).JSON(jobOut(job))
 }
 
 // getJob reports an issue run's progress; once done it lists the first
 // thousand exclusions (all of them are in the run's audit trail and table).
+// issueInBackground runs the issue job unless this process runs it already.
+func (s *Server) issueInBackground(a znb.Actor, id, listID, jobID int64) {
+	key := jobKey{s.DB, jobID}
+	if _, busy := inFlight.LoadOrStore(key, struct{}{}); busy {
+		return
+	}
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		defer inFlight.Delete(key)
+		_, err := s.DB.Issue(s.bg, a, id, listID, store.IssueOptions{})
+		switch {
+		case err == nil:
+		case znb.CodeOf(err) == "issue_running":
+			// Another process runs it: the client follows that run.
+			s.Log.Info("issue job runs elsewhere", "job", jobID)
+		case s.bg.Err() != nil:
+			s.Log.Info("issue job interrupted by shutdown; posting the same issue resumes it", "job", jobID)
+		default:
+			s.Log.Error("issue job failed", "job", jobID, "err", err)
+		}
+	}()
+}
+
 func (s *Server) getJob(c *fiber.Ctx) error {
 	id, err := paramID(c, "id", "出单任务")
 	if err != nil {

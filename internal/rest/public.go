@@ -2,6 +2,7 @@ package rest
 
 import (
 	"bytes"
+	"context"
 	"html/template"
 	"unicode/utf8"
 
@@ -19,12 +20,7 @@ import (
 // refused floods are not, so they cannot flood the trail either.
 
 func (s *Server) publicRoutes(r fiber.Router) {
-	lim := newRateLimiter(s.PublicPerMinute, s.Clock)
-	take := lim.take
-	if s.Redis != nil {
-		take = newSharedLimiter(s.Redis, lim, s.Log).take
-	}
-	r.Use(limitBy(take), readPublicBody)
+	r.Use(s.PublicLimit(), readPublicBody)
 	r.Post("/card", s.publicCard)
 	r.Post("/claims", s.publicClaims)
 }
@@ -67,6 +63,11 @@ func (s *Server) publicPerson(c *fiber.Ctx, action string) ([]policy.Certificate
 	if err := decode(c, &in); err != nil {
 		return nil, err
 	}
+	return s.person(c, in, action)
+}
+
+// person is publicPerson after decoding, for the API and the console alike.
+func (s *Server) person(c *fiber.Ctx, in personJSON, action string) ([]policy.Certificate, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
@@ -97,6 +98,11 @@ func (s *Server) publicCard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.sendPublicCard(c, certs)
+}
+
+// sendPublicCard answers the card of the first of the person's certificates.
+func (s *Server) sendPublicCard(c *fiber.Ctx, certs []policy.Certificate) error {
 	p, err := s.printer()
 	if err != nil {
 		return err
@@ -108,9 +114,9 @@ func (s *Server) publicCard(c *fiber.Ctx) error {
 	return sendPDF(c, buf.Bytes(), "card-"+safeName(certs[0].No)+".pdf")
 }
 
-// publicClaimJSON is a claim as the household sees it: names and ID
+// PublicClaimJSON is a claim as the household sees it: names and ID
 // numbers masked, no staff names, the payable with its breakdown.
-type publicClaimJSON struct {
+type PublicClaimJSON struct {
 	ClaimNo        string            `json:"claim_no"`
 	CertificateNo  string            `json:"certificate_no"`
 	Status         string            `json:"status"`
@@ -123,18 +129,18 @@ type publicClaimJSON struct {
 	ReportedOn     znb.Date          `json:"reported_on"`
 	Cause          string            `json:"cause"`
 	Payable        *string           `json:"payable"`
-	Breakdown      []publicStepJSON  `json:"breakdown"`
+	Breakdown      []PublicStepJSON  `json:"breakdown"`
 	ReasonCode     string            `json:"reason_code"`
 	ReasonName     string            `json:"reason_name"`
-	History        []publicEventJSON `json:"history"`
+	History        []PublicEventJSON `json:"history"`
 }
 
-type publicStepJSON struct {
+type PublicStepJSON struct {
 	Label  string `json:"label"`
 	Amount string `json:"amount"`
 }
 
-type publicEventJSON struct {
+type PublicEventJSON struct {
 	At     string `json:"at"`
 	To     string `json:"to"`
 	ToName string `json:"to_name"`
@@ -147,21 +153,30 @@ func (s *Server) publicClaims(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	items, err := s.claimsOn(c, certs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// claimsOn returns the claims on the certificates as the household sees them.
+func (s *Server) claimsOn(c *fiber.Ctx, certs []policy.Certificate) ([]PublicClaimJSON, error) {
 	nos := make([]string, len(certs))
 	for i := range certs {
 		nos[i] = certs[i].No
 	}
 	claims, err := s.DB.PublicClaims(c.UserContext(), nos)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	items := make([]publicClaimJSON, 0, len(claims))
+	items := make([]PublicClaimJSON, 0, len(claims))
 	for _, r := range claims {
-		out := publicClaimJSON{ClaimNo: r.No, CertificateNo: r.CertificateNo, Status: string(r.Status),
+		out := PublicClaimJSON{ClaimNo: r.No, CertificateNo: r.CertificateNo, Status: string(r.Status),
 			StatusName: r.Status.Name(), Line: r.Line, LineName: r.Line.Name(),
 			MemberName: registry.MaskName(r.MemberName), IncidentDate: r.IncidentDate, ReportedOn: r.ReportedOn,
 			Cause: r.Cause, ReasonCode: string(r.Reason), ReasonName: r.Reason.Name(),
-			Breakdown: []publicStepJSON{}, History: []publicEventJSON{}}
+			Breakdown: []PublicStepJSON{}, History: []PublicEventJSON{}}
 		if r.Member != "" {
 			out.MemberIDNumber = registry.MaskID(r.Member)
 		}
@@ -169,16 +184,16 @@ func (s *Server) publicClaims(c *fiber.Ctx) error {
 			p := amount(r.Payable)
 			out.Payable = &p
 			for _, st := range r.Breakdown {
-				out.Breakdown = append(out.Breakdown, publicStepJSON{Label: st.Label, Amount: amount(st.Amount)})
+				out.Breakdown = append(out.Breakdown, PublicStepJSON{Label: st.Label, Amount: amount(st.Amount)})
 			}
 		}
 		for _, e := range r.History {
-			out.History = append(out.History, publicEventJSON{At: e.At.In(znb.CST).Format("2006-01-02 15:04"),
+			out.History = append(out.History, PublicEventJSON{At: e.At.In(znb.CST).Format("2006-01-02 15:04"),
 				To: string(e.To), ToName: e.To.Name()})
 		}
 		items = append(items, out)
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return items, nil
 }
 
 // verifyJSON is the verify answer, exactly these fields; all
@@ -196,23 +211,9 @@ type verifyJSON struct {
 // verify answers GET /verify/{certificate_no}?sig=, the page a card's QR
 // code opens: HTML for people, JSON for Accept: application/json.
 func (s *Server) verify(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	out := verifyJSON{}
-	no, sig := c.Params("no"), c.Query("sig")
-	v, err := s.DB.PublicCertificate(ctx, no)
-	switch {
-	case err == nil && sig != "":
-		a, err := s.DB.GetAgreement(ctx, znb.System, v.AgreementID)
-		if err != nil {
-			return err
-		}
-		if card.VerifySignature(s.Secret, v.No, a, sig) {
-			status, head, insurer := string(v.Status), registry.MaskName(v.HeadName()), a.Insurer.Name
-			period := v.Period()
-			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &period.Start, PeriodEnd: &period.End,
-				HeadName: &head, Insurer: &insurer}
-		}
-	case err != nil && znb.ErrorOf(err).Kind != znb.NotFound:
+	no := c.Params("no")
+	out, err := s.verification(c.UserContext(), no, c.Query("sig"))
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -225,6 +226,28 @@ func (s *Server) verify(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(page.Bytes())
+}
+
+// verification checks a card's certificate number and signature.
+func (s *Server) verification(ctx context.Context, no, sig string) (verifyJSON, error) {
+	out := verifyJSON{}
+	v, err := s.DB.PublicCertificate(ctx, no)
+	switch {
+	case err == nil && sig != "":
+		a, err := s.DB.GetAgreement(ctx, znb.System, v.AgreementID)
+		if err != nil {
+			return out, err
+		}
+		if card.VerifySignature(s.Secret, v.No, a, sig) {
+			status, head, insurer := string(v.Status), registry.MaskName(v.HeadName()), a.Insurer.Name
+			period := v.Period()
+			out = verifyJSON{Valid: true, Status: &status, PeriodStart: &period.Start, PeriodEnd: &period.End,
+				HeadName: &head, Insurer: &insurer}
+		}
+	case err != nil && znb.ErrorOf(err).Kind != znb.NotFound:
+		return out, err
+	}
+	return out, nil
 }
 
 type verifyView struct {

@@ -172,12 +172,21 @@ type householdJSON struct {
 }
 
 func (s *Server) findHouseholds(c *fiber.Ctx) error {
-	a := actor(c)
 	listID, _ := strconv.ParseInt(c.Query("list_id", "0"), 10, 64)
-	hs, err := s.DB.FindHouseholds(c.UserContext(), a, store.HouseholdQuery{
+	items, err := s.households(c, actor(c), store.HouseholdQuery{
 		ListID: listID, HouseholdNo: c.Query("household_no"), IDNumber: c.Query("id_number")})
 	if err != nil {
 		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// households finds households as the actor may see them, full ID numbers
+// audited.
+func (s *Server) households(c *fiber.Ctx, a znb.Actor, q store.HouseholdQuery) ([]householdJSON, error) {
+	hs, err := s.DB.FindHouseholds(c.UserContext(), a, q)
+	if err != nil {
+		return nil, err
 	}
 	full := a.NeedsFullID()
 	items := make([]householdJSON, len(hs))
@@ -202,10 +211,10 @@ func (s *Server) findHouseholds(c *fiber.Ctx) error {
 	}
 	if full && len(shown) > 0 {
 		if err := s.DB.Audit(c.UserContext(), a, "household.read_full_id", "households", map[string]any{"households": shown}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return items, nil
 }
 
 func (s *Server) diffLists(c *fiber.Ctx) error {

@@ -43,6 +43,7 @@ type Deps struct {
 	// TrustProxy takes the client address from X-Forwarded-For; only behind
 	// a reverse proxy that sets it, or anyone could dodge the rate limit.
 	TrustProxy bool
+	Console    func(*Server, fiber.Router) // mounts the browser console (internal/web); nil for none
 }
 
 // Server holds the Fiber app and its dependencies.
@@ -56,6 +57,8 @@ type Server struct {
 	jobs   sync.WaitGroup // background jobs, which Shutdown waits for
 	pdfMu  sync.Mutex
 	pdf    *card.Renderer // see letterRenderer
+
+	public publicDoor // the household door's rate limit, see PublicLimit
 }
 
 // New builds the server with every route registered.
@@ -147,6 +150,7 @@ func (s *Server) routes() {
 	s.app.Use(s.guard, s.logRequests)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
+	s.mountConsole()
 	s.verifyRoutes(s.app)
 
 	api := s.app.Group("/api/v1")

@@ -32,6 +32,10 @@ const (
 	RunReconciliation  Action = "reconciliation.run" // create, confirm, settle
 	ReadReconciliation Action = "reconciliation.read"
 	ReadReports        Action = "reports.read"
+
+	// The browser console's desks: the section of pages an account works in.
+	OfficeDesk  Action = "console.office"
+	InsurerDesk Action = "console.insurer"
 )
 
 var (
@@ -66,6 +70,9 @@ var grants = map[Action][]Role{
 	RunReconciliation:  {Office},
 	ReadReconciliation: everyReader,
 	ReadReports:        everyReader,
+
+	OfficeDesk:  {Office, Auditor},
+	InsurerDesk: insurerStaff,
 }
 
 // Can reports whether the actor's role may take the action; it says nothing
