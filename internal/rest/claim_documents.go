@@ -110,6 +110,7 @@ func (s *Server) letterRenderer() (*card.Renderer, error) {
 	if s.pdf, err = card.NewRenderer(path); err != nil {
 		return nil, err
 	}
+	s.pdf.Now = s.Clock
 	return s.pdf, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -302,6 +303,8 @@ func TestClaimAssessmentErrors(t *testing.T) {
 	})
 }
 
+var creationDate = regexp.MustCompile(`/CreationDate \(D:(\d{14})`)
+
 // TestClaimRejections rejects a claim with every reason code, before and
 // after assessment, and checks the letter names the reason.
 func TestClaimRejections(t *testing.T) {
@@ -338,6 +341,15 @@ func TestClaimRejections(t *testing.T) {
 			}
 			if text := pdfText(t, pdf); !strings.Contains(text, "不予赔付") || !strings.Contains(text, reason.Name()) {
 				t.Errorf("letter of %s lacks the reason %s:\n%s", reason, reason.Name(), text)
+			}
+			// The server's clock dates its PDFs: storetest.Now, 10:00 UTC, is
+			// 18:00 China Standard Time.
+			var dated string
+			if m := creationDate.FindSubmatch(pdf); m != nil {
+				dated = string(m[1])
+			}
+			if dated != "20240615180000" {
+				t.Errorf("letter dated %q, want the server clock's 20240615180000", dated)
 			}
 		}
 		_, c, _ := h.report(w.clerk, map[string]any{"certificate_no": w.cert["H1"], "line": "property", "incident_date": "2024-06-10", "cause": "火灾"})
