@@ -65,8 +65,9 @@ bench-wrk:
 	docs/bench/claims-wrk.sh mysql '$(ZNB_TEST_MYSQL)'
 
 # bench-attack sends a separate `zhunongbao serve` hostile uploads (400 MB
-# without a key, two at once; 400 MB uploads with one) and prints its peak
-# RSS for each. XLSX=a.xlsx,b.xlsx uploads those files as lists too.
+# without a key, two at once; 400 MB uploads with one; the two XLSX bombs as
+# lists) and prints its peak RSS for each. XLSX=a.xlsx,b.xlsx uploads those
+# files as lists too.
 bench-attack: build
 	$(GO) run ./docs/bench/attack -bin $(BIN) $(if $(XLSX),-xlsx $(XLSX))
 

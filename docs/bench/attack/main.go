@@ -1,14 +1,17 @@
 // Command attack measures the peak resident memory of a separate
 // `zhunongbao serve` process while it is sent hostile uploads: bodies of
 // hundreds of megabytes without a valid key, two at once, and as large
-// multipart uploads with one. Each scenario prints the server's peak RSS
-// and what it answered; the target is under 300 MB for every one, and no
-// list stored.
+// multipart uploads with one, and two XLSX decompression bombs as lists with
+// a valid key. Each scenario prints the server's peak RSS, what it answered,
+// the lists stored and the files left in its temporary and documents
+// folders; the target is under 300 MB for every one, and nothing stored.
 //
-//	go run ./docs/bench/attack -bin bin/zhunongbao [-mb 400] [-xlsx bomb1.xlsx,bomb2.xlsx]
+//	go run ./docs/bench/attack -bin bin/zhunongbao [-mb 400] [-bombs=false] [-xlsx a.xlsx,b.xlsx]
 //
-// -xlsx uploads each named file as a list with a valid key (the XLSX
-// decompression bombs).
+// -bombs (on by default) builds the two bombs in a temporary folder: a
+// workbook of about 520 KB whose one cell holds 512 MiB, and one of about
+// 2 MB whose sheet is 2 GiB of whitespace. -xlsx uploads other files as
+// lists too.
 package main
 
 import (
@@ -27,14 +30,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zhunongbao/zhunongbao/internal/sheet/sheettest"
 )
 
 func main() {
-	bin := flag.String("bin", "bin/zhunongbao", "the zhunongbao binary")
-	mb := flag.Int64("mb", 400, "megabytes of each body")
-	xlsx := flag.String("xlsx", "", "comma-separated XLSX files to upload as lists with a valid key")
-	flag.Parse()
-	if err := run(*bin, *mb<<20, *xlsx); err != nil {
+	// A flag set of its own: sheettest registers -update on the default one.
+	fs := flag.NewFlagSet("attack", flag.ExitOnError)
+	bin := fs.String("bin", "bin/zhunongbao", "the zhunongbao binary")
+	mb := fs.Int64("mb", 400, "megabytes of each body")
+	bombs := fs.Bool("bombs", true, "upload the two XLSX decompression bombs as lists with a valid key")
+	xlsx := fs.String("xlsx", "", "comma-separated XLSX files to upload as lists with a valid key")
+	fs.Parse(os.Args[1:])
+	if err := run(*bin, *mb<<20, *bombs, *xlsx); err != nil {
 		fmt.Fprintln(os.Stderr, "attack:", err)
 		os.Exit(1)
 	}
@@ -43,17 +51,24 @@ func main() {
 type server struct {
 	addr, key string
 	pid       int
+	// tmp and docs are the server's temporary and documents folders,
+	// which must stay empty.
+	tmp, docs string
 }
 
-func run(bin string, size int64, xlsx string) error {
+func run(bin string, size int64, bombs bool, xlsx string) error {
 	work, err := os.MkdirTemp("", "znb-attack-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
+	tmp, docs := filepath.Join(work, "tmp"), filepath.Join(work, "docs")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return err
+	}
 	env := append(os.Environ(), "ZNB_DB=sqlite:"+filepath.Join(work, "attack.db"), "ZNB_SECRET=attack-bench",
-		"ZNB_DOCUMENTS_DIR="+filepath.Join(work, "docs"), "ZNB_LISTEN=127.0.0.1:18181",
-		"ZNB_BASE_URL=http://127.0.0.1:18181")
+		"ZNB_DOCUMENTS_DIR="+docs, "ZNB_LISTEN=127.0.0.1:18181",
+		"ZNB_BASE_URL=http://127.0.0.1:18181", "TMPDIR="+tmp)
 	cli := func(args ...string) ([]byte, error) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env, cmd.Stderr = env, os.Stderr
@@ -79,7 +94,7 @@ func run(bin string, size int64, xlsx string) error {
 		return err
 	}
 	defer serve.Process.Kill()
-	s := server{addr: "127.0.0.1:18181", key: u.APIKey, pid: serve.Process.Pid}
+	s := server{addr: "127.0.0.1:18181", key: u.APIKey, pid: serve.Process.Pid, tmp: tmp, docs: docs}
 	for i := 0; ; i++ {
 		if c, err := net.Dial("tcp", s.addr); err == nil {
 			c.Close()
@@ -115,11 +130,33 @@ func run(bin string, size int64, xlsx string) error {
 	s.scenario("multipart list upload, valid key, Content-Length", func() string {
 		return s.send("/api/v1/lists", s.key, list, size, false, form(size))
 	})
-	for _, f := range strings.Split(xlsx, ",") {
-		if f == "" {
-			continue
+	var files []string
+	if bombs {
+		for _, b := range []struct {
+			name  string
+			parts map[string]sheettest.Part
+		}{{"cell-512MiB.xlsx", sheettest.CellBomb()}, {"whitespace-2GiB.xlsx", sheettest.WhitespaceBomb()}} {
+			// The bombs are built outside the server's folders, which
+			// must stay empty.
+			f := filepath.Join(work, b.name)
+			if err := sheettest.Workbook(f, b.parts); err != nil {
+				return fmt.Errorf("%s: %w", b.name, err)
+			}
+			files = append(files, f)
 		}
-		s.scenario("XLSX "+filepath.Base(f), func() string { return s.upload(f) })
+	}
+	for _, f := range strings.Split(xlsx, ",") {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		s.scenario(fmt.Sprintf("XLSX %s (%d KB), valid key", filepath.Base(f), st.Size()>>10),
+			func() string { return s.upload(f) })
 	}
 	return nil
 }
@@ -130,8 +167,20 @@ func (s server) scenario(name string, attack func() string) {
 	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.pid), []byte("5"), 0)
 	start := time.Now()
 	answer := attack()
-	fmt.Printf("%-50s peak RSS %5.0f MB  %5.1f s  lists stored %d  answer %s\n", name, s.rss("VmHWM"),
-		time.Since(start).Seconds(), s.lists(), answer)
+	fmt.Printf("%-50s peak RSS %5.0f MB  %5.1f s  lists stored %d  files left %d  answer %s\n", name, s.rss("VmHWM"),
+		time.Since(start).Seconds(), s.lists(), files(s.tmp)+files(s.docs), answer)
+}
+
+// files counts the files under dir.
+func files(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // rss reads a field of the server's /proc status, in MB.
