@@ -1,6 +1,7 @@
 // Package sheettest records what a workbook writer is handed, as text, and
 // compares it with golden files, for the tests of the packages that lay out
-// workbooks (report, subsidy) without opening an XLSX.
+// workbooks (report, subsidy) without opening an XLSX; and it builds XLSX
+// decompression bombs (bomb.go).
 package sheettest
 
 import (
