@@ -1,0 +1,199 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// reconciled insures a county (insured) and imports a second list version
+// that adds 张小丰 to H1 and drops H2: reconciled over it, the
+// certificates bill 王五, who is no longer listed, and miss 张小丰. It
+// returns the second version's ID and the agreement's.
+func reconciled(t *testing.T, db *store.DB) (listID, agreementID int64) {
+	t.Helper()
+	insured(t, db)
+	office := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
+	second := storetest.WriteFile(t, "l2.csv", "户编号,行政区划代码,村名,户类型,姓名,身份证号,与户主关系,成员状态,状态变更日期\n"+
+		"H1,522625101001,青山村,已脱贫户,张三丰,"+idn(1)+",户主,正常,\n"+
+		"H1,522625101001,青山村,已脱贫户,李四,"+idn(2)+",配偶,正常,\n"+
+		"H1,522625101001,青山村,已脱贫户,张小丰,"+idn(4)+",子,正常,\n")
+	l2, err := db.ImportList(context.Background(), office, storetest.File(t, second),
+		store.ImportOptions{County: county, Effective: znb.MustDate("2024-04-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := db.Agreements(context.Background(), office)
+	if err != nil || len(as) != 1 {
+		t.Fatalf("agreements: %v %v", as, err)
+	}
+	return l2.List.ID, as[0].ID
+}
+
+// addUser adds a signed-in-able account to the site's database.
+func addUser(t *testing.T, db *store.DB, name string, role znb.Role, scope string) {
+	t.Helper()
+	if _, err := db.CreateUser(context.Background(), znb.System, name, role, scope); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPassword(context.Background(), znb.System, name, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var reconPath = regexp.MustCompile(`^/office/reconciliations/(\d+)$`)
+
+// runRecon posts the run form as a browser does (multipart, no statement)
+// and returns the status and the page it leads to.
+func (c *client) runRecon(form map[string]string) (int, string) {
+	c.t.Helper()
+	_, _, token := c.get("/office/reconciliations")
+	form["csrf"] = token
+	resp := c.multipart("/office/reconciliations", form, "statement", "", nil)
+	return resp.code, resp.location + resp.body
+}
+
+// TestReconciliationPages: the office runs a reconciliation over a list
+// version from the form, reads its findings with the amounts by funding
+// source and the rows of a finding (the API's figures), confirms and
+// settles it, downloads the API's XLSX and PDF; a refused run shows the
+// API's message beside its field; county B's office gets 404.
+func TestReconciliationPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		listID, agreementID := reconciled(t, db)
+		o := s.client(t)
+		o.signIn("office", password)
+
+		code, body := o.runRecon(map[string]string{"agreement_id": fmt.Sprint(agreementID), "as_of": "2023-01-01"})
+		if code != http.StatusUnprocessableEntity || !regexp.MustCompile(`id="as_of-error"[^>]*>[^<]*没有生效的名单`).MatchString(body) {
+			t.Fatalf("a day before the first list: %d, want 422 with the message beside the date\n%s", code, body)
+		}
+
+		code, loc := o.runRecon(map[string]string{"agreement_id": fmt.Sprint(agreementID), "list_id": fmt.Sprint(listID)})
+		m := reconPath.FindStringSubmatch(loc)
+		if code != http.StatusSeeOther || m == nil {
+			t.Fatalf("run: %d %q", code, loc)
+		}
+		page := m[0]
+		api, err := db.GetReconciliation(context.Background(), znb.System, mustInt(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body, token := o.get(page)
+		if code != 200 {
+			t.Fatalf("%s: %d", page, code)
+		}
+		notOnList := api.Result.Findings[1]
+		for _, w := range []string{"名单外人员", "应保未保", `data-finding="not_on_list"`, "王五", idn(3), "<th scope=\"col\" class=\"num\">中央</th>",
+			"下载明细（XLSX）", "确认对账结果", api.Result.Billed.Premium.StringFixed(2), notOnList.Billed.StringFixed(2)} {
+			if !strings.Contains(body, w) {
+				t.Errorf("reconciliation page lacks %q", w)
+			}
+		}
+		if notOnList.Count != 1 || string(notOnList.Finding) != "not_on_list" {
+			t.Fatalf("fixture: not_on_list tally %+v", notOnList)
+		}
+		if code, body, _ := o.get(page + "?finding=not_insured"); code != 200 || !strings.Contains(body, "张小丰") || !strings.Contains(body, "应保未保：共 1 人") {
+			t.Fatalf("not_insured rows: %d", code)
+		}
+
+		for _, f := range []struct{ path, ctype, magic string }{
+			{page + "/export.xlsx", "spreadsheetml", "PK"},
+			{page + "/statement.pdf", "application/pdf", "%PDF-"},
+		} {
+			resp, err := o.http.Get(s.base + f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := readAll(t, resp)
+			if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), f.ctype) || !strings.HasPrefix(b, f.magic) {
+				t.Fatalf("%s: %d %s", f.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		}
+
+		if code, _ := o.post(page+"/confirm", url.Values{}); code != http.StatusForbidden {
+			t.Fatalf("confirm without the form token: %d, want 403", code)
+		}
+		if code, body := o.post(page+"/settle", url.Values{"csrf": {token}}); code != http.StatusConflict || !strings.Contains(body, `id="advance-error"`) {
+			t.Fatalf("settle a draft: %d, want 409 with the message beside the button\n%s", code, body)
+		}
+		if code, _ := o.post(page+"/confirm", url.Values{"csrf": {token}}); code != http.StatusSeeOther {
+			t.Fatalf("confirm: %d", code)
+		}
+		if _, body, _ := o.get(page + "?done=confirmed"); !strings.Contains(body, "对账已确认") || !strings.Contains(body, "已确认") || !strings.Contains(body, ">结算<") {
+			t.Fatal("confirmed page does not say so or offer to settle")
+		}
+		if code, _ := o.post(page+"/settle", url.Values{"csrf": {token}}); code != http.StatusSeeOther {
+			t.Fatalf("settle: %d", code)
+		}
+		if rec, _ := db.GetReconciliation(context.Background(), znb.System, api.ID); string(rec.Status) != "settled" {
+			t.Fatalf("status after settle: %s", rec.Status)
+		}
+		if _, body, _ := o.get("/office/reconciliations"); !strings.Contains(body, "第 "+m[1]+" 号") || !strings.Contains(body, "结算") {
+			t.Fatal("the list of reconciliations does not show the run")
+		}
+
+		b := s.client(t)
+		b.signIn("officeb", password)
+		for _, p := range []string{page, page + "/export.xlsx", page + "/statement.pdf"} {
+			if code, body, _ := b.get(p); code != http.StatusNotFound || strings.Contains(body, "王五") {
+				t.Fatalf("county B reads %s: %d", p, code)
+			}
+		}
+		if code, body, _ := b.get("/office/reconciliations"); code != 200 || strings.Contains(body, "第 "+m[1]+" 号") {
+			t.Fatalf("county B's list of reconciliations shows county A's: %d", code)
+		}
+	})
+}
+
+func mustInt(s string) int64 {
+	var n int64
+	fmt.Sscan(s, &n)
+	return n
+}
+
+type answer struct {
+	code           int
+	location, body string
+}
+
+// multipart posts a form with a file field (empty content when file is nil,
+// as a browser sends a file input left empty).
+func (c *client) multipart(path string, form map[string]string, field, name string, file []byte) answer {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range form {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(file)
+	mw.Close()
+	resp, err := c.http.Post(c.s.base+path, mw.FormDataContentType(), &buf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return answer{resp.StatusCode, resp.Header.Get("Location"), readAll(c.t, resp)}
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
