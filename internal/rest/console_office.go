@@ -18,7 +18,9 @@ func (s *Server) As(c *fiber.Ctx, a znb.Actor, h fiber.Handler) error {
 }
 
 // ReconciliationExport is GET /reconciliations/{id}/export.xlsx (or .csv).
-func (s *Server) ReconciliationExport(format string) fiber.Handler { return s.exportReconciliation(format) }
+func (s *Server) ReconciliationExport(format string) fiber.Handler {
+	return s.exportReconciliation(format)
+}
 
 // ReconciliationPDF is GET /reconciliations/{id}/statement.pdf.
 func (s *Server) ReconciliationPDF() fiber.Handler { return s.reconciliationStatement }
