@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -196,4 +197,127 @@ func readAll(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestReportPages: the monthly report shows the store's figures as a
+// table and an SVG chart with its XLSX; the annual evaluation its figures
+// with XLSX and PDF; the claims notice downloads, and a wrong village or
+// month comes back beside its field with the API's message.
+func TestReportPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		insured(t, db)
+		o := s.client(t)
+		o.signIn("office", password)
+		as, _ := db.Agreements(context.Background(), znb.System)
+		id := fmt.Sprint(as[0].ID)
+
+		m, _ := report.ParseMonth("2024-05")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
+		want, err := db.MonthlyReport(context.Background(), office, "", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		village := want.Rows[len(want.Rows)-1]
+		code, body, _ := o.get("/office/reports?month=2024-05")
+		for _, w := range []string{"2024年5月", `<svg id="chart"`, "<rect", "青山村", "monthly.xlsx?month=2024-05",
+			fmt.Sprintf(`id="total-persons">%d 户 %d 人<`, want.Total.Households, want.Total.Persons),
+			fmt.Sprintf("<title>青山村 保费 %s 元</title>", village.Premium[0].StringFixed(2))} {
+			if code != 200 || !strings.Contains(body, w) {
+				t.Errorf("monthly report: %d, lacks %q", code, w)
+			}
+		}
+		if len(body) > maxPage {
+			t.Errorf("monthly report weighs %d bytes", len(body))
+		}
+		if code, body, _ := o.get("/office/reports?month=2024-13"); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="month-error"`) || !strings.Contains(body, "月份须为 YYYY-MM") {
+			t.Errorf("bad month: %d", code)
+		}
+		if code, body, _ := o.get("/office/reports?month=2024-05&region=522626"); code != http.StatusNotFound || !strings.Contains(body, `id="region-error"`) {
+			t.Errorf("another county's report: %d, want 404 beside the region", code)
+		}
+		year, err := db.AnnualReport(context.Background(), office, as[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body, _ := o.get("/office/reports/annual?agreement_id=" + id); code != 200 || !strings.Contains(body, fmt.Sprintf(`id="annual-persons">%d 户 %d 人<`, year.Total.Households, year.Total.Persons)) || !strings.Contains(body, "火灾") {
+			t.Errorf("annual evaluation: %d\n%s", code, body)
+		}
+		for _, f := range []struct{ path, magic string }{
+			{"/office/reports/monthly.xlsx?month=2024-05", "PK"},
+			{"/office/reports/annual.xlsx?agreement_id=" + id, "PK"},
+			{"/office/reports/annual.pdf?agreement_id=" + id, "%PDF-"},
+			{"/office/reports/notice.pdf?agreement_id=" + id + "&village=522625101001&month=2024-05", "%PDF-"},
+		} {
+			resp, err := o.http.Get(s.base + f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := readAll(t, resp); resp.StatusCode != 200 || !strings.HasPrefix(b, f.magic) {
+				t.Errorf("%s: %d %.80q", f.path, resp.StatusCode, b)
+			}
+		}
+		if code, body, _ := o.get("/office/reports/notice.pdf?agreement_id=" + id + "&village=5226&month=2024-05"); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="village-error"`) {
+			t.Errorf("notice of a bad village: %d\n%s", code, body)
+		}
+		b := s.client(t)
+		b.signIn("officeb", password)
+		if code, _, _ := b.get("/office/reports/annual.pdf?agreement_id=" + id); code != http.StatusNotFound {
+			t.Errorf("county B reads county A's evaluation: %d", code)
+		}
+	})
+}
+
+// TestAuditPage: an auditor reads the trail of its region a page at a
+// time, newest first, and nothing of another county; an office clerk is
+// refused as GET /audit refuses it.
+func TestAuditPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		addUser(t, db, "auditor", znb.Auditor, county)
+		ctx := context.Background()
+		a := znb.Actor{Username: "office", Role: znb.Office, Scope: county}
+		b := znb.Actor{Username: "officeb", Role: znb.Office, Scope: countyB}
+		for i := range 60 {
+			if err := db.Audit(ctx, a, "test.a", fmt.Sprintf("thing:%d", i), nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Audit(ctx, b, "test.b", fmt.Sprintf("other:%d", i), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o := s.client(t)
+		o.signIn("office", password)
+		if code, _, _ := o.get("/office/audit"); code != http.StatusForbidden {
+			t.Fatalf("office clerk on the audit trail: %d, want 403 like the API", code)
+		}
+		au := s.client(t)
+		au.signIn("auditor", password)
+		seen := map[string]bool{}
+		path, pages := "/office/audit", 0
+		older := regexp.MustCompile(`id="older" href="([^"]+)"`)
+		for path != "" {
+			code, body, _ := au.get(path)
+			if code != 200 || strings.Contains(body, "test.b") || strings.Contains(body, "522626") {
+				t.Fatalf("%s: %d, or another county's entry shown", path, code)
+			}
+			if n := strings.Count(body, "<tr data-seq="); n > 50 {
+				t.Fatalf("a page of %d entries", n)
+			}
+			for _, m := range regexp.MustCompile(`thing:\d+`).FindAllString(body, -1) {
+				seen[m] = true
+			}
+			path = ""
+			if m := older.FindStringSubmatch(body); m != nil {
+				path = strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+			pages++
+		}
+		if len(seen) != 60 || pages < 2 {
+			t.Fatalf("paged through %d pages and saw %d of 60 entries", pages, len(seen))
+		}
+		if _, body, _ := au.get("/office/audit?object=thing:7"); strings.Count(body, "<tr data-seq=") != 1 {
+			t.Fatal("filter by object")
+		}
+	})
 }
