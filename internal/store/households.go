@@ -51,13 +51,14 @@ func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]
 	return out, nil
 }
 
-// HouseholdQuery selects households by number or by any member's ID number,
-// in one list version or, when ListID is 0, in the current list of every
-// county the actor sees.
+// HouseholdQuery selects households by number, by any member's ID number
+// or by any member's whole name, in one list version or, when ListID is 0,
+// in the current list of every county the actor sees; at most 100.
 type HouseholdQuery struct {
 	ListID      int64
 	HouseholdNo string
 	IDNumber    string
+	Name        string
 }
 
 // HouseholdRecord is a household of a list version with its members.
@@ -124,11 +125,11 @@ func (db *DB) currentLists(ctx context.Context, by znb.Actor) ([]listRow, error)
 // FindHouseholds looks households up; nothing found, or found only outside
 // the actor's scope, is an empty answer, not an error.
 func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery) ([]HouseholdRecord, error) {
-	key, err := registry.NewLookup(q.HouseholdNo, q.IDNumber)
+	key, err := registry.HouseholdLookup(q.HouseholdNo, q.IDNumber, q.Name)
 	if err != nil {
 		return nil, err
 	}
-	q.HouseholdNo, q.IDNumber = key.HouseholdNo, key.IDNumber
+	q.HouseholdNo, q.IDNumber, q.Name = key.HouseholdNo, key.IDNumber, key.Name
 	counties := map[int64]string{}
 	if q.ListID != 0 {
 		l, err := db.GetList(ctx, by, q.ListID)
@@ -160,6 +161,9 @@ func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery
 	}
 	if q.IDNumber != "" {
 		hq = hq.Where("EXISTS (SELECT 1 FROM members m WHERE m.list_id = households.list_id AND m.household_no = households.household_no AND m.id_number = ?)", q.IDNumber)
+	}
+	if q.Name != "" { // members_list_name finds the name's rows of each list
+		hq = hq.Where("(list_id, household_no) IN (SELECT list_id, household_no FROM members WHERE list_id IN ? AND name = ?)", ids, q.Name)
 	}
 	if err := hq.Order("list_id, household_no").Limit(100).Find(&hrows).Error; err != nil {
 		return nil, znb.Wrap(err, "查询户")

@@ -321,3 +321,26 @@ func TestAuditPage(t *testing.T) {
 		}
 	})
 }
+
+// TestHouseholdsByName: the households page finds a household by a
+// member's whole name, within the office's county, and shows a refused
+// name beside its field.
+func TestHouseholdsByName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		insured(t, db)
+		o := s.client(t)
+		o.signIn("office", password)
+		if code, body, _ := o.get("/office/households?name=" + url.QueryEscape("李四")); code != 200 || !strings.Contains(body, "户 H1") || !strings.Contains(body, "张三丰") || strings.Contains(body, "户 H2") {
+			t.Fatalf("by name: %d", code)
+		}
+		if code, body, _ := o.get("/office/households?name=" + strings.Repeat("张", 65)); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="name-error"`) || !strings.Contains(body, "姓名过长") {
+			t.Fatalf("a long name: %d", code)
+		}
+		b := s.client(t)
+		b.signIn("officeb", password)
+		if _, body, _ := b.get("/office/households?name=" + url.QueryEscape("李四")); strings.Contains(body, "张三丰") || !strings.Contains(body, "没有找到") {
+			t.Fatal("county B finds county A's household by name")
+		}
+	})
+}
