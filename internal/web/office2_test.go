@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -342,5 +344,74 @@ func TestHouseholdsByName(t *testing.T) {
 		if _, body, _ := b.get("/office/households?name=" + url.QueryEscape("李四")); strings.Contains(body, "张三丰") || !strings.Contains(body, "没有找到") {
 			t.Fatal("county B finds county A's household by name")
 		}
+	})
+}
+
+// TestOfficeReconcilesInBrowser: an office runs a reconciliation from the
+// form, reads its findings, confirms it, downloads its XLSX and views the
+// monthly report with its chart, on a desktop and on a phone.
+func TestOfficeReconcilesInBrowser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		listID, _ := reconciled(t, db)
+		addUser(t, db, "auditor", znb.Auditor, county)
+		ctx := chromium(t, 1280, 900)
+		s.signIn(t, ctx, "office")
+
+		var notOnList, status string
+		run(t, ctx, "run a reconciliation",
+			chromedp.Navigate(s.base+"/office/reconciliations"),
+			chromedp.WaitVisible("#run", chromedp.ByID),
+			chromedp.SetValue("#list_id", fmt.Sprint(listID), chromedp.ByID),
+		)
+		shot(t, ctx, "office-reconciliations")
+		run(t, ctx, "read the findings",
+			chromedp.Click("#run", chromedp.ByID),
+			chromedp.WaitVisible("#findings", chromedp.ByID),
+			chromedp.Text(`#findings tr[data-finding="not_on_list"] td`, &notOnList, chromedp.ByQuery),
+		)
+		if notOnList != "1" {
+			t.Fatalf("名单外人员 counts %q, want 1", notOnList)
+		}
+		shot(t, ctx, "office-reconciliation")
+		xlsx := download(t, ctx, "download the XLSX", chromedp.Click("#export-xlsx", chromedp.ByID))
+		if !strings.HasPrefix(string(xlsx), "PK") {
+			t.Fatalf("reconciliation download is no workbook (%d bytes)", len(xlsx))
+		}
+		run(t, ctx, "confirm",
+			chromedp.Click("#advance", chromedp.ByID),
+			chromedp.WaitVisible(".ok", chromedp.ByQuery),
+			chromedp.Text("#recon-status", &status, chromedp.ByID),
+		)
+		if status != "已确认" {
+			t.Fatalf("status after confirming: %q", status)
+		}
+		shot(t, ctx, "office-reconciliation-confirmed")
+
+		var bars int
+		run(t, ctx, "the monthly report",
+			chromedp.Navigate(s.base+"/office/reports?month=2024-05"),
+			chromedp.WaitVisible("#chart", chromedp.ByID),
+			chromedp.Evaluate(`document.querySelectorAll("#chart rect").length`, &bars),
+		)
+		if bars < 2 {
+			t.Fatalf("the chart has %d bars", bars)
+		}
+		shot(t, ctx, "office-monthly")
+		run(t, ctx, "the annual evaluation", chromedp.Navigate(s.base+"/office/reports/annual"),
+			chromedp.WaitVisible("#annual-persons", chromedp.ByID))
+		shot(t, ctx, "office-annual")
+
+		run(t, ctx, "on a phone", chromedp.EmulateViewport(360, 740),
+			chromedp.Navigate(s.base+"/office/reconciliations/1"), chromedp.WaitVisible("#findings", chromedp.ByID))
+		shot(t, ctx, "office-reconciliation-phone")
+		run(t, ctx, "report on a phone", chromedp.Navigate(s.base+"/office/reports?month=2024-05"),
+			chromedp.WaitVisible("#chart", chromedp.ByID))
+		shot(t, ctx, "office-monthly-phone")
+
+		actx := chromium(t, 1280, 900)
+		s.signIn(t, actx, "auditor")
+		run(t, actx, "the audit trail", chromedp.Navigate(s.base+"/office/audit"), chromedp.WaitVisible("#audit", chromedp.ByID))
+		shot(t, actx, "office-audit")
 	})
 }
