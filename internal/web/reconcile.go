@@ -148,20 +148,21 @@ func reconField(err error, o store.ReconcileOptions) string {
 }
 
 type reconData struct {
-	R        rest.ReconciliationJSON
-	Draft    bool
-	Settle   bool // confirmed, waiting to be settled
-	Findings []findingLine
-	Money    []moneyLine
-	Sources  []string
-	Finding  string // the finding whose rows are shown
-	Name     string
-	Items    []rest.ItemJSON
-	Total    int64
-	Page     int
-	Prev     int
-	Next     int
-	Advance  string // the error of a confirm or settle, beside its button
+	R           rest.ReconciliationJSON
+	AgreementNo string
+	Draft       bool
+	Settle      bool // confirmed, waiting to be settled
+	Findings    []findingLine
+	Money       []moneyLine
+	Sources     []string
+	Finding     string // the finding whose rows are shown
+	Name        string
+	Items       []rest.ItemJSON
+	Total       int64
+	Page        int
+	Prev        int
+	Next        int
+	Advance     string // the error of a confirm or settle, beside its button
 }
 
 type findingLine struct {
@@ -193,7 +194,11 @@ func (w *console) showRecon(c *fiber.Ctx, advanceErr error) error {
 		return w.errorPage(c, err)
 	}
 	out := rest.ReconciliationOut(rec)
-	d := &reconData{R: out, Draft: rec.Status == subsidy.Draft, Settle: rec.Status == subsidy.Confirmed}
+	d := &reconData{R: out, Draft: rec.Status == subsidy.Draft, Settle: rec.Status == subsidy.Confirmed,
+		AgreementNo: strconv.FormatInt(rec.AgreementID, 10)}
+	if ag, err := w.db.GetAgreement(c.UserContext(), a, rec.AgreementID); err == nil {
+		d.AgreementNo = ag.No
+	}
 	for _, t := range rec.Result.Findings {
 		d.Findings = append(d.Findings, findingLine{Code: string(t.Finding), Name: t.Finding.Name(), Count: t.Count,
 			Premium: out.Findings[string(t.Finding)].Premium, Allow: moneyText(t.Allowed), Disallow: moneyText(t.Disallowed)})
@@ -274,13 +279,6 @@ func init() {
 	}
 	funcs["reconStatus"] = func(s string) string { return reconStatusNames[subsidy.Status(s)] }
 	funcs["categoryName"] = func(c znb.Category) string { return c.Name() }
-	funcs["add"] = func(n ...int) int {
-		sum := 0
-		for _, v := range n {
-			sum += v
-		}
-		return sum
-	}
 }
 
 var reconStatusNames = map[subsidy.Status]string{

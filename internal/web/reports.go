@@ -82,26 +82,24 @@ func (w *console) monthly(c *fiber.Ctx) error {
 
 // chart is a horizontal bar chart drawn as inline SVG by the template:
 // premium and paid claims of each township (each village when the report
-// covers one township), so no script draws it.
+// covers one township), so no script draws it. Lengths are percentages of
+// the width and the SVG has no viewBox, so its text keeps its size on a
+// phone while the bars fit the screen.
 type chart struct {
-	Width, Height int
-	Label         int // width of the name column
-	Bars          []chartBar
-	Max           string
+	Height int
+	Bars   []chartBar
 }
 
 type chartBar struct {
-	Name               string
-	Y, PaidY, TextY    int
-	Premium, Paid      int // bar lengths
-	PremiumText, PaidT string
+	Name                  string
+	TextY, Y, PaidY       int
+	Premium, Paid         string // bar lengths, "42.5%"
+	PremiumText, PaidText string
 }
 
 const (
-	chartWidth = 720
-	chartLabel = 150
-	chartRow   = 44
-	chartBars  = 40
+	chartRow  = 60
+	chartBars = 40
 )
 
 func premiumPaidChart(rows []report.Row) *chart {
@@ -122,30 +120,28 @@ func premiumPaidChart(rows []report.Row) *chart {
 			continue
 		}
 		pick = append(pick, r)
-		paid := r.PaidTotal().Amount
-		top = decimal.Max(top, r.Premium[0], paid)
+		top = decimal.Max(top, r.Premium[0], r.PaidTotal().Amount)
 	}
 	if len(pick) == 0 {
 		return nil
 	}
-	ch := &chart{Width: chartWidth, Label: chartLabel, Height: len(pick)*chartRow + 10, Max: money.String(top)}
-	span := decimal.NewFromInt(chartWidth - chartLabel - 110) // room for the amount after a bar
-	length := func(d decimal.Decimal) int {
-		if top.IsZero() {
-			return 0
+	length := func(d decimal.Decimal) string {
+		if top.IsZero() || d.IsZero() {
+			return "2px" // a stub shows that the figure is nought
 		}
-		return int(d.Mul(span).Div(top).IntPart())
+		return d.Mul(decimal.NewFromInt(100)).Div(top).StringFixed(1) + "%"
 	}
+	ch := &chart{Height: len(pick)*chartRow + 4}
 	for i, r := range pick {
 		name := r.Name
 		if name == "" {
 			name = r.Region
 		}
-		y := 5 + i*chartRow
+		y := i * chartRow
 		paid := r.PaidTotal().Amount
-		ch.Bars = append(ch.Bars, chartBar{Name: name, Y: y, PaidY: y + 18, TextY: y + 22,
-			Premium: max(length(r.Premium[0]), 1), Paid: max(length(paid), 1),
-			PremiumText: money.String(r.Premium[0]), PaidT: money.String(paid)})
+		ch.Bars = append(ch.Bars, chartBar{Name: name, TextY: y + 16, Y: y + 22, PaidY: y + 40,
+			Premium: length(r.Premium[0]), Paid: length(paid),
+			PremiumText: money.String(r.Premium[0]), PaidText: money.String(paid)})
 	}
 	return ch
 }
