@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -122,6 +124,16 @@ func (db *DB) currentLists(ctx context.Context, by znb.Actor) ([]listRow, error)
 	return out, nil
 }
 
+// householdKey names a household of a list version.
+type householdKey struct {
+	ListID      int64
+	HouseholdNo string
+}
+
+// maxMatches bounds the members a search by ID number or name reads: a
+// common name may be shared by many.
+const maxMatches = 1000
+
 // FindHouseholds looks households up; nothing found, or found only outside
 // the actor's scope, is an empty answer, not an error.
 func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery) ([]HouseholdRecord, error) {
@@ -159,26 +171,74 @@ func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery
 	if q.HouseholdNo != "" {
 		hq = hq.Where("household_no = ?", q.HouseholdNo)
 	}
-	if q.IDNumber != "" {
-		hq = hq.Where("EXISTS (SELECT 1 FROM members m WHERE m.list_id = households.list_id AND m.household_no = households.household_no AND m.id_number = ?)", q.IDNumber)
+	var pairs map[householdKey]bool
+	if q.IDNumber != "" || q.Name != "" {
+		// The members first, through their index (members_id_number,
+		// members_list_name), then their households by number: a subquery
+		// per household, or an order the planner kept, scanned a county's
+		// whole list.
+		var keys []householdKey
+		// No DISTINCT: SQLite would read the whole list in its
+		// (list_id, household_no) order to have it.
+		mq := g.Table("members").Select("list_id, household_no").Where("list_id IN ?", ids)
+		if q.IDNumber != "" {
+			mq = mq.Where("id_number = ?", q.IDNumber)
+		}
+		if q.Name != "" {
+			mq = mq.Where("name = ?", q.Name)
+		}
+		if err := mq.Limit(maxMatches).Scan(&keys).Error; err != nil {
+			return nil, znb.Wrap(err, "查询户")
+		}
+		if len(keys) == 0 {
+			return []HouseholdRecord{}, nil
+		}
+		pairs = map[householdKey]bool{}
+		nos := make([]string, 0, len(keys))
+		for _, k := range keys {
+			if !pairs[k] {
+				pairs[k] = true
+				nos = append(nos, k.HouseholdNo)
+			}
+		}
+		hq = hq.Where("household_no IN ?", nos)
+	} else {
+		hq = hq.Limit(100)
 	}
-	if q.Name != "" { // members_list_name finds the name's rows of each list
-		hq = hq.Where("(list_id, household_no) IN (SELECT list_id, household_no FROM members WHERE list_id IN ? AND name = ?)", ids, q.Name)
-	}
-	if err := hq.Order("list_id, household_no").Limit(100).Find(&hrows).Error; err != nil {
+	if err := hq.Order("list_id, household_no").Find(&hrows).Error; err != nil {
 		return nil, znb.Wrap(err, "查询户")
+	}
+	if pairs != nil { // a number found in one list may name another household in another
+		kept := hrows[:0]
+		for _, h := range hrows {
+			if pairs[householdKey{h.ListID, h.HouseholdNo}] && len(kept) < 100 {
+				kept = append(kept, h)
+			}
+		}
+		hrows = kept
+	}
+	if len(hrows) == 0 {
+		return []HouseholdRecord{}, nil
+	}
+	// Every member of the households found in one query, not one a household.
+	lists, nos := map[int64]bool{}, map[string]bool{}
+	for _, h := range hrows {
+		lists[h.ListID], nos[h.HouseholdNo] = true, true
+	}
+	var ms []memberRow
+	if err := g.Table("members").Where("list_id IN ? AND household_no IN ?", slices.Collect(maps.Keys(lists)), slices.Collect(maps.Keys(nos))).
+		Order("row_no").Find(&ms).Error; err != nil {
+		return nil, znb.Wrap(err, "查询户成员")
+	}
+	members := map[householdKey][]registry.Member{}
+	for i := range ms {
+		k := householdKey{ms[i].ListID, ms[i].HouseholdNo}
+		members[k] = append(members[k], ms[i].member())
 	}
 	out := make([]HouseholdRecord, 0, len(hrows))
 	for _, h := range hrows {
-		var ms []memberRow
-		if err := g.Table("members").Where("list_id = ? AND household_no = ?", h.ListID, h.HouseholdNo).Order("row_no").Find(&ms).Error; err != nil {
-			return nil, znb.Wrap(err, "查询户成员")
-		}
-		rec := HouseholdRecord{ListID: h.ListID, County: counties[h.ListID], H: h.household()}
-		for i := range ms {
-			rec.Members = append(rec.Members, ms[i].member())
-		}
-		out = append(out, rec)
+		out = append(out, HouseholdRecord{ListID: h.ListID, County: counties[h.ListID], H: h.household(),
+			Members: members[householdKey{h.ListID, h.HouseholdNo}]})
 	}
 	return out, nil
 }
