@@ -415,3 +415,39 @@ func TestOfficeReconcilesInBrowser(t *testing.T) {
 		shot(t, actx, "office-audit")
 	})
 }
+
+// TestReconcileStatementUpload: an uploaded statement with a bad row is
+// refused row by row with the API's message beside the file field and
+// nothing stored; a good one is reconciled and named on its page.
+func TestReconcileStatementUpload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		listID, agreementID := reconciled(t, db)
+		o := s.client(t)
+		o.signIn("office", password)
+		_, _, token := o.get("/office/reconciliations")
+		form := map[string]string{"csrf": token, "agreement_id": fmt.Sprint(agreementID), "list_id": fmt.Sprint(listID)}
+		head := "户编号,身份证号,姓名,户类型,起保日期,终保日期,保费\n"
+		good := head + "H1," + idn(1) + ",张三丰,已脱贫户,2024-01-01,2024-12-31,60.00\n" +
+			"H1," + idn(2) + ",李四,已脱贫户,2024-01-01,2024-12-31,60.00\n" +
+			"H1," + idn(4) + ",张小丰,已脱贫户,2024-04-01,2024-12-31,60.00\n"
+		bad := strings.Replace(good, "李四,已脱贫户,2024-01-01,2024-12-31,60.00", "李四,已脱贫户,2024-01-01,2024-12-31,-60.00", 1)
+
+		ans := o.multipart("/office/reconciliations", form, "statement", "bad.csv", []byte(bad))
+		if ans.code != http.StatusUnprocessableEntity || !strings.Contains(ans.body, `id="statement-error"`) ||
+			!regexp.MustCompile(`<tr><td>3</td><td>premium</td><td>[^<]+</td></tr>`).MatchString(ans.body) {
+			t.Fatalf("bad statement: %d\n%s", ans.code, ans.body)
+		}
+		if runs, _ := db.RecentReconciliations(context.Background(), znb.System, 10); len(runs) != 0 {
+			t.Fatalf("a refused statement stored %d reconciliations", len(runs))
+		}
+		ans = o.multipart("/office/reconciliations", form, "statement", "对账单.csv", []byte(good))
+		if ans.code != http.StatusSeeOther || !reconPath.MatchString(ans.location) {
+			t.Fatalf("good statement: %d %q", ans.code, ans.location)
+		}
+		code, body, _ := o.get(ans.location)
+		if code != 200 || !strings.Contains(body, "承保机构对账单（对账单.csv）") {
+			t.Fatalf("%s: %d", ans.location, code)
+		}
+	})
+}
