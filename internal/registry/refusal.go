@@ -64,10 +64,12 @@ func (l *ListVersion) Comparable(other *ListVersion) error {
 }
 
 // Lookup is a search for a household by its number or by the ID number of
-// a member; at least one must be given.
+// a member; at least one must be given. A household search may give a
+// member's name instead (HouseholdLookup).
 type Lookup struct {
 	HouseholdNo string
 	IDNumber    string
+	Name        string // the whole name as listed
 }
 
 // NewLookup trims the keys and upper-cases the ID number's check letter.
@@ -75,6 +77,21 @@ func NewLookup(householdNo, idNumber string) (Lookup, error) {
 	l := Lookup{HouseholdNo: strings.TrimSpace(householdNo), IDNumber: strings.ToUpper(strings.TrimSpace(idNumber))}
 	if l.HouseholdNo == "" && l.IDNumber == "" {
 		return l, znb.Errorf(znb.Invalid, "query_required", "请给出户编号（household_no）或身份证号（id_number）")
+	}
+	return l, nil
+}
+
+// HouseholdLookup is NewLookup for a household search, which may also
+// give a member's whole name (alone or beside the other keys).
+func HouseholdLookup(householdNo, idNumber, name string) (Lookup, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return NewLookup(householdNo, idNumber)
+	}
+	l, _ := NewLookup(householdNo, idNumber)
+	l.Name = name
+	if len([]rune(name)) > 64 {
+		return l, znb.Errorf(znb.Invalid, "invalid_name", "姓名过长（最多 64 个字）：%q", name)
 	}
 	return l, nil
 }

@@ -174,7 +174,7 @@ type householdJSON struct {
 func (s *Server) findHouseholds(c *fiber.Ctx) error {
 	listID, _ := strconv.ParseInt(c.Query("list_id", "0"), 10, 64)
 	items, err := s.households(c, actor(c), store.HouseholdQuery{
-		ListID: listID, HouseholdNo: c.Query("household_no"), IDNumber: c.Query("id_number")})
+		ListID: listID, HouseholdNo: c.Query("household_no"), IDNumber: c.Query("id_number"), Name: c.Query("name")})
 	if err != nil {
 		return err
 	}

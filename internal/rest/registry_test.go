@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -103,6 +104,18 @@ func TestListsHTTP(t *testing.T) {
 		trail, _ := db.AuditTrail(t.Context(), "households", 10)
 		if len(trail) != 1 || trail[0].Actor != "office-a" {
 			t.Errorf("full-ID reads audited = %+v, want one entry by office-a", trail)
+		}
+		// By a member's whole name: the office's county only.
+		byName := "/api/v1/households?name=" + url.QueryEscape(rows[0][4])
+		_, body = h.call("GET", byName, officeA, nil)
+		decodeJSON(t, body, &found)
+		if len(found.Items) == 0 || !strings.Contains(string(body), `"household_no":"`+rows[0][0]+`"`) {
+			t.Errorf("office look-up by name %s = %s", rows[0][4], body)
+		}
+		_, body = h.call("GET", byName, officeB, nil)
+		decodeJSON(t, body, &found)
+		if len(found.Items) != 0 {
+			t.Errorf("other county finds %d households by name", len(found.Items))
 		}
 
 		// A bad list is refused with every bad row and stores nothing.

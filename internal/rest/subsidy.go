@@ -202,11 +202,24 @@ func (s *Server) reconciliationItems(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a := actor(c)
 	q := store.ItemQuery{Finding: subsidy.Finding(c.Query("finding")), Page: store.ItemPage(c.QueryInt("page"), c.QueryInt("page_size"))}
-	_, items, total, err := s.DB.ReconciliationItems(c.UserContext(), a, id, q)
+	out, total, err := s.ReconciliationItems(c, actor(c), id, q)
 	if err != nil {
 		return err
+	}
+	return c.JSON(fiber.Map{"items": out, "total": total, "page": q.Page.Number, "page_size": len(out)})
+}
+
+// ItemJSON is a detail row of a reconciliation as the API shows it.
+type ItemJSON = itemJSON
+
+// ReconciliationItems returns one page of a reconciliation's detail rows as
+// GET /reconciliations/{id}/items does: ID numbers masked for auditors, full
+// ones audited; with the number of rows the query selects in all.
+func (s *Server) ReconciliationItems(c *fiber.Ctx, a znb.Actor, id int64, q store.ItemQuery) ([]ItemJSON, int64, error) {
+	_, items, total, err := s.DB.ReconciliationItems(c.UserContext(), a, id, q)
+	if err != nil {
+		return nil, 0, err
 	}
 	full := a.NeedsFullID()
 	out := make([]itemJSON, len(items))
@@ -225,10 +238,10 @@ func (s *Server) reconciliationItems(c *fiber.Ctx) error {
 	if full && len(items) > 0 {
 		if err := s.DB.Audit(c.UserContext(), a, "reconciliation.read_full_id", fmt.Sprintf("reconciliation:%d", id),
 			map[string]any{"finding": q.Finding, "page": q.Page.Number, "rows": len(items)}); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
-	return c.JSON(fiber.Map{"items": out, "total": total, "page": q.Page.Number, "page_size": len(out)})
+	return out, total, nil
 }
 
 func (s *Server) exportReconciliation(format string) fiber.Handler {

@@ -349,6 +349,12 @@ func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]Audit
 // actor may read, newest first: admin every entry, others those of their
 // region or insurer, like every other read.
 func (db *DB) AuditTrailOf(ctx context.Context, by znb.Actor, object string, limit int) ([]AuditEntry, error) {
+	return db.AuditTrailBefore(ctx, by, object, 0, limit)
+}
+
+// AuditTrailBefore is AuditTrailOf from the entry before seq on (from the
+// newest when seq is 0): the console pages through the trail with it.
+func (db *DB) AuditTrailBefore(ctx context.Context, by znb.Actor, object string, before int64, limit int) ([]AuditEntry, error) {
 	if err := znb.Allow(by, znb.ReadAudit); err != nil {
 		return nil, err
 	}
@@ -359,6 +365,9 @@ func (db *DB) AuditTrailOf(ctx context.Context, by znb.Actor, object string, lim
 	q := db.Gorm(ctx).Order("seq DESC").Limit(limit)
 	if object != "" {
 		q = q.Where("object = ?", object)
+	}
+	if before > 0 {
+		q = q.Where("seq < ?", before)
 	}
 	switch {
 	case by.Role == znb.Admin:

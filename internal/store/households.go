@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -51,13 +53,14 @@ func (db *DB) ListVersions(ctx context.Context, by znb.Actor, county string) ([]
 	return out, nil
 }
 
-// HouseholdQuery selects households by number or by any member's ID number,
-// in one list version or, when ListID is 0, in the current list of every
-// county the actor sees.
+// HouseholdQuery selects households by number, by any member's ID number
+// or by any member's whole name, in one list version or, when ListID is 0,
+// in the current list of every county the actor sees; at most 100.
 type HouseholdQuery struct {
 	ListID      int64
 	HouseholdNo string
 	IDNumber    string
+	Name        string
 }
 
 // HouseholdRecord is a household of a list version with its members.
@@ -121,14 +124,24 @@ func (db *DB) currentLists(ctx context.Context, by znb.Actor) ([]listRow, error)
 	return out, nil
 }
 
+// householdKey names a household of a list version.
+type householdKey struct {
+	ListID      int64
+	HouseholdNo string
+}
+
+// maxMatches bounds the members a search by ID number or name reads: a
+// common name may be shared by many.
+const maxMatches = 1000
+
 // FindHouseholds looks households up; nothing found, or found only outside
 // the actor's scope, is an empty answer, not an error.
 func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery) ([]HouseholdRecord, error) {
-	key, err := registry.NewLookup(q.HouseholdNo, q.IDNumber)
+	key, err := registry.HouseholdLookup(q.HouseholdNo, q.IDNumber, q.Name)
 	if err != nil {
 		return nil, err
 	}
-	q.HouseholdNo, q.IDNumber = key.HouseholdNo, key.IDNumber
+	q.HouseholdNo, q.IDNumber, q.Name = key.HouseholdNo, key.IDNumber, key.Name
 	counties := map[int64]string{}
 	if q.ListID != 0 {
 		l, err := db.GetList(ctx, by, q.ListID)
@@ -158,23 +171,74 @@ func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery
 	if q.HouseholdNo != "" {
 		hq = hq.Where("household_no = ?", q.HouseholdNo)
 	}
-	if q.IDNumber != "" {
-		hq = hq.Where("EXISTS (SELECT 1 FROM members m WHERE m.list_id = households.list_id AND m.household_no = households.household_no AND m.id_number = ?)", q.IDNumber)
+	var pairs map[householdKey]bool
+	if q.IDNumber != "" || q.Name != "" {
+		// The members first, through their index (members_id_number,
+		// members_list_name), then their households by number: a subquery
+		// per household, or an order the planner kept, scanned a county's
+		// whole list.
+		var keys []householdKey
+		// No DISTINCT: SQLite would read the whole list in its
+		// (list_id, household_no) order to have it.
+		mq := g.Table("members").Select("list_id, household_no").Where("list_id IN ?", ids)
+		if q.IDNumber != "" {
+			mq = mq.Where("id_number = ?", q.IDNumber)
+		}
+		if q.Name != "" {
+			mq = mq.Where("name = ?", q.Name)
+		}
+		if err := mq.Limit(maxMatches).Scan(&keys).Error; err != nil {
+			return nil, znb.Wrap(err, "查询户")
+		}
+		if len(keys) == 0 {
+			return []HouseholdRecord{}, nil
+		}
+		pairs = map[householdKey]bool{}
+		nos := make([]string, 0, len(keys))
+		for _, k := range keys {
+			if !pairs[k] {
+				pairs[k] = true
+				nos = append(nos, k.HouseholdNo)
+			}
+		}
+		hq = hq.Where("household_no IN ?", nos)
+	} else {
+		hq = hq.Limit(100)
 	}
-	if err := hq.Order("list_id, household_no").Limit(100).Find(&hrows).Error; err != nil {
+	if err := hq.Order("list_id, household_no").Find(&hrows).Error; err != nil {
 		return nil, znb.Wrap(err, "查询户")
+	}
+	if pairs != nil { // a number found in one list may name another household in another
+		kept := hrows[:0]
+		for _, h := range hrows {
+			if pairs[householdKey{h.ListID, h.HouseholdNo}] && len(kept) < 100 {
+				kept = append(kept, h)
+			}
+		}
+		hrows = kept
+	}
+	if len(hrows) == 0 {
+		return []HouseholdRecord{}, nil
+	}
+	// Every member of the households found in one query, not one a household.
+	lists, nos := map[int64]bool{}, map[string]bool{}
+	for _, h := range hrows {
+		lists[h.ListID], nos[h.HouseholdNo] = true, true
+	}
+	var ms []memberRow
+	if err := g.Table("members").Where("list_id IN ? AND household_no IN ?", slices.Collect(maps.Keys(lists)), slices.Collect(maps.Keys(nos))).
+		Order("row_no").Find(&ms).Error; err != nil {
+		return nil, znb.Wrap(err, "查询户成员")
+	}
+	members := map[householdKey][]registry.Member{}
+	for i := range ms {
+		k := householdKey{ms[i].ListID, ms[i].HouseholdNo}
+		members[k] = append(members[k], ms[i].member())
 	}
 	out := make([]HouseholdRecord, 0, len(hrows))
 	for _, h := range hrows {
-		var ms []memberRow
-		if err := g.Table("members").Where("list_id = ? AND household_no = ?", h.ListID, h.HouseholdNo).Order("row_no").Find(&ms).Error; err != nil {
-			return nil, znb.Wrap(err, "查询户成员")
-		}
-		rec := HouseholdRecord{ListID: h.ListID, County: counties[h.ListID], H: h.household()}
-		for i := range ms {
-			rec.Members = append(rec.Members, ms[i].member())
-		}
-		out = append(out, rec)
+		out = append(out, HouseholdRecord{ListID: h.ListID, County: counties[h.ListID], H: h.household(),
+			Members: members[householdKey{h.ListID, h.HouseholdNo}]})
 	}
 	return out, nil
 }

@@ -222,15 +222,19 @@ func (w *console) diff(c *fiber.Ctx) error {
 
 func (w *console) households(c *fiber.Ctx) error {
 	v := w.newView(c, "农户查询")
-	q := store.HouseholdQuery{HouseholdNo: strings.TrimSpace(c.Query("household_no")), IDNumber: strings.TrimSpace(c.Query("id_number"))}
-	v.Form["household_no"], v.Form["id_number"] = q.HouseholdNo, q.IDNumber
-	if q.HouseholdNo == "" && q.IDNumber == "" {
+	q := store.HouseholdQuery{HouseholdNo: strings.TrimSpace(c.Query("household_no")), IDNumber: strings.TrimSpace(c.Query("id_number")),
+		Name: strings.TrimSpace(c.Query("name"))}
+	v.Form["household_no"], v.Form["id_number"], v.Form["name"] = q.HouseholdNo, q.IDNumber, q.Name
+	if q.HouseholdNo == "" && q.IDNumber == "" && q.Name == "" {
 		return w.render(c, fiber.StatusOK, "households", v)
 	}
 	hs, err := w.api.Households(c, actor(c), q)
 	if err != nil {
 		field := "household_no"
-		if q.HouseholdNo == "" {
+		switch {
+		case znb.CodeOf(err) == "invalid_name":
+			field = "name"
+		case q.HouseholdNo == "" && q.IDNumber != "":
 			field = "id_number"
 		}
 		return w.fail(c, "households", v, err, field)

@@ -122,7 +122,11 @@ func (w *console) routes(r fiber.Router) {
 	r.Post("/logout", w.form, w.session, w.csrf, w.logout)
 	r.Get("/verify/:no", w.verify)
 	w.householdRoutes(r)
-	w.officeRoutes(r.Group("/office", w.session, w.allow(znb.OfficeDesk)))
+	office := r.Group("/office", w.session, w.allow(znb.OfficeDesk))
+	w.officeRoutes(office)
+	w.reconcileRoutes(office)
+	w.reportRoutes(office)
+	w.auditRoutes(office)
 	w.insurerRoutes(r.Group("/insurer", w.session, w.allow(znb.InsurerDesk)))
 }
 
