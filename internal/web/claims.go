@@ -360,14 +360,17 @@ func (w *console) upload(c *fiber.Ctx, a znb.Actor, _ string) error {
 	return w.api.AddDocument(c, a)
 }
 
-// download answers a file through the API's handler; a refusal is the
-// error page rather than the API's JSON.
+// download answers a file through the API's handler, as a download to
+// keep rather than the browser's viewer; a refusal is the error page
+// rather than the API's JSON.
 func (w *console) download(get func(*fiber.Ctx, znb.Actor) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := get(c, actor(c)); err != nil {
 			c.Response().Header.Del(fiber.HeaderContentDisposition)
 			return w.errorPage(c, err)
 		}
+		cd := string(c.Response().Header.Peek(fiber.HeaderContentDisposition))
+		c.Set(fiber.HeaderContentDisposition, strings.Replace(cd, "inline", "attachment", 1))
 		return nil
 	}
 }

@@ -46,6 +46,15 @@ func certificateOf(t *testing.T, db *store.DB, household string) string {
 	return cs[0].No
 }
 
+// switchTo signs the browser in as another user and waits until the
+// sign-in page has gone (its heading alone would be found before the form
+// is sent).
+func (s *site) switchTo(t *testing.T, ctx context.Context, user string) {
+	t.Helper()
+	s.signIn(t, ctx, user)
+	run(t, ctx, "signed in as "+user, chromedp.WaitNotPresent(`form[action="/login"]`, chromedp.ByQuery))
+}
+
 // present reports whether the page has an element matching sel.
 func present(t *testing.T, ctx context.Context, sel string) bool {
 	t.Helper()
@@ -125,7 +134,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		}
 		shot(t, ctx, "insurer-claim-reported")
 
-		s.signIn(t, ctx, "adjuster")
+		s.switchTo(t, ctx, "adjuster")
 		run(t, ctx, "the adjuster previews", chromedp.Navigate(claimURL),
 			chromedp.SendKeys("#structure_loss", "8000", chromedp.ByID),
 			chromedp.SendKeys("#decoration_loss", "1000", chromedp.ByID),
@@ -150,7 +159,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		}
 		shot(t, ctx, "insurer-claim-assessed")
 
-		s.signIn(t, ctx, "approver")
+		s.switchTo(t, ctx, "approver")
 		run(t, ctx, "the approver approves", chromedp.Navigate(claimURL), chromedp.WaitVisible("#approve", chromedp.ByID))
 		shot(t, ctx, "insurer-approve")
 		run(t, ctx, "approve", chromedp.Click("#approve", chromedp.ByID), chromedp.WaitVisible("#done", chromedp.ByID),
@@ -159,7 +168,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 			t.Fatalf("status after approval %q", text)
 		}
 
-		s.signIn(t, ctx, "clerk")
+		s.switchTo(t, ctx, "clerk")
 		run(t, ctx, "the clerk pays without a reference", chromedp.Navigate(claimURL),
 			chromedp.Click("#pay", chromedp.ByID), chromedp.WaitVisible("#payment_ref-error", chromedp.ByID),
 			chromedp.Text("#payment_ref-error", &text, chromedp.ByID))
