@@ -328,12 +328,17 @@ func (w *console) decide(field, done string, move func(c *fiber.Ctx, a znb.Actor
 	return func(c *fiber.Ctx) error {
 		no := c.Params("no")
 		if err := move(c, actor(c), no); err != nil {
-			v, _, verr := w.claimView(c)
+			v, d, verr := w.claimView(c)
 			if verr != nil {
 				return w.errorPage(c, verr)
 			}
 			for _, f := range []string{"reason_code", "note", "payment_ref"} {
 				v.Form[f] = strings.TrimSpace(c.FormValue(f))
+			}
+			// A move the page does not offer (posted anyway) has no form
+			// to show its error beside: the page shows it on top.
+			if shown := map[string]bool{"decide": d.Approve, "reason_code": d.Reject, "payment_ref": d.Pay, "file": d.Attach}; !shown[field] {
+				field = ""
 			}
 			return w.fail(c, "claim", v, err, field)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -298,6 +299,22 @@ func TestInsurerPages(t *testing.T) {
 			if code, _ := adj.post("/insurer/claims/"+no+"/approve", url.Values{"csrf": {token}}); code != http.StatusForbidden {
 				t.Fatalf("the assessor approves: %d, want 403", code)
 			}
+			// The assessor's account is given approver rights: the page still
+			// offers no decision, and a decision posted anyway is refused with
+			// the domain's maker–checker message on top of the page.
+			if err := db.Gorm(context.Background()).Exec("UPDATE users SET role = ? WHERE username = ?", znb.Approver, "adjuster").Error; err != nil {
+				t.Fatal(err)
+			}
+			promoted := s.client(t)
+			promoted.signIn("adjuster", password)
+			_, body, token = promoted.get("/insurer/claims/" + no)
+			if strings.Contains(body, `id="approve"`) || strings.Contains(body, `id="reject"`) || !strings.Contains(body, `id="self-assessed"`) {
+				t.Fatalf("the assessor with approver rights is offered the decision:\n%s", body)
+			}
+			if code, body := promoted.post("/insurer/claims/"+no+"/approve", url.Values{"csrf": {token}}); code != http.StatusForbidden ||
+				!strings.Contains(body, "核赔人不能是理算人本人") || !strings.Contains(body, `id="page-error"`) {
+				t.Fatalf("the assessor approves with approver rights: %d", code)
+			}
 			ap := s.client(t)
 			ap.signIn("approver", password)
 			_, body, token = ap.get("/insurer/claims/" + no)
@@ -343,5 +360,73 @@ func TestInsurerPages(t *testing.T) {
 				t.Errorf("another insurer pays: %d, want 404", code)
 			}
 		})
+	})
+}
+
+var previewRe = regexp.MustCompile(`id="preview-payable">([0-9.]+)<`)
+
+// TestAssessEachLine: the assessment form of each of the four lines shows
+// the payout breakdown of the domain's calculation before anything is
+// saved, and saving pays what the preview showed.
+func TestAssessEachLine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		s.staff(t)
+		property := insured(t, db)
+		cert := certificateOf(t, db, "H1")
+		clerk := znb.Actor{ID: 9, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
+		report := func(line znb.Line, member, cause string) string {
+			c, err := db.ReportClaim(context.Background(), clerk, store.ClaimReport{CertificateNo: cert, Line: line,
+				MemberIDNumber: member, IncidentDate: znb.MustDate("2024-06-10"), ReportedOn: znb.MustDate("2024-06-11"),
+				Cause: cause, Description: "测试"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.No
+		}
+		adj := s.client(t)
+		adj.signIn("adjuster", password)
+		for _, tc := range []struct {
+			no     string
+			form   url.Values
+			fields []string // the line's fields the form must offer
+			want   string
+		}{
+			{report(znb.Agriculture, "", "疫病"), url.Values{"items[0].kind": {"livestock"}, "items[0].subject": {"能繁母猪"},
+				"items[0].quantity": {"3"}, "items[0].assessed_loss": {"4500"}, "items[0].policy_insurance_paid": {"1500"}},
+				[]string{"items[2].assessed_loss", "items[0].policy_insurance_paid"}, "2800.00"},
+			{report(znb.Accident, idn(1), "意外伤害"), url.Values{"outcome": {"death"}},
+				[]string{"outcome", "injuries[0].grade", "burns[1].area_pct"}, "30000.00"},
+			{report(znb.Hospitalization, idn(2), "意外伤害"), url.Values{"medical_expense": {"5000"}, "basic_insurance_paid": {"2000"}},
+				[]string{"medical_expense", "critical_illness_paid", "non_reimbursable"}, "2610.00"},
+			{property, url.Values{"structure_loss": {"16000"}, "appliance_loss": {"2500"}},
+				[]string{"structure_loss", "decoration_loss"}, "16800.00"},
+		} {
+			path := "/insurer/claims/" + tc.no
+			_, page, token := adj.get(path)
+			for _, f := range tc.fields {
+				if !strings.Contains(page, `name="`+f+`"`) {
+					t.Errorf("%s: the form lacks %s", path, f)
+				}
+			}
+			tc.form.Set("csrf", token)
+			tc.form.Set("action", "preview")
+			code, body := adj.post(path+"/assess", tc.form)
+			m := previewRe.FindStringSubmatch(body)
+			if code != http.StatusOK || m == nil || m[1] != tc.want || !strings.Contains(body, "save-assessment") {
+				t.Fatalf("%s: preview %d %v, want %s", path, code, m, tc.want)
+			}
+			if c, err := db.GetClaim(context.Background(), znb.System, tc.no); err != nil || c.Assessed {
+				t.Fatalf("%s: the preview was saved: %v", path, err)
+			}
+			tc.form.Set("action", "save")
+			if code, _ := adj.post(path+"/assess", tc.form); code != http.StatusSeeOther {
+				t.Fatalf("%s: save %d", path, code)
+			}
+			c, err := db.GetClaim(context.Background(), znb.System, tc.no)
+			if err != nil || c.Status != claim.Assessed || c.Payable.StringFixed(2) != tc.want {
+				t.Fatalf("%s: saved %v %s, want the previewed %s", path, err, c.Payable, tc.want)
+			}
+		}
 	})
 }
