@@ -215,10 +215,30 @@ func TestInsurerPages(t *testing.T) {
 		s.staff(t)
 		no := insured(t, db)
 		cert := certificateOf(t, db, "H1")
+		certs, err := db.FindCertificates(context.Background(), znb.System, "H1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards := fmt.Sprintf("/insurer/agreements/%d/cards", certs[0].AgreementID)
 		clerk := s.client(t)
 		clerk.signIn("clerk", password)
 		adj := s.client(t)
 		adj.signIn("adjuster", password)
+		for _, p := range []struct{ query, prefix string }{{"?village=522625101001", "%PDF-"}, {"?village=青山村", "%PDF-"}, {"?township=522625101", "PK"}} {
+			code, body, _ := clerk.get(cards + p.query)
+			if code != 200 || !strings.HasPrefix(body, p.prefix) {
+				t.Errorf("cards%s: %d, want a file starting %q", p.query, code, p.prefix)
+			}
+		}
+		for _, p := range []struct {
+			query, want string
+			code        int
+		}{{"?township=5226", "行政区划代码须为 9 位（乡镇）", 422}, {"?township=522625102", "乡镇 522625102 没有已出单的分户凭证", 422},
+			{"", "请选择要打印的村或乡镇", 422}} {
+			if code, body, _ := clerk.get(cards + p.query); code != p.code || !strings.Contains(body, p.want) {
+				t.Errorf("cards%s: %d, want %d with %q", p.query, code, p.code, p.want)
+			}
+		}
 
 		for _, p := range []struct {
 			path   string
@@ -334,7 +354,7 @@ func TestInsurerPages(t *testing.T) {
 			o := s.client(t)
 			o.signIn("office", password)
 			for _, p := range []string{"/insurer/claims/" + no, "/insurer/claims/new", "/insurer/certificates?no=" + cert,
-				"/insurer/cards", "/insurer/claims/" + no + "/letter.pdf", "/insurer/agreements/1/cards?village=522625101001"} {
+				"/insurer/cards", "/insurer/claims/" + no + "/letter.pdf", cards + "?village=522625101001"} {
 				if code, _, _ := o.get(p); code != http.StatusForbidden {
 					t.Errorf("office on %s: %d, want 403", p, code)
 				}
@@ -346,7 +366,7 @@ func TestInsurerPages(t *testing.T) {
 			other.signIn("otherclerk", password)
 			for _, p := range []string{"/insurer/claims/" + no, "/insurer/claims/" + no + "/letter.pdf",
 				"/insurer/claims/" + no + "/documents/1", "/insurer/certificates?no=" + cert,
-				"/insurer/agreements/1/cards?village=522625101001"} {
+				cards + "?village=522625101001"} {
 				if code, body, _ := other.get(p); code != http.StatusNotFound || strings.Contains(body, "张三丰") {
 					t.Errorf("another insurer on %s: %d, want 404", p, code)
 				}
@@ -386,6 +406,7 @@ func TestAssessEachLine(t *testing.T) {
 		}
 		adj := s.client(t)
 		adj.signIn("adjuster", password)
+		var shots []string
 		for _, tc := range []struct {
 			no     string
 			form   url.Values
@@ -427,6 +448,15 @@ func TestAssessEachLine(t *testing.T) {
 			if err != nil || c.Status != claim.Assessed || c.Payable.StringFixed(2) != tc.want {
 				t.Fatalf("%s: saved %v %s, want the previewed %s", path, err, c.Payable, tc.want)
 			}
+			shots = append(shots, tc.no)
+		}
+		// The forms of the lines with lists (items, injuries and burns) on a phone.
+		ctx := chromium(t, 360, 740)
+		s.switchTo(t, ctx, "adjuster")
+		for i, name := range []string{"agriculture", "accident"} {
+			run(t, ctx, "the "+name+" form", chromedp.Navigate(s.base+"/insurer/claims/"+shots[i]),
+				chromedp.WaitVisible("#preview-button", chromedp.ByID))
+			shot(t, ctx, "insurer-assess-"+name+"-phone")
 		}
 	})
 }
