@@ -47,9 +47,9 @@ func certificateOf(t *testing.T, db *store.DB, household string) string {
 	return cs[0].No
 }
 
-// switchTo signs the browser in as another user and waits until the
-// sign-in page has gone (its heading alone would be found before the form
-// is sent).
+// switchTo signs the browser in and waits until the sign-in page has gone
+// (its heading alone is found before the form is sent, and a navigation
+// then would abort the redirect).
 func (s *site) switchTo(t *testing.T, ctx context.Context, user string) {
 	t.Helper()
 	s.signIn(t, ctx, user)
@@ -76,7 +76,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		insured(t, db)
 		cert := certificateOf(t, db, "H2")
 		ctx := chromium(t, 1280, 900)
-		s.signIn(t, ctx, "clerk")
+		s.switchTo(t, ctx, "clerk")
 
 		run(t, ctx, "the cards page", chromedp.Navigate(s.base+"/insurer/cards"), chromedp.WaitVisible("main select", chromedp.ByQuery))
 		shot(t, ctx, "insurer-cards")
