@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -66,6 +67,13 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.sendCards(c, actor(c), id, c.Query("village"), "")
+}
+
+// sendCards answers the card file of one village of the agreement, or a zip
+// of one file per village of the township (a region-code prefix; "" for
+// the whole agreement).
+func (s *Server) sendCards(c *fiber.Ctx, by znb.Actor, id int64, village, township string) error {
 	p, err := s.printer()
 	if err != nil {
 		return err
@@ -77,7 +85,6 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.longWork(c)
 	defer cancel()
-	by := actor(c)
 	f, err := os.CreateTemp("", "znb-cards-*")
 	if err != nil {
 		return znb.Wrap(err, "创建临时文件")
@@ -86,13 +93,17 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	// if the process is killed before that.
 	os.Remove(f.Name())
 	tmp := &tempFile{f}
-	village := strings.TrimSpace(c.Query("village"))
+	village = strings.TrimSpace(village)
 	name := fmt.Sprintf("cards-%d-%s.pdf", id, safeName(village))
-	if village != "" {
+	switch {
+	case village != "":
 		err = p.Village(ctx, f, by, id, village, nil)
-	} else {
+	case township != "":
+		name = fmt.Sprintf("cards-%d-%s.zip", id, safeName(township))
+		err = s.zipVillages(ctx, f, p, by, id, township)
+	default:
 		name = fmt.Sprintf("cards-%d.zip", id)
-		err = s.zipVillages(ctx, f, p, by, id)
+		err = s.zipVillages(ctx, f, p, by, id, "")
 	}
 	if err == nil {
 		_, err = f.Seek(0, 0)
@@ -116,18 +127,28 @@ func (s *Server) villageCards(c *fiber.Ctx) error {
 	return c.SendStream(tmp, int(st.Size()))
 }
 
-// zipVillages writes one card file per village of the agreement into a zip,
-// named by region code and village name.
-func (s *Server) zipVillages(ctx context.Context, f *os.File, p *card.Printer, by znb.Actor, id int64) error {
+// zipVillages writes one card file per village of the agreement whose
+// region code starts with prefix into a zip, named by region code and
+// village name.
+func (s *Server) zipVillages(ctx context.Context, f *os.File, p *card.Printer, by znb.Actor, id int64, prefix string) error {
 	if _, err := s.DB.GetAgreement(ctx, by, id); err != nil {
 		return err
 	}
-	villages, err := s.DB.CertificateVillages(ctx, id)
+	all, err := s.DB.CertificateVillages(ctx, id)
 	if err != nil {
 		return err
 	}
-	if len(villages) == 0 {
+	if len(all) == 0 {
 		return znb.Errorf(znb.Invalid, "no_cards", "该协议尚未出单，没有可打印的明白卡")
+	}
+	var villages []store.CertificateVillage
+	for _, v := range all {
+		if strings.HasPrefix(v.RegionCode, prefix) {
+			villages = append(villages, v)
+		}
+	}
+	if len(villages) == 0 {
+		return znb.Errorf(znb.Invalid, "no_cards", "乡镇 %s 没有已出单的分户凭证", prefix)
 	}
 	z := zip.NewWriter(f)
 	for _, v := range villages {

@@ -36,25 +36,31 @@ type checklistOut struct {
 // uploadClaimDocument takes multipart fields file and kind. The declared
 // size is checked before the body is read; the type comes from the content.
 func (s *Server) uploadClaimDocument(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return znb.Errorf(znb.Invalid, "file_required", "请以 multipart 字段 file 上传材料（JPEG、PNG 或 PDF）")
-	}
-	limit := int64(s.MaxUploadBytes)
-	if err := store.CheckDocumentSize(fh.Size, limit); err != nil {
-		return err
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return znb.Wrap(err, "读取上传文件")
-	}
-	defer f.Close()
-	d, err := s.DB.AddClaimDocument(c.UserContext(), actor(c), c.Params("no"), s.DocumentsDir, store.DocumentUpload{
-		Kind: c.FormValue("kind"), FileName: fh.Filename, Body: f, MaxBytes: limit})
+	d, err := s.addClaimDocument(c, actor(c))
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(docOut(d))
+}
+
+// addClaimDocument stores the document of the request's multipart form for
+// the claim of the path, as the actor.
+func (s *Server) addClaimDocument(c *fiber.Ctx, a znb.Actor) (*store.ClaimDocument, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, znb.Errorf(znb.Invalid, "file_required", "请以 multipart 字段 file 上传材料（JPEG、PNG 或 PDF）")
+	}
+	limit := int64(s.MaxUploadBytes)
+	if err := store.CheckDocumentSize(fh.Size, limit); err != nil {
+		return nil, err
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, znb.Wrap(err, "读取上传文件")
+	}
+	defer f.Close()
+	return s.DB.AddClaimDocument(c.UserContext(), a, c.Params("no"), s.DocumentsDir, store.DocumentUpload{
+		Kind: c.FormValue("kind"), FileName: fh.Filename, Body: f, MaxBytes: limit})
 }
 
 func (s *Server) claimDocuments(c *fiber.Ctx) error {

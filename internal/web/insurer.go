@@ -6,19 +6,31 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
-	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// The insurer's pages (承保机构). This first wave has the claims queue;
-// the forms of a claim's life come next.
+// The insurer's pages (承保机构): issuing, certificates and cards
+// (certificates.go), and the claims (claims.go).
 
 func (w *console) insurerRoutes(r fiber.Router) {
 	r.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/insurer/claims", fiber.StatusSeeOther) })
 	r.Get("/claims", w.allow(znb.ReadClaims), w.claimsQueue)
+	r.Get("/claims/new", w.allow(znb.ReportClaim), w.reportPage)
+	r.Post("/claims", w.form, w.csrf, w.allow(znb.ReportClaim), w.report)
+	r.Get("/claims/:no", w.allow(znb.ReadClaims), w.claimPage)
+	r.Post("/claims/:no/assess", w.form, w.csrf, w.allow(znb.AssessClaim), w.assess)
+	r.Post("/claims/:no/approve", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("decide", "approved", w.approve))
+	r.Post("/claims/:no/reject", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("reason_code", "rejected", w.reject))
+	r.Post("/claims/:no/pay", w.form, w.csrf, w.allow(znb.PayClaim), w.decide("payment_ref", "paid", w.pay))
+	r.Post("/claims/:no/documents", w.api.TakeBody(w.api.MaxDocumentBody(), true), w.csrf, w.allow(znb.AttachToClaim),
+		w.decide("file", "document", w.upload))
+	r.Get("/claims/:no/documents/:id", w.allow(znb.ReadClaims), w.download(w.api.DocumentFile))
+	r.Get("/claims/:no/letter.pdf", w.allow(znb.ReadClaims), w.download(w.api.Letter))
+	r.Get("/certificates", w.allow(znb.ReadCards), w.certificates)
+	r.Get("/cards", w.allow(znb.ReadCards), w.cardsPage)
+	r.Get("/agreements/:id/cards", w.allow(znb.ReadCards), w.cardsFile)
 	r.Get("/agreements", w.insurerAgreements)
 	r.Post("/agreements/:id/issue", w.form, w.csrf, w.allow(znb.IssueAgreement), w.issue)
 	r.Get("/jobs/:id", w.job)
@@ -87,23 +99,3 @@ func (w *console) job(c *fiber.Ctx) error {
 	v.Data = d
 	return w.render(c, fiber.StatusOK, "job", v)
 }
-
-type queueData struct {
-	Claims   []claim.Claim
-	Total    int64
-	Statuses []claim.Status
-}
-
-func (w *console) claimsQueue(c *fiber.Ctx) error {
-	v := w.newView(c, "理赔案件")
-	st := claim.Status(c.Query("status"))
-	v.Form["status"] = string(st)
-	cs, total, err := w.db.ListClaims(c.UserContext(), actor(c), store.ClaimQuery{Status: st, Page: 1, PageSize: 100})
-	if err != nil {
-		return w.fail(c, "queue", v, err, "status")
-	}
-	v.Data = &queueData{Claims: cs, Total: total, Statuses: statuses}
-	return w.render(c, fiber.StatusOK, "queue", v)
-}
-
-var statuses = []claim.Status{claim.Reported, claim.Assessed, claim.Approved, claim.Rejected, claim.Paid}
