@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -259,26 +258,8 @@ func (db *DB) claimEvents(g *gorm.DB, claimID int64) ([]claim.Event, error) {
 
 func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// retryDeadlock runs fn in a transaction and runs it again, a few times, when
-// MySQL picked it as a deadlock victim: the rolled-back work is whole, so a
-// retry is safe and the caller sees no spurious failure.
+// retryDeadlock runs fn in a transaction; tx runs it again while MySQL
+// picks it as a deadlock victim or Galera refuses it at commit.
 func (db *DB) retryDeadlock(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return onDeadlock(5, func() error { return db.Tx(ctx, fn) })
-}
-
-// onDeadlock runs run up to tries times while MySQL refuses it as a
-// deadlock victim, and returns its last error.
-func onDeadlock(tries int, run func() error) error {
-	var err error
-	for i := 0; i < tries; i++ {
-		if err = run(); err == nil || !isDeadlock(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func isDeadlock(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Deadlock found")
+	return db.Tx(ctx, fn)
 }
