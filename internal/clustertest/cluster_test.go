@@ -97,6 +97,16 @@ func up(t testing.TB) {
 // dbAddr (HAProxy in front of the cluster, or a single server) and starts
 // two server processes on it.
 func setup(t testing.TB, dbAddr string) *env {
+	e := setupDB(t, dbAddr)
+	for i := range 2 {
+		e.serve(i) // one after the other: each loads the products on start
+	}
+	return e
+}
+
+// setupDB builds the binary and creates and migrates a database on the
+// MariaDB server at dbAddr, starting no server.
+func setupDB(t testing.TB, dbAddr string) *env {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -128,15 +138,13 @@ func setup(t testing.TB, dbAddr string) *env {
 	e.vars = []string{
 		"ZNB_DB=mysql:root:@tcp(" + dbAddr + ")/" + e.dbName,
 		"ZNB_SECRET=cluster-test-secret",
+		"ZNB_BASE_URL=https://znb.example.cn",
 		"ZNB_DOCUMENTS_DIR=" + filepath.Join(e.tmp, "documents"),
 		"ZNB_REDIS_URL=redis://127.0.0.1:6379/14",
 		"ZNB_TRUST_PROXY=true",
 	}
 	// The command line migrates the database once, before any server runs.
 	e.cli("audit", "verify")
-	for i := range 2 {
-		e.serve(i) // one after the other: each loads the products on start
-	}
 	return e
 }
 

@@ -78,14 +78,22 @@ func (e *env) issueSurvivesServer(t *testing.T, k keys) {
 	}
 	effective := fmt.Sprintf("%d-01-01", year)
 
-	// The reference: one run on one server with SQLite.
+	// The reference: one run on one server with SQLite, after the first
+	// agreement as issue made it (people it covers are excluded here).
 	ref := []string{"ZNB_DB=sqlite:" + filepath.Join(e.tmp, "ref.db")}
+	first := filepath.Join(e.tmp, "agreement1.yaml")
+	if err := os.WriteFile(first, bytes.ReplaceAll(yaml, []byte("-002"), []byte("-001")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var want issueTotals
 	e.cliWith(ref, nil, "product", "load", filepath.Join(e.root, "configs/products/znb-standard.yaml"))
-	e.cliWith(ref, nil, "agreement", "create", agreementFile)
-	e.cliWith(ref, nil, "agreement", "activate", "1")
-	e.cliWith(ref, nil, "list", "import", "--county", county, "--effective", effective, csv)
-	e.cliWith(ref, &want, "issue", "--agreement", "1", "--list", "1")
+	for i, a := range [][2]string{{first, filepath.Join(e.tmp, "list.csv")}, {agreementFile, csv}} {
+		n := fmt.Sprint(i + 1)
+		e.cliWith(ref, nil, "agreement", "create", a[0])
+		e.cliWith(ref, nil, "agreement", "activate", n)
+		e.cliWith(ref, nil, "list", "import", "--county", county, "--effective", effective, a[1])
+		e.cliWith(ref, &want, "issue", "--agreement", n, "--list", n)
+	}
 
 	var list struct {
 		ListID int64 `json:"list_id"`
