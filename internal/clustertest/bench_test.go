@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,6 +89,9 @@ func BenchmarkClaimReports(b *testing.B) {
 			if failed.Load() > 0 {
 				b.Errorf("%d reports failed", failed.Load())
 			}
+			if db.addr == single {
+				e.tableSizes("claims", "claim_events", "audit_log")
+			}
 		})
 	}
 }
@@ -105,6 +109,7 @@ func BenchmarkListImportIssue(b *testing.B) {
 		households = n
 	}
 	type outcome struct {
+		ListID              int64 `json:"list_id"`
 		Households, Members int
 		issueTotals
 		importS, issueS float64
@@ -117,8 +122,9 @@ func BenchmarkListImportIssue(b *testing.B) {
 			if csv == "" {
 				csv = filepath.Join(os.TempDir(), fmt.Sprintf("znb-bench-cluster-%d.csv", households))
 				if _, err := os.Stat(csv); err != nil {
-					e.cli("gen", "households", "--county", county, "--households", fmt.Sprint(households), "-o", csv+".tmp")
-					os.Rename(csv+".tmp", csv)
+					part := strings.TrimSuffix(csv, ".csv") + ".part.csv"
+					e.cli("gen", "households", "--county", county, "--households", fmt.Sprint(households), "-o", part)
+					os.Rename(part, csv)
 				}
 			}
 			year := time.Now().In(cst).Year()
@@ -129,8 +135,10 @@ func BenchmarkListImportIssue(b *testing.B) {
 			agreement := filepath.Join(e.tmp, "agreement.yaml")
 			os.WriteFile(agreement, bytes.ReplaceAll(yaml, []byte("2026"), []byte(fmt.Sprint(year))), 0o644)
 			e.cli("product", "load", filepath.Join(e.root, "configs/products/znb-standard.yaml"))
-			e.cli("agreement", "create", agreement)
-			e.cli("agreement", "activate", "1")
+			// Galera's nodes hand out interleaved ids: use the ones answered.
+			var ag struct{ ID int64 }
+			e.cliWith(nil, &ag, "agreement", "create", agreement)
+			e.cli("agreement", "activate", fmt.Sprint(ag.ID))
 			o := &got[i]
 			before := e.replicated()
 			t0 := time.Now()
@@ -138,13 +146,16 @@ func BenchmarkListImportIssue(b *testing.B) {
 			o.importS = time.Since(t0).Seconds()
 			mid := e.replicated()
 			t0 = time.Now()
-			e.cliWith(nil, &o.issueTotals, "issue", "--agreement", "1", "--list", "1")
+			e.cliWith(nil, &o.issueTotals, "issue", "--agreement", fmt.Sprint(ag.ID), "--list", fmt.Sprint(o.ListID))
 			o.issueS = time.Since(t0).Seconds()
 			after := e.replicated()
 			b.ReportMetric(o.importS, "import-s")
 			b.ReportMetric(o.issueS, "issue-s")
 			fmt.Printf("%s: import %d households, %d members in %.1f s; issue %d certificates, %d persons, premium %s in %.1f s\n",
 				db.name, o.Households, o.Members, o.importS, o.Certificates, o.Persons, o.Premium, o.issueS)
+			if db.addr == single {
+				e.tableSizes("households", "members", "certificates", "certificate_members", "issue_exclusions", "audit_log")
+			}
 			if db.addr == balancer {
 				fmt.Printf("galera: replicated by the import %d write sets, %.1f MB; by the issue %d write sets, %.1f MB (%.1f MB each)\n",
 					mid.sets-before.sets, float64(mid.bytes-before.bytes)/1e6, after.sets-mid.sets, float64(after.bytes-mid.bytes)/1e6,
@@ -155,6 +166,7 @@ func BenchmarkListImportIssue(b *testing.B) {
 	m, g := got[0], got[1]
 	if m.importS > 0 && g.importS > 0 {
 		fmt.Printf("galera / mariadb: import %.2f×, issue %.2f×\n", g.importS/m.importS, g.issueS/m.issueS)
+		m.ListID, g.ListID = 0, 0
 		if m.Households != g.Households || m.Members != g.Members || m.issueTotals != g.issueTotals {
 			b.Errorf("the cluster stored %+v, one MariaDB %+v", g, m)
 		}
@@ -186,4 +198,24 @@ func (e *env) replicated() wsrepCount {
 		db.Close()
 	}
 	return c
+}
+
+// tableSizes prints the rows and the bytes (data and indexes, as InnoDB
+// counts them after ANALYZE) of tables, for the sizing in docs/deploy.md.
+func (e *env) tableSizes(tables ...string) {
+	db := e.sqlDB(e.dbAddr, e.dbName)
+	defer db.Close()
+	for _, t := range tables {
+		db.Exec("ANALYZE TABLE " + t)
+		var rows, size int64
+		err := db.QueryRow("SELECT COUNT(*) FROM " + t).Scan(&rows)
+		if err == nil {
+			err = db.QueryRow(`SELECT data_length + index_length FROM information_schema.tables
+				WHERE table_schema = ? AND table_name = ?`, e.dbName, t).Scan(&size)
+		}
+		if err != nil || rows == 0 {
+			continue
+		}
+		fmt.Printf("  %s: %d rows, %.1f MB, %d bytes a row\n", t, rows, float64(size)/1e6, size/rows)
+	}
 }
