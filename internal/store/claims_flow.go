@@ -184,7 +184,7 @@ type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, s
 // again. Errors are wrapped with what.
 func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
 	var out *claim.Claim
-	err := db.retryDeadlock(ctx, func(tx *gorm.DB) error {
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
 		r, err := db.claimRow(tx, by, no, true)
 		if err != nil {
 			return err
@@ -257,9 +257,3 @@ func (db *DB) claimEvents(g *gorm.DB, claimID int64) ([]claim.Event, error) {
 }
 
 func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// retryDeadlock runs fn in a transaction; tx runs it again while MySQL
-// picks it as a deadlock victim or Galera refuses it at commit.
-func (db *DB) retryDeadlock(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.Tx(ctx, fn)
-}

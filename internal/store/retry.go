@@ -51,7 +51,8 @@ func once(ctx context.Context) context.Context { return context.WithValue(ctx, o
 
 // retrying runs run, and again after a short random wait, growing each
 // time, while it fails retryably, at most retryTries times in all (about a
-// second of waiting); then it returns the last error. The random part keeps
+// second of waiting; a lock wait timeout, which has waited long already,
+// runs twice at most); then it returns the last error. The random part keeps
 // two transactions that met from meeting again on the next run.
 func retrying(ctx context.Context, run func() error) error {
 	if ctx.Value(onceKey{}) != nil {
@@ -62,6 +63,10 @@ func retrying(ctx context.Context, run func() error) error {
 		err := run()
 		if err == nil || i == retryTries || !retryable(err) {
 			return err
+		}
+		var my *mysqldriver.MySQLError
+		if i == 2 && errors.As(err, &my) && my.Number == 1205 {
+			return err // twice innodb_lock_wait_timeout (50 s by default) is enough waiting
 		}
 		t := time.NewTimer(wait/2 + rand.N(wait))
 		select {
