@@ -175,13 +175,15 @@ func startServe(t *testing.T, bin, dsn, dir string) *served {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	// The base URL is the public one the cards print, the same on every
+	// start (a changed one refuses to start), not this server's address.
 	s := &served{url: "http://" + addr, tmp: t.TempDir()}
 	s.log, err = os.CreateTemp(dir, "serve-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(bin, "-config", filepath.Join(dir, "none.yaml"), "serve")
-	s.cmd.Env = append(os.Environ(), "ZNB_DB="+dsn, "ZNB_LISTEN="+addr, "ZNB_BASE_URL="+s.url, "TMPDIR="+s.tmp)
+	s.cmd.Env = append(os.Environ(), "ZNB_DB="+dsn, "ZNB_LISTEN="+addr, "ZNB_BASE_URL=https://znb.example.cn", "TMPDIR="+s.tmp)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
