@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -66,6 +67,10 @@ func serve(ctx context.Context, e *env, args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listen(*listen) }()
 	e.log.Info("serving", "listen", *listen, "db", db.Dialect)
+	sweepCtx, endSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() { defer close(swept); sweep(sweepCtx, db, e.log) }()
+	defer func() { endSweep(); <-swept }()
 	select {
 	case err := <-errc:
 		return err
@@ -83,6 +88,48 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("stopped")
 	return nil
+}
+
+// sweepEvery is how often a server looks for issue runs whose runner is
+// gone; a killed runner's lease runs out after 30 s, so such a run resumes
+// on some server within about 35 s.
+const sweepEvery = 5 * time.Second
+
+// sweep resumes, on this server, issue runs left by a runner that is gone
+// (killed, or stopped by SIGTERM), one at a time, until ctx ends: with
+// several servers on one database, a job survives the loss of the process
+// that ran it. Whichever server takes a run's lease first resumes it; the
+// others find it taken.
+func sweep(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		for ctx.Err() == nil {
+			res, err := db.ResumeStale(ctx, store.IssueOptions{})
+			if res == nil && err == nil {
+				break
+			}
+			switch {
+			case err == nil:
+				log.Info("issue job resumed and finished", "job", res.RunID, "certificates", res.Certificates,
+					"persons", res.Persons, "premium", res.Premium.StringFixed(2))
+			case res == nil:
+				log.Warn("looking for issue jobs to resume", "err", err)
+			case ctx.Err() != nil:
+				log.Info("resumed issue job interrupted by shutdown", "job", res.RunID)
+			default:
+				log.Error("resumed issue job failed", "job", res.RunID, "err", err)
+			}
+			if res == nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // shutdownGrace is how long a stopping server waits for work in flight;

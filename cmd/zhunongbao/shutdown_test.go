@@ -175,6 +175,8 @@ func startServe(t *testing.T, bin, dsn, dir string) *served {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	// The base URL is the public one the cards print, the same on every
+	// start (a changed one refuses to start), not this server's address.
 	s := &served{url: "http://" + addr, tmp: t.TempDir()}
 	s.log, err = os.CreateTemp(dir, "serve-*.log")
 	if err != nil {

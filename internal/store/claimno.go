@@ -48,7 +48,7 @@ func (db *DB) claimNo(ctx context.Context, today znb.Date) (string, error) {
 // transaction and returns the last number reserved.
 func (db *DB) reserveClaimNos(ctx context.Context, day string, k int64) (int64, error) {
 	var last int64
-	err := db.retryDeadlock(ctx, func(tx *gorm.DB) error {
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE claim_counters SET seq = seq + ? WHERE day = ?", k, day)
 		if res.Error != nil {
 			return res.Error

@@ -88,6 +88,7 @@ func (db *DB) AddClaimDocument(ctx context.Context, by znb.Actor, no, dir string
 	row := documentRow{ClaimID: r.ID, Kind: kind, FileName: clipRunes(filepath.Base(up.FileName), 255), ContentType: ctype,
 		Size: size, Sha256: sum, UploadedBy: by.Username, UploadedAt: db.nowMS()}
 	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		row.ID = 0 // set by the insert of this run
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}

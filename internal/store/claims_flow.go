@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -185,7 +184,7 @@ type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, s
 // again. Errors are wrapped with what.
 func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
 	var out *claim.Claim
-	err := db.retryDeadlock(ctx, func(tx *gorm.DB) error {
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
 		r, err := db.claimRow(tx, by, no, true)
 		if err != nil {
 			return err
@@ -258,27 +257,3 @@ func (db *DB) claimEvents(g *gorm.DB, claimID int64) ([]claim.Event, error) {
 }
 
 func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// retryDeadlock runs fn in a transaction and runs it again, a few times, when
-// MySQL picked it as a deadlock victim: the rolled-back work is whole, so a
-// retry is safe and the caller sees no spurious failure.
-func (db *DB) retryDeadlock(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return onDeadlock(5, func() error { return db.Tx(ctx, fn) })
-}
-
-// onDeadlock runs run up to tries times while MySQL refuses it as a
-// deadlock victim, and returns its last error.
-func onDeadlock(tries int, run func() error) error {
-	var err error
-	for i := 0; i < tries; i++ {
-		if err = run(); err == nil || !isDeadlock(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func isDeadlock(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Deadlock found")
-}

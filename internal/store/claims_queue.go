@@ -107,8 +107,7 @@ func (db *DB) lead(ctx context.Context) bool {
 		return true
 	}
 	for _, j := range jobs {
-		// MySQL may pick a report written alone as a deadlock victim.
-		err := onDeadlock(3, func() error { return db.writeGroup(ctx, []*reportJob{j}) })
+		err := db.writeGroup(ctx, []*reportJob{j})
 		db.committed(err)
 		j.done <- err
 	}
@@ -118,7 +117,9 @@ func (db *DB) lead(ctx context.Context) bool {
 // writeGroup writes the reports in one transaction. It runs behind a slot
 // (the gate on SQLite) that the caller holds, so it takes none itself.
 func (db *DB) writeGroup(ctx context.Context, jobs []*reportJob) error {
-	return db.transaction(ctx, func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+	return retrying(ctx, func() error {
+		return db.transaction(ctx, func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+	})
 }
 
 // committed counts a commit for the checkpointer and wakes the chainer.

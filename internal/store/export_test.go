@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Rechain recomputes every entry's hash from seq from and moves the head, as
 // someone who holds the database and knows the code, but not the audit key,
@@ -20,3 +23,14 @@ func (db *DB) Rechain(ctx context.Context, from int64) error {
 	last := rows[len(rows)-1]
 	return db.Gorm(ctx).Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", last.Seq, last.Hash).Error
 }
+
+// ShiftLeaseClock moves the clock of issue leases on by d for the rest of
+// the test, as if that much time had passed for every process.
+func ShiftLeaseClock(t interface{ Cleanup(func()) }, d time.Duration) {
+	prev := leaseClock
+	leaseClock = func() time.Time { return prev().Add(d) }
+	t.Cleanup(func() { leaseClock = prev })
+}
+
+// LeaseFor is how long an issue lease lasts unless renewed.
+const LeaseFor = leaseFor

@@ -46,7 +46,10 @@ const answerAbandoned = time.Minute
 func (db *DB) ReserveKey(ctx context.Context, actor, key, hash string) (*Answer, error) {
 	now := db.nowMS()
 	row := idemRow{Actor: actor, IdemKey: key, RequestHash: hash, CreatedAt: now, UpdatedAt: now}
-	err := db.tx(ctx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row.ID = 0 // set by the insert of this run
+		return tx.Create(&row).Error
+	})
 	if err == nil {
 		return nil, nil
 	}

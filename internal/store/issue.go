@@ -239,15 +239,21 @@ func (db *DB) Issue(ctx context.Context, by znb.Actor, agreementID, listID int64
 	if err != nil {
 		return nil, err
 	}
-	r.chunk = o.Chunk
-	if r.chunk <= 0 {
-		r.chunk = DefaultIssueChunk
-	}
 	lease, err := db.takeRun(ctx, r.id)
 	if err != nil {
 		return nil, err
 	}
+	return db.work(ctx, r, lease, o)
+}
+
+// work issues run r, whose lease this call holds, chunk after chunk to the
+// end or until ctx is cancelled.
+func (db *DB) work(ctx context.Context, r *run, lease *runLease, o IssueOptions) (*IssueResult, error) {
 	defer lease.stop()
+	r.chunk = o.Chunk
+	if r.chunk <= 0 {
+		r.chunk = DefaultIssueChunk
+	}
 	res := &IssueResult{RunID: r.id, MasterPolicyNo: r.master, Premium: decimal.Zero, Excluded: []policy.Exclusion{}}
 	for {
 		var c chunkResult

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
@@ -45,13 +47,44 @@ type runLease struct {
 // with issue_running. A finished run needs no lease (Issue writes nothing)
 // and gets one that holds nothing.
 func (db *DB) takeRun(ctx context.Context, id int64) (*runLease, error) {
+	l, err := db.lease(ctx, id, "status <> ? AND (status <> ? OR lease_until < ?)", string(policy.RunDone), string(policy.RunRunning), leaseMS(0))
+	if err != nil || l != nil {
+		return l, err
+	}
+	var st string
+	if err := db.Gorm(ctx).Raw("SELECT status FROM issue_runs WHERE id = ?", id).Scan(&st).Error; err != nil {
+		return nil, znb.Wrap(err, "读取出单任务")
+	}
+	if policy.RunStatus(st) != policy.RunDone {
+		return nil, policy.ErrRunning(id)
+	}
+	l = &runLease{db: db, id: id, done: make(chan struct{})} // nothing held
+	close(l.done)
+	return l, nil
+}
+
+// stale is the condition of a run whose runner is gone: a run left running
+// by a runner whose lease ran out (its process was killed, or lost the
+// database for longer than the lease), or one interrupted (its process was
+// told to stop). A run being created (running, no runner yet) and a failed
+// one wait for someone to start them again.
+const stale = "((status = ? AND runner <> '' AND lease_until < ?) OR status = ?)"
+
+func staleArgs() []any {
+	return []any{string(policy.RunRunning), leaseMS(0), string(policy.RunInterrupted)}
+}
+
+// lease takes run id's lease, in one statement, when the run meets where;
+// nil when it does not (someone else has it, or there is nothing to do).
+// On Galera two processes may both change the row on their own nodes: one
+// of them is refused at commit and, run again, no longer finds the run.
+func (db *DB) lease(ctx context.Context, id int64, where string, args ...any) (*runLease, error) {
 	b := make([]byte, 12)
 	rand.Read(b)
 	l := &runLease{db: db, id: id, token: hex.EncodeToString(b), done: make(chan struct{})}
 	var took int64
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&runRow{}).
-			Where("id = ? AND status <> ? AND (status <> ? OR lease_until < ?)", id, string(policy.RunDone), string(policy.RunRunning), leaseMS(0)).
+		res := tx.Model(&runRow{}).Where("id = ? AND "+where, append([]any{id}, args...)...).
 			Updates(map[string]any{"status": string(policy.RunRunning), "runner": l.token, "lease_until": leaseMS(leaseFor)})
 		took = res.RowsAffected
 		return res.Error
@@ -60,20 +93,79 @@ func (db *DB) takeRun(ctx context.Context, id int64) (*runLease, error) {
 		return nil, znb.Wrap(err, "领取出单任务")
 	}
 	if took == 0 {
-		var st string
-		if err := db.Gorm(ctx).Raw("SELECT status FROM issue_runs WHERE id = ?", id).Scan(&st).Error; err != nil {
-			return nil, znb.Wrap(err, "读取出单任务")
-		}
-		if policy.RunStatus(st) != policy.RunDone {
-			return nil, policy.ErrRunning(id)
-		}
-		l.token = "" // nothing held
-		close(l.done)
-		return l, nil
+		return nil, nil
 	}
 	l.wg.Add(1)
 	go l.renew()
 	return l, nil
+}
+
+// ResumeStale finds an issue run whose runner is gone (see stale), takes
+// its lease and works it to the end as the user who started it; so a run whose process died is finished exactly
+// once by whichever process sweeps first, the others finding it taken. It
+// returns the run's result, nil when no run waits. A run that can no longer
+// be issued (its agreement or its starter changed meanwhile) is marked
+// failed with the reason, and starting it again says why.
+func (db *DB) ResumeStale(ctx context.Context, o IssueOptions) (*IssueResult, error) {
+	var ids []int64
+	if err := db.Gorm(ctx).Raw("SELECT id FROM issue_runs WHERE "+stale+" ORDER BY id", staleArgs()...).Scan(&ids).Error; err != nil {
+		return nil, znb.Wrap(err, "读取出单任务")
+	}
+	for _, id := range ids {
+		l, err := db.lease(ctx, id, stale, staleArgs()...)
+		if err != nil {
+			return nil, err
+		}
+		if l == nil {
+			continue // taken by another process since
+		}
+		var row runRow
+		if err := db.Gorm(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+			l.release(ctx, err)
+			return nil, znb.Wrap(err, "读取出单任务")
+		}
+		r, err := db.resumable(ctx, &row)
+		if err != nil {
+			l.release(ctx, err)
+			return &IssueResult{RunID: id, Premium: decimal.Zero}, err
+		}
+		return db.work(ctx, r, l, o)
+	}
+	return nil, nil
+}
+
+// resumable is row's run as Issue would prepare it for its starter.
+func (db *DB) resumable(ctx context.Context, row *runRow) (*run, error) {
+	by, err := db.starter(ctx, row.StartedBy)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.prepare(ctx, by, row.AgreementID, row.ListID)
+	if err != nil {
+		return nil, err
+	}
+	if r.id != row.ID {
+		return nil, znb.Errorf(znb.Internal, "internal", "出单任务 %d 与协议 %d 的当前任务 %d 不符", row.ID, row.AgreementID, r.id)
+	}
+	return r, nil
+}
+
+// starter is the actor who started a run: an enabled account of that
+// name, or the operator's command line.
+func (db *DB) starter(ctx context.Context, username string) (znb.Actor, error) {
+	var u userRow
+	err := db.Gorm(ctx).Where("username = ?", username).Take(&u).Error
+	switch {
+	case err == nil && u.Disabled == 0:
+		return znb.Actor{ID: u.ID, Username: u.Username, Role: znb.Role(u.Role), Scope: u.Scope}, nil
+	case err == nil:
+		return znb.Actor{}, znb.Errorf(znb.Forbidden, "forbidden", "启动出单的账户 %s 已停用", username)
+	case errors.Is(err, gorm.ErrRecordNotFound) && username == znb.System.Username:
+		return znb.System, nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return znb.Actor{}, znb.Errorf(znb.Forbidden, "forbidden", "启动出单的账户 %s 不存在", username)
+	}
+	return znb.Actor{}, znb.Wrap(err, "读取用户")
 }
 
 // renew extends the lease until the runner stops.

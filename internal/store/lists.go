@@ -85,6 +85,7 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: f.Name, Sha256: f.SHA256,
 		CreatedBy: by.Username, CreatedAt: db.nowMS()}
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
+		row.ID = 0 // set by the insert of this run
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}

@@ -74,6 +74,7 @@ func (db *DB) loadProduct(ctx context.Context, by znb.Actor, body []byte) (p *po
 		case !errors.Is(err, gorm.ErrRecordNotFound):
 			return err
 		}
+		row.ID = 0 // set by the insert of this run
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -216,6 +217,7 @@ func (db *DB) CreateAgreement(ctx context.Context, by znb.Actor, body []byte) (*
 		if n > 0 { // numbers are unique across the table, not a rule of one agreement
 			return znb.Errorf(znb.Conflict, "agreement_exists", "协议编号 %s 已存在", a.No)
 		}
+		row.ID = 0 // set by the insert of this run
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}

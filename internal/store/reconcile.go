@@ -174,7 +174,8 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 		return nil, znb.Wrap(err, "保存对账")
 	}
 
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
+	// The bill is a stream read once: the run is not repeated.
+	err = db.Tx(once(ctx), func(tx *gorm.DB) error {
 		row := reconRow{AgreementID: a.ID, ListID: l.ID, County: a.County, InsurerCode: a.Insurer.Code,
 			BillSource: string(rec.BillSource), StatementName: rec.StatementName, StatementSha256: rec.StatementSHA256,
 			Status: string(rec.Status), Terms: string(terms), CreatedBy: by.Username, CreatedAt: rec.CreatedAt,

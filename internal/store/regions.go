@@ -66,7 +66,8 @@ func (db *DB) LoadRegions(ctx context.Context, by znb.Actor, f registry.File) (*
 			return err
 		}
 		var renamed []string
-		write := regions[:0]
+		res.Inserted, res.Updated, res.Unchanged = 0, 0, 0
+		write := make([]registry.Region, 0, len(regions))
 		for _, r := range regions {
 			prev, known := old[r.Code]
 			switch {

@@ -210,14 +210,15 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return err
 }
 
-// tx runs fn in a transaction behind the write gate.
+// tx runs fn in a transaction behind the write gate, again when the
+// database refused the whole transaction (see retrying).
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	release, err := db.enterWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if err := db.transaction(ctx, fn); err != nil {
+	if err := retrying(ctx, func() error { return db.transaction(ctx, fn) }); err != nil {
 		return err
 	}
 	db.commits.Add(1)
