@@ -113,11 +113,15 @@ type Claim struct {
 	Remaining       decimal.Decimal // what the limit had left after this payable, at assessment or approval
 	Breakdown       []Step
 	Input           Assessment // the facts of an assessment made now, as read for the line; kept for the record
-	AssessorID      int64      // who made the last assessment, for the maker–checker rule
-	Assessor        string
-	Reason          Reason // set on rejection
-	PaymentRef      string // set on payment
-	History         []Event
+	// Accumulated is, on a household line, what the household's approved
+	// claims of the line add up to in the cover year; the caller reads it
+	// (under the limit's lock for an approval) before Assess and Approve.
+	Accumulated decimal.Decimal
+	AssessorID  int64 // who made the last assessment, for the maker–checker rule
+	Assessor    string
+	Reason      Reason // set on rejection
+	PaymentRef  string // set on payment
+	History     []Event
 }
 
 // Key is what makes two claims the same loss: one subject (the member's ID
@@ -178,7 +182,12 @@ func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used dec
 		return Event{}, err
 	}
 	before := money.Max(t.Limit.Sub(used), decimal.Zero)
-	r, err := Adjust(t, before, in)
+	var r Result
+	if c.Line.Accrues() {
+		r, err = AdjustMarginal(t, before, c.Accumulated, in)
+	} else {
+		r, err = Adjust(t, before, in)
+	}
 	if err != nil {
 		return Event{}, err
 	}
@@ -212,6 +221,9 @@ func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used de
 	}
 	if c.sameAssessor(a) {
 		return Event{}, znb.Errorf(znb.Forbidden, "same_assessor", "核赔人不能是理算人本人")
+	}
+	if err := c.checkAccrual(); err != nil {
+		return Event{}, err
 	}
 	remaining := t.Limit.Sub(used)
 	if c.Payable.GreaterThan(remaining) {

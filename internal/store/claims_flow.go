@@ -83,6 +83,9 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
+		if c.Accumulated, err = db.accrued(tx, r); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		ev, err := c.Assess(by, db.Now(), terms, used, f, note)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
@@ -120,12 +123,18 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
+		if c.Accumulated, err = db.accrued(tx, r); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		ev, err := c.Approve(by, db.Now(), terms, used, note)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		if err := tx.Exec("UPDATE claim_limits SET used = used + ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
 			c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if err := db.accrue(tx, r, c); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		set := map[string]any{"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining}
