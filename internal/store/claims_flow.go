@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -90,23 +89,8 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		input, err := json.Marshal(c.Input)
-		if err != nil {
-			return claim.Event{}, nil, nil, err
-		}
-		steps := make([]stepJSON, len(c.Breakdown))
-		for i, s := range c.Breakdown {
-			steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
-		}
-		bd, err := json.Marshal(steps)
-		if err != nil {
-			return claim.Event{}, nil, nil, err
-		}
-		set := map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": c.Payable,
-			"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining, "assessor_id": by.ID, "assessor": by.Username}
-		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
-			"assessment": json.RawMessage(input)}
-		return ev, set, detail, nil
+		set, detail, err := assessedColumns(c)
+		return ev, set, detail, err
 	})
 }
 

@@ -32,6 +32,10 @@ const (
 	RunReconciliation  Action = "reconciliation.run" // create, confirm, settle
 	ReadReconciliation Action = "reconciliation.read"
 	ReadReports        Action = "reports.read"
+
+	ImportSettlements Action = "medical.import" // the 医保 settlement feed
+	ReadWarnings      Action = "warnings.read"  // warnings carry income: never insurers
+	WorkWarnings      Action = "warnings.work"  // the office's follow-up
 )
 
 var (
@@ -66,6 +70,10 @@ var grants = map[Action][]Role{
 	RunReconciliation:  {Office},
 	ReadReconciliation: everyReader,
 	ReadReports:        everyReader,
+
+	ImportSettlements: {Office, InsurerClerk},
+	ReadWarnings:      {Office, Auditor},
+	WorkWarnings:      {Office},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing
