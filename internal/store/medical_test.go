@@ -51,8 +51,8 @@ func TestMedicalFeed(t *testing.T) {
 		t.Run("bad rows store nothing", func(t *testing.T) {
 			res, err := feed(t, db, office,
 				settlementLine("JS-1", pHead1, "张三丰", "2024-05-01", "2000.00", "0"),
-				"JS-2,110101199001011234,李四,县医院,,,2024-05-02,100.00,0,0,0,0\n", // check digit
-				settlementLine("JS-3", pSpouse1, "李四", "2024-07-01", "100.00", "0"),  // future
+				"JS-2,110101199001011234,李四,县医院,,,2024-05-02,100.00,0,0,0,0\n",      // check digit
+				settlementLine("JS-3", pSpouse1, "李四", "2024-07-01", "100.00", "0"), // future
 				settlementLine("JS-4", pSpouse1, "李四", "2024-05-01", "-1", "0"),
 				settlementLine("JS-1", pSpouse1, "李四", "2024-05-01", "100.00", "0"))
 			if znb.CodeOf(err) != "settlements_rejected" {
