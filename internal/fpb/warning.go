@@ -96,7 +96,9 @@ func (th Thresholds) Burdened(outOfPocket decimal.Decimal) bool {
 
 // LostLarge reports whether a household's approved losses of the year
 // reach the threshold.
-func (th Thresholds) LostLarge(losses decimal.Decimal) bool { return losses.GreaterThanOrEqual(th.LargeLoss) }
+func (th Thresholds) LostLarge(losses decimal.Decimal) bool {
+	return losses.GreaterThanOrEqual(th.LargeLoss)
+}
 
 // LostLabour reports whether an accident took a member of working age (by
 // age on the incident date): death, or a disability of grade 1 to
