@@ -102,6 +102,17 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 // the transaction commits, so racing approvals never together exceed a
 // limit.
 func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
+	c, err := db.approveClaim(ctx, by, no, note)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.EvaluateWarnings(ctx, c.RegionCode[:6], c.HouseholdNo); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
 	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {

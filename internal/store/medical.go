@@ -177,6 +177,21 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 			res.Updated = append(res.Updated, updated)
 		}
 	}
+	counties := map[string][]string{}
+	for _, k := range order {
+		a, err := db.claimAgreement(db.Gorm(ctx), k.agreementID)
+		if err != nil {
+			return nil, err
+		}
+		counties[a.County] = append(counties[a.County], k.householdNo)
+	}
+	for county, hs := range counties {
+		for i := 0; i < len(hs); i += feedChunk {
+			if _, err := db.EvaluateWarnings(ctx, county, hs[i:min(i+feedChunk, len(hs))]...); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return res, nil
 }
 
