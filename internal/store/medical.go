@@ -131,9 +131,11 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 			return err
 		}
 		defer rows.Close()
+		out := newBatch(ctx, db, tx, "medical_settlements", settlementColumns...)
+		defer out.close()
 		var chunk []fpb.SettlementRow
 		flush := func() error {
-			keys, err := db.storeSettlements(tx, by, feed.ID, chunk, res)
+			keys, err := db.storeSettlements(tx, out, by, feed.ID, chunk, res)
 			for _, k := range keys {
 				if !touched[k] {
 					touched[k] = true
@@ -154,6 +156,9 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		if err := flush(); err != nil {
 			return err
 		}
+		if err := out.close(); err != nil {
+			return err
+		}
 		if err := tx.Model(&medicalFeedRow{}).Where("id = ?", feed.ID).Updates(map[string]any{
 			"loaded": res.Loaded, "skipped": res.Skipped, "not_insured": len(res.NotInsured)}).Error; err != nil {
 			return err
@@ -165,7 +170,11 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 	if err != nil {
 		return nil, znb.Wrap(err, "保存医保结算数据")
 	}
-	for _, k := range order {
+	candidates, err := db.illnessCandidates(ctx, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range candidates {
 		opened, updated, err := db.autoIllness(ctx, k, today)
 		if err != nil {
 			return nil, err
@@ -225,7 +234,7 @@ func (c *personCover) covers(d znb.Date) bool {
 // certificate in the uploader's scope covered the person on the settlement
 // date, or without one (reported as not insured). It returns the households
 // that took settlements.
-func (db *DB) storeSettlements(tx *gorm.DB, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, res *MedicalImport) ([]householdKey, error) {
+func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, res *MedicalImport) ([]householdKey, error) {
 	if len(chunk) == 0 {
 		return nil, nil
 	}
@@ -259,19 +268,14 @@ func (db *DB) storeSettlements(tx *gorm.DB, by znb.Actor, feedID int64, chunk []
 		c := &covers[i]
 		byID[c.IDNumber] = append(byID[c.IDNumber], c)
 	}
-	var out []householdKey
-	rows := make([]settlementRow, 0, len(chunk))
+	var keys []householdKey
 	now := db.nowMS()
 	for _, s := range chunk {
 		if done[s.No] {
 			res.Skipped++
 			continue
 		}
-		row := settlementRow{SettlementNo: s.No, FeedID: feedID, IDNumber: s.IDNumber, Name: s.Name, Provider: s.Provider,
-			AdmittedOn: optDate(s.AdmittedOn), DischargedOn: optDate(s.DischargedOn), SettledOn: s.SettledOn,
-			Total: s.Total, BasicInsurancePaid: s.BasicInsurancePaid, CriticalIllnessPaid: s.CriticalIllnessPaid,
-			MedicalAssistancePaid: s.MedicalAssistancePaid, NonReimbursable: s.NonReimbursable,
-			OutOfPocket: s.OutOfPocket(), CreatedAt: now}
+		var row settlementRow
 		var cover *personCover
 		for _, c := range byID[s.IDNumber] {
 			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
@@ -286,22 +290,30 @@ func (db *DB) storeSettlements(tx *gorm.DB, by znb.Actor, feedID int64, chunk []
 			row.AgreementID, row.Insurer, row.CertificateNo = cover.AgreementID, cover.InsurerCode, cover.CertificateNo
 			row.HouseholdNo, row.RegionCode = cover.HouseholdNo, cover.RegionCode
 			res.Loaded++
-			out = append(out, householdKey{cover.AgreementID, cover.HouseholdNo})
+			keys = append(keys, householdKey{cover.AgreementID, cover.HouseholdNo})
 		}
 		done[s.No] = true
-		rows = append(rows, row)
+		if err := out.add(s.No, feedID, s.IDNumber, s.Name, s.Provider, optDate(s.AdmittedOn), optDate(s.DischargedOn),
+			s.SettledOn, s.Total, s.BasicInsurancePaid, s.CriticalIllnessPaid, s.MedicalAssistancePaid, s.NonReimbursable,
+			s.OutOfPocket(), row.AgreementID, row.Insurer, row.CertificateNo, row.HouseholdNo, row.RegionCode, "", now); err != nil {
+			return nil, err
+		}
 	}
-	if len(rows) == 0 {
-		return out, nil
-	}
-	return out, tx.CreateInBatches(&rows, 200).Error
+	return keys, nil
 }
 
-func optDate(d znb.Date) *znb.Date {
+// settlementColumns are the columns a feed writes, in the order
+// storeSettlements gives them.
+var settlementColumns = []string{"settlement_no", "feed_id", "id_number", "name", "provider", "admitted_on", "discharged_on",
+	"settled_on", "total", "basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "non_reimbursable",
+	"out_of_pocket", "agreement_id", "insurer", "certificate_no", "household_no", "region_code", "claim_no", "created_at"}
+
+// optDate is an optional date as a column value: NULL when zero.
+func optDate(d znb.Date) any {
 	if d.IsZero() {
 		return nil
 	}
-	return &d
+	return d
 }
 
 // autoIllness brings a household's automatic illness claim up to date with
@@ -511,4 +523,78 @@ func (db *DB) ConfirmClaim(ctx context.Context, by znb.Actor, no, note string) (
 		note = "确认平台建议金额"
 	}
 	return db.AssessClaim(ctx, by, no, in, note)
+}
+
+// illnessCandidates picks, from the households that took settlements, those
+// whose automatic illness claim may change: an open automatic claim takes
+// their new settlements, or these open a claim (claim.OpensIllnessClaim).
+// It reads the figures of all of them in a few grouped queries, so that a
+// feed of a whole county runs a claim transaction only where one is due;
+// autoIllness decides again under the lock.
+func (db *DB) illnessCandidates(ctx context.Context, touched []householdKey) ([]householdKey, error) {
+	g := db.Gorm(ctx)
+	terms := map[int64]*policy.LineTerms{}
+	var ids []int64
+	for _, k := range touched {
+		if _, seen := terms[k.agreementID]; seen {
+			continue
+		}
+		_, t, err := db.claimLineTerms(g, k.agreementID, znb.Illness)
+		if err != nil {
+			return nil, err
+		}
+		terms[k.agreementID] = t
+		if t != nil {
+			ids = append(ids, k.agreementID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	type figure struct {
+		AgreementID int64
+		Subject     string
+		Amount      decimal.Decimal
+	}
+	read := func(q string, args ...any) (map[householdKey]decimal.Decimal, error) {
+		var rows []figure
+		if err := g.Raw(q, args...).Scan(&rows).Error; err != nil {
+			return nil, znb.Wrap(err, "读取因病累计")
+		}
+		out := make(map[householdKey]decimal.Decimal, len(rows))
+		for _, r := range rows {
+			out[householdKey{r.AgreementID, r.Subject}] = r.Amount
+		}
+		return out, nil
+	}
+	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM medical_settlements "+
+		"WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := read("SELECT agreement_id, subject, accumulated AS amount FROM claim_accruals WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
+	if err != nil {
+		return nil, err
+	}
+	used, err := read("SELECT agreement_id, subject, used AS amount FROM claim_limits WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
+	if err != nil {
+		return nil, err
+	}
+	open, err := read("SELECT agreement_id, subject, 0 AS amount FROM claims WHERE line = ? AND agreement_id IN ? AND status IN ? AND flags LIKE ?",
+		string(znb.Illness), ids, []string{string(claim.Reported), string(claim.Assessed)}, "%"+claim.FlagAuto+"%")
+	if err != nil {
+		return nil, err
+	}
+	var out []householdKey
+	for _, k := range touched {
+		t := terms[k.agreementID]
+		sum, has := fresh[k]
+		if t == nil || !has {
+			continue
+		}
+		if _, isOpen := open[k]; isOpen || claim.OpensIllnessClaim(t, acc[k], used[k], sum) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }
