@@ -237,30 +237,32 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 				gone = append(gone, prev[i].HouseholdNo)
 			}
 		}
-		if len(gone) > 0 {
-			var open []claimRow
+		var open []claimRow
+		for i := 0; i < len(gone); i += 1000 {
+			var part []claimRow
 			if err := g.Select("household_no, region_code, village, head_name, claim_no").
-				Where("household_no IN ? AND region_code LIKE ? AND status IN ?", gone, county+"%",
+				Where("household_no IN ? AND region_code LIKE ? AND status IN ?", gone[i:min(i+1000, len(gone))], county+"%",
 					[]string{string(claim.Reported), string(claim.Assessed), string(claim.Approved)}).
-				Order("id").Find(&open).Error; err != nil {
+				Order("id").Find(&part).Error; err != nil {
 				return 0, znb.Wrap(err, "读取理赔案件")
 			}
-			nos := map[string][]string{}
-			first := map[string]*claimRow{}
-			var order []string
-			for i := range open {
-				c := &open[i]
-				if first[c.HouseholdNo] == nil {
-					first[c.HouseholdNo] = c
-					order = append(order, c.HouseholdNo)
-				}
-				nos[c.HouseholdNo] = append(nos[c.HouseholdNo], c.ClaimNo)
+			open = append(open, part...)
+		}
+		nos := map[string][]string{}
+		first := map[string]*claimRow{}
+		var order []string
+		for i := range open {
+			c := &open[i]
+			if first[c.HouseholdNo] == nil {
+				first[c.HouseholdNo] = c
+				order = append(order, c.HouseholdNo)
 			}
-			for _, h := range order {
-				c := first[h]
-				r.add(h, fpb.RemovedWithOpenClaim, year, c.RegionCode, c.Village, c.HeadName,
-					map[string]string{"open_claims": strings.Join(nos[h], ","), "list_after": itoa(lists[0].ID)})
-			}
+			nos[c.HouseholdNo] = append(nos[c.HouseholdNo], c.ClaimNo)
+		}
+		for _, h := range order {
+			c := first[h]
+			r.add(h, fpb.RemovedWithOpenClaim, year, c.RegionCode, c.Village, c.HeadName,
+				map[string]string{"open_claims": strings.Join(nos[h], ","), "list_after": itoa(lists[0].ID)})
 		}
 	}
 	return db.storeWarnings(ctx, r.rows)
