@@ -113,11 +113,15 @@ type Claim struct {
 	Remaining       decimal.Decimal // what the limit had left after this payable, at assessment or approval
 	Breakdown       []Step
 	Input           Assessment // the facts of an assessment made now, as read for the line; kept for the record
-	AssessorID      int64      // who made the last assessment, for the maker–checker rule
-	Assessor        string
-	Reason          Reason // set on rejection
-	PaymentRef      string // set on payment
-	History         []Event
+	// Accumulated is, on a household line, what the household's approved
+	// claims of the line add up to in the cover year; the caller reads it
+	// (under the limit's lock for an approval) before Assess and Approve.
+	Accumulated decimal.Decimal
+	AssessorID  int64 // who made the last assessment, for the maker–checker rule
+	Assessor    string
+	Reason      Reason // set on rejection
+	PaymentRef  string // set on payment
+	History     []Event
 }
 
 // Key is what makes two claims the same loss: one subject (the member's ID
@@ -178,7 +182,7 @@ func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used dec
 		return Event{}, err
 	}
 	before := money.Max(t.Limit.Sub(used), decimal.Zero)
-	r, err := Adjust(t, before, in)
+	r, err := c.adjust(t, before, in)
 	if err != nil {
 		return Event{}, err
 	}
@@ -188,10 +192,24 @@ func (c *Claim) Assess(a znb.Actor, now time.Time, t *policy.LineTerms, used dec
 	if err := c.from(Assessed, Reported, Assessed); err != nil {
 		return Event{}, err
 	}
+	c.keep(in, before, r, a.ID, a.Username)
+	return c.move(a, now, Assessed, note), nil
+}
+
+// adjust computes the payable of the claim's line: the marginal tiered
+// amount on a household line, the line's calculator otherwise.
+func (c *Claim) adjust(t *policy.LineTerms, before decimal.Decimal, in Assessment) (Result, error) {
+	if c.Line.Accrues() {
+		return AdjustMarginal(t, before, c.Accumulated, in)
+	}
+	return Adjust(t, before, in)
+}
+
+// record_ keeps an assessment's outcome and who made it.
+func (c *Claim) keep(in Assessment, before decimal.Decimal, r Result, assessorID int64, assessor string) {
 	c.Assessed, c.Input = true, in
 	c.Payable, c.RemainingBefore, c.Remaining, c.Breakdown = r.Payable, before, r.Remaining, r.Breakdown
-	c.AssessorID, c.Assessor = a.ID, a.Username
-	return c.move(a, now, Assessed, note), nil
+	c.AssessorID, c.Assessor = assessorID, assessor
 }
 
 // Approve records the checker's approval. used is what approved claims have
@@ -212,6 +230,12 @@ func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used de
 	}
 	if c.sameAssessor(a) {
 		return Event{}, znb.Errorf(znb.Forbidden, "same_assessor", "核赔人不能是理算人本人")
+	}
+	if c.Proposed() {
+		return Event{}, znb.Errorf(znb.Conflict, "proposal_unconfirmed", "平台自动理算的赔付金额只是建议，须由理算人员确认后才能核赔")
+	}
+	if err := c.checkAccrual(); err != nil {
+		return Event{}, err
 	}
 	remaining := t.Limit.Sub(used)
 	if c.Payable.GreaterThan(remaining) {

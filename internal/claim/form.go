@@ -33,6 +33,21 @@ type Form struct {
 	StructureLoss  string // property
 	DecorationLoss string
 	ApplianceLoss  string
+
+	Settlements []FormSettlement // illness
+
+	DisasterLoss  string // disaster
+	InsurancePaid string
+
+	EducationCosts string // education
+	Grants         string
+}
+
+// FormSettlement is one medical settlement of an illness claim as entered.
+type FormSettlement struct {
+	No                                                                    string
+	Total, BasicInsurancePaid, CriticalIllnessPaid, MedicalAssistancePaid string
+	NonReimbursable                                                       string
 }
 
 // FormItem is one agriculture item as entered; Quantity is 1 when empty.
@@ -98,6 +113,34 @@ func (f *Form) ForLine(l znb.Line) (Assessment, error) {
 			amountIn{"structure_loss", f.StructureLoss, &a.StructureLoss, false},
 			amountIn{"decoration_loss", f.DecorationLoss, &a.DecorationLoss, false},
 			amountIn{"appliance_loss", f.ApplianceLoss, &a.ApplianceLoss, false})
+		return a, err
+	case znb.Illness:
+		var a IllnessAssessment
+		for i, fs := range f.Settlements {
+			at := "settlements[" + strconv.Itoa(i) + "]."
+			st := Settlement{No: fs.No}
+			if err := readAmounts(
+				amountIn{at + "total", fs.Total, &st.Total, true},
+				amountIn{at + "basic_insurance_paid", fs.BasicInsurancePaid, &st.BasicInsurancePaid, false},
+				amountIn{at + "critical_illness_paid", fs.CriticalIllnessPaid, &st.CriticalIllnessPaid, false},
+				amountIn{at + "medical_assistance_paid", fs.MedicalAssistancePaid, &st.MedicalAssistancePaid, false},
+				amountIn{at + "non_reimbursable", fs.NonReimbursable, &st.NonReimbursable, false}); err != nil {
+				return nil, err
+			}
+			a.Settlements = append(a.Settlements, st)
+		}
+		return a, nil
+	case znb.Disaster:
+		var a DisasterAssessment
+		err := readAmounts(
+			amountIn{"disaster_loss", f.DisasterLoss, &a.Loss, true},
+			amountIn{"insurance_paid", f.InsurancePaid, &a.InsurancePaid, false})
+		return a, err
+	case znb.Education:
+		var a EducationAssessment
+		err := readAmounts(
+			amountIn{"education_costs", f.EducationCosts, &a.Costs, true},
+			amountIn{"grants", f.Grants, &a.Grants, false})
 		return a, err
 	}
 	return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))

@@ -60,23 +60,9 @@ func tiered(t *policy.LineTerms, b *breakdown) {
 	oop := b.amount
 	b.note("trigger_line", "赔付启动线 "+money.String(t.TriggerLine)+"，以下部分不赔；超出部分", money.Max(oop.Sub(t.TriggerLine), decimal.Zero))
 	total := decimal.Zero
-	for _, tier := range t.Tiers {
-		from := money.Max(tier.From, t.TriggerLine)
-		upper := oop
-		if !tier.To.IsZero() {
-			upper = money.Min(oop, tier.To)
-		}
-		part := upper.Sub(from)
-		if !part.IsPositive() {
-			continue
-		}
-		pay := money.Percent(part, tier.Ratio)
-		band := money.String(tier.From) + " 以上"
-		if !tier.To.IsZero() {
-			band = money.String(tier.From) + "–" + money.String(tier.To)
-		}
-		b.note("tier", band+" 部分 "+money.String(part)+" × "+pct(tier.Ratio), pay)
-		total = total.Add(pay)
+	for _, p := range tierParts(t, oop) {
+		b.note("tier", p.band+" 部分 "+money.String(p.part)+" × "+pct(p.tier.Ratio), p.pay)
+		total = total.Add(p.pay)
 	}
 	b.set("tier_total", "阶梯赔付合计", total)
 }

@@ -48,6 +48,9 @@ func Adjust(t *policy.LineTerms, remaining decimal.Decimal, a Assessment) (Resul
 	if err := Offered(t, a.Line()); err != nil {
 		return Result{}, err
 	}
+	if t.Line.Accrues() {
+		return Result{}, znb.Errorf(znb.Internal, "line_cumulative", "%s按年累计赔付，须知道此前累计金额", t.Line.Name())
+	}
 	b := &breakdown{}
 	if err := a.adjust(t, b); err != nil {
 		return Result{}, err

@@ -43,7 +43,7 @@ func CheckFiling(a znb.Actor, r Report) error {
 		return znb.Errorf(znb.Invalid, "description_too_long", "案情描述不能超过 2000 字")
 	}
 	if !r.Line.Valid() {
-		return znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q（应为 agriculture、accident、hospitalization 或 property）", string(r.Line))
+		return znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q（应为 agriculture、accident、hospitalization、property、illness、disaster 或 education）", string(r.Line))
 	}
 	if !r.Line.PerPerson() && r.Member != "" {
 		return znb.Errorf(znb.Invalid, "member_not_expected", "%s以户为单位，不填出险成员", r.Line.Name())

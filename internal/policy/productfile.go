@@ -62,7 +62,7 @@ func ParseProduct(data []byte) (*Product, error) {
 	var ps problems
 	p := &Product{Code: f.Code, Version: f.Version, Name: f.Name}
 	p.PremiumPerPerson, _ = f.PremiumPerPerson.amount(&ps, "premium_per_person")
-	for _, l := range znb.Lines {
+	for _, l := range znb.AllLines {
 		lf, present := f.Lines[string(l)]
 		if present {
 			p.Lines = append(p.Lines, lf.terms(l, &ps))
@@ -70,7 +70,7 @@ func ParseProduct(data []byte) (*Product, error) {
 	}
 	for _, name := range sortedKeys(f.Lines) {
 		if !znb.Line(name).Valid() {
-			ps.add("lines."+name, "未知的险种“%s”（可用 agriculture、accident、hospitalization、property）", name)
+			ps.add("lines."+name, "未知的险种“%s”（可用 agriculture、accident、hospitalization、property、illness、disaster、education）", name)
 		}
 	}
 	if len(f.DefaultSplit) > 0 {
@@ -171,6 +171,9 @@ var lineCauses = map[znb.Line][]string{
 	znb.Accident:        {"意外伤害"},
 	znb.Hospitalization: {"意外伤害"},
 	znb.Property:        {"火灾", "爆炸", "地震", "自然灾害"},
+	znb.Illness:         {"疾病"},
+	znb.Disaster:        {"自然灾害", "火灾", "地震"},
+	znb.Education:       {"就学"},
 }
 
 // AllowedCauses lists the causes a product may cover on line l, for forms
@@ -263,6 +266,9 @@ func (t *LineTerms) check(ps *problems) {
 	if t.LimitPer != PerHousehold && t.LimitPer != PerPerson {
 		ps.add(at+".limit_per", "限额单位“%s”须为 household（每户）或 person（每人）", t.LimitPer)
 	}
+	if t.Line.Accrues() && t.LimitPer != PerHousehold {
+		ps.add(at+".limit_per", "%s按户累计，限额单位须为 household（每户）", name)
+	}
 	if t.Deductible.IsNegative() {
 		ps.add(at+".deductible", "%s免赔额不能为负数", name)
 	}
@@ -328,13 +334,16 @@ func (t *LineTerms) checkSums(ps *problems, at string) {
 // without gap or overlap, only the last tier being open-ended.
 func (t *LineTerms) checkTiers(ps *problems, at string) {
 	if len(t.Tiers) == 0 {
-		if !t.TriggerLine.IsZero() {
+		switch {
+		case t.Line.Accrues():
+			ps.add(at+".tiers", "%s按年累计、超过赔付启动线后阶梯赔付，须填写赔付启动线（trigger_line）与阶梯（tiers）", t.Line.Name())
+		case !t.TriggerLine.IsZero():
 			ps.add(at+".trigger_line", "设了赔付启动线却没有阶梯（tiers）")
 		}
 		return
 	}
-	if t.Line != znb.Hospitalization {
-		ps.add(at+".tiers", "只有意外住院医疗保险（hospitalization）可设阶梯赔付")
+	if t.Line != znb.Hospitalization && !t.Line.Accrues() {
+		ps.add(at+".tiers", "只有意外住院医疗保险（hospitalization）与防贫保的因病、因灾、因学险种可设阶梯赔付")
 		return
 	}
 	if t.TriggerLine.IsNegative() {

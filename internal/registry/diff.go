@@ -29,7 +29,8 @@ const (
 
 // HouseholdChange is a household added, removed or changed. Old is zero for
 // an added household, New for a removed one. Fields names the identifiers
-// of the changed fields (category, region_code, village_name).
+// of the changed fields (category, region_code, village_name,
+// income_per_capita, risk_eliminated).
 type HouseholdChange struct {
 	Kind     ChangeKind
 	Old, New Household
@@ -194,6 +195,12 @@ func householdFields(a, b Household) []string {
 	}
 	if a.Village != b.Village {
 		f = append(f, "village_name")
+	}
+	if a.Income.Valid != b.Income.Valid || !a.Income.Decimal.Equal(b.Income.Decimal) {
+		f = append(f, "income_per_capita")
+	}
+	if (a.RiskEliminated == nil) != (b.RiskEliminated == nil) || a.RiskEliminated != nil && *a.RiskEliminated != *b.RiskEliminated {
+		f = append(f, "risk_eliminated")
 	}
 	return f
 }

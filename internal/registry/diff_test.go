@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -112,5 +114,34 @@ func TestDiffEdges(t *testing.T) {
 		if err == nil && (len(ch.Households) != tt.households || len(ch.Members) != tt.mems) {
 			t.Errorf("%s: %d household and %d member changes, want %d and %d", tt.name, len(ch.Households), len(ch.Members), tt.households, tt.mems)
 		}
+	}
+}
+
+// TestHouseholdFieldsIncome: the diff names a change of 人均纯收入 and of
+// 风险是否消除, including one given where the list was silent.
+func TestHouseholdFieldsIncome(t *testing.T) {
+	yes, no := true, false
+	inc := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(decimal.RequireFromString(s)) }
+	base := Household{No: "H1", Category: znb.Lifted, Income: inc("8000.00"), RiskEliminated: &yes}
+	tests := []struct {
+		name string
+		edit func(h *Household)
+		want []string
+	}{
+		{"same", func(h *Household) {}, nil},
+		{"same income written otherwise", func(h *Household) { h.Income = inc("8000") }, nil},
+		{"income fell", func(h *Household) { h.Income = inc("5000.00") }, []string{"income_per_capita"}},
+		{"income left out", func(h *Household) { h.Income = decimal.NullDecimal{} }, []string{"income_per_capita"}},
+		{"risk back", func(h *Household) { h.RiskEliminated = &no }, []string{"risk_eliminated"}},
+		{"risk left out", func(h *Household) { h.RiskEliminated = nil }, []string{"risk_eliminated"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := base
+			tt.edit(&h)
+			if got := householdFields(base, h); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("fields %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -268,15 +268,27 @@ type assessJSON struct {
 		Site    string `json:"site"`
 		AreaPct dec    `json:"area_pct"`
 	} `json:"burns"`
-	MedicalExpense        dec    `json:"medical_expense"`
-	BasicInsurancePaid    dec    `json:"basic_insurance_paid"`
-	CriticalIllnessPaid   dec    `json:"critical_illness_paid"`
-	MedicalAssistancePaid dec    `json:"medical_assistance_paid"`
-	NonReimbursable       dec    `json:"non_reimbursable"`
-	StructureLoss         dec    `json:"structure_loss"`
-	DecorationLoss        dec    `json:"decoration_loss"`
-	ApplianceLoss         dec    `json:"appliance_loss"`
-	Note                  string `json:"note"`
+	MedicalExpense        dec `json:"medical_expense"`
+	BasicInsurancePaid    dec `json:"basic_insurance_paid"`
+	CriticalIllnessPaid   dec `json:"critical_illness_paid"`
+	MedicalAssistancePaid dec `json:"medical_assistance_paid"`
+	NonReimbursable       dec `json:"non_reimbursable"`
+	StructureLoss         dec `json:"structure_loss"`
+	DecorationLoss        dec `json:"decoration_loss"`
+	ApplianceLoss         dec `json:"appliance_loss"`
+	Settlements           []struct {
+		SettlementNo          string `json:"settlement_no"`
+		Total                 dec    `json:"total"`
+		BasicInsurancePaid    dec    `json:"basic_insurance_paid"`
+		CriticalIllnessPaid   dec    `json:"critical_illness_paid"`
+		MedicalAssistancePaid dec    `json:"medical_assistance_paid"`
+		NonReimbursable       dec    `json:"non_reimbursable"`
+	} `json:"settlements"`
+	DisasterLoss   dec    `json:"disaster_loss"`
+	InsurancePaid  dec    `json:"insurance_paid"`
+	EducationCosts dec    `json:"education_costs"`
+	Grants         dec    `json:"grants"`
+	Note           string `json:"note"`
 }
 
 // form is the body as the domain's assessment form.
@@ -285,7 +297,14 @@ func (in *assessJSON) form() *claim.Form {
 		MedicalExpense: string(in.MedicalExpense), BasicInsurancePaid: string(in.BasicInsurancePaid),
 		CriticalIllnessPaid: string(in.CriticalIllnessPaid), MedicalAssistancePaid: string(in.MedicalAssistancePaid),
 		NonReimbursable: string(in.NonReimbursable), StructureLoss: string(in.StructureLoss),
-		DecorationLoss: string(in.DecorationLoss), ApplianceLoss: string(in.ApplianceLoss)}
+		DecorationLoss: string(in.DecorationLoss), ApplianceLoss: string(in.ApplianceLoss),
+		DisasterLoss: string(in.DisasterLoss), InsurancePaid: string(in.InsurancePaid),
+		EducationCosts: string(in.EducationCosts), Grants: string(in.Grants)}
+	for _, st := range in.Settlements {
+		f.Settlements = append(f.Settlements, claim.FormSettlement{No: st.SettlementNo, Total: string(st.Total),
+			BasicInsurancePaid: string(st.BasicInsurancePaid), CriticalIllnessPaid: string(st.CriticalIllnessPaid),
+			MedicalAssistancePaid: string(st.MedicalAssistancePaid), NonReimbursable: string(st.NonReimbursable)})
+	}
 	for _, it := range in.Items {
 		f.Items = append(f.Items, claim.FormItem{Kind: it.Kind, Subject: it.Subject, Quantity: string(it.Quantity),
 			AssessedLoss: string(it.AssessedLoss), PolicyInsurancePaid: string(it.PolicyInsurancePaid)})

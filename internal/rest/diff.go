@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 )
@@ -10,6 +11,11 @@ type householdRef struct {
 	RegionCode  string `json:"region_code"`
 	VillageName string `json:"village_name"`
 	Category    string `json:"category"`
+	// IncomePerCapita (人均纯收入) and RiskEliminated (风险是否消除) are
+	// null when the list leaves them empty; only the office and auditors
+	// read lists.
+	IncomePerCapita *string `json:"income_per_capita"`
+	RiskEliminated  *bool   `json:"risk_eliminated"`
 }
 
 // changeJSON is one added, removed or changed thing: its state now (or,
@@ -54,7 +60,13 @@ type diffJSON struct {
 }
 
 func hhRef(h registry.Household) householdRef {
-	return householdRef{h.No, h.Region, h.Village, string(h.Category)}
+	r := householdRef{HouseholdNo: h.No, RegionCode: h.Region, VillageName: h.Village, Category: string(h.Category),
+		RiskEliminated: h.RiskEliminated}
+	if h.Income.Valid {
+		v := money.String(h.Income.Decimal)
+		r.IncomePerCapita = &v
+	}
+	return r
 }
 
 func diffOut(d *store.ListDiff, full bool, s *Server) diffJSON {

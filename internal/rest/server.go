@@ -162,6 +162,7 @@ func (s *Server) routes() {
 	s.policyRoutes(api)
 	s.cardRoutes(api)
 	s.claimRoutes(api)
+	s.fpbRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
 	s.app.Use(func(c *fiber.Ctx) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -82,27 +81,15 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
+		if c.Accumulated, err = db.accrued(tx, r); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		ev, err := c.Assess(by, db.Now(), terms, used, f, note)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
-		input, err := json.Marshal(c.Input)
-		if err != nil {
-			return claim.Event{}, nil, nil, err
-		}
-		steps := make([]stepJSON, len(c.Breakdown))
-		for i, s := range c.Breakdown {
-			steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
-		}
-		bd, err := json.Marshal(steps)
-		if err != nil {
-			return claim.Event{}, nil, nil, err
-		}
-		set := map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": c.Payable,
-			"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining, "assessor_id": by.ID, "assessor": by.Username}
-		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
-			"assessment": json.RawMessage(input)}
-		return ev, set, detail, nil
+		set, detail, err := assessedColumns(c)
+		return ev, set, detail, err
 	})
 }
 
@@ -114,9 +101,23 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 // the transaction commits, so racing approvals never together exceed a
 // limit.
 func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
+	c, err := db.approveClaim(ctx, by, no, note)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.EvaluateWarnings(ctx, c.RegionCode[:6], c.HouseholdNo); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
 	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if c.Accumulated, err = db.accrued(tx, r); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		ev, err := c.Approve(by, db.Now(), terms, used, note)
@@ -125,6 +126,9 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 		}
 		if err := tx.Exec("UPDATE claim_limits SET used = used + ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
 			c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if err := db.accrue(tx, r, c); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		set := map[string]any{"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining}

@@ -20,7 +20,7 @@ func TestProducts(t *testing.T) {
 		ctx := context.Background()
 		dir := filepath.Join("..", "..", "configs", "products")
 		seeded, err := db.SeedProducts(ctx, dir)
-		if err != nil || len(seeded) != 2 || seeded[0].Code != "fpb-tiered" || seeded[1].Code != "znb-standard" {
+		if err != nil || len(seeded) != 3 || seeded[0].Code != "fpb-household" || seeded[1].Code != "fpb-tiered" || seeded[2].Code != "znb-standard" {
 			t.Fatalf("seed: %+v %v", seeded, err)
 		}
 		if again, err := db.SeedProducts(ctx, dir); err != nil || len(again) != 0 {
@@ -46,7 +46,7 @@ func TestProducts(t *testing.T) {
 			t.Errorf("ratio over 100: %v", err)
 		}
 		ps, err := db.Products(ctx)
-		if err != nil || len(ps) != 3 || ps[2].Code != "znb-standard" || ps[2].Version != 2 {
+		if err != nil || len(ps) != 4 || ps[3].Code != "znb-standard" || ps[3].Version != 2 {
 			t.Errorf("products: %+v %v", ps, err)
 		}
 		p, err := db.Product(ctx, "znb-standard", 2)

@@ -36,6 +36,10 @@ const (
 	// The browser console's desks: the section of pages an account works in.
 	OfficeDesk  Action = "console.office"
 	InsurerDesk Action = "console.insurer"
+
+	ImportSettlements Action = "medical.import" // the 医保 settlement feed
+	ReadWarnings      Action = "warnings.read"  // warnings carry income: never insurers
+	WorkWarnings      Action = "warnings.work"  // the office's follow-up
 )
 
 var (
@@ -71,8 +75,11 @@ var grants = map[Action][]Role{
 	ReadReconciliation: everyReader,
 	ReadReports:        everyReader,
 
-	OfficeDesk:  {Office, Auditor},
-	InsurerDesk: insurerStaff,
+	OfficeDesk:        {Office, Auditor},
+	InsurerDesk:       insurerStaff,
+	ImportSettlements: {Office, InsurerClerk},
+	ReadWarnings:      {Office, Auditor},
+	WorkWarnings:      {Office},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing

@@ -101,16 +101,33 @@ const (
 	Accident        Line = "accident"
 	Hospitalization Line = "hospitalization"
 	Property        Line = "property"
+
+	// The household lines of 防贫保: what a household bears over the cover
+	// year accumulates, and claims pay on the part above a trigger line.
+	Illness   Line = "illness"
+	Disaster  Line = "disaster"
+	Education Line = "education"
 )
 
-// Lines lists the four lines in the order they are printed.
+// Lines lists the four lines of the standard scheme in the order they are
+// printed (reports and cards keep their columns).
 var Lines = []Line{Agriculture, Accident, Hospitalization, Property}
+
+// HouseholdLines lists the trigger-line household lines of 防贫保.
+var HouseholdLines = []Line{Illness, Disaster, Education}
+
+// AllLines lists every line a product may offer: the four, then the
+// household lines.
+var AllLines = []Line{Agriculture, Accident, Hospitalization, Property, Illness, Disaster, Education}
 
 var lineNames = map[Line]string{
 	Agriculture:     "农业生产保险",
 	Accident:        "意外伤害保险",
 	Hospitalization: "意外住院医疗保险",
 	Property:        "家庭财产保险",
+	Illness:         "因病防贫保险",
+	Disaster:        "因灾防贫保险",
+	Education:       "因学防贫保险",
 }
 
 func (l Line) Name() string { return lineNames[l] }
@@ -119,6 +136,11 @@ func (l Line) Valid() bool  { _, ok := lineNames[l]; return ok }
 // PerPerson reports whether the line insures a person (claims name a member)
 // rather than the household.
 func (l Line) PerPerson() bool { return l == Accident || l == Hospitalization }
+
+// Accrues reports whether the line adds up what a household bears over the
+// cover year and pays each claim the tiered amount it adds (the household
+// lines of 防贫保).
+func (l Line) Accrues() bool { return l == Illness || l == Disaster || l == Education }
 
 // Role is what an account may do.
 type Role string

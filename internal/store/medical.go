@@ -1,0 +1,600 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/fpb"
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// The 医保 settlement feed: a file is checked whole (all or nothing), then
+// each settlement not loaded before is stored once with the household and
+// agreement of the person insured on its settlement date; afterwards each
+// household that took settlements gets its automatic illness claim opened
+// or brought up to date, one transaction per household under the lock of
+// its illness limit.
+
+type medicalFeedRow struct {
+	ID         int64
+	FeedDate   znb.Date
+	FileName   string
+	RowsRead   int
+	Loaded     int
+	Skipped    int
+	NotInsured int
+	CreatedBy  string
+	CreatedAt  int64
+}
+
+func (medicalFeedRow) TableName() string { return "medical_feeds" }
+
+type settlementRow struct {
+	ID                    int64
+	SettlementNo          string
+	FeedID                int64
+	IDNumber              string `gorm:"column:id_number"`
+	Name                  string
+	Provider              string
+	AdmittedOn            *znb.Date
+	DischargedOn          *znb.Date
+	SettledOn             znb.Date
+	Total                 decimal.Decimal
+	BasicInsurancePaid    decimal.Decimal
+	CriticalIllnessPaid   decimal.Decimal
+	MedicalAssistancePaid decimal.Decimal
+	NonReimbursable       decimal.Decimal
+	OutOfPocket           decimal.Decimal
+	AgreementID           int64
+	Insurer               string
+	CertificateNo         string
+	HouseholdNo           string
+	RegionCode            string
+	ClaimNo               string
+	CreatedAt             int64
+}
+
+func (settlementRow) TableName() string { return "medical_settlements" }
+
+func (r *settlementRow) settlement() claim.Settlement {
+	return claim.Settlement{No: r.SettlementNo, Total: r.Total, BasicInsurancePaid: r.BasicInsurancePaid,
+		CriticalIllnessPaid: r.CriticalIllnessPaid, MedicalAssistancePaid: r.MedicalAssistancePaid, NonReimbursable: r.NonReimbursable}
+}
+
+// MedicalImport is what one settlement feed did.
+type MedicalImport struct {
+	FeedID     int64
+	FeedDate   znb.Date
+	Rows       int // data rows of the file
+	Loaded     int // settlements stored for an insured person
+	Skipped    int // settlement numbers loaded before
+	NotInsured []NotInsured
+	Opened     []string // automatic illness claims opened
+	Updated    []string // automatic illness claims that took new settlements
+	Rejected   []registry.Reject
+}
+
+// NotInsured is a settlement whose person no agreement in the uploader's
+// scope insured on the settlement date: stored (so a repeat is skipped) but
+// never accrued or claimed. The ID number is masked.
+type NotInsured struct {
+	Row          int
+	SettlementNo string
+	IDNumber     string
+	Name         string
+	SettledOn    znb.Date
+}
+
+// feedChunk is how many settlements are looked up and written at once.
+const feedChunk = 500
+
+// ImportSettlements loads a settlement file. A file with a bad row is
+// refused whole (settlements_rejected, every bad row in the details) and
+// nothing is stored.
+func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.File) (*MedicalImport, error) {
+	if err := znb.Allow(by, znb.ImportSettlements); err != nil {
+		return nil, err
+	}
+	today := znb.DateOf(db.Now().In(znb.CST))
+	res := &MedicalImport{FeedDate: today}
+	rows, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	rej, n, err := fpb.ReadSettlements(rows, today, nil)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Rows, res.Rejected = n, rej
+	if err := fpb.SettlementsRefusal(rej); err != nil {
+		return res, err
+	}
+	touched := map[accrualKey]bool{}
+	var order []accrualKey
+	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
+		feed := medicalFeedRow{FeedDate: today, FileName: clipRunes(f.Name, 255), RowsRead: n, CreatedBy: by.Username, CreatedAt: db.nowMS()}
+		if err := tx.Create(&feed).Error; err != nil {
+			return err
+		}
+		res.FeedID = feed.ID
+		rows, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out := newBatch(ctx, db, tx, "medical_settlements", settlementColumns...)
+		defer out.close()
+		var chunk []fpb.SettlementRow
+		flush := func() error {
+			keys, err := db.storeSettlements(tx, out, by, feed.ID, chunk, res)
+			for _, k := range keys {
+				if !touched[k] {
+					touched[k] = true
+					order = append(order, k)
+				}
+			}
+			chunk = chunk[:0]
+			return err
+		}
+		if _, _, err := fpb.ReadSettlements(rows, today, func(s fpb.SettlementRow) error {
+			if chunk = append(chunk, s); len(chunk) == feedChunk {
+				return flush()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := out.close(); err != nil {
+			return err
+		}
+		if err := tx.Model(&medicalFeedRow{}).Where("id = ?", feed.ID).Updates(map[string]any{
+			"loaded": res.Loaded, "skipped": res.Skipped, "not_insured": len(res.NotInsured)}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, by, scope{region: by.Scope}, "medical.import", "medical_feed:"+itoa(feed.ID), map[string]any{
+			"file": f.Name, "sha256": f.SHA256, "rows": n, "loaded": res.Loaded, "skipped": res.Skipped,
+			"not_insured": len(res.NotInsured)})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存医保结算数据")
+	}
+	candidates, err := db.illnessCandidates(ctx, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range candidates {
+		opened, updated, err := db.autoIllness(ctx, k, today)
+		if err != nil {
+			return nil, err
+		}
+		if opened != "" {
+			res.Opened = append(res.Opened, opened)
+		}
+		if updated != "" {
+			res.Updated = append(res.Updated, updated)
+		}
+	}
+	counties := map[string][]string{}
+	for _, k := range order {
+		a, err := db.claimAgreement(db.Gorm(ctx), k.agreementID)
+		if err != nil {
+			return nil, err
+		}
+		counties[a.County] = append(counties[a.County], k.householdNo)
+	}
+	for county, hs := range counties {
+		for i := 0; i < len(hs); i += feedChunk {
+			if _, err := db.EvaluateWarnings(ctx, county, hs[i:min(i+feedChunk, len(hs))]...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// accrualKey is a household under an agreement, whose year accrues.
+type accrualKey struct {
+	agreementID int64
+	householdNo string
+}
+
+// personCover is a cover period of a person on a certificate, with where it
+// belongs.
+type personCover struct {
+	IDNumber      string `gorm:"column:id_number"`
+	CoverStart    znb.Date
+	CoverEnd      znb.Date
+	CertificateNo string
+	AgreementID   int64
+	HouseholdNo   string
+	RegionCode    string
+	CancelledFrom znb.Date
+	InsurerCode   string
+}
+
+// covers reports whether the cover insured its person on day d.
+func (c *personCover) covers(d znb.Date) bool {
+	return !d.Before(c.CoverStart) && !d.After(c.CoverEnd) && (c.CancelledFrom.IsZero() || d.Before(c.CancelledFrom))
+}
+
+// storeSettlements writes a chunk of clean settlements: a settlement number
+// loaded before is skipped; the others are stored with the household whose
+// certificate in the uploader's scope covered the person on the settlement
+// date, or without one (reported as not insured). It returns the households
+// that took settlements.
+func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, res *MedicalImport) ([]accrualKey, error) {
+	if len(chunk) == 0 {
+		return nil, nil
+	}
+	nos := make([]string, len(chunk))
+	ids := make([]string, 0, len(chunk))
+	seenID := map[string]bool{}
+	for i, s := range chunk {
+		nos[i] = s.No
+		if !seenID[s.IDNumber] {
+			seenID[s.IDNumber] = true
+			ids = append(ids, s.IDNumber)
+		}
+	}
+	var loaded []string
+	if err := tx.Table("medical_settlements").Where("settlement_no IN ?", nos).Pluck("settlement_no", &loaded).Error; err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	for _, no := range loaded {
+		done[no] = true
+	}
+	var covers []personCover
+	if err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
+		c.region_code, c.cancelled_from, a.insurer_code
+		FROM certificate_members m JOIN certificates c ON c.certificate_no = m.certificate_no
+		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, ids).Scan(&covers).Error; err != nil {
+		return nil, err
+	}
+	byID := map[string][]*personCover{}
+	for i := range covers {
+		c := &covers[i]
+		byID[c.IDNumber] = append(byID[c.IDNumber], c)
+	}
+	var keys []accrualKey
+	now := db.nowMS()
+	for _, s := range chunk {
+		if done[s.No] {
+			res.Skipped++
+			continue
+		}
+		var row settlementRow
+		var cover *personCover
+		for _, c := range byID[s.IDNumber] {
+			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
+				cover = c
+				break
+			}
+		}
+		if cover == nil {
+			res.NotInsured = append(res.NotInsured, NotInsured{Row: s.Row, SettlementNo: s.No,
+				IDNumber: registry.MaskID(s.IDNumber), Name: s.Name, SettledOn: s.SettledOn})
+		} else {
+			row.AgreementID, row.Insurer, row.CertificateNo = cover.AgreementID, cover.InsurerCode, cover.CertificateNo
+			row.HouseholdNo, row.RegionCode = cover.HouseholdNo, cover.RegionCode
+			res.Loaded++
+			keys = append(keys, accrualKey{cover.AgreementID, cover.HouseholdNo})
+		}
+		done[s.No] = true
+		if err := out.add(s.No, feedID, s.IDNumber, s.Name, s.Provider, optDate(s.AdmittedOn), optDate(s.DischargedOn),
+			s.SettledOn, s.Total, s.BasicInsurancePaid, s.CriticalIllnessPaid, s.MedicalAssistancePaid, s.NonReimbursable,
+			s.OutOfPocket(), row.AgreementID, row.Insurer, row.CertificateNo, row.HouseholdNo, row.RegionCode, "", now); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// settlementColumns are the columns a feed writes, in the order
+// storeSettlements gives them.
+var settlementColumns = []string{"settlement_no", "feed_id", "id_number", "name", "provider", "admitted_on", "discharged_on",
+	"settled_on", "total", "basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "non_reimbursable",
+	"out_of_pocket", "agreement_id", "insurer", "certificate_no", "household_no", "region_code", "claim_no", "created_at"}
+
+// optDate is an optional date as a column value: NULL when zero.
+func optDate(d znb.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d
+}
+
+// autoIllness brings a household's automatic illness claim up to date with
+// its settlements not yet in a claim: they go into the open automatic claim
+// if there is one, else they open a new claim when they add something to
+// pay (claim.OpensIllnessClaim); the claim is then proposed again on all
+// its settlements. Nothing happens when the agreement's product has no
+// illness line. It returns the claim opened or updated.
+func (db *DB) autoIllness(ctx context.Context, k accrualKey, today znb.Date) (opened, updated string, err error) {
+	_, terms, err := db.claimLineTerms(db.Gorm(ctx), k.agreementID, znb.Illness)
+	if err != nil || terms == nil {
+		return "", "", err
+	}
+	no := ""
+	for {
+		needNo := false
+		opened, updated = "", ""
+		err = db.Tx(ctx, func(tx *gorm.DB) error {
+			lr := &claimRow{AgreementID: k.agreementID, Line: string(znb.Illness), Subject: k.householdNo}
+			used, err := db.limitUsed(tx, lr, true)
+			if err != nil {
+				return err
+			}
+			acc, err := db.accrued(tx, lr)
+			if err != nil {
+				return err
+			}
+			var fresh []settlementRow
+			if err := tx.Where("agreement_id = ? AND household_no = ? AND claim_no = ''", k.agreementID, k.householdNo).
+				Order("settled_on, id").Find(&fresh).Error; err != nil {
+				return err
+			}
+			if len(fresh) == 0 {
+				return nil
+			}
+			var open []claimRow
+			if err := tx.Raw("SELECT * FROM claims WHERE agreement_id = ? AND line = ? AND subject = ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
+				k.agreementID, string(znb.Illness), k.householdNo, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").
+				Scan(&open).Error; err != nil {
+				return err
+			}
+			var r *claimRow
+			if len(open) > 0 {
+				r, updated = &open[0], open[0].ClaimNo
+			} else {
+				sum := decimal.Zero
+				for i := range fresh {
+					sum = sum.Add(fresh[i].OutOfPocket)
+				}
+				if !claim.OpensIllnessClaim(terms, acc, used, sum) {
+					return nil
+				}
+				if no == "" {
+					needNo = true
+					return nil
+				}
+				if r, err = db.openAutoClaim(tx, no, fresh[len(fresh)-1], today); err != nil {
+					return err
+				}
+				opened = no
+			}
+			ids := make([]int64, len(fresh))
+			for i := range fresh {
+				ids[i] = fresh[i].ID
+			}
+			if err := tx.Model(&settlementRow{}).Where("id IN ?", ids).Update("claim_no", r.ClaimNo).Error; err != nil {
+				return err
+			}
+			return db.propose(tx, r, terms, used, acc, len(fresh))
+		})
+		if err != nil || !needNo {
+			if err != nil {
+				err = znb.Wrap(err, "生成因病主动理赔案件")
+			}
+			return opened, updated, err
+		}
+		if no, err = db.claimNo(ctx, today); err != nil {
+			return "", "", err
+		}
+	}
+}
+
+// openAutoClaim writes a new illness claim the platform opens for the
+// household of the settlement s (the one that crossed the trigger line):
+// incident on its settlement date, reported today, flagged auto. It takes
+// no duplicate key: the settlements it holds are what make it unique.
+func (db *DB) openAutoClaim(tx *gorm.DB, no string, s settlementRow, today znb.Date) (*claimRow, error) {
+	var cert struct {
+		RegionCode, VillageName string
+	}
+	if err := tx.Table("certificates").Select("region_code, village_name").Where("certificate_no = ?", s.CertificateNo).Take(&cert).Error; err != nil {
+		return nil, err
+	}
+	var head []string
+	if err := tx.Table("certificate_members").Where("certificate_no = ? AND relation = ?", s.CertificateNo, "户主").
+		Order("id").Limit(1).Pluck("name", &head).Error; err != nil {
+		return nil, err
+	}
+	r := claimRow{ClaimNo: no, CertificateNo: s.CertificateNo, AgreementID: s.AgreementID, Insurer: s.Insurer,
+		HouseholdNo: s.HouseholdNo, RegionCode: cert.RegionCode, Village: cert.VillageName, Line: string(znb.Illness),
+		Subject: s.HouseholdNo, IncidentDate: s.SettledOn, ReportedOn: today, Cause: "疾病",
+		Description: "医保结算数据显示本户全年个人自付医疗费用超过赔付启动线，平台主动立案", Flags: claim.FlagAuto,
+		Status: string(claim.Reported), CreatedBy: claim.Proposer, CreatedAt: db.nowMS(), UpdatedAt: db.nowMS()}
+	if len(head) > 0 {
+		r.HeadName = head[0]
+	}
+	if err := tx.Create(&r).Error; err != nil {
+		return nil, err
+	}
+	c, err := r.claim()
+	if err != nil {
+		return nil, err
+	}
+	if err := db.addEvent(tx, r.ID, c.Open(claim.Platform, db.Now(), r.Description)); err != nil {
+		return nil, err
+	}
+	return &r, db.audit(tx, claim.Platform, scope{r.RegionCode, r.Insurer}, "claim.report", claimObject(no), map[string]any{
+		"state": claimState(r.Status, r.Payable), "certificate_no": r.CertificateNo, "line": r.Line,
+		"incident_date": r.IncidentDate, "reported_on": r.ReportedOn, "cause": r.Cause, "flags": []string{claim.FlagAuto}})
+}
+
+// propose assesses the automatic claim r again on all its settlements, as
+// the platform's proposal.
+func (db *DB) propose(tx *gorm.DB, r *claimRow, terms *policy.LineTerms, used, acc decimal.Decimal, added int) error {
+	in, err := db.claimSettlements(tx, r.ClaimNo)
+	if err != nil {
+		return err
+	}
+	c, err := r.claim()
+	if err != nil {
+		return err
+	}
+	c.Accumulated = acc
+	ev, err := c.Propose(db.Now(), terms, used, in, "医保结算数据新增 "+itoa(int64(added))+" 张结算单，平台按累计自付费用重新理算，待理算人员确认")
+	if err != nil {
+		return err
+	}
+	set, detail, err := assessedColumns(c)
+	if err != nil {
+		return err
+	}
+	set["status"], set["updated_at"] = string(c.Status), db.nowMS()
+	if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+		return err
+	}
+	if err := db.addEvent(tx, r.ID, ev); err != nil {
+		return err
+	}
+	detail["state"] = claimState(string(c.Status), decimal.NullDecimal{Decimal: c.Payable, Valid: true})
+	return db.audit(tx, claim.Platform, scope{r.RegionCode, r.Insurer}, "claim.assess", claimObject(r.ClaimNo), detail)
+}
+
+// claimSettlements reads the settlements an illness claim holds, as its
+// assessment.
+func (db *DB) claimSettlements(tx *gorm.DB, no string) (claim.IllnessAssessment, error) {
+	var rows []settlementRow
+	if err := tx.Where("claim_no = ?", no).Order("settled_on, id").Find(&rows).Error; err != nil {
+		return claim.IllnessAssessment{}, err
+	}
+	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(rows))}
+	for i := range rows {
+		in.Settlements[i] = rows[i].settlement()
+	}
+	return in, nil
+}
+
+// assessedColumns are the columns an assessment sets on its claim, and its
+// audit detail.
+func assessedColumns(c *claim.Claim) (set, detail map[string]any, err error) {
+	input, err := json.Marshal(c.Input)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps := make([]stepJSON, len(c.Breakdown))
+	for i, s := range c.Breakdown {
+		steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
+	}
+	bd, err := json.Marshal(steps)
+	if err != nil {
+		return nil, nil, err
+	}
+	set = map[string]any{"assessment": string(input), "breakdown": string(bd), "payable": c.Payable,
+		"remaining_before": c.RemainingBefore, "remaining_after": c.Remaining, "assessor_id": c.AssessorID, "assessor": c.Assessor}
+	detail = map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
+		"assessment": json.RawMessage(input)}
+	return set, detail, nil
+}
+
+// ConfirmClaim is the adjuster's confirmation of an automatic illness
+// claim: an assessment of their own on the settlements the claim holds, on
+// the household's cumulative amount now. Other claims are refused with
+// not_auto_claim (they are assessed with their figures).
+func (db *DB) ConfirmClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
+	g := db.Gorm(ctx)
+	r, err := db.claimRow(g, by, no, false)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(","+r.Flags+",", ","+claim.FlagAuto+",") || r.Line != string(znb.Illness) {
+		return nil, znb.Errorf(znb.Invalid, "not_auto_claim", "只有平台主动立案的因病案件可以确认建议金额；其他案件请填写理算数据")
+	}
+	in, err := db.claimSettlements(g, r.ClaimNo)
+	if err != nil {
+		return nil, znb.Wrap(err, "读取医保结算单")
+	}
+	if note == "" {
+		note = "确认平台建议金额"
+	}
+	return db.AssessClaim(ctx, by, no, in, note)
+}
+
+// illnessCandidates picks, from the households that took settlements, those
+// whose automatic illness claim may change: an open automatic claim takes
+// their new settlements, or these open a claim (claim.OpensIllnessClaim).
+// It reads the figures of all of them in a few grouped queries, so that a
+// feed of a whole county runs a claim transaction only where one is due;
+// autoIllness decides again under the lock.
+func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]accrualKey, error) {
+	g := db.Gorm(ctx)
+	terms := map[int64]*policy.LineTerms{}
+	var ids []int64
+	for _, k := range touched {
+		if _, seen := terms[k.agreementID]; seen {
+			continue
+		}
+		_, t, err := db.claimLineTerms(g, k.agreementID, znb.Illness)
+		if err != nil {
+			return nil, err
+		}
+		terms[k.agreementID] = t
+		if t != nil {
+			ids = append(ids, k.agreementID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	type figure struct {
+		AgreementID int64
+		Subject     string
+		Amount      decimal.Decimal
+	}
+	read := func(q string, args ...any) (map[accrualKey]decimal.Decimal, error) {
+		var rows []figure
+		if err := g.Raw(q, args...).Scan(&rows).Error; err != nil {
+			return nil, znb.Wrap(err, "读取因病累计")
+		}
+		out := make(map[accrualKey]decimal.Decimal, len(rows))
+		for _, r := range rows {
+			out[accrualKey{r.AgreementID, r.Subject}] = r.Amount
+		}
+		return out, nil
+	}
+	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM medical_settlements "+
+		"WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := read("SELECT agreement_id, subject, accumulated AS amount FROM claim_accruals WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
+	if err != nil {
+		return nil, err
+	}
+	used, err := read("SELECT agreement_id, subject, used AS amount FROM claim_limits WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
+	if err != nil {
+		return nil, err
+	}
+	open, err := read("SELECT agreement_id, subject, 0 AS amount FROM claims WHERE line = ? AND agreement_id IN ? AND status IN ? AND flags LIKE ?",
+		string(znb.Illness), ids, []string{string(claim.Reported), string(claim.Assessed)}, "%"+claim.FlagAuto+"%")
+	if err != nil {
+		return nil, err
+	}
+	var out []accrualKey
+	for _, k := range touched {
+		t := terms[k.agreementID]
+		sum, has := fresh[k]
+		if t == nil || !has {
+			continue
+		}
+		if _, isOpen := open[k]; isOpen || claim.OpensIllnessClaim(t, acc[k], used[k], sum) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}

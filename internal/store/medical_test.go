@@ -1,0 +1,152 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/store"
+	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+const settlementHeader = "结算单号,身份证号,姓名,医疗机构,入院日期,出院日期,结算日期,总费用,基本医保支付,大病保险支付,医疗救助支付,目录外费用\n"
+
+// settlementLine is one row of a settlement file: the person, the
+// settlement date and the total, of which basic insurance paid paid.
+func settlementLine(no string, person int, name, settled, total, paid string) string {
+	return fmt.Sprintf("%s,%s,%s,县人民医院,%s,%s,%s,%s,%s,0,0,0\n", no, idn(claimCounty, person), name, settled, settled, settled, total, paid)
+}
+
+// feed loads a settlement file of the rows.
+func feed(t *testing.T, db *store.DB, by znb.Actor, rows ...string) (*store.MedicalImport, error) {
+	t.Helper()
+	p := storetest.WriteFile(t, "settlements.csv", settlementHeader+strings.Join(rows, ""))
+	return db.ImportSettlements(context.Background(), by, storetest.File(t, p))
+}
+
+func countRows(t *testing.T, db *store.DB, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Gorm(context.Background()).Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestMedicalFeed loads the 医保 settlements of a county under fpb-household:
+// H1's out-of-pocket of 2,000, 2,000 and 3,000 crosses the illness trigger
+// line of 5,000 on the third settlement and opens exactly one automatic
+// claim proposing 1,000.00; an uninsured person and a settlement before
+// cover are reported and never claimed; a repeated settlement number is
+// skipped; a file with bad rows stores nothing.
+func TestMedicalFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+
+		t.Run("bad rows store nothing", func(t *testing.T) {
+			res, err := feed(t, db, office,
+				settlementLine("JS-1", pHead1, "张三丰", "2024-05-01", "2000.00", "0"),
+				"JS-2,110101199001011234,李四,县医院,,,2024-05-02,100.00,0,0,0,0\n",      // check digit
+				settlementLine("JS-3", pSpouse1, "李四", "2024-07-01", "100.00", "0"), // future
+				settlementLine("JS-4", pSpouse1, "李四", "2024-05-01", "-1", "0"),
+				settlementLine("JS-1", pSpouse1, "李四", "2024-05-01", "100.00", "0"))
+			if znb.CodeOf(err) != "settlements_rejected" {
+				t.Fatalf("err %v", err)
+			}
+			got := map[string]bool{}
+			for _, r := range res.Rejected {
+				got[fmt.Sprintf("%d %s %s", r.Row, r.Column, r.Code)] = true
+			}
+			for _, want := range []string{"2 结算单号 duplicate_settlement", "3 身份证号 id_check_digit", "4 结算日期 date_in_future",
+				"5 总费用 invalid_amount", "6 结算单号 duplicate_settlement"} {
+				if !got[want] {
+					t.Errorf("missing reject %q in %v", want, res.Rejected)
+				}
+			}
+			if n := countRows(t, db, "medical_settlements") + countRows(t, db, "medical_feeds"); n != 0 {
+				t.Errorf("stored %d rows", n)
+			}
+		})
+
+		res, err := feed(t, db, office,
+			settlementLine("JS-1", pHead1, "张三丰", "2024-05-01", "2500.00", "500.00"),
+			settlementLine("JS-X", 99, "无名", "2024-05-01", "9000.00", "0"),       // not insured anywhere
+			settlementLine("JS-E", pChild1, "张小丰", "2024-03-15", "9000.00", "0")) // before the child's cover
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Loaded != 1 || res.Skipped != 0 || len(res.NotInsured) != 2 || len(res.Opened) != 0 {
+			t.Fatalf("first feed: %+v", res)
+		}
+		if ni := res.NotInsured[0]; ni.Row != 3 || ni.SettlementNo != "JS-X" || strings.Contains(ni.IDNumber, idn(claimCounty, 99)[6:14]) {
+			t.Errorf("not insured %+v", ni)
+		}
+		if res, err = feed(t, db, office, settlementLine("JS-2", pSpouse1, "李四", "2024-05-20", "2000.00", "0")); err != nil || len(res.Opened) != 0 {
+			t.Fatalf("second feed: %+v %v", res, err)
+		}
+		third := []string{settlementLine("JS-3", pHead1, "张三丰", "2024-06-01", "3000.00", "0"),
+			settlementLine("JS-1", pHead1, "张三丰", "2024-05-01", "2500.00", "500.00")}
+		if res, err = feed(t, db, office, third...); err != nil || len(res.Opened) != 1 || res.Skipped != 1 || res.Loaded != 1 {
+			t.Fatalf("third feed: %+v %v", res, err)
+		}
+		no := res.Opened[0]
+		c, err := db.GetClaim(ctx, adjuster, no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Line != znb.Illness || !c.Auto() || !c.Proposed() || c.Status != claim.Assessed || c.Payable.StringFixed(2) != "1000.00" ||
+			c.ReportedOn != znb.MustDate("2024-06-15") || c.IncidentDate != znb.MustDate("2024-06-01") || c.CertificateNo != w.cert["H1"] {
+			t.Fatalf("auto claim %+v", c)
+		}
+		if res, err = feed(t, db, office, third...); err != nil || res.Skipped != 2 || len(res.Opened)+len(res.Updated) != 0 {
+			t.Fatalf("repeat feed: %+v %v", res, err)
+		}
+		if n := countRows(t, db, "claims"); n != 1 {
+			t.Errorf("claims %d, want exactly one", n)
+		}
+
+		// the proposal waits for an adjuster; the approver then approves.
+		if _, err := db.ApproveClaim(ctx, approver, no, ""); znb.CodeOf(err) != "proposal_unconfirmed" {
+			t.Errorf("approve the proposal: %v", err)
+		}
+		if c, err = db.ConfirmClaim(ctx, adjuster, no, ""); err != nil || c.Proposed() || c.Payable.StringFixed(2) != "1000.00" {
+			t.Fatalf("confirm: %v %v", c, err)
+		}
+		if _, err := db.ApproveClaim(ctx, approver, no, ""); err != nil {
+			t.Fatal(err)
+		}
+		// after approval a later settlement opens the next claim: 7,000 → 8,000 adds 500.00.
+		if res, err = feed(t, db, office, settlementLine("JS-4", pHead1, "张三丰", "2024-06-10", "1000.00", "0")); err != nil || len(res.Opened) != 1 {
+			t.Fatalf("fourth feed: %+v %v", res, err)
+		}
+		next, err := db.GetClaim(ctx, adjuster, res.Opened[0])
+		if err != nil || next.Payable.StringFixed(2) != "500.00" {
+			t.Fatalf("next claim %+v %v", next, err)
+		}
+		// an open automatic claim takes the next settlement.
+		if res, err = feed(t, db, office, settlementLine("JS-5", pSpouse1, "李四", "2024-06-11", "2000.00", "0")); err != nil || len(res.Updated) != 1 || res.Updated[0] != next.No {
+			t.Fatalf("fifth feed: %+v %v", res, err)
+		}
+		if next, err = db.GetClaim(ctx, adjuster, next.No); err != nil || next.Payable.StringFixed(2) != "1500.00" || !next.Proposed() {
+			t.Errorf("updated claim %+v %v", next, err)
+		}
+
+		// scope: another county's office sees none of these persons insured,
+		// another insurer's clerk neither; an auditor may not feed.
+		other := znb.Actor{Username: "office2", Role: znb.Office, Scope: "522626"}
+		if res, err = feed(t, db, other, settlementLine("JS-9", pHead1, "张三丰", "2024-06-12", "100.00", "0")); err != nil || len(res.NotInsured) != 1 {
+			t.Errorf("other county: %+v %v", res, err)
+		}
+		if _, err = feed(t, db, znb.Actor{Username: "aud", Role: znb.Auditor, Scope: claimCounty}, settlementLine("JS-8", pHead1, "张三丰", "2024-06-12", "1", "0")); znb.CodeOf(err) != "forbidden" {
+			t.Errorf("auditor feeds: %v", err)
+		}
+		if _, err := db.ConfirmClaim(ctx, adjuster, next.No, ""); err != nil {
+			t.Errorf("confirm again: %v", err)
+		}
+	})
+}

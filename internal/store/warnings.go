@@ -1,0 +1,504 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/fpb"
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Warnings: the six rules of package fpb read over a county's latest lists,
+// approved claims and medical settlements; each warning is stored once per
+// household, rule and year (the unique key of warnings), so evaluating again
+// raises nothing new.
+
+type warningRow struct {
+	ID          int64
+	County      string
+	HouseholdNo string
+	Rule        string
+	Year        int
+	RegionCode  string
+	Village     string
+	HeadName    string
+	Figures     string
+	Status      string
+	RaisedOn    znb.Date
+	UpdatedAt   int64
+}
+
+func (warningRow) TableName() string { return "warnings" }
+
+type warningEventRow struct {
+	ID         int64
+	WarningID  int64
+	AtMs       int64
+	Actor      string
+	FromStatus string
+	ToStatus   string
+	Note       string
+}
+
+func (warningEventRow) TableName() string { return "warning_events" }
+
+func (r *warningRow) warning() fpb.Warning {
+	w := fpb.Warning{ID: r.ID, County: r.County, HouseholdNo: r.HouseholdNo, Rule: fpb.Rule(r.Rule), Year: r.Year,
+		RegionCode: r.RegionCode, Village: r.Village, HeadName: r.HeadName, Status: fpb.Status(r.Status),
+		RaisedOn: r.RaisedOn, UpdatedAt: msToTime(r.UpdatedAt)}
+	_ = json.Unmarshal([]byte(r.Figures), &w.Figures)
+	return w
+}
+
+// householdInfo is where a household lives and who heads it, as its
+// county's latest list says.
+type householdInfo struct {
+	RegionCode, Village, Head string
+}
+
+// raise collects the warnings of one evaluation.
+type raise struct {
+	county string
+	today  znb.Date
+	info   map[string]householdInfo
+	rows   []warningRow
+	now    int64
+}
+
+func (r *raise) add(household string, rule fpb.Rule, year int, region, village, head string, figures map[string]string) {
+	if i, ok := r.info[household]; ok {
+		region, village, head = i.RegionCode, i.Village, i.Head
+	}
+	fig, _ := json.Marshal(figures)
+	r.rows = append(r.rows, warningRow{County: r.county, HouseholdNo: household, Rule: string(rule), Year: year,
+		RegionCode: region, Village: village, HeadName: head, Figures: string(fig), Status: string(fpb.New),
+		RaisedOn: r.today, UpdatedAt: r.now})
+}
+
+// EvaluateWarnings runs the six rules over a county (or, when households
+// are given, over those households of it) and stores the warnings not
+// raised before. It returns how many it raised.
+func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ...string) (int, error) {
+	county, err := znb.ParseCounty(county)
+	if err != nil {
+		return 0, err
+	}
+	g := db.Gorm(ctx)
+	th := fpb.DefaultThresholds
+	r := &raise{county: county, today: znb.DateOf(db.Now().In(znb.CST)), now: db.nowMS()}
+	only := func(q *gorm.DB, col string) *gorm.DB {
+		if len(households) > 0 {
+			return q.Where(col+" IN ?", households)
+		}
+		return q
+	}
+	var lists []listRow
+	if err := g.Where("county = ?", county).Order("id DESC").Limit(2).Find(&lists).Error; err != nil {
+		return 0, znb.Wrap(err, "读取名单")
+	}
+	var latest, prev []householdRow
+	if len(lists) > 0 {
+		if latest, r.info, err = db.listHouseholds(g, lists[0].ID, only); err != nil {
+			return 0, err
+		}
+	}
+	if len(lists) > 1 {
+		if prev, _, err = db.listHouseholds(g, lists[1].ID, only); err != nil {
+			return 0, err
+		}
+	}
+	years, err := db.agreementYears(g, county)
+	if err != nil {
+		return 0, err
+	}
+
+	// medical_burden: out-of-pocket of the cover year.
+	var burdens []struct {
+		AgreementID int64
+		HouseholdNo string
+		RegionCode  string
+		Total       decimal.Decimal
+	}
+	q := g.Table("medical_settlements").Select("agreement_id, household_no, MAX(region_code) AS region_code, SUM(out_of_pocket) AS total").
+		Where("agreement_id > 0 AND region_code LIKE ?", county+"%")
+	if err := only(q, "household_no").Group("agreement_id, household_no").Scan(&burdens).Error; err != nil {
+		return 0, znb.Wrap(err, "读取医保结算")
+	}
+	for _, b := range burdens {
+		if th.Burdened(b.Total) {
+			r.add(b.HouseholdNo, fpb.MedicalBurden, years[b.AgreementID], b.RegionCode, "", "",
+				map[string]string{"out_of_pocket": money.String(b.Total), "threshold": money.String(th.MedicalBurden)})
+		}
+	}
+
+	// large_loss and labour_loss: approved claims.
+	var claims []claimRow
+	q = g.Select("agreement_id, household_no, region_code, village, head_name, line, member_id_number, incident_date, assessment, claim_no").
+		Where("status IN ? AND line IN ? AND region_code LIKE ?", []string{string(claim.Approved), string(claim.Paid)},
+			[]string{string(znb.Property), string(znb.Agriculture), string(znb.Disaster), string(znb.Accident)}, county+"%")
+	if err := only(q, "household_no").Order("id").Find(&claims).Error; err != nil {
+		return 0, znb.Wrap(err, "读取理赔案件")
+	}
+	type hk struct {
+		agreement int64
+		household string
+	}
+	losses := map[hk]decimal.Decimal{}
+	var lossOrder []hk
+	at := map[hk]*claimRow{}
+	for i := range claims {
+		c := &claims[i]
+		if c.Assessment == nil {
+			continue
+		}
+		k := hk{c.AgreementID, c.HouseholdNo}
+		if znb.Line(c.Line) == znb.Accident {
+			var a claim.AccidentAssessment
+			if json.Unmarshal([]byte(*c.Assessment), &a) != nil {
+				continue
+			}
+			_, terms, err := db.claimLineTerms(g, c.AgreementID, znb.Accident)
+			if err != nil || terms == nil {
+				continue
+			}
+			_, birth, err := registry.ValidateID(c.MemberIDNumber, c.IncidentDate)
+			if err != nil {
+				continue
+			}
+			grade := a.Grade(terms)
+			if th.LostLabour(a.Outcome == claim.Death, grade, birth, c.IncidentDate) {
+				outcome := "伤残 " + itoa(int64(grade)) + " 级"
+				if a.Outcome == claim.Death {
+					outcome = "身故"
+				}
+				r.add(c.HouseholdNo, fpb.LabourLoss, years[c.AgreementID], c.RegionCode, c.Village, c.HeadName,
+					map[string]string{"claim_no": c.ClaimNo, "outcome": outcome, "age": itoa(int64(fpb.Age(birth, c.IncidentDate))),
+						"incident_date": c.IncidentDate.String()})
+			}
+			continue
+		}
+		a, err := assessmentOf(znb.Line(c.Line), *c.Assessment)
+		if err != nil {
+			continue
+		}
+		if _, seen := losses[k]; !seen {
+			lossOrder = append(lossOrder, k)
+			at[k] = c
+		}
+		losses[k] = losses[k].Add(fpb.AssessedLoss(a))
+	}
+	for _, k := range lossOrder {
+		if th.LostLarge(losses[k]) {
+			c := at[k]
+			r.add(k.household, fpb.LargeLoss, years[k.agreement], c.RegionCode, c.Village, c.HeadName,
+				map[string]string{"losses": money.String(losses[k]), "threshold": money.String(th.LargeLoss)})
+		}
+	}
+
+	// the list rules: the latest list against the one before.
+	if len(lists) > 0 {
+		year := lists[0].EffectiveDate.Year()
+		before := map[string]*householdRow{}
+		for i := range prev {
+			before[prev[i].HouseholdNo] = &prev[i]
+		}
+		now := map[string]bool{}
+		for i := range latest {
+			h := &latest[i]
+			now[h.HouseholdNo] = true
+			income := nullable(h.IncomePerCapita)
+			var risk *bool
+			if h.RiskEliminated != nil {
+				v := *h.RiskEliminated != 0
+				risk = &v
+			}
+			if th.Poor(income, risk) {
+				r.add(h.HouseholdNo, fpb.LowIncome, year, h.RegionCode, h.VillageName, "",
+					map[string]string{"income_per_capita": money.String(*income), "monitoring_line": money.String(th.MonitoringLine)})
+			}
+			if p := before[h.HouseholdNo]; p != nil && th.Dropped(nullable(p.IncomePerCapita), income) {
+				r.add(h.HouseholdNo, fpb.IncomeDrop, year, h.RegionCode, h.VillageName, "",
+					map[string]string{"income_before": money.String(p.IncomePerCapita.Decimal), "income_after": money.String(*income),
+						"list_before": itoa(lists[1].ID), "list_after": itoa(lists[0].ID)})
+			}
+		}
+		var gone []string
+		for i := range prev {
+			if !now[prev[i].HouseholdNo] {
+				gone = append(gone, prev[i].HouseholdNo)
+			}
+		}
+		var open []claimRow
+		for i := 0; i < len(gone); i += 1000 {
+			var part []claimRow
+			if err := g.Select("household_no, region_code, village, head_name, claim_no").
+				Where("household_no IN ? AND region_code LIKE ? AND status IN ?", gone[i:min(i+1000, len(gone))], county+"%",
+					[]string{string(claim.Reported), string(claim.Assessed), string(claim.Approved)}).
+				Order("id").Find(&part).Error; err != nil {
+				return 0, znb.Wrap(err, "读取理赔案件")
+			}
+			open = append(open, part...)
+		}
+		nos := map[string][]string{}
+		first := map[string]*claimRow{}
+		var order []string
+		for i := range open {
+			c := &open[i]
+			if first[c.HouseholdNo] == nil {
+				first[c.HouseholdNo] = c
+				order = append(order, c.HouseholdNo)
+			}
+			nos[c.HouseholdNo] = append(nos[c.HouseholdNo], c.ClaimNo)
+		}
+		for _, h := range order {
+			c := first[h]
+			r.add(h, fpb.RemovedWithOpenClaim, year, c.RegionCode, c.Village, c.HeadName,
+				map[string]string{"open_claims": strings.Join(nos[h], ","), "list_after": itoa(lists[0].ID)})
+		}
+	}
+	return db.storeWarnings(ctx, r.rows)
+}
+
+// storeWarnings writes the warnings not stored before.
+func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	// MySQL counts a row its ON DUPLICATE KEY clause left alone as
+	// affected, so what was raised is counted, not taken from the inserts.
+	var before, after int64
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		county := tx.Model(&warningRow{}).Where("county = ?", rows[0].County)
+		if err := county.Count(&before).Error; err != nil {
+			return err
+		}
+		for i := 0; i < len(rows); i += 500 {
+			part := rows[i:min(i+500, len(rows))]
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Model(&warningRow{}).Where("county = ?", rows[0].County).Count(&after).Error
+	})
+	raised := after - before
+	if err != nil {
+		return 0, znb.Wrap(err, "保存预警")
+	}
+	return int(raised), nil
+}
+
+func nullable(d decimal.NullDecimal) *decimal.Decimal {
+	if !d.Valid {
+		return nil
+	}
+	return &d.Decimal
+}
+
+// listHouseholds reads the households of a list version and where they
+// live, with their heads' names.
+func (db *DB) listHouseholds(g *gorm.DB, listID int64, only func(*gorm.DB, string) *gorm.DB) ([]householdRow, map[string]householdInfo, error) {
+	var hs []householdRow
+	if err := only(g.Table("households").Where("list_id = ?", listID), "household_no").Find(&hs).Error; err != nil {
+		return nil, nil, znb.Wrap(err, "读取名单")
+	}
+	var heads []struct{ HouseholdNo, Name string }
+	if err := only(g.Table("members").Select("household_no, name").Where("list_id = ? AND relation = ?", listID, "户主"), "household_no").
+		Scan(&heads).Error; err != nil {
+		return nil, nil, znb.Wrap(err, "读取名单")
+	}
+	info := make(map[string]householdInfo, len(hs))
+	for _, h := range hs {
+		info[h.HouseholdNo] = householdInfo{RegionCode: h.RegionCode, Village: h.VillageName}
+	}
+	for _, h := range heads {
+		i := info[h.HouseholdNo]
+		i.Head = h.Name
+		info[h.HouseholdNo] = i
+	}
+	return hs, info, nil
+}
+
+// agreementYears maps the county's agreements to the year their term
+// starts: the cover year of what happens under them.
+func (db *DB) agreementYears(g *gorm.DB, county string) (map[int64]int, error) {
+	var rows []struct {
+		ID        int64
+		TermStart znb.Date
+	}
+	if err := g.Table("agreements").Select("id, term_start").Where("county = ?", county).Scan(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "读取协议")
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		if !r.TermStart.IsZero() {
+			out[r.ID] = r.TermStart.Year()
+		}
+	}
+	return out, nil
+}
+
+// assessmentOf reads a stored assessment of a line whose losses count.
+func assessmentOf(l znb.Line, s string) (claim.Assessment, error) {
+	switch l {
+	case znb.Property:
+		var a claim.PropertyAssessment
+		return a, json.Unmarshal([]byte(s), &a)
+	case znb.Agriculture:
+		var a claim.AgricultureAssessment
+		err := json.Unmarshal([]byte(s), &a)
+		return a, err
+	case znb.Disaster:
+		var a claim.DisasterAssessment
+		err := json.Unmarshal([]byte(s), &a)
+		return a, err
+	}
+	return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))
+}
+
+// WarningQuery filters the warnings list.
+type WarningQuery struct {
+	Region   string // a region-code prefix within the actor's scope
+	Rule     fpb.Rule
+	Status   fpb.Status
+	RaisedTo znb.Date // raised on or before, when set
+	Page     int
+	PageSize int
+}
+
+// WarningPage is the page of warnings a request asks for: 50 unless it
+// says otherwise, at most 500.
+func WarningPage(number, size int) znb.Page { return znb.NewPage(number, size, 50, 500) }
+
+// ListWarnings returns a page of the warnings the actor may read (office
+// and auditor, in their region; an auditor sees head names masked) and how
+// many match in all. Insurers may not read warnings.
+func (db *DB) ListWarnings(ctx context.Context, by znb.Actor, q WarningQuery) ([]fpb.Warning, int64, error) {
+	if err := znb.Allow(by, znb.ReadWarnings); err != nil {
+		return nil, 0, err
+	}
+	if err := fpb.CheckFilter(q.Rule, q.Status); err != nil {
+		return nil, 0, err
+	}
+	g := db.Gorm(ctx).Model(&warningRow{})
+	if q.Region != "" {
+		region, err := znb.ParseRegion(q.Region)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !by.SeesRegion(region) {
+			return []fpb.Warning{}, 0, nil
+		}
+		g = g.Where("region_code LIKE ?", region+"%")
+	}
+	if by.Regional() {
+		g = g.Where("region_code LIKE ?", by.Scope+"%")
+	}
+	if q.Rule != "" {
+		g = g.Where("rule = ?", string(q.Rule))
+	}
+	if q.Status != "" {
+		g = g.Where("status = ?", string(q.Status))
+	}
+	if !q.RaisedTo.IsZero() {
+		g = g.Where("raised_on <= ?", q.RaisedTo)
+	}
+	var total int64
+	if err := g.Count(&total).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "查询预警")
+	}
+	page := WarningPage(q.Page, q.PageSize)
+	var rows []warningRow
+	if err := g.Order("region_code, household_no, id").Offset(page.Offset()).Limit(page.Size).Find(&rows).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "查询预警")
+	}
+	out := make([]fpb.Warning, len(rows))
+	for i := range rows {
+		out[i] = rows[i].warning()
+		if !by.NeedsFullID() {
+			out[i].HeadName = registry.MaskName(out[i].HeadName)
+		}
+	}
+	return out, total, nil
+}
+
+// AllWarnings reads every warning matching q (no paging), for the monthly
+// export.
+func (db *DB) AllWarnings(ctx context.Context, by znb.Actor, q WarningQuery) ([]fpb.Warning, error) {
+	var all []fpb.Warning
+	for page := 1; ; page++ {
+		q.Page, q.PageSize = page, 500
+		ws, total, err := db.ListWarnings(ctx, by, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ws...)
+		if int64(len(all)) >= total || len(ws) == 0 {
+			break
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].RegionCode < all[j].RegionCode })
+	return all, nil
+}
+
+// MoveWarning records the office's follow-up of a warning (fpb.Warning.Move)
+// with its event and audit entry, and returns it with its history.
+func (db *DB) MoveWarning(ctx context.Context, by znb.Actor, id int64, to fpb.Status, note string) (*fpb.Warning, error) {
+	var out *fpb.Warning
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		var row warningRow
+		res := tx.Raw("SELECT * FROM warnings WHERE id = ?"+db.forUpdate(), id).Scan(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 || !by.SeesRegion(row.RegionCode) {
+			return znb.ErrNotFound("预警")
+		}
+		w := row.warning()
+		step, err := w.Move(by, db.Now(), to, note)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&warningRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(w.Status), "updated_at": db.nowMS()}).Error; err != nil {
+			return err
+		}
+		ev := warningEventRow{WarningID: id, AtMs: step.At.UnixMilli(), Actor: step.Actor, FromStatus: string(step.From),
+			ToStatus: string(step.To), Note: clipRunes(note, 1000)}
+		if err := tx.Create(&ev).Error; err != nil {
+			return err
+		}
+		if err := db.audit(tx, by, scope{region: row.RegionCode}, "warning.status", "warning:"+itoa(id),
+			map[string]any{"from": string(step.From), "to": string(step.To), "note": note}); err != nil {
+			return err
+		}
+		if w.History, err = db.warningHistory(tx, id); err != nil {
+			return err
+		}
+		out = &w
+		return nil
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存预警状态")
+	}
+	return out, nil
+}
+
+func (db *DB) warningHistory(g *gorm.DB, id int64) ([]fpb.Step, error) {
+	var rows []warningEventRow
+	if err := g.Where("warning_id = ?", id).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]fpb.Step, len(rows))
+	for i, r := range rows {
+		out[i] = fpb.Step{Actor: r.Actor, At: msToTime(r.AtMs), From: fpb.Status(r.FromStatus), To: fpb.Status(r.ToStatus), Note: r.Note}
+	}
+	return out, nil
+}
