@@ -148,8 +148,10 @@ func (s *site) signIn(t *testing.T, ctx context.Context, user string) {
 		chromedp.SendKeys("#password", password, chromedp.ByID),
 	)
 	shot(t, ctx, "login")
+	// The login page has a heading too: wait until its form is gone, so the
+	// next navigation does not abort the redirect still under way.
 	run(t, ctx, "submit sign-in", chromedp.Click(`form[action="/login"] button`, chromedp.ByQuery),
-		chromedp.WaitVisible("main h1", chromedp.ByQuery))
+		chromedp.WaitNotPresent("#password", chromedp.ByID), chromedp.WaitVisible("main h1", chromedp.ByQuery))
 }
 
 // TestOfficeInBrowser: an office signs in, uploads a list with errors and
