@@ -47,15 +47,6 @@ func certificateOf(t *testing.T, db *store.DB, household string) string {
 	return cs[0].No
 }
 
-// switchTo signs the browser in and waits until the sign-in page has gone
-// (its heading alone is found before the form is sent, and a navigation
-// then would abort the redirect).
-func (s *site) switchTo(t *testing.T, ctx context.Context, user string) {
-	t.Helper()
-	s.signIn(t, ctx, user)
-	run(t, ctx, "signed in as "+user, chromedp.WaitNotPresent(`form[action="/login"]`, chromedp.ByQuery))
-}
-
 // present reports whether the page has an element matching sel.
 func present(t *testing.T, ctx context.Context, sel string) bool {
 	t.Helper()
@@ -76,7 +67,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		insured(t, db)
 		cert := certificateOf(t, db, "H2")
 		ctx := chromium(t, 1280, 900)
-		s.switchTo(t, ctx, "clerk")
+		s.signIn(t, ctx, "clerk")
 
 		run(t, ctx, "the cards page", chromedp.Navigate(s.base+"/insurer/cards"), chromedp.WaitVisible("main select", chromedp.ByQuery))
 		shot(t, ctx, "insurer-cards")
@@ -135,7 +126,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		}
 		shot(t, ctx, "insurer-claim-reported")
 
-		s.switchTo(t, ctx, "adjuster")
+		s.signIn(t, ctx, "adjuster")
 		run(t, ctx, "the adjuster previews", chromedp.Navigate(claimURL),
 			chromedp.SendKeys("#structure_loss", "8000", chromedp.ByID),
 			chromedp.SendKeys("#decoration_loss", "1000", chromedp.ByID),
@@ -160,7 +151,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 		}
 		shot(t, ctx, "insurer-claim-assessed")
 
-		s.switchTo(t, ctx, "approver")
+		s.signIn(t, ctx, "approver")
 		run(t, ctx, "the approver approves", chromedp.Navigate(claimURL), chromedp.WaitVisible("#approve", chromedp.ByID))
 		shot(t, ctx, "insurer-approve")
 		run(t, ctx, "approve", chromedp.Click("#approve", chromedp.ByID), chromedp.WaitVisible("#done", chromedp.ByID),
@@ -169,7 +160,7 @@ func TestInsurerClaimInBrowser(t *testing.T) {
 			t.Fatalf("status after approval %q", text)
 		}
 
-		s.switchTo(t, ctx, "clerk")
+		s.signIn(t, ctx, "clerk")
 		run(t, ctx, "the clerk pays without a reference", chromedp.Navigate(claimURL),
 			chromedp.Click("#pay", chromedp.ByID), chromedp.WaitVisible("#payment_ref-error", chromedp.ByID),
 			chromedp.Text("#payment_ref-error", &text, chromedp.ByID))
@@ -452,7 +443,7 @@ func TestAssessEachLine(t *testing.T) {
 		}
 		// The forms of the lines with lists (items, injuries and burns) on a phone.
 		ctx := chromium(t, 360, 740)
-		s.switchTo(t, ctx, "adjuster")
+		s.signIn(t, ctx, "adjuster")
 		for i, name := range []string{"agriculture", "accident"} {
 			run(t, ctx, "the "+name+" form", chromedp.Navigate(s.base+"/insurer/claims/"+shots[i]),
 				chromedp.WaitVisible("#preview-button", chromedp.ByID))
