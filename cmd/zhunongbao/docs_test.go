@@ -29,10 +29,12 @@ func TestDocsStandAlone(t *testing.T) {
 	if len(files) < 10 {
 		t.Fatalf("found %d files under docs/, want the guides", len(files))
 	}
-	// Code comments too: a Go file names "§" only in this test.
-	for _, dir := range []string{"cmd", "internal"} {
+	// Code comments and shipped configuration too: a Go file names "§" only
+	// in this test.
+	for _, dir := range []string{"cmd", "internal", "configs"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, e fs.DirEntry, err error) error {
-			if err == nil && strings.HasSuffix(path, ".go") && filepath.Base(path) != "docs_test.go" {
+			text := strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".yaml")
+			if err == nil && text && filepath.Base(path) != "docs_test.go" {
 				files = append(files, path)
 			}
 			return err

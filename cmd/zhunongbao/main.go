@@ -108,6 +108,17 @@ type rejected struct{ err error }
 
 func (r rejected) Error() string { return r.err.Error() }
 
+// refusal prints report and makes the command exit 3 when err is the
+// refusal of a file (code); any other error passes through.
+func (e *env) refusal(err error, code string, report any) error {
+	var ze *znb.Error
+	if errors.As(err, &ze) && ze.Code == code {
+		e.print(report)
+		return rejected{err}
+	}
+	return err
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

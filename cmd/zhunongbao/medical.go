@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/zhunongbao/zhunongbao/internal/fpb"
@@ -40,12 +39,7 @@ func medicalImport(ctx context.Context, e *env, args []string) error {
 	}
 	out := rest.MedicalImportOut(res)
 	if err != nil {
-		var ze *znb.Error
-		if errors.As(err, &ze) && ze.Code == "settlements_rejected" {
-			e.print(out)
-			return rejected{err}
-		}
-		return err
+		return e.refusal(err, "settlements_rejected", out)
 	}
 	for _, n := range out.NotInsured {
 		e.log.Warn("not insured on the settlement date", "row", n.Row, "settlement_no", n.SettlementNo, "id_number", n.IDNumber)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,12 +127,7 @@ func listImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if err != nil {
-		var ze *znb.Error
-		if errors.As(err, &ze) && ze.Code == "list_rejected" {
-			e.print(out)
-			return rejected{err}
-		}
-		return err
+		return e.refusal(err, "list_rejected", out)
 	}
 	for _, x := range out.CrossCounty {
 		e.log.Warn("cross-county duplicate", "row", x.Row, "id_number", x.IDNumber, "other_county", x.County)

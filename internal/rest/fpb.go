@@ -60,15 +60,11 @@ func MedicalImportOut(m *store.MedicalImport) MedicalImportJSON {
 }
 
 func (s *Server) importSettlements(c *fiber.Ctx) error {
-	path, name, done, err := saveUpload(c, "file", "file_required", "请以 multipart 字段 file 上传医保结算文件（CSV 或 XLSX）")
+	f, done, err := uploadedSheet(c, "请以 multipart 字段 file 上传医保结算文件（CSV 或 XLSX）")
 	if err != nil {
 		return err
 	}
 	defer done()
-	f, err := sheetFile(path, name)
-	if err != nil {
-		return err
-	}
 	res, err := s.DB.ImportSettlements(c.UserContext(), actor(c), f)
 	if err != nil {
 		if res != nil {

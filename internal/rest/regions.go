@@ -36,15 +36,11 @@ type regionJSON struct {
 }
 
 func (s *Server) loadRegions(c *fiber.Ctx) error {
-	path, name, done, err := saveUpload(c, "file", "file_required", "请以 multipart 字段 file 上传区划文件（CSV 或 XLSX，列为 区划代码、名称）")
+	f, done, err := uploadedSheet(c, "请以 multipart 字段 file 上传区划文件（CSV 或 XLSX，列为 区划代码、名称）")
 	if err != nil {
 		return err
 	}
 	defer done()
-	f, err := sheetFile(path, name)
-	if err != nil {
-		return err
-	}
 	res, err := s.DB.LoadRegions(c.UserContext(), actor(c), f)
 	if err != nil {
 		if res != nil {

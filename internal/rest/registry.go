@@ -76,6 +76,21 @@ func sheetFile(path, name string) (registry.File, error) {
 	return registry.FileAt(path, name, func(p string) (registry.Rows, error) { return sheet.Open(p) })
 }
 
+// uploadedSheet saves the multipart field "file" and opens it as the
+// registry reads spreadsheets; without the field the error says message.
+// The caller runs done when finished with the file.
+func uploadedSheet(c *fiber.Ctx, message string) (f registry.File, done func(), err error) {
+	path, name, done, err := saveUpload(c, "file", "file_required", message)
+	if err != nil {
+		return registry.File{}, nil, err
+	}
+	if f, err = sheetFile(path, name); err != nil {
+		done()
+		return registry.File{}, nil, err
+	}
+	return f, done, nil
+}
+
 func (s *Server) importList(c *fiber.Ctx) error {
 	path, name, done, err := saveUpload(c, "file", "file_required", "请以 multipart 字段 file 上传名单文件（CSV 或 XLSX）")
 	if err != nil {
