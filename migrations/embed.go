@@ -4,6 +4,9 @@
 //
 //	{{PK}}      an auto-increment BIGINT primary key column
 //	{{TABLE}}   table options (InnoDB, utf8mb4 with binary collation on MySQL)
+//
+// An index is dropped as MySQL says it, DROP INDEX name ON table; the runner
+// leaves out the table for SQLite.
 package migrations
 
 import "embed"

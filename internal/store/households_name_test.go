@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -48,6 +50,71 @@ func TestFindHouseholdsByName(t *testing.T) {
 		}
 		if _, err := db.FindHouseholds(ctx, office, store.HouseholdQuery{}); znb.CodeOf(err) != "query_required" {
 			t.Errorf("no key: %v, want query_required", err)
+		}
+	})
+}
+
+// TestWholeListReadsSkipNameIndex: a read of a whole list version (the
+// reconciliation's, the cross-county check's) goes through the index led by
+// the list, in the order members were written, never through the name
+// index, which would visit them at random; a name search uses the name
+// index.
+func TestWholeListReadsSkipNameIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, c := range []string{"522625", "522626"} {
+			by := znb.Actor{Username: "office-" + c, Role: znb.Office, Scope: c}
+			if _, err := db.ImportList(ctx, by, storetest.File(t, writeList(t, countyList(c))),
+				store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g := db.Gorm(ctx)
+		if db.Dialect == store.MySQL {
+			if err := g.Exec("ANALYZE TABLE members").Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		plan := func(q string) string {
+			explain := "EXPLAIN QUERY PLAN "
+			if db.Dialect == store.MySQL {
+				explain = "EXPLAIN "
+			}
+			rows, err := g.Raw(explain+q, 1).Rows()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			var out string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vals {
+					if b, ok := v.([]byte); ok {
+						v = string(b)
+					}
+					out += fmt.Sprint(v) + " "
+				}
+			}
+			return out
+		}
+		for _, q := range []string{
+			"SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?",
+			"SELECT id_number FROM members WHERE list_id = ?",
+		} {
+			if p := plan(q); strings.Contains(p, "name") && !strings.Contains(p, "members_list_household") {
+				t.Errorf("%s\nplan: %s; want the index led by the list", q, p)
+			}
+		}
+		if p := plan("SELECT household_no FROM members WHERE list_id = ? AND name = '李四'"); !strings.Contains(p, "members_name_list") {
+			t.Errorf("name search plan: %s; want members_name_list", p)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -67,9 +68,16 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	return ran, nil
 }
 
+// dropIndexOn is MySQL's DROP INDEX, which names the table; SQLite's does
+// not take it.
+var dropIndexOn = regexp.MustCompile(`(?i)\bDROP INDEX (\w+) ON \w+`)
+
 func (db *DB) dialect(sql string) string {
 	for k, v := range tokens[db.Dialect] {
 		sql = strings.ReplaceAll(sql, k, v)
+	}
+	if db.Dialect == SQLite {
+		sql = dropIndexOn.ReplaceAllString(sql, "DROP INDEX $1")
 	}
 	return sql
 }

@@ -69,15 +69,13 @@ type householdInfo struct {
 type raise struct {
 	county string
 	today  znb.Date
-	info   map[string]householdInfo
 	rows   []warningRow
 	now    int64
 }
 
+// add keeps a warning with where the rule saw the household; place then
+// replaces that with what the latest list says.
 func (r *raise) add(household string, rule fpb.Rule, year int, region, village, head string, figures map[string]string) {
-	if i, ok := r.info[household]; ok {
-		region, village, head = i.RegionCode, i.Village, i.Head
-	}
 	fig, _ := json.Marshal(figures)
 	r.rows = append(r.rows, warningRow{County: r.county, HouseholdNo: household, Rule: string(rule), Year: year,
 		RegionCode: region, Village: village, HeadName: head, Figures: string(fig), Status: string(fpb.New),
@@ -104,17 +102,6 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 	var lists []listRow
 	if err := g.Where("county = ?", county).Order("id DESC").Limit(2).Find(&lists).Error; err != nil {
 		return 0, znb.Wrap(err, "读取名单")
-	}
-	var latest, prev []householdRow
-	if len(lists) > 0 {
-		if latest, r.info, err = db.listHouseholds(g, lists[0].ID, only); err != nil {
-			return 0, err
-		}
-	}
-	if len(lists) > 1 {
-		if prev, _, err = db.listHouseholds(g, lists[1].ID, only); err != nil {
-			return 0, err
-		}
 	}
 	years, err := db.agreementYears(g, county)
 	if err != nil {
@@ -204,65 +191,57 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 		}
 	}
 
-	// the list rules: the latest list against the one before.
+	// the list rules: the latest list against the one before. The queries
+	// leave out rows no rule can raise on (a null income or risk, an income
+	// that did not fall), so that an evaluation after each import reads the
+	// few candidates rather than the whole list; the rules decide.
 	if len(lists) > 0 {
-		year := lists[0].EffectiveDate.Year()
-		before := map[string]*householdRow{}
-		for i := range prev {
-			before[prev[i].HouseholdNo] = &prev[i]
+		latest, year := lists[0].ID, lists[0].EffectiveDate.Year()
+		var poor []householdRow
+		q := g.Table("households").Select("household_no, region_code, village_name, income_per_capita, risk_eliminated").
+			Where("list_id = ? AND risk_eliminated = 0 AND income_per_capita IS NOT NULL", latest)
+		if err := only(q, "household_no").Order("household_no").Scan(&poor).Error; err != nil {
+			return 0, znb.Wrap(err, "读取名单")
 		}
-		now := map[string]bool{}
-		for i := range latest {
-			h := &latest[i]
-			now[h.HouseholdNo] = true
-			income := nullable(h.IncomePerCapita)
-			var risk *bool
-			if h.RiskEliminated != nil {
-				v := *h.RiskEliminated != 0
-				risk = &v
-			}
-			if th.Poor(income, risk) {
+		for _, h := range poor {
+			risk := *h.RiskEliminated != 0
+			if income := nullable(h.IncomePerCapita); th.Poor(income, &risk) {
 				r.add(h.HouseholdNo, fpb.LowIncome, year, h.RegionCode, h.VillageName, "",
 					map[string]string{"income_per_capita": money.String(*income), "monitoring_line": money.String(th.MonitoringLine)})
 			}
-			if p := before[h.HouseholdNo]; p != nil && th.Dropped(nullable(p.IncomePerCapita), income) {
-				r.add(h.HouseholdNo, fpb.IncomeDrop, year, h.RegionCode, h.VillageName, "",
-					map[string]string{"income_before": money.String(p.IncomePerCapita.Decimal), "income_after": money.String(*income),
-						"list_before": itoa(lists[1].ID), "list_after": itoa(lists[0].ID)})
+		}
+		if len(lists) > 1 {
+			prev := lists[1].ID
+			var drops []struct {
+				HouseholdNo, RegionCode, VillageName string
+				IncomeBefore, IncomeAfter            decimal.Decimal
+			}
+			q := g.Table("households l").
+				Select("l.household_no, l.region_code, l.village_name, p.income_per_capita AS income_before, l.income_per_capita AS income_after").
+				Joins("JOIN households p ON p.list_id = ? AND p.household_no = l.household_no", prev).
+				Where("l.list_id = ? AND p.income_per_capita > 0 AND l.income_per_capita < p.income_per_capita", latest)
+			if err := only(q, "l.household_no").Order("l.household_no").Scan(&drops).Error; err != nil {
+				return 0, znb.Wrap(err, "读取名单")
+			}
+			for _, d := range drops {
+				if th.Dropped(&d.IncomeBefore, &d.IncomeAfter) {
+					r.add(d.HouseholdNo, fpb.IncomeDrop, year, d.RegionCode, d.VillageName, "",
+						map[string]string{"income_before": money.String(d.IncomeBefore), "income_after": money.String(d.IncomeAfter),
+							"list_before": itoa(prev), "list_after": itoa(latest)})
+				}
+			}
+			var gone []string
+			q = g.Table("households p").Select("p.household_no").
+				Where("p.list_id = ? AND NOT EXISTS (SELECT 1 FROM households l WHERE l.list_id = ? AND l.household_no = p.household_no)", prev, latest)
+			if err := only(q, "p.household_no").Order("p.household_no").Scan(&gone).Error; err != nil {
+				return 0, znb.Wrap(err, "读取名单")
+			}
+			if err := db.removedWithOpenClaims(g, r, county, year, latest, gone); err != nil {
+				return 0, err
 			}
 		}
-		var gone []string
-		for i := range prev {
-			if !now[prev[i].HouseholdNo] {
-				gone = append(gone, prev[i].HouseholdNo)
-			}
-		}
-		var open []claimRow
-		for i := 0; i < len(gone); i += 1000 {
-			var part []claimRow
-			if err := g.Select("household_no, region_code, village, head_name, claim_no").
-				Where("household_no IN ? AND region_code LIKE ? AND status IN ?", gone[i:min(i+1000, len(gone))], county+"%",
-					[]string{string(claim.Reported), string(claim.Assessed), string(claim.Approved)}).
-				Order("id").Find(&part).Error; err != nil {
-				return 0, znb.Wrap(err, "读取理赔案件")
-			}
-			open = append(open, part...)
-		}
-		nos := map[string][]string{}
-		first := map[string]*claimRow{}
-		var order []string
-		for i := range open {
-			c := &open[i]
-			if first[c.HouseholdNo] == nil {
-				first[c.HouseholdNo] = c
-				order = append(order, c.HouseholdNo)
-			}
-			nos[c.HouseholdNo] = append(nos[c.HouseholdNo], c.ClaimNo)
-		}
-		for _, h := range order {
-			c := first[h]
-			r.add(h, fpb.RemovedWithOpenClaim, year, c.RegionCode, c.Village, c.HeadName,
-				map[string]string{"open_claims": strings.Join(nos[h], ","), "list_after": itoa(lists[0].ID)})
+		if err := db.place(g, latest, r.rows); err != nil {
+			return 0, err
 		}
 	}
 	return db.storeWarnings(ctx, r.rows)
@@ -303,28 +282,69 @@ func nullable(d decimal.NullDecimal) *decimal.Decimal {
 	return &d.Decimal
 }
 
-// listHouseholds reads the households of a list version and where they
-// live, with their heads' names.
-func (db *DB) listHouseholds(g *gorm.DB, listID int64, only func(*gorm.DB, string) *gorm.DB) ([]householdRow, map[string]householdInfo, error) {
-	var hs []householdRow
-	if err := only(g.Table("households").Where("list_id = ?", listID), "household_no").Find(&hs).Error; err != nil {
-		return nil, nil, znb.Wrap(err, "读取名单")
+// removedWithOpenClaims raises a warning for each household of gone that
+// still has a claim open in the county.
+func (db *DB) removedWithOpenClaims(g *gorm.DB, r *raise, county string, year int, latest int64, gone []string) error {
+	var open []claimRow
+	for i := 0; i < len(gone); i += 1000 {
+		var part []claimRow
+		if err := g.Select("household_no, region_code, village, head_name, claim_no").
+			Where("household_no IN ? AND region_code LIKE ? AND status IN ?", gone[i:min(i+1000, len(gone))], county+"%",
+				[]string{string(claim.Reported), string(claim.Assessed), string(claim.Approved)}).
+			Order("id").Find(&part).Error; err != nil {
+			return znb.Wrap(err, "读取理赔案件")
+		}
+		open = append(open, part...)
 	}
-	var heads []struct{ HouseholdNo, Name string }
-	if err := only(g.Table("members").Select("household_no, name").Where("list_id = ? AND relation = ?", listID, "户主"), "household_no").
-		Scan(&heads).Error; err != nil {
-		return nil, nil, znb.Wrap(err, "读取名单")
+	nos := map[string][]string{}
+	first := map[string]*claimRow{}
+	var order []string
+	for i := range open {
+		c := &open[i]
+		if first[c.HouseholdNo] == nil {
+			first[c.HouseholdNo] = c
+			order = append(order, c.HouseholdNo)
+		}
+		nos[c.HouseholdNo] = append(nos[c.HouseholdNo], c.ClaimNo)
 	}
-	info := make(map[string]householdInfo, len(hs))
-	for _, h := range hs {
-		info[h.HouseholdNo] = householdInfo{RegionCode: h.RegionCode, Village: h.VillageName}
+	for _, h := range order {
+		c := first[h]
+		r.add(h, fpb.RemovedWithOpenClaim, year, c.RegionCode, c.Village, c.HeadName,
+			map[string]string{"open_claims": strings.Join(nos[h], ","), "list_after": itoa(latest)})
 	}
-	for _, h := range heads {
-		i := info[h.HouseholdNo]
-		i.Head = h.Name
-		info[h.HouseholdNo] = i
+	return nil
+}
+
+// place sets where each warned household lives and who heads it, as the
+// latest list says, for the households that list holds.
+func (db *DB) place(g *gorm.DB, listID int64, rows []warningRow) error {
+	var nos []string
+	seen := map[string]bool{}
+	for _, w := range rows {
+		if !seen[w.HouseholdNo] {
+			seen[w.HouseholdNo] = true
+			nos = append(nos, w.HouseholdNo)
+		}
 	}
-	return hs, info, nil
+	info := make(map[string]householdInfo, len(nos))
+	for i := 0; i < len(nos); i += 1000 {
+		part := nos[i:min(i+1000, len(nos))]
+		var hs []struct{ HouseholdNo, RegionCode, VillageName, Head string }
+		if err := g.Table("households h").Select("h.household_no, h.region_code, h.village_name, m.name AS head").
+			Joins("LEFT JOIN members m ON m.list_id = h.list_id AND m.household_no = h.household_no AND m.relation = ?", registry.Head).
+			Where("h.list_id = ? AND h.household_no IN ?", listID, part).Scan(&hs).Error; err != nil {
+			return znb.Wrap(err, "读取名单")
+		}
+		for _, h := range hs {
+			info[h.HouseholdNo] = householdInfo{RegionCode: h.RegionCode, Village: h.VillageName, Head: h.Head}
+		}
+	}
+	for i := range rows {
+		if h, ok := info[rows[i].HouseholdNo]; ok {
+			rows[i].RegionCode, rows[i].Village, rows[i].HeadName = h.RegionCode, h.Village, h.Head
+		}
+	}
+	return nil
 }
 
 // agreementYears maps the county's agreements to the year their term
