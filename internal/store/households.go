@@ -174,7 +174,7 @@ func (db *DB) FindHouseholds(ctx context.Context, by znb.Actor, q HouseholdQuery
 	var pairs map[householdKey]bool
 	if q.IDNumber != "" || q.Name != "" {
 		// The members first, through their index (members_id_number,
-		// members_list_name), then their households by number: a subquery
+		// members_name_list), then their households by number: a subquery
 		// per household, or an order the planner kept, scanned a county's
 		// whole list.
 		var keys []householdKey
