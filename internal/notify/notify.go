@@ -80,6 +80,20 @@ func Segments(text string) int {
 	return (n + partChars - 1) / partChars
 }
 
+// Mobile reports whether s is an 11-digit mobile number starting with 1,
+// the only kind of number texted.
+func Mobile(s string) bool {
+	if len(s) != 11 || s[0] != '1' {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Key is the idempotency key of the message of event about subject (a
 // claim or objection number) to recipient (an SMS to the household, or a
 // webhook subscription): one event gives one message per recipient.
@@ -206,4 +220,46 @@ func statusError(what string, code int, body string) error {
 		return permanent{err}
 	}
 	return err
+}
+
+// Subscription is a system subscribed to events by webhook.
+type Subscription struct {
+	ID      int64
+	Name    string
+	URL     string
+	Secret  string // signs every request; shown once, when created
+	Events  []Event
+	Region  string // region-code prefix of what it hears about ("" = all)
+	Insurer string // insurer code ("" = all)
+	Active  bool
+}
+
+// Check trims s and checks it: a name, an absolute http(s) URL, known
+// events (at least one), a region of digits.
+func (s *Subscription) Check() error {
+	s.Name, s.URL, s.Region, s.Insurer = strings.TrimSpace(s.Name), strings.TrimSpace(s.URL), strings.TrimSpace(s.Region), strings.TrimSpace(s.Insurer)
+	if s.Name == "" || utf8.RuneCountInString(s.Name) > 100 {
+		return znb.Errorf(znb.Invalid, "invalid_name", "请给订阅起一个名称（最多 100 个字符）")
+	}
+	if len(s.URL) > 500 || !(strings.HasPrefix(s.URL, "https://") || strings.HasPrefix(s.URL, "http://")) ||
+		strings.ContainsAny(s.URL, " \t\r\n") {
+		return znb.Errorf(znb.Invalid, "invalid_url", "url 须为以 http:// 或 https:// 开头的完整地址（最多 500 个字符）")
+	}
+	if len(s.Events) == 0 {
+		return znb.Errorf(znb.Invalid, "events_required", "请至少订阅一种事件")
+	}
+	for _, e := range s.Events {
+		if !e.Valid() {
+			return znb.Errorf(znb.Invalid, "invalid_event", "未知事件 %q", e)
+		}
+	}
+	if s.Region != "" {
+		if _, err := znb.ParseRegion(s.Region); err != nil {
+			return err
+		}
+	}
+	if len(s.Insurer) > 64 {
+		return znb.Errorf(znb.Invalid, "invalid_scope", "承保机构代码过长")
+	}
+	return nil
 }

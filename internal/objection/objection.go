@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -221,7 +222,7 @@ func (f *Filing) Check() error {
 	if f.Text == "" {
 		return znb.Errorf(znb.Invalid, "text_required", "请写明异议或投诉的内容")
 	}
-	if f.Phone != "" && !Mobile(f.Phone) {
+	if f.Phone != "" && !notify.Mobile(f.Phone) {
 		return znb.Errorf(znb.Invalid, "bad_phone", "联系电话应为 1 开头的 11 位手机号")
 	}
 	if f.Source == Public && f.Phone == "" {
@@ -243,19 +244,6 @@ func (f *Filing) Check() error {
 		return znb.Errorf(znb.Invalid, "claim_no_required", "理赔异议请给出理赔编号")
 	}
 	return nil
-}
-
-// Mobile reports whether s is an 11-digit mobile number starting with 1.
-func Mobile(s string) bool {
-	if len(s) != 11 || s[0] != '1' {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // HolderOf is who answers an item: objections to a claim and complaints

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -86,6 +87,10 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 		}
 		ev, err := c.Assess(by, db.Now(), terms, used, f, note)
 		if err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		// Assessed again: upheld objections no longer stop the payment.
+		if err := clearObjections(tx, r.ClaimNo); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		set, detail, err := assessedColumns(c)
@@ -166,7 +171,14 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 	if err != nil {
 		return nil, err
 	}
-	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		blocking, err := blockingObjections(tx, r.ClaimNo)
+		if err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if len(blocking) > 0 {
+			return claim.Event{}, nil, nil, objection.ErrBlocked(r.ClaimNo, blocking)
+		}
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
 	})
@@ -207,6 +219,11 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 			return err
 		}
 		if err := db.addEvent(tx, r.ID, ev); err != nil {
+			return err
+		}
+		// The household and subscribed systems hear of the move in the
+		// same transaction (see outbox.go).
+		if err := db.enqueueClaim(tx, r, c); err != nil {
 			return err
 		}
 		// What the claim now holds, read back, is what audit verify
