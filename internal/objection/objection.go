@@ -346,5 +346,5 @@ func (it *Item) Overdue(today znb.Date) string {
 // ErrBlocked refuses the payment of a claim under an upheld objection.
 func ErrBlocked(claimNo string, objections []string) error {
 	return znb.Errorf(znb.Conflict, "objection_upheld",
-		"理赔 %s 有成立的异议（%s），须重新理算后才能支付", claimNo, strings.Join(objections, "、"))
+		"理赔 %s 有成立的异议（%s），须重新理算后才能核赔和支付", claimNo, strings.Join(objections, "、"))
 }

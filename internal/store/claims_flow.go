@@ -10,7 +10,6 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
-	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -118,6 +117,9 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 
 func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
 	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		if err := notBlocked(tx, r.ClaimNo); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
@@ -172,12 +174,8 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 		return nil, err
 	}
 	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
-		blocking, err := blockingObjections(tx, r.ClaimNo)
-		if err != nil {
+		if err := notBlocked(tx, r.ClaimNo); err != nil {
 			return claim.Event{}, nil, nil, err
-		}
-		if len(blocking) > 0 {
-			return claim.Event{}, nil, nil, objection.ErrBlocked(r.ClaimNo, blocking)
 		}
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err

@@ -6,6 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+
 	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -172,6 +174,9 @@ func (db *DB) AnswerObjection(ctx context.Context, by znb.Actor, no string, to o
 		}
 		if it.Blocks() {
 			r.Blocks = 1
+			if err := db.reopenClaim(tx, by, r.ClaimNo, "异议 "+r.ObjectionNo+" 成立，退回重新理算"); err != nil {
+				return err
+			}
 		}
 		hotline := "12317"
 		if it.Holder == objection.InsurerHolder && r.ClaimNo != "" {
@@ -278,12 +283,55 @@ func (db *DB) ListObjections(ctx context.Context, by znb.Actor, q ObjectionQuery
 	return out, nil
 }
 
-// blockingObjections are the numbers of upheld objections that stop the
-// claim's payment.
-func blockingObjections(tx *gorm.DB, claimNo string) ([]string, error) {
+// reopenClaim sends the claim back to assessment when it is approved and
+// unpaid (claim.Claim.Reopen), giving back what its approval consumed of
+// its limit and, on a household line, of the household's accrued total; a
+// claim in any other status is left as it is (the objection stops its
+// approval and payment all the same).
+func (db *DB) reopenClaim(tx *gorm.DB, by znb.Actor, no, note string) error {
+	r, err := db.claimRow(tx, znb.System, no, true)
+	if err != nil {
+		return err
+	}
+	c, err := r.claim()
+	if err != nil || c.Status != claim.Approved {
+		return err
+	}
+	ev, err := c.Reopen(by, db.Now(), note)
+	if err != nil {
+		return err
+	}
+	if err := tx.Exec("UPDATE claim_limits SET used = used - ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
+		c.Payable, db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
+		return err
+	}
+	if before, after, ok := c.Accrual(); ok && znb.Line(r.Line).Accrues() {
+		if err := tx.Exec("UPDATE claim_accruals SET accumulated = accumulated - ?, updated_at = ? WHERE agreement_id = ? AND line = ? AND subject = ?",
+			after.Sub(before), db.nowMS(), r.AgreementID, r.Line, r.Subject).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(map[string]any{"status": string(c.Status), "updated_at": db.nowMS()}).Error; err != nil {
+		return err
+	}
+	if err := db.addEvent(tx, r.ID, ev); err != nil {
+		return err
+	}
+	return db.audit(tx, by, scope{r.RegionCode, r.Insurer}, "claim.reopen", claimObject(r.ClaimNo),
+		map[string]any{"from": string(ev.From), "to": string(ev.To), "note": note, "state": claimState(string(c.Status), r.Payable)})
+}
+
+// notBlocked refuses, with objection_upheld, the approval or payment of a
+// claim under an upheld objection that no new assessment has answered.
+func notBlocked(tx *gorm.DB, claimNo string) error {
 	var nos []string
-	err := tx.Raw("SELECT objection_no FROM objections WHERE claim_no = ? AND blocks = 1 ORDER BY id", claimNo).Scan(&nos).Error
-	return nos, err
+	if err := tx.Raw("SELECT objection_no FROM objections WHERE claim_no = ? AND blocks = 1 ORDER BY id", claimNo).Scan(&nos).Error; err != nil {
+		return err
+	}
+	if len(nos) > 0 {
+		return objection.ErrBlocked(claimNo, nos)
+	}
+	return nil
 }
 
 // clearObjections lifts the block of upheld objections once their claim
