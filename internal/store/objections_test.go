@@ -199,9 +199,9 @@ func TestObjectionScopeAndOverdue(t *testing.T) {
 			day  string
 			want []string
 		}{
-			{"2024-06-19", nil},                        // the acknowledgement deadline itself
-			{"2024-06-20", []string{a.No + ":ack"}},    // a was never acknowledged
-			{"2024-07-05", []string{a.No + ":ack"}},    // resolution deadline itself
+			{"2024-06-19", nil},                     // the acknowledgement deadline itself
+			{"2024-06-20", []string{a.No + ":ack"}}, // a was never acknowledged
+			{"2024-07-05", []string{a.No + ":ack"}}, // resolution deadline itself
 			{"2024-07-08", []string{a.No + ":resolve", b.No + ":resolve"}},
 		} {
 			if got := overdue(tc.day); !equalStrings(got, tc.want) {
