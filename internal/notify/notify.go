@@ -94,6 +94,15 @@ func Mobile(s string) bool {
 	return true
 }
 
+// MaskPhone keeps the first 3 and last 4 digits of a mobile number
+// (138****8001); anything else is masked whole.
+func MaskPhone(p string) string {
+	if Mobile(p) {
+		return p[:3] + "****" + p[7:]
+	}
+	return strings.Repeat("*", utf8.RuneCountInString(p))
+}
+
 // Key is the idempotency key of the message of event about subject (a
 // claim or objection number) to recipient (an SMS to the household, or a
 // webhook subscription): one event gives one message per recipient.

@@ -170,3 +170,11 @@ func TestPostSigned(t *testing.T) {
 		t.Errorf("signature verified %v, event %q", ok, event)
 	}
 }
+
+func TestMaskPhone(t *testing.T) {
+	for in, want := range map[string]string{"13800138000": "138****8000", "0851-1234567": "************", "": ""} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

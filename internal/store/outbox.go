@@ -16,7 +16,6 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
-	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -397,14 +396,6 @@ type OutboxMessage struct {
 	SentAt    time.Time
 }
 
-// maskPhone keeps the first 3 and last 4 digits of a mobile number.
-func maskPhone(p string) string {
-	if len(p) != 11 {
-		return registry.MaskID(p)
-	}
-	return p[:3] + "****" + p[7:]
-}
-
 // OutboxQuery filters the outbox list.
 type OutboxQuery struct {
 	Status  notify.Status
@@ -439,7 +430,7 @@ func (db *DB) ListOutbox(ctx context.Context, by znb.Actor, q OutboxQuery) ([]Ou
 	for i, r := range rows {
 		t := r.Target
 		if notify.Channel(r.Channel) == notify.SMS {
-			t = maskPhone(t)
+			t = notify.MaskPhone(t)
 		}
 		out[i] = OutboxMessage{ID: r.ID, Key: r.IdemKey, Event: notify.Event(r.Event), Channel: notify.Channel(r.Channel),
 			Target: t, Subject: r.Subject, Status: notify.Status(r.Status), Attempts: r.Attempts, NextAt: msToTime(r.NextAt),
