@@ -52,32 +52,34 @@ func (in objectionIn) filing(src objection.Source) objection.Filing {
 // ObjectionJSON is an objection or complaint; name and phone masked for
 // whoever does not answer objections.
 type ObjectionJSON struct {
-	ObjectionNo string    `json:"objection_no"`
-	Category    string    `json:"category"`
-	Source      string    `json:"source"`
-	Holder      string    `json:"holder"`
-	Name        string    `json:"name"`
-	Phone       string    `json:"phone"`
-	ClaimNo     string    `json:"claim_no,omitempty"`
-	RegionCode  string    `json:"region_code"`
-	Text        string    `json:"text"`
-	ReceivedOn  znb.Date  `json:"received_on"`
-	AckDue      znb.Date  `json:"ack_due"`
-	ResolveDue  znb.Date  `json:"resolve_due"`
-	Status      string    `json:"status"`
-	AckedOn     *znb.Date `json:"acked_on"`
-	Reply       string    `json:"reply"`
-	AnsweredBy  string    `json:"answered_by"`
-	AnsweredOn  *znb.Date `json:"answered_on"`
-	Overdue     string    `json:"overdue"` // "", "ack" or "resolve"
+	ObjectionNo  string    `json:"objection_no"`
+	Category     string    `json:"category"`
+	CategoryName string    `json:"category_name"`
+	Source       string    `json:"source"`
+	Holder       string    `json:"holder"`
+	Name         string    `json:"name"`
+	Phone        string    `json:"phone"`
+	ClaimNo      string    `json:"claim_no,omitempty"`
+	RegionCode   string    `json:"region_code"`
+	Text         string    `json:"text"`
+	ReceivedOn   znb.Date  `json:"received_on"`
+	AckDue       znb.Date  `json:"ack_due"`
+	ResolveDue   znb.Date  `json:"resolve_due"`
+	Status       string    `json:"status"`
+	StatusName   string    `json:"status_name"`
+	AckedOn      *znb.Date `json:"acked_on"`
+	Reply        string    `json:"reply"`
+	AnsweredBy   string    `json:"answered_by"`
+	AnsweredOn   *znb.Date `json:"answered_on"`
+	Overdue      string    `json:"overdue"` // "", "ack" or "resolve"
 }
 
 // ObjectionOut turns an item into JSON as of today; full contact details
 // only for those who answer.
 func ObjectionOut(it *objection.Item, full bool, today znb.Date) ObjectionJSON {
-	out := ObjectionJSON{ObjectionNo: it.No, Category: string(it.Category), Source: string(it.Source), Holder: string(it.Holder),
+	out := ObjectionJSON{ObjectionNo: it.No, Category: string(it.Category), CategoryName: it.Category.Name(), Source: string(it.Source), Holder: string(it.Holder),
 		Name: it.Name, Phone: it.Phone, ClaimNo: it.ClaimNo, RegionCode: it.RegionCode, Text: it.Text, ReceivedOn: it.ReceivedOn,
-		AckDue: it.AckDue, ResolveDue: it.ResolveDue, Status: string(it.Status), Reply: it.Reply, AnsweredBy: it.AnsweredBy,
+		AckDue: it.AckDue, ResolveDue: it.ResolveDue, Status: string(it.Status), StatusName: it.Status.Name(), Reply: it.Reply, AnsweredBy: it.AnsweredBy,
 		Overdue: it.Overdue(today)}
 	if !full {
 		out.Name, out.Phone = registry.MaskName(it.Name), notify.MaskPhone(it.Phone)
