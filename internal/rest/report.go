@@ -357,7 +357,11 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := r.WriteNotice(&buf, NoticeOf(n, month, znb.Clock(s.Clock).Today())); err != nil {
+	nt := NoticeOf(n, month, znb.Clock(s.Clock).Today())
+	if s.Console != nil && s.BaseURL != "" {
+		nt.FormURL = s.BaseURL + "/objection" // the console's public objection form
+	}
+	if err := r.WriteNotice(&buf, nt); err != nil {
 		return err
 	}
 	return sendFile(c, "pdf", fmt.Sprintf("notice-%s-%s", village, month.Start.String()[:7]), buf.Bytes())
