@@ -105,6 +105,18 @@ func TestObjectionBlocksPayment(t *testing.T) {
 			if p.Status != claim.Paid || used() != p.Payable.StringFixed(2) {
 				t.Errorf("paid %s, limit used %s, payable %s", p.Status, used(), p.Payable)
 			}
+			// Approved twice: two approval texts, the second under its own key.
+			var keys []string
+			for _, m := range outbox(t, db) {
+				if m.Event == notify.ClaimApproved && m.Channel == notify.SMS {
+					keys = append(keys, m.Key)
+				}
+			}
+			want := []string{notify.Key(notify.ClaimApproved, c.No+"/2", notify.SMS, "household"),
+				notify.Key(notify.ClaimApproved, c.No, notify.SMS, "household")}
+			if !equalStrings(keys, want) {
+				t.Errorf("approval texts %v, want %v", keys, want)
+			}
 		})
 		t.Run("不成立不阻止", func(t *testing.T) {
 			c2, err := db.ReportClaim(ctx, clerk, w.fire("H2", "2024-06-02"))

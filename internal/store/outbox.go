@@ -82,6 +82,9 @@ func (s *subscriptionRow) hears(e notify.Event, region, insurer string) bool {
 type news struct {
 	event   notify.Event
 	subject string // claim or objection number
+	// occurrence tells a repeat of the event about the subject from the
+	// first in the idempotency key ("" for the first).
+	occurrence string
 	region  string
 	insurer string
 	phone   string // "" when nobody is to be texted
@@ -100,8 +103,12 @@ func subscriptions(g *gorm.DB) ([]subscriptionRow, error) {
 // text, one webhook message per subscription of subs that hears the event.
 func (db *DB) messages(subs []subscriptionRow, n news) []outboxRow {
 	now := db.nowMS()
+	subject := n.subject
+	if n.occurrence != "" {
+		subject += "/" + n.occurrence
+	}
 	row := func(ch notify.Channel, recipient, target, body string, sub int64) outboxRow {
-		return outboxRow{IdemKey: notify.Key(n.event, n.subject, ch, recipient), Event: string(n.event),
+		return outboxRow{IdemKey: notify.Key(n.event, subject, ch, recipient), Event: string(n.event),
 			Channel: string(ch), Target: target, SubscriptionID: sub, Subject: n.subject, RegionCode: n.region,
 			Body: body, Status: string(notify.Pending), NextAt: now, CreatedAt: now}
 	}
@@ -112,7 +119,7 @@ func (db *DB) messages(subs []subscriptionRow, n news) []outboxRow {
 	for _, s := range subs {
 		if s.hears(n.event, n.region, n.insurer) {
 			recipient := itoa(s.ID)
-			key := notify.Key(n.event, n.subject, notify.Webhook, recipient)
+			key := notify.Key(n.event, subject, notify.Webhook, recipient)
 			out = append(out, row(notify.Webhook, recipient, s.URL, n.hook(key), s.ID))
 		}
 	}
@@ -207,11 +214,23 @@ func (db *DB) claimNews(g *gorm.DB, r *claimRow, c *claim.Claim) (news, bool, er
 		text: notify.ClaimText(e, nc), hook: func(key string) string { return notify.ClaimBody(key, e, nc, at) }}, true, nil
 }
 
-// enqueueClaim writes, in the claim's transaction, the messages of its move.
+// enqueueClaim writes, in the claim's transaction and after its event,
+// the messages of its move. A claim that reaches a status a second time
+// (approved again after an upheld objection sent it back) is a new event:
+// its key carries the count, e.g. CLM…/2, so that it is not taken for the
+// first one.
 func (db *DB) enqueueClaim(tx *gorm.DB, r *claimRow, c *claim.Claim) error {
 	n, ok, err := db.claimNews(tx, r, c)
 	if err != nil || !ok {
 		return err
+	}
+	var times int64
+	if err := tx.Raw("SELECT COUNT(*) FROM claim_events WHERE claim_id = ? AND to_status = ?", r.ID, string(c.Status)).
+		Scan(&times).Error; err != nil {
+		return err
+	}
+	if times > 1 {
+		n.occurrence = itoa(times)
 	}
 	return db.enqueue(tx, n)
 }
