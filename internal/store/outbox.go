@@ -85,11 +85,11 @@ type news struct {
 	// occurrence tells a repeat of the event about the subject from the
 	// first in the idempotency key ("" for the first).
 	occurrence string
-	region  string
-	insurer string
-	phone   string // "" when nobody is to be texted
-	text    string
-	hook    func(key string) string // the webhook JSON under a key
+	region     string
+	insurer    string
+	phone      string // "" when nobody is to be texted
+	text       string
+	hook       func(key string) string // the webhook JSON under a key
 }
 
 // subscriptions are the active webhook subscriptions.
