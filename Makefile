@@ -54,6 +54,7 @@ lint-openapi:
 BENCH = $(GO) test -run '^$$' -timeout 60m
 bench:
 	$(BENCH) -bench 'ImportMillion|ImportFloor|IssueMillion|IssueFloor|ReconcileMillionStore' -benchtime 1x ./internal/store/ | tee bench.out
+	$(BENCH) -bench 'OutboxSend' -benchtime 1x ./internal/store/ | tee -a bench.out
 	$(BENCH) -bench 'ReconcileMillion$$' -benchtime 1x ./internal/subsidy/ | tee -a bench.out
 	$(BENCH) -bench 'VillageFile10k|Floor10k' -benchtime 1x ./internal/card/ | tee -a bench.out
 	$(BENCH) -bench 'ClaimReports' -benchtime 5000x ./internal/rest/ | tee -a bench.out

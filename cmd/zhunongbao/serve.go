@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/zhunongbao/zhunongbao/internal/config"
+	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/web"
@@ -71,6 +72,16 @@ func serve(ctx context.Context, e *env, args []string) error {
 	swept := make(chan struct{})
 	go func() { defer close(swept); sweep(sweepCtx, db, e.log) }()
 	defer func() { endSweep(); <-swept }()
+	// Every server sends from the outbox; each message is taken by one.
+	sender := &store.Sender{DB: db, Log: e.log}
+	if e.cfg.Notify.SMS.URL != "" {
+		sender.Gateway = &notify.HTTPGateway{URL: e.cfg.Notify.SMS.URL, Key: e.cfg.Notify.SMS.Key}
+	} else {
+		e.log.Warn("no SMS gateway configured (notify.sms.url / ZNB_SMS_URL): SMS wait in the outbox")
+	}
+	sent := make(chan struct{})
+	go func() { defer close(sent); sender.Run(sweepCtx, time.Duration(e.cfg.Notify.EverySeconds)*time.Second) }()
+	defer func() { endSweep(); <-sent }()
 	select {
 	case err := <-errc:
 		return err

@@ -17,7 +17,11 @@ type Notice struct {
 	Insurer   string
 	Hotline   string // for objections
 	IssueDate znb.Date
-	Rows      []NoticeRow
+	// ObjectionEnd is the last day of the objection period the notice
+	// opens; FormURL, when set, the address of the public objection form.
+	ObjectionEnd znb.Date
+	FormURL      string
+	Rows         []NoticeRow
 }
 
 // NoticeRow is one paid claim on a notice.
@@ -67,9 +71,19 @@ func (r *Renderer) WriteNotice(w io.Writer, n Notice) error {
 	if y+20 > pageH-margin {
 		y = next()
 	}
-	y = d.para(margin, y, contentW, "如对以上公示内容有异议，请于公示之日起7日内向村委会或承保机构反映。理赔服务电话："+n.Hotline, 10)
+	y = d.para(margin, y, contentW, objectionText(n), 10)
 	d.textIn(margin, y+2, contentW, 6, "公示日期："+n.IssueDate.String(), 10, right)
 	return d.finish(w)
+}
+
+// objectionText tells readers of a notice until when and how to object.
+func objectionText(n Notice) string {
+	s := "异议期：自公示之日起7日，至" + n.ObjectionEnd.String() + "（含当日）止。如对以上公示内容有异议，请在异议期内" +
+		"向村委会反映，或拨打乡村振兴部门热线12317、承保机构理赔服务电话" + n.Hotline
+	if n.FormURL != "" {
+		s += "，或在网上提交（" + n.FormURL + "）"
+	}
+	return s + "。请说明您的姓名、手机号、所在村、所指的公示序号和异议内容；收到后3个工作日内确认受理，15个工作日内答复。"
 }
 
 // DecisionLetter is a claim decision letter (理赔决定通知书) to a household:

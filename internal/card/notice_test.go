@@ -13,7 +13,8 @@ import (
 func TestNotice(t *testing.T) {
 	r := newRenderer(t)
 	n := Notice{Title: "镇远县“助农保”理赔公示", Period: "2024年3月", Insurer: "中国人民财产保险股份有限公司镇远支公司",
-		Hotline: "95518", IssueDate: znb.MustDate("2024-04-02")}
+		Hotline: "95518", IssueDate: znb.MustDate("2024-04-02"), ObjectionEnd: znb.MustDate("2024-04-09"),
+		FormURL: "https://znb.example.gov.cn/objection"}
 	var ids []string
 	amounts := []string{"1250.50", "30000.00", "880.00"}
 	for i := 0; i < 45; i++ { // enough rows for a second page
@@ -30,7 +31,8 @@ func TestNotice(t *testing.T) {
 	text := pdfText(t, buf.Bytes())
 	// 15 rows of each amount.
 	assertContains(t, text, n.Title, "2024年3月", "张*丰", "高坡村", "1,250.50", "30,000.00", "880.00",
-		"合计", "45件", "481,957.50", "95518", "公示日期：2024-04-02")
+		"合计", "45件", "481,957.50", "95518", "公示日期：2024-04-02", "至2024-04-09（含当日）止", "12317",
+		"https://znb.example.gov.cn/objection", "3个工作日内确认受理")
 	for _, l := range znb.Lines {
 		assertContains(t, text, l.Name())
 	}

@@ -279,3 +279,22 @@ func TestCheckListFilter(t *testing.T) {
 		})
 	}
 }
+
+func TestReopen(t *testing.T) {
+	now := time.Date(2024, 6, 15, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		from Status
+		code string
+	}{{Approved, ""}, {Assessed, "invalid_transition"}, {Paid, "invalid_transition"}, {Reported, "invalid_transition"}} {
+		t.Run(string(tc.from), func(t *testing.T) {
+			c := &Claim{Status: tc.from}
+			ev, err := c.Reopen(office, now, "异议成立")
+			if znb.CodeOf(err) != tc.code {
+				t.Fatalf("reopen from %s: %v, want %q", tc.from, err, tc.code)
+			}
+			if err == nil && (c.Status != Assessed || ev.From != Approved || ev.To != Assessed || ev.Note != "异议成立") {
+				t.Errorf("claim %s, event %+v", c.Status, ev)
+			}
+		})
+	}
+}

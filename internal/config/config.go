@@ -56,6 +56,13 @@ type Config struct {
 		IdleMinutes  int  `yaml:"idle_minutes"`  // a session unused this long ends
 		SecureCookie bool `yaml:"secure_cookie"` // TLS ends at a proxy in front: cookies Secure anyway
 	} `yaml:"console"`
+	Notify struct {
+		SMS struct {
+			URL string `yaml:"url"` // the gateway's HTTP address ("" = SMS wait in the outbox)
+			Key string `yaml:"key"` // sent as a bearer token
+		} `yaml:"sms"`
+		EverySeconds int `yaml:"every_seconds"` // how often a server looks for messages due
+	} `yaml:"notify"`
 }
 
 // Default returns the configuration used when no file says otherwise.
@@ -71,6 +78,7 @@ func Default() Config {
 	c.Products = "configs/products"
 	c.SQLite.Synchronous = "full"
 	c.Console.IdleMinutes = 30
+	c.Notify.EverySeconds = 10
 	return c
 }
 
@@ -93,7 +101,8 @@ func Load(path string) (Config, error) {
 	env := map[string]*string{
 		"ZNB_DB": &c.DB, "ZNB_LISTEN": &c.Listen, "ZNB_SECRET": &c.Secret, "ZNB_BASE_URL": &c.BaseURL,
 		"ZNB_PDF_FONT": &c.PDF.Font, "ZNB_DOCUMENTS_DIR": &c.Claims.DocumentsDir, "ZNB_AUDIT_KEY": &c.Audit.Key,
-		"ZNB_REDIS_URL":          &c.Redis,
+		"ZNB_REDIS_URL": &c.Redis,
+		"ZNB_SMS_URL":   &c.Notify.SMS.URL, "ZNB_SMS_KEY": &c.Notify.SMS.Key,
 		"ZNB_SQLITE_SYNCHRONOUS": &c.SQLite.Synchronous,
 	}
 	for k, p := range env {
@@ -112,6 +121,12 @@ func Load(path string) (Config, error) {
 			return c, fmt.Errorf("ZNB_TRUST_PROXY=%q: want true or false", v)
 		}
 		c.Public.TrustProxy = b
+	}
+	if u := c.Notify.SMS.URL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return c, fmt.Errorf("notify.sms.url (ZNB_SMS_URL) = %q: want an http:// or https:// address", u)
+	}
+	if c.Notify.EverySeconds <= 0 {
+		return c, fmt.Errorf("notify.every_seconds = %d: want a positive number", c.Notify.EverySeconds)
 	}
 	if c.BaseURL != "" {
 		u, err := ParseBaseURL(c.BaseURL)

@@ -24,8 +24,9 @@ const (
 	defaultJSONBytes   = 1 << 20
 	defaultImportBytes = 512 << 20
 	// publicBodyBytes bounds a request to the public door: a name and an ID
-	// number.
-	publicBodyBytes = 4 << 10
+	// number, or an objection of at most 1,000 characters (escaped as
+	// \uXXXX they take 6 bytes each).
+	publicBodyBytes = 8 << 10
 	// formOverhead is what a multipart form adds around a document: the
 	// boundaries, part headers and the kind field.
 	formOverhead = 1 << 20

@@ -23,6 +23,7 @@ func (s *Server) publicRoutes(r fiber.Router) {
 	r.Use(s.PublicLimit(), readPublicBody)
 	r.Post("/card", s.publicCard)
 	r.Post("/claims", s.publicClaims)
+	r.Post("/objections", s.publicObjection)
 }
 
 func (s *Server) verifyRoutes(r fiber.Router) {

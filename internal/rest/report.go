@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/sheet"
@@ -356,7 +357,11 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := r.WriteNotice(&buf, NoticeOf(n, month, znb.Clock(s.Clock).Today())); err != nil {
+	nt := NoticeOf(n, month, znb.Clock(s.Clock).Today())
+	if s.Console != nil && s.BaseURL != "" {
+		nt.FormURL = s.BaseURL + "/objection" // the console's public objection form
+	}
+	if err := r.WriteNotice(&buf, nt); err != nil {
 		return err
 	}
 	return sendFile(c, "pdf", fmt.Sprintf("notice-%s-%s", village, month.Start.String()[:7]), buf.Bytes())
@@ -368,7 +373,8 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 func NoticeOf(n *store.Notice, month report.Period, today znb.Date) card.Notice {
 	a := n.Agreement
 	out := card.Notice{Title: n.Place + "“助农保”理赔公示", Period: report.MonthLabel(month), Insurer: a.Insurer.Name,
-		Hotline: a.Insurer.Hotline, IssueDate: today, Rows: make([]card.NoticeRow, len(n.Claims))}
+		Hotline: a.Insurer.Hotline, IssueDate: today, ObjectionEnd: objection.PeriodEnd(today),
+		Rows: make([]card.NoticeRow, len(n.Claims))}
 	for i, cl := range n.Claims {
 		out.Rows[i] = card.NoticeRow{ClaimNo: cl.ClaimNo, MaskedName: registry.MaskName(cl.Name), MaskedID: registry.MaskID(cl.IDNumber),
 			Village: cl.Village, Line: cl.Line, Incident: cl.Incident, Amount: cl.Amount}

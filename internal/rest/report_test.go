@@ -312,7 +312,11 @@ func TestReportsHTTP(t *testing.T) {
 			}
 			text := strings.Join(pagesText(t, b, "-layout"), "")
 			assertHas(t, "notice", text, "青山村“助农保”理赔公示", "2024年3月", "张*丰", maskedID(w.person(pHead1)), "家庭财产保险",
-				"4,800.00", "合计", "1件", "95518")
+				"4,800.00", "合计", "1件", "95518", "12317")
+			// Posted on Saturday 2024-06-15: 7 days end on a Saturday, so on the Monday after.
+			if !strings.Contains(strings.Join(strings.Fields(text), ""), "至2024-06-24（含当日）止") {
+				t.Errorf("notice without the end of its objection period:\n%s", text)
+			}
 			assertNoFullID(t, b, text, w.person(pHead1))
 			if strings.Contains(text, "张三丰") || strings.Contains(text, nos["K1"]) {
 				t.Error("notice shows the full name or the claim number")

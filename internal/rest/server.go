@@ -165,6 +165,8 @@ func (s *Server) routes() {
 	s.fpbRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
+	s.objectionRoutes(api)
+	s.notifyRoutes(api)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return znb.Errorf(znb.NotFound, "not_found", "没有这个地址：%s %s", c.Method(), c.Path())
 	})

@@ -193,6 +193,11 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
+	n, _, err := db.claimNews(db.Gorm(ctx), &row, c)
+	if err != nil {
+		return nil, znb.Wrap(err, "准备报案通知")
+	}
+	job.news = &n
 	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
 		"state":          claimState(row.Status, row.Payable),
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,

@@ -88,6 +88,10 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 		if err != nil {
 			return claim.Event{}, nil, nil, err
 		}
+		// Assessed again: upheld objections no longer stop the payment.
+		if err := clearObjections(tx, r.ClaimNo); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		set, detail, err := assessedColumns(c)
 		return ev, set, detail, err
 	})
@@ -113,6 +117,9 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 
 func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
 	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		if err := notBlocked(tx, r.ClaimNo); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
@@ -166,7 +173,10 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 	if err != nil {
 		return nil, err
 	}
-	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+		if err := notBlocked(tx, r.ClaimNo); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
 	})
@@ -207,6 +217,11 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 			return err
 		}
 		if err := db.addEvent(tx, r.ID, ev); err != nil {
+			return err
+		}
+		// The household and subscribed systems hear of the move in the
+		// same transaction (see outbox.go).
+		if err := db.enqueueClaim(tx, r, c); err != nil {
 			return err
 		}
 		// What the claim now holds, read back, is what audit verify

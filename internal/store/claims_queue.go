@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // maxGroup bounds how many reports one commit carries.
@@ -29,6 +30,7 @@ type reportJob struct {
 	row   *claimRow
 	event claimEventRow // ClaimID is set once the claim has its id
 	audit []any         // auditValues
+	news  *news         // the messages of the report (outbox.go), nil for none
 	done  chan error
 }
 
@@ -189,5 +191,26 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	if cerr := audits.close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return db.writeReportNews(tx, jobs)
+}
+
+// writeReportNews writes the messages of the reports, in their transaction.
+func (db *DB) writeReportNews(tx *gorm.DB, jobs []*reportJob) error {
+	subs, err := subscriptions(tx)
+	if err != nil {
+		return err
+	}
+	var rows []outboxRow
+	for _, j := range jobs {
+		if j.news != nil {
+			rows = append(rows, db.messages(subs, *j.news)...)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200).Error
 }

@@ -15,20 +15,26 @@ import (
 
 func (w *console) householdRoutes(r fiber.Router) {
 	r.Get("/household", w.householdPage)
-	r.Post("/household/card", w.form, w.anonymousCSRF, w.limited, w.householdCard)
-	r.Post("/household/claims", w.form, w.anonymousCSRF, w.limited, w.householdClaims)
-}
-
-// limited is the household door's rate limit (rest.PublicLimit); over it,
-// the form again with the API's message and Retry-After.
-func (w *console) limited(c *fiber.Ctx) error {
-	err := w.api.PublicLimit()(c) // runs the page within the limit
-	if znb.CodeOf(err) == "rate_limited" {
+	limited := w.limitedOn("household", func(c *fiber.Ctx) *view {
 		v := w.householdView(c)
 		person(c, v)
-		return w.fail(c, "household", v, err, "")
+		return v
+	})
+	r.Post("/household/card", w.form, w.anonymousCSRF, limited, w.householdCard)
+	r.Post("/household/claims", w.form, w.anonymousCSRF, limited, w.householdClaims)
+}
+
+// limitedOn is the household door's rate limit (rest.PublicLimit), which
+// runs the page within the limit; over it, the page again (drawn by
+// newView) with the API's message and Retry-After.
+func (w *console) limitedOn(page string, newView func(*fiber.Ctx) *view) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := w.api.PublicLimit()(c)
+		if znb.CodeOf(err) == "rate_limited" {
+			return w.fail(c, page, newView(c), err, "")
+		}
+		return err
 	}
-	return err
 }
 
 func (w *console) householdView(c *fiber.Ctx) *view {

@@ -127,7 +127,9 @@ func (w *console) routes(r fiber.Router) {
 	w.reconcileRoutes(office)
 	w.reportRoutes(office)
 	w.auditRoutes(office)
-	w.insurerRoutes(r.Group("/insurer", w.session, w.allow(znb.InsurerDesk)))
+	insurer := r.Group("/insurer", w.session, w.allow(znb.InsurerDesk))
+	w.insurerRoutes(insurer)
+	w.objectionRoutes(r, office, insurer)
 }
 
 // view is what every template gets.

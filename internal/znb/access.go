@@ -40,6 +40,12 @@ const (
 	ImportSettlements Action = "medical.import" // the 医保 settlement feed
 	ReadWarnings      Action = "warnings.read"  // warnings carry income: never insurers
 	WorkWarnings      Action = "warnings.work"  // the office's follow-up
+
+	RecordObjection Action = "objection.record" // an objection or complaint by hotline or in person
+	ReadObjections  Action = "objection.read"
+	AnswerObjection Action = "objection.answer" // acknowledge and answer; the holder's side only (objection.Answerer)
+	ManageWebhooks  Action = "webhooks.manage"  // subscriptions of other systems
+	ReadOutbox      Action = "outbox.read"      // the notifications sent and waiting
 )
 
 var (
@@ -80,6 +86,12 @@ var grants = map[Action][]Role{
 	ImportSettlements: {Office, InsurerClerk},
 	ReadWarnings:      {Office, Auditor},
 	WorkWarnings:      {Office},
+
+	RecordObjection: {Office, InsurerClerk},
+	ReadObjections:  everyReader,
+	AnswerObjection: {Office, InsurerClerk, Approver},
+	ManageWebhooks:  nil,
+	ReadOutbox:      {Office, Auditor},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing
