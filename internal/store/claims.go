@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -193,10 +194,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
-	n, _, err := db.claimNews(db.Gorm(ctx), &row, c)
-	if err != nil {
-		return nil, znb.Wrap(err, "准备报案通知")
-	}
+	n := db.claimText(notify.ClaimReported, c, "")
 	job.news = &n
 	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
 		"state":          claimState(row.Status, row.Payable),

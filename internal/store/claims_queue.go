@@ -203,9 +203,20 @@ func (db *DB) writeReportNews(tx *gorm.DB, jobs []*reportJob) error {
 	if err != nil {
 		return err
 	}
+	var homes []home
+	for _, j := range jobs {
+		if j.news != nil {
+			homes = append(homes, home{j.row.RegionCode[:6], j.row.HouseholdNo})
+		}
+	}
+	phones, err := db.householdPhones(tx, homes)
+	if err != nil {
+		return err
+	}
 	var rows []outboxRow
 	for _, j := range jobs {
 		if j.news != nil {
+			j.news.phone = phones[home{j.row.RegionCode[:6], j.row.HouseholdNo}]
 			rows = append(rows, db.messages(subs, *j.news)...)
 		}
 	}

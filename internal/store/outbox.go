@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -140,25 +142,50 @@ func (db *DB) enqueue(tx *gorm.DB, n news) error {
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
 }
 
+// home names a household of a county.
+type home struct{ county, household string }
+
 // householdPhone is the mobile number the latest list of the county gives
 // for the household: its head's, else the first member's that has one.
 func (db *DB) householdPhone(g *gorm.DB, county, household string) (string, error) {
-	var lists []int64
-	if err := g.Raw("SELECT id FROM list_versions WHERE county = ? ORDER BY id DESC", county).Scan(&lists).Error; err != nil {
-		return "", err
+	h := home{county, household}
+	phones, err := db.householdPhones(g, []home{h})
+	return phones[h], err
+}
+
+// householdPhones is householdPhone for many households in two queries,
+// whatever their number: a group of claim reports asks once.
+func (db *DB) householdPhones(g *gorm.DB, homes []home) (map[home]string, error) {
+	out := make(map[home]string, len(homes))
+	counties, households := map[string]bool{}, map[string]bool{}
+	for _, h := range homes {
+		counties[h.county], households[h.household] = true, true
+	}
+	var lists []struct {
+		ID     int64
+		County string
+	}
+	if err := g.Raw("SELECT id, county FROM list_versions WHERE county IN ?", slices.Collect(maps.Keys(counties))).
+		Scan(&lists).Error; err != nil {
+		return nil, err
 	}
 	if len(lists) == 0 {
-		return "", nil
+		return out, nil
+	}
+	countyOf := make(map[int64]string, len(lists))
+	for _, l := range lists {
+		countyOf[l.ID] = l.County
 	}
 	var ms []struct {
-		ListID   int64
-		Phone    string
-		Relation string
-		RowNo    int
+		ListID      int64
+		HouseholdNo string
+		Phone       string
+		Relation    string
+		RowNo       int
 	}
-	if err := g.Raw("SELECT list_id, phone, relation, row_no FROM members WHERE list_id IN ? AND household_no = ? AND phone <> ''",
-		lists, household).Scan(&ms).Error; err != nil {
-		return "", err
+	if err := g.Raw("SELECT list_id, household_no, phone, relation, row_no FROM members WHERE list_id IN ? AND household_no IN ? AND phone <> ''",
+		slices.Collect(maps.Keys(countyOf)), slices.Collect(maps.Keys(households))).Scan(&ms).Error; err != nil {
+		return nil, err
 	}
 	sort.Slice(ms, func(i, j int) bool {
 		a, b := ms[i], ms[j]
@@ -171,11 +198,12 @@ func (db *DB) householdPhone(g *gorm.DB, county, household string) (string, erro
 		return a.RowNo < b.RowNo
 	})
 	for _, m := range ms {
-		if notify.Mobile(m.Phone) {
-			return m.Phone, nil
+		h := home{countyOf[m.ListID], m.HouseholdNo}
+		if _, done := out[h]; !done && notify.Mobile(m.Phone) {
+			out[h] = m.Phone
 		}
 	}
-	return "", nil
+	return out, nil
 }
 
 // claimEvents maps a claim's new status to the event the household hears of.
@@ -186,8 +214,9 @@ var claimEvents = map[claim.Status]notify.Event{
 	claim.Paid:     notify.ClaimPaid,
 }
 
-// claimNews is what a claim that has just moved to its status says; ok is
-// false when its status is not one households hear of.
+// claimNews is what a claim that has just moved to its status says, with
+// the household's phone; ok is false when its status is not one households
+// hear of.
 func (db *DB) claimNews(g *gorm.DB, r *claimRow, c *claim.Claim) (news, bool, error) {
 	e, ok := claimEvents[c.Status]
 	if !ok {
@@ -203,6 +232,14 @@ func (db *DB) claimNews(g *gorm.DB, r *claimRow, c *claim.Claim) (news, bool, er
 			return news{}, false, err
 		}
 	}
+	n := db.claimText(e, c, hotline)
+	n.phone = phone
+	return n, true, nil
+}
+
+// claimText is the news of claim c's event e without its phone: a report
+// reads its phone with the rest of its group (writeReportNews).
+func (db *DB) claimText(e notify.Event, c *claim.Claim, hotline string) news {
 	nc := notify.Claim{No: c.No, HouseholdNo: c.HouseholdNo, HeadName: c.HeadName, RegionCode: c.RegionCode,
 		Insurer: c.Insurer, Line: c.Line, Status: string(c.Status), Reason: c.Reason.Name(), ReasonCode: string(c.Reason),
 		Hotline: hotline}
@@ -210,8 +247,8 @@ func (db *DB) claimNews(g *gorm.DB, r *claimRow, c *claim.Claim) (news, bool, er
 		nc.Payable.Decimal, nc.Payable.Valid = c.Payable, true
 	}
 	at := db.Now()
-	return news{event: e, subject: c.No, region: c.RegionCode, insurer: c.Insurer, phone: phone,
-		text: notify.ClaimText(e, nc), hook: func(key string) string { return notify.ClaimBody(key, e, nc, at) }}, true, nil
+	return news{event: e, subject: c.No, region: c.RegionCode, insurer: c.Insurer,
+		text: notify.ClaimText(e, nc), hook: func(key string) string { return notify.ClaimBody(key, e, nc, at) }}
 }
 
 // enqueueClaim writes, in the claim's transaction and after its event,
