@@ -40,6 +40,14 @@ const (
 	ImportSettlements Action = "medical.import" // the 医保 settlement feed
 	ReadWarnings      Action = "warnings.read"  // warnings carry income: never insurers
 	WorkWarnings      Action = "warnings.work"  // the office's follow-up
+
+	// Oversight of claims: the review note a signalled claim needs before
+	// approval, the post-payment sample, the exclusion list.
+	ReviewClaim      Action = "claim.review" // a second approver's note on a signalled claim
+	SampleClaims     Action = "samples.work" // draw a month's sample, record findings
+	ReadSamples      Action = "samples.read"
+	ManageExclusions Action = "exclusions.manage" // add to and remove from the 失信名单
+	ReadExclusions   Action = "exclusions.read"   // the list names persons: never insurers
 )
 
 var (
@@ -80,6 +88,12 @@ var grants = map[Action][]Role{
 	ImportSettlements: {Office, InsurerClerk},
 	ReadWarnings:      {Office, Auditor},
 	WorkWarnings:      {Office},
+
+	ReviewClaim:      {Approver},
+	SampleClaims:     {Office, Approver},
+	ReadSamples:      everyReader,
+	ManageExclusions: {Office},
+	ReadExclusions:   {Office, Auditor},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing
