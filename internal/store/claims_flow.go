@@ -89,7 +89,18 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 			return claim.Event{}, nil, nil, err
 		}
 		set, detail, err := assessedColumns(c)
-		return ev, set, detail, err
+		if err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if h, ok := c.Input.(claim.HospitalizationAssessment); ok && !h.AdmittedOn.IsZero() {
+			r.StayStart, r.StayEnd = h.AdmittedOn, h.DischargedOn
+			set["stay_start"], set["stay_end"] = h.AdmittedOn, h.DischargedOn
+		}
+		if err := db.resignal(tx, r, c, set); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		detail["signals"] = set["signals"]
+		return ev, set, detail, nil
 	})
 }
 
@@ -195,6 +206,11 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		}
 		c, err := r.claim()
 		if err != nil {
+			return err
+		}
+		// the signals with their reasons and the review notes: approval
+		// checks them, and every answer shows them
+		if err := db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c}); err != nil {
 			return err
 		}
 		ev, set, detail, err := step(tx, r, c)
