@@ -100,7 +100,8 @@ type sampleItemOut struct {
 	ReviewedAt  string            `json:"reviewed_at,omitempty"`
 }
 
-type sampleOut struct {
+// SampleJSON is a drawn sample with its claims and findings.
+type SampleJSON struct {
 	ID         int64           `json:"id"`
 	Insurer    string          `json:"insurer"`
 	Region     string          `json:"region"`
@@ -124,8 +125,9 @@ func sampleItemOf(it oversight.Item) sampleItemOut {
 	return out
 }
 
-func sampleOf(sm *store.Sample) sampleOut {
-	out := sampleOut{ID: sm.ID, Insurer: sm.Insurer, Region: sm.Region, Month: sm.Month, Seed: strconv.FormatUint(sm.Seed, 10),
+// SampleOut is a sample as the API and the command line write it.
+func SampleOut(sm *store.Sample) SampleJSON {
+	out := SampleJSON{ID: sm.ID, Insurer: sm.Insurer, Region: sm.Region, Month: sm.Month, Seed: strconv.FormatUint(sm.Seed, 10),
 		Rate: sm.Rate.StringFixed(2), Population: sm.Population, Size: len(sm.Items), DrawnBy: sm.DrawnBy,
 		DrawnAt: timeOut(sm.DrawnAt), Items: make([]sampleItemOut, len(sm.Items))}
 	for i, it := range sm.Items {
@@ -158,7 +160,7 @@ func (s *Server) drawSample(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(sampleOf(sm))
+	return c.Status(fiber.StatusCreated).JSON(SampleOut(sm))
 }
 
 func (s *Server) getSample(c *fiber.Ctx) error {
@@ -175,7 +177,7 @@ func (s *Server) getSample(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := sampleOf(sm)
+	out := SampleOut(sm)
 	out.Reproduced = &ok
 	return c.JSON(out)
 }
@@ -185,9 +187,9 @@ func (s *Server) listSamples(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]sampleOut, len(list))
+	items := make([]SampleJSON, len(list))
 	for i := range list {
-		items[i] = sampleOf(&list[i])
+		items[i] = SampleOut(&list[i])
 	}
 	return c.JSON(fiber.Map{"items": items})
 }
