@@ -200,17 +200,8 @@ type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, s
 func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
 	var out *claim.Claim
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		r, err := db.claimRow(tx, by, no, true)
+		r, c, err := db.lockedClaim(tx, by, no)
 		if err != nil {
-			return err
-		}
-		c, err := r.claim()
-		if err != nil {
-			return err
-		}
-		// the signals with their reasons and the review notes: approval
-		// checks them, and every answer shows them
-		if err := db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c}); err != nil {
 			return err
 		}
 		ev, set, detail, err := step(tx, r, c)
@@ -249,6 +240,21 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		return nil, znb.Wrap(err, what)
 	}
 	return out, nil
+}
+
+// lockedClaim reads and locks a claim in scope inside tx, as the domain
+// claim with its signals' reasons and its review notes: approval checks
+// them, and every answer shows them.
+func (db *DB) lockedClaim(tx *gorm.DB, by znb.Actor, no string) (*claimRow, *claim.Claim, error) {
+	r, err := db.claimRow(tx, by, no, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := r.claim()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, c, db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c})
 }
 
 // withHistory converts the row to the claim with its history.

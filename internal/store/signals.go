@@ -238,11 +238,7 @@ func (db *DB) withOversight(g *gorm.DB, rows []claimRow, out []*claim.Claim) err
 func (db *DB) ReviewClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
 	var out *claim.Claim
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		r, err := db.claimRow(tx, by, no, true)
-		if err != nil {
-			return err
-		}
-		c, err := r.claim()
+		r, c, err := db.lockedClaim(tx, by, no)
 		if err != nil {
 			return err
 		}
@@ -261,10 +257,10 @@ func (db *DB) ReviewClaim(ctx context.Context, by znb.Actor, no, note string) (*
 			map[string]any{"signals": r.Signals, "note": rv.Note}); err != nil {
 			return err
 		}
-		if out, err = db.withHistory(tx, r); err != nil {
-			return err
-		}
-		return db.withOversight(tx, []claimRow{*r}, []*claim.Claim{out})
+		c.Reviews = append(c.Reviews, rv)
+		c.History, err = db.claimEvents(tx, r.ID)
+		out = c
+		return err
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "保存复核意见")
