@@ -98,12 +98,15 @@ func (e Event) Covers(village, cause string, day znb.Date) bool {
 	return false
 }
 
-// Neighbour is another claim of the same line in the same village.
+// Neighbour is how many other claims of the same line in the same village
+// fell on one day with one cause (Count 0 counts as one).
 type Neighbour struct {
-	ClaimNo  string
 	Incident znb.Date
 	Cause    string
+	Count    int
 }
+
+func (n Neighbour) count() int { return max(n.Count, 1) }
 
 // SharedDoc is a document of the claim found on another household's claim.
 type SharedDoc struct {
@@ -137,7 +140,7 @@ type Case struct {
 	Earlier    int         // the household's claims of the cover year reported before this one
 	Documents  []SharedDoc // the claim's documents also on other households' claims
 	Accounts   []string    // other households paid into the household's bank account
-	Neighbours []Neighbour // other claims of the line and village within ClusterDays-1 days either side
+	Neighbours []Neighbour // other claims of the line and village within ClusterDays-1 days either side, by day and cause
 	Events     []Event     // declared events that may cover the village
 	Stays      []OtherStay // the person's other hospitalization claims
 }
@@ -218,7 +221,7 @@ func (c Case) cluster() (int, znb.Date) {
 		n := 1
 		for _, o := range c.Neighbours {
 			if !o.Incident.Before(from) && !o.Incident.After(to) && !c.covered(c.Village, o.Cause, o.Incident) {
-				n++
+				n += o.count()
 			}
 		}
 		if n > best {

@@ -19,8 +19,8 @@ func base() Case {
 
 func neighbours(days ...string) []Neighbour {
 	var out []Neighbour
-	for i, s := range days {
-		out = append(out, Neighbour{ClaimNo: "N" + string(rune('A'+i)), Incident: d(s), Cause: "火灾"})
+	for i, s := range days { // Count 0 and 1 both mean one claim
+		out = append(out, Neighbour{Incident: d(s), Cause: "火灾", Count: i % 2})
 	}
 	return out
 }
@@ -52,6 +52,8 @@ func TestSignals(t *testing.T) {
 		{"cluster/五起三天内", func(c *Case) { c.Neighbours = neighbours("2024-05-08", "2024-05-09", "2024-05-09", "2024-05-10") }, []Code{Cluster}},
 		{"cluster/窗口在后", func(c *Case) { c.Neighbours = neighbours("2024-05-10", "2024-05-11", "2024-05-12", "2024-05-12") }, []Code{Cluster}},
 		{"cluster/近似:四起", func(c *Case) { c.Neighbours = neighbours("2024-05-08", "2024-05-09", "2024-05-10") }, nil},
+		{"cluster/同日多起", func(c *Case) { c.Neighbours = []Neighbour{{Incident: d("2024-05-12"), Cause: "火灾", Count: 4}} }, []Code{Cluster}},
+		{"cluster/近似:三天外多起", func(c *Case) { c.Neighbours = []Neighbour{{Incident: d("2024-05-13"), Cause: "火灾", Count: 9}} }, nil},
 		{"cluster/近似:跨四天", func(c *Case) { c.Neighbours = neighbours("2024-05-07", "2024-05-08", "2024-05-11", "2024-05-12") }, nil},
 		{"cluster/近似:有灾害事件", func(c *Case) {
 			c.Neighbours = neighbours("2024-05-08", "2024-05-09", "2024-05-09", "2024-05-10")

@@ -42,36 +42,46 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 	c := oversight.Case{ClaimNo: r.ClaimNo, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
 		Village: r.RegionCode, Cause: r.Cause, Incident: r.IncidentDate, CoverStart: coverStart,
 		Stay: oversight.Stay{From: r.StayStart, To: r.StayEnd}}
-	var n int64
-	if err := g.Model(&claimRow{}).Where("household_no = ? AND agreement_id = ? AND id <> ?", r.HouseholdNo, r.AgreementID, r.ID).
-		Where("(? = 0 OR id < ?)", r.ID, r.ID).Count(&n).Error; err != nil {
+	// The household's claims of the cover year and, on a hospitalization
+	// claim, the person's other stays, in one read; the line's claims in
+	// the village around the incident counted by day and cause, so that a
+	// village reporting thousands of losses after a storm reads a few rows.
+	// A report is the busiest write, and each query waits for one of
+	// SQLite's few connections.
+	mine := g.Where("household_no = ? AND agreement_id = ?", r.HouseholdNo, r.AgreementID)
+	if stayKey(r) != "" {
+		mine = mine.Or("member_id_number = ? AND line = ?", stayKey(r), string(znb.Hospitalization))
+	}
+	var others []claimRow
+	if err := g.Select("id, claim_no, household_no, agreement_id, line, member_id_number, incident_date, status, stay_start, stay_end").
+		Where("id <> ?", r.ID).Where(mine).Find(&others).Error; err != nil {
 		return c, err
 	}
-	c.Earlier = int(n)
-	var near []claimRow
-	if err := g.Select("claim_no, incident_date, cause").
-		Where("region_code = ? AND line = ? AND incident_date BETWEEN ? AND ? AND id <> ?", r.RegionCode, r.Line,
-			r.IncidentDate.AddDays(1-oversight.ClusterDays), r.IncidentDate.AddDays(oversight.ClusterDays-1), r.ID).
-		Find(&near).Error; err != nil {
-		return c, err
-	}
-	for _, o := range near {
-		c.Neighbours = append(c.Neighbours, oversight.Neighbour{ClaimNo: o.ClaimNo, Incident: o.IncidentDate, Cause: o.Cause})
-	}
-	if r.Line == string(znb.Hospitalization) && r.MemberIDNumber != "" {
-		var stays []claimRow
-		if err := g.Select("claim_no, incident_date, stay_start, stay_end").
-			Where("member_id_number = ? AND line = ? AND id <> ? AND status <> ?", r.MemberIDNumber, r.Line, r.ID, string(claim.Rejected)).
-			Find(&stays).Error; err != nil {
-			return c, err
+	for _, o := range others {
+		if o.HouseholdNo == r.HouseholdNo && o.AgreementID == r.AgreementID && (r.ID == 0 || o.ID < r.ID) {
+			c.Earlier++
 		}
-		for _, o := range stays {
-			s := oversight.Stay{From: o.StayStart, To: o.StayEnd}
-			if s.From.IsZero() {
-				s = oversight.Stay{From: o.IncidentDate, To: o.IncidentDate}
+		if stayKey(r) != "" && o.MemberIDNumber == r.MemberIDNumber && o.Line == r.Line && o.Status != string(claim.Rejected) {
+			st := oversight.Stay{From: o.StayStart, To: o.StayEnd}
+			if st.From.IsZero() {
+				st = oversight.Stay{From: o.IncidentDate, To: o.IncidentDate}
 			}
-			c.Stays = append(c.Stays, oversight.OtherStay{ClaimNo: o.ClaimNo, Stay: s})
+			c.Stays = append(c.Stays, oversight.OtherStay{ClaimNo: o.ClaimNo, Stay: st})
 		}
+	}
+	var near []struct {
+		IncidentDate znb.Date
+		Cause        string
+		N            int
+	}
+	if err := g.Raw(`SELECT incident_date, cause, COUNT(*) AS n FROM claims
+		WHERE region_code = ? AND line = ? AND incident_date BETWEEN ? AND ? AND id <> ?
+		GROUP BY incident_date, cause`, r.RegionCode, r.Line,
+		r.IncidentDate.AddDays(1-oversight.ClusterDays), r.IncidentDate.AddDays(oversight.ClusterDays-1), r.ID).Scan(&near).Error; err != nil {
+		return c, err
+	}
+	for _, n := range near {
+		c.Neighbours = append(c.Neighbours, oversight.Neighbour{Incident: n.IncidentDate, Cause: n.Cause, Count: n.N})
 	}
 	if r.ID != 0 {
 		if err := g.Raw(`SELECT DISTINCT d2.sha256, c2.claim_no, c2.household_no
@@ -94,6 +104,15 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 	return c, err
 }
 
+// stayKey is the person whose other hospital stays the claim is compared
+// with: the member of a hospitalization claim, nobody otherwise.
+func stayKey(r *claimRow) string {
+	if r.Line != string(znb.Hospitalization) {
+		return ""
+	}
+	return r.MemberIDNumber
+}
+
 // listFate reads what the county's latest list says of the claim: the
 // member's recorded death (per-person lines), or, when the household is no
 // longer on it, the effective date of the first version without it. The
@@ -105,21 +124,20 @@ func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error
 	var versions []struct {
 		ID            int64
 		EffectiveDate znb.Date
+		Listed        int
 	}
-	if err := g.Table("list_versions").Select("id, effective_date").Where("county = ?", county).Order("id").Find(&versions).Error; err != nil || len(versions) == 0 {
+	if err := g.Raw(`SELECT v.id, v.effective_date,
+			CASE WHEN EXISTS (SELECT 1 FROM households h WHERE h.list_id = v.id AND h.household_no = ?) THEN 1 ELSE 0 END AS listed
+		FROM list_versions v WHERE v.county = ? ORDER BY v.id`, r.HouseholdNo, county).Scan(&versions).Error; err != nil || len(versions) == 0 {
 		return death, left, err
 	}
-	latest := versions[len(versions)-1].ID
-	listIDs := make([]int64, len(versions))
-	for i, v := range versions {
-		listIDs[i] = v.ID
-	}
-	if r.MemberIDNumber != "" {
+	latest := versions[len(versions)-1]
+	if r.MemberIDNumber != "" && latest.Listed == 1 {
 		var m []struct {
 			Status     string
 			StatusDate znb.Date
 		}
-		if err := g.Table("members").Select("status, status_date").Where("list_id = ? AND id_number = ?", latest, r.MemberIDNumber).
+		if err := g.Table("members").Select("status, status_date").Where("list_id = ? AND id_number = ?", latest.ID, r.MemberIDNumber).
 			Find(&m).Error; err != nil {
 			return death, left, err
 		}
@@ -127,17 +145,13 @@ func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error
 			death = m[0].StatusDate
 		}
 	}
-	var last []int64
-	if err := g.Table("households").Where("household_no = ? AND list_id IN ?", r.HouseholdNo, listIDs).
-		Order("list_id DESC").Limit(1).Pluck("list_id", &last).Error; err != nil {
-		return death, left, err
-	}
-	if len(last) == 0 || last[0] == latest {
-		return death, left, nil
-	}
-	for _, v := range versions {
-		if v.ID > last[0] {
-			return death, v.EffectiveDate, nil
+	// the first version after the last one that listed the household
+	for i := len(versions) - 1; i >= 0; i-- {
+		if versions[i].Listed == 1 {
+			if i < len(versions)-1 {
+				left = versions[i+1].EffectiveDate
+			}
+			break
 		}
 	}
 	return death, left, nil
