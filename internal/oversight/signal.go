@@ -113,6 +113,7 @@ type SharedDoc struct {
 	SHA256      string
 	ClaimNo     string // the other claim
 	HouseholdNo string // its household
+	Insurer     string // its insurer: another insurer's claim is not named
 }
 
 // OtherStay is another hospitalization claim of the same person.
@@ -125,6 +126,7 @@ type OtherStay struct {
 // Zero values mean "nothing known": a zero Death means no recorded death.
 type Case struct {
 	ClaimNo     string
+	Insurer     string
 	HouseholdNo string
 	Member      string // ID number on per-person lines
 	Line        znb.Line
@@ -171,7 +173,11 @@ func Signals(c Case) []Signal {
 	}
 	if len(c.Documents) > 0 {
 		d := c.Documents[0]
-		add(SharedDocument, "材料（SHA-256 %s…）与户 %s 的案件 %s 相同，共 %d 处", short(d.SHA256), d.HouseholdNo, d.ClaimNo, len(c.Documents))
+		where := "户 " + d.HouseholdNo + " 的案件 " + d.ClaimNo
+		if d.Insurer != c.Insurer {
+			where = "其他承保机构的一件案件"
+		}
+		add(SharedDocument, "材料（SHA-256 %s…）与%s相同，共 %d 处", short(d.SHA256), where, len(c.Documents))
 	}
 	if len(c.Accounts) > 0 {
 		hs := append([]string(nil), c.Accounts...)

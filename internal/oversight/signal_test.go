@@ -46,7 +46,7 @@ func TestSignals(t *testing.T) {
 		{"after_death/出列当天", func(c *Case) { c.LeftList = d("2024-05-10") }, []Code{AfterDeath}},
 		{"after_death/近似:出列前一天", func(c *Case) { c.LeftList = d("2024-05-11") }, nil},
 		{"shared_document", func(c *Case) {
-			c.Documents = []SharedDoc{{SHA256: strings.Repeat("ab", 32), ClaimNo: "C9", HouseholdNo: "H2"}}
+			c.Documents = []SharedDoc{{SHA256: strings.Repeat("ab", 32), ClaimNo: "C9", HouseholdNo: "H2", Insurer: "PICC"}}
 		}, []Code{SharedDocument}},
 		{"shared_account", func(c *Case) { c.Accounts = []string{"H7"} }, []Code{SharedAccount}},
 		{"cluster/五起三天内", func(c *Case) { c.Neighbours = neighbours("2024-05-08", "2024-05-09", "2024-05-09", "2024-05-10") }, []Code{Cluster}},
@@ -114,6 +114,19 @@ func TestSignalReasons(t *testing.T) {
 	got := Signals(c)
 	if !strings.Contains(got[0].Reason, "第 30 天") || !strings.Contains(got[1].Reason, "第 3 次") {
 		t.Fatalf("reasons = %+v", got)
+	}
+}
+
+func TestSharedDocumentReason(t *testing.T) {
+	c := base()
+	c.Insurer = "PICC"
+	c.Documents = []SharedDoc{{SHA256: "ab", ClaimNo: "C9", HouseholdNo: "H2", Insurer: "PICC"}}
+	if r := Signals(c)[0].Reason; !strings.Contains(r, "C9") {
+		t.Errorf("own insurer's claim not named: %s", r)
+	}
+	c.Documents[0].Insurer = "CPIC"
+	if r := Signals(c)[0].Reason; strings.Contains(r, "C9") || strings.Contains(r, "H2") {
+		t.Errorf("another insurer's claim named: %s", r)
 	}
 }
 

@@ -39,7 +39,7 @@ func (reviewRow) TableName() string { return "claim_reviews" }
 // signalCase gathers the case of claim r (r.ID is 0 for a report not yet
 // written) whose cover started on coverStart.
 func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversight.Case, error) {
-	c := oversight.Case{ClaimNo: r.ClaimNo, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
+	c := oversight.Case{ClaimNo: r.ClaimNo, Insurer: r.Insurer, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
 		Village: r.RegionCode, Cause: r.Cause, Incident: r.IncidentDate, CoverStart: coverStart,
 		Stay: oversight.Stay{From: r.StayStart, To: r.StayEnd}}
 	// The household's claims of the cover year and, on a hospitalization
@@ -84,7 +84,7 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 		c.Neighbours = append(c.Neighbours, oversight.Neighbour{Incident: n.IncidentDate, Cause: n.Cause, Count: n.N})
 	}
 	if r.ID != 0 {
-		if err := g.Raw(`SELECT DISTINCT d2.sha256, c2.claim_no, c2.household_no
+		if err := g.Raw(`SELECT DISTINCT d2.sha256, c2.claim_no, c2.household_no, c2.insurer
 			FROM claim_documents d
 			JOIN claim_documents d2 ON d2.sha256 = d.sha256 AND d2.claim_id <> d.claim_id
 			JOIN claims c2 ON c2.id = d2.claim_id
