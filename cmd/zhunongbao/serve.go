@@ -71,7 +71,6 @@ func serve(ctx context.Context, e *env, args []string) error {
 	sweepCtx, endSweep := context.WithCancel(ctx)
 	swept := make(chan struct{})
 	go func() { defer close(swept); sweep(sweepCtx, db, e.log) }()
-	defer func() { endSweep(); <-swept }()
 	// Every server sends from the outbox; each message is taken by one.
 	sender := &store.Sender{DB: db, Log: e.log}
 	if e.cfg.Notify.SMS.URL != "" {
@@ -81,7 +80,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	sent := make(chan struct{})
 	go func() { defer close(sent); sender.Run(sweepCtx, time.Duration(e.cfg.Notify.EverySeconds)*time.Second) }()
-	defer func() { endSweep(); <-sent }()
+	noted := make(chan struct{})
+	go func() { defer close(noted); noteExpiries(sweepCtx, db, e.log) }()
+	defer func() { endSweep(); <-swept; <-sent; <-noted }()
 	select {
 	case err := <-errc:
 		return err
@@ -134,6 +135,26 @@ func sweep(ctx context.Context, db *store.DB, log *slog.Logger) {
 			if res == nil {
 				break
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// noteExpiries records in the audit trail, every hour until ctx ends, the
+// exclusion-list entries whose end has passed; with several servers each
+// entry is recorded once (store.DB.ExpireExclusions).
+func noteExpiries(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.ExpireExclusions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("recording expired exclusions", "err", err)
+		} else if n > 0 {
+			log.Info("exclusions expired", "entries", n)
 		}
 		select {
 		case <-ctx.Done():

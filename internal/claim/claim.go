@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -122,6 +123,18 @@ type Claim struct {
 	Reason      Reason // set on rejection
 	PaymentRef  string // set on payment
 	History     []Event
+
+	// Signals are the fraud signals as last computed (on report, again on
+	// assessment, at SignalsAt); a signalled claim needs a review note
+	// (Reviews) before approval, see oversight.CheckApproval.
+	Signals   []oversight.Signal
+	SignalsAt time.Time
+	Reviews   []oversight.Review
+}
+
+// Oversight is what the review rule checks of the claim.
+func (c *Claim) Oversight() oversight.Assessment {
+	return oversight.Assessment{Signals: c.Signals, SignalsAt: c.SignalsAt, AssessorID: c.AssessorID, Assessor: c.Assessor}
 }
 
 // Key is what makes two claims the same loss: one subject (the member's ID
@@ -216,7 +229,9 @@ func (c *Claim) keep(in Assessment, before decimal.Decimal, r Result, assessorID
 // consumed of the claim's limit, read under the caller's lock: a payable
 // that no longer fits what the limit has left is refused with limit_exceeded
 // and the claim stays assessed for re-assessment, so two racing approvals
-// never together exceed a limit. On approval the remainders are those of the
+// never together exceed a limit. A signalled claim needs a review note by an
+// approver other than its assessor made since its signals were last
+// computed (review_required). On approval the remainders are those of the
 // limit now.
 func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used decimal.Decimal, note string) (Event, error) {
 	if err := Offered(t, c.Line); err != nil {
@@ -230,6 +245,9 @@ func (c *Claim) Approve(a znb.Actor, now time.Time, t *policy.LineTerms, used de
 	}
 	if c.sameAssessor(a) {
 		return Event{}, znb.Errorf(znb.Forbidden, "same_assessor", "核赔人不能是理算人本人")
+	}
+	if err := oversight.CheckApproval(c.Oversight(), c.Reviews); err != nil {
+		return Event{}, err
 	}
 	if c.Proposed() {
 		return Event{}, znb.Errorf(znb.Conflict, "proposal_unconfirmed", "平台自动理算的赔付金额只是建议，须由理算人员确认后才能核赔")

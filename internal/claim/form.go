@@ -29,6 +29,8 @@ type Form struct {
 	CriticalIllnessPaid   string
 	MedicalAssistancePaid string
 	NonReimbursable       string
+	AdmittedOn            string // hospital stay, optional: both or neither
+	DischargedOn          string
 
 	StructureLoss  string // property
 	DecorationLoss string
@@ -106,6 +108,10 @@ func (f *Form) ForLine(l znb.Line) (Assessment, error) {
 			amountIn{"critical_illness_paid", f.CriticalIllnessPaid, &a.CriticalIllnessPaid, false},
 			amountIn{"medical_assistance_paid", f.MedicalAssistancePaid, &a.MedicalAssistancePaid, false},
 			amountIn{"non_reimbursable", f.NonReimbursable, &a.NonReimbursable, false})
+		if err != nil {
+			return nil, err
+		}
+		a.AdmittedOn, a.DischargedOn, err = stayOf(f.AdmittedOn, f.DischargedOn)
 		return a, err
 	case znb.Property:
 		var a PropertyAssessment
@@ -234,4 +240,25 @@ func clip(v string) string {
 		return string(r[:40]) + "…"
 	}
 	return v
+}
+
+// stayOf reads a hospital stay: both dates or neither, discharge not before
+// admission.
+func stayOf(admitted, discharged string) (from, to znb.Date, err error) {
+	if admitted == "" && discharged == "" {
+		return from, to, nil
+	}
+	bad := func(field, v string) error {
+		return znb.Errorf(znb.Invalid, "invalid_stay", "%s 须为日期 YYYY-MM-DD，入院与出院日期须同时填写：%q", field, v)
+	}
+	if from, err = znb.ParseDate(admitted); err != nil {
+		return from, to, bad("admitted_on", admitted)
+	}
+	if to, err = znb.ParseDate(discharged); err != nil {
+		return from, to, bad("discharged_on", discharged)
+	}
+	if to.Before(from) {
+		return from, to, znb.Errorf(znb.Invalid, "invalid_stay", "出院日期 %s 早于入院日期 %s", to, from)
+	}
+	return from, to, nil
 }

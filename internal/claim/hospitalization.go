@@ -16,6 +16,10 @@ type HospitalizationAssessment struct {
 	CriticalIllnessPaid   decimal.Decimal
 	MedicalAssistancePaid decimal.Decimal
 	NonReimbursable       decimal.Decimal
+	// The hospital stay, both days included; zero when the adjuster gave
+	// none. Two stays of one person that overlap are a fraud signal.
+	AdmittedOn   znb.Date `json:",omitempty"`
+	DischargedOn znb.Date `json:",omitempty"`
 }
 
 // Line is hospitalization.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -91,6 +92,8 @@ type claimOut struct {
 	CreatedAt       string       `json:"created_at"`
 	UpdatedAt       string       `json:"updated_at"`
 	History         []eventOut   `json:"history,omitempty"`
+	Signals         []signalOut  `json:"signals"`
+	Reviews         []reviewOut  `json:"reviews"`
 }
 
 func (s *Server) claimOut(c *claim.Claim, full bool) claimOut {
@@ -103,6 +106,7 @@ func (s *Server) claimOut(c *claim.Claim, full bool) claimOut {
 	if c.Member != "" {
 		out.MemberIDNumber = s.idOut(full, c.Member)
 	}
+	out.Signals, out.Reviews = oversightOut(c)
 	if out.Flags == nil {
 		out.Flags = []string{}
 	}
@@ -179,9 +183,14 @@ func (s *Server) getClaim(c *fiber.Ctx) error {
 	return c.JSON(s.claimOut(rec, a.NeedsFullID()))
 }
 
-func (s *Server) listClaims(c *fiber.Ctx) error {
+func (s *Server) listClaims(c *fiber.Ctx) error { return s.claimList(c, false) }
+
+// claimList answers a page of claims: the list, or with queue the review
+// queue (oversight's filter of it).
+func (s *Server) claimList(c *fiber.Ctx, queue bool) error {
 	a := actor(c)
-	q := store.ClaimQuery{Status: claim.Status(c.Query("status")), Line: znb.Line(c.Query("line")), Village: c.Query("village")}
+	q := store.ClaimQuery{Status: claim.Status(c.Query("status")), Line: znb.Line(c.Query("line")), Village: c.Query("village"),
+		Signal: oversight.Code(c.Query("signal")), Queue: queue}
 	var err error
 	if q.From, err = queryDate(c, "from"); err != nil {
 		return err
@@ -268,14 +277,16 @@ type assessJSON struct {
 		Site    string `json:"site"`
 		AreaPct dec    `json:"area_pct"`
 	} `json:"burns"`
-	MedicalExpense        dec `json:"medical_expense"`
-	BasicInsurancePaid    dec `json:"basic_insurance_paid"`
-	CriticalIllnessPaid   dec `json:"critical_illness_paid"`
-	MedicalAssistancePaid dec `json:"medical_assistance_paid"`
-	NonReimbursable       dec `json:"non_reimbursable"`
-	StructureLoss         dec `json:"structure_loss"`
-	DecorationLoss        dec `json:"decoration_loss"`
-	ApplianceLoss         dec `json:"appliance_loss"`
+	MedicalExpense        dec    `json:"medical_expense"`
+	BasicInsurancePaid    dec    `json:"basic_insurance_paid"`
+	CriticalIllnessPaid   dec    `json:"critical_illness_paid"`
+	MedicalAssistancePaid dec    `json:"medical_assistance_paid"`
+	NonReimbursable       dec    `json:"non_reimbursable"`
+	AdmittedOn            string `json:"admitted_on"`
+	DischargedOn          string `json:"discharged_on"`
+	StructureLoss         dec    `json:"structure_loss"`
+	DecorationLoss        dec    `json:"decoration_loss"`
+	ApplianceLoss         dec    `json:"appliance_loss"`
 	Settlements           []struct {
 		SettlementNo          string `json:"settlement_no"`
 		Total                 dec    `json:"total"`
@@ -296,7 +307,8 @@ func (in *assessJSON) form() *claim.Form {
 	f := &claim.Form{Outcome: in.Outcome,
 		MedicalExpense: string(in.MedicalExpense), BasicInsurancePaid: string(in.BasicInsurancePaid),
 		CriticalIllnessPaid: string(in.CriticalIllnessPaid), MedicalAssistancePaid: string(in.MedicalAssistancePaid),
-		NonReimbursable: string(in.NonReimbursable), StructureLoss: string(in.StructureLoss),
+		NonReimbursable: string(in.NonReimbursable), AdmittedOn: in.AdmittedOn, DischargedOn: in.DischargedOn,
+		StructureLoss:  string(in.StructureLoss),
 		DecorationLoss: string(in.DecorationLoss), ApplianceLoss: string(in.ApplianceLoss),
 		DisasterLoss: string(in.DisasterLoss), InsurancePaid: string(in.InsurancePaid),
 		EducationCosts: string(in.EducationCosts), Grants: string(in.Grants)}

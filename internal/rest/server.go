@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	s.cardRoutes(api)
 	s.claimRoutes(api)
 	s.fpbRoutes(api)
+	s.oversightRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
 	s.objectionRoutes(api)

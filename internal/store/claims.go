@@ -12,6 +12,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -49,6 +50,10 @@ type claimRow struct {
 	CreatedBy       string
 	CreatedAt       int64
 	UpdatedAt       int64
+	Signals         string   // the signal codes as last computed, comma-separated
+	SignalsAt       int64    // when they were computed (ms)
+	StayStart       znb.Date // a hospitalization claim's stay, from its assessment
+	StayEnd         znb.Date
 }
 
 func (claimRow) TableName() string { return "claims" }
@@ -94,7 +99,10 @@ func (r *claimRow) claim() (*claim.Claim, error) {
 		ReportedOn: r.ReportedOn, Cause: r.Cause, Description: r.Description, Flags: splitFlags(r.Flags),
 		ReportedBy: r.CreatedBy, ReportedAt: msToTime(r.CreatedAt), UpdatedAt: msToTime(r.UpdatedAt),
 		Status: claim.Status(r.Status), AssessorID: r.AssessorID, Assessor: r.Assessor,
-		Reason: claim.Reason(r.ReasonCode), PaymentRef: r.PaymentRef,
+		Reason: claim.Reason(r.ReasonCode), PaymentRef: r.PaymentRef, SignalsAt: msToTime(r.SignalsAt),
+	}
+	for _, code := range splitFlags(r.Signals) {
+		c.Signals = append(c.Signals, oversight.Signal{Code: oversight.Code(code)})
 	}
 	if r.Payable.Valid {
 		c.Assessed = true
@@ -177,6 +185,9 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		}
 		return nil, err
 	}
+	if err := db.checkExcluded(db.Gorm(ctx), cert, in.Line, rep.Member, today); err != nil {
+		return nil, err
+	}
 	dup := dupKey(ag.ID, rep.Key())
 	now := db.nowMS()
 	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
@@ -189,17 +200,24 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	row.ClaimNo = no
+	sc, err := db.signalCase(db.Gorm(ctx), &row, rep.Cover.Start)
+	if err != nil {
+		return nil, znb.Wrap(err, "计算风险信号")
+	}
+	signals := oversight.Signals(sc)
+	row.Signals, row.SignalsAt = joinCodes(signals), now
 	c, err := row.claim()
 	if err != nil {
 		return nil, err
 	}
-	job := &reportJob{row: &row, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
+	c.Signals = signals
+	job := &reportJob{row: &row, signals: signals, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
 	n := db.claimText(notify.ClaimReported, c, "")
 	job.news = &n
 	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
 		"state":          claimState(row.Status, row.Payable),
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-		"cause": rep.Cause, "flags": flags})
+		"cause": rep.Cause, "flags": flags, "signals": row.Signals})
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +241,7 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 	if no == "" {
 		return nil, nil, nil, nil
 	}
-	cert, err := db.reportedCertificate(ctx, no)
+	cert, err := db.reportedCertificate(db.Gorm(ctx), no)
 	if err != nil || cert == nil {
 		return nil, nil, nil, err
 	}
@@ -241,7 +259,7 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 // certificate and its members' covers, in one query: a report is the
 // platform's busiest write and every round trip shows in its rate. Nil when
 // there is no such certificate.
-func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certificate, error) {
+func (db *DB) reportedCertificate(g *gorm.DB, no string) (*policy.Certificate, error) {
 	var rows []struct {
 		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
 		AgreementID                                                 int64
@@ -250,7 +268,7 @@ func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certi
 		Name, Relation                                              string
 		CoverStart, CoverEnd                                        znb.Date
 	}
-	err := db.Gorm(ctx).Table("certificates c").
+	err := g.Table("certificates c").
 		Select("c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from, "+
 			"m.id_number, m.name, m.relation, m.cover_start, m.cover_end").
 		Joins("LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no").
@@ -351,7 +369,11 @@ func (db *DB) GetClaim(ctx context.Context, by znb.Actor, no string) (*claim.Cla
 	if err != nil {
 		return nil, err
 	}
-	return db.withHistory(g, row)
+	c, err := db.withHistory(g, row)
+	if err != nil {
+		return nil, err
+	}
+	return c, db.withOversight(g, []claimRow{*row}, []*claim.Claim{c})
 }
 
 // claimRow reads a claim in scope, locking it when lock is set (inside a
@@ -378,6 +400,8 @@ func (db *DB) claimRow(g *gorm.DB, by znb.Actor, no string, lock bool) (*claimRo
 type ClaimQuery struct {
 	Status   claim.Status
 	Line     znb.Line
+	Signal   oversight.Code // claims carrying this signal
+	Queue    bool           // the review queue: signalled open claims without a valid review, oldest first
 	Village  string
 	From, To znb.Date
 	Page     int // from 1
@@ -392,6 +416,9 @@ func ClaimPage(number, size int) znb.Page { return znb.NewPage(number, size, 50,
 // first, and how many match in all.
 func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]claim.Claim, int64, error) {
 	if err := claim.CheckListFilter(q.Status, q.Line); err != nil {
+		return nil, 0, err
+	}
+	if err := oversight.CheckCode(q.Signal); err != nil {
 		return nil, 0, err
 	}
 	page := ClaimPage(q.Page, q.PageSize)
@@ -417,6 +444,17 @@ func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]cla
 			g = g.Where("village = ?", v)
 		}
 	}
+	if q.Signal != "" {
+		g = g.Where("EXISTS (SELECT 1 FROM claim_signals s WHERE s.claim_id = claims.id AND s.code = ?)", string(q.Signal))
+	}
+	order := "reported_on DESC, id DESC"
+	if q.Queue {
+		// a review counts when made since the signals were last computed
+		// by someone other than the assessor (oversight.CheckApproval)
+		g = g.Where("signals <> '' AND status IN ?", []string{string(claim.Reported), string(claim.Assessed)}).
+			Where("NOT EXISTS (SELECT 1 FROM claim_reviews v WHERE v.claim_id = claims.id AND v.at_ms >= claims.signals_at AND v.reviewer <> claims.assessor)")
+		order = "reported_on, id"
+	}
 	if !q.From.IsZero() {
 		g = g.Where("reported_on >= ?", q.From)
 	}
@@ -428,16 +466,17 @@ func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]cla
 		return nil, 0, znb.Wrap(err, "查询理赔案件")
 	}
 	var rows []claimRow
-	if err := g.Order("reported_on DESC, id DESC").Offset(page.Offset()).Limit(page.Size).Find(&rows).Error; err != nil {
+	if err := g.Order(order).Offset(page.Offset()).Limit(page.Size).Find(&rows).Error; err != nil {
 		return nil, 0, znb.Wrap(err, "查询理赔案件")
 	}
-	out := make([]claim.Claim, 0, len(rows))
+	out := make([]claim.Claim, len(rows))
+	ptrs := make([]*claim.Claim, len(rows))
 	for i := range rows {
 		c, err := rows[i].claim()
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, *c)
+		out[i], ptrs[i] = *c, &out[i]
 	}
-	return out, total, nil
+	return out, total, db.withOversight(db.Gorm(ctx), rows, ptrs)
 }

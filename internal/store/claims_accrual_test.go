@@ -60,6 +60,7 @@ func TestHouseholdLineClaims(t *testing.T) {
 		if _, err := db.AssessClaim(ctx, adjuster, third, settle("JS-3", "25000.00"), ""); err != nil {
 			t.Fatal(err)
 		}
+		reviewIfSignalled(t, db, third) // the household's third claim of the year
 		if c, err = db.ApproveClaim(ctx, approver, third, ""); err != nil || c.Payable.StringFixed(2) != "15700.00" {
 			t.Fatalf("third: %v %v", c, err)
 		}

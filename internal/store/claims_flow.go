@@ -93,7 +93,18 @@ func (db *DB) AssessClaim(ctx context.Context, by znb.Actor, no string, f claim.
 			return claim.Event{}, nil, nil, err
 		}
 		set, detail, err := assessedColumns(c)
-		return ev, set, detail, err
+		if err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		if h, ok := c.Input.(claim.HospitalizationAssessment); ok && !h.AdmittedOn.IsZero() {
+			r.StayStart, r.StayEnd = h.AdmittedOn, h.DischargedOn
+			set["stay_start"], set["stay_end"] = h.AdmittedOn, h.DischargedOn
+		}
+		if err := db.resignal(tx, r, c, set); err != nil {
+			return claim.Event{}, nil, nil, err
+		}
+		detail["signals"] = set["signals"]
+		return ev, set, detail, nil
 	})
 }
 
@@ -199,11 +210,7 @@ type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, s
 func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
 	var out *claim.Claim
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		r, err := db.claimRow(tx, by, no, true)
-		if err != nil {
-			return err
-		}
-		c, err := r.claim()
+		r, c, err := db.lockedClaim(tx, by, no)
 		if err != nil {
 			return err
 		}
@@ -248,6 +255,21 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		return nil, znb.Wrap(err, what)
 	}
 	return out, nil
+}
+
+// lockedClaim reads and locks a claim in scope inside tx, as the domain
+// claim with its signals' reasons and its review notes: approval checks
+// them, and every answer shows them.
+func (db *DB) lockedClaim(tx *gorm.DB, by znb.Actor, no string) (*claimRow, *claim.Claim, error) {
+	r, err := db.claimRow(tx, by, no, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := r.claim()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, c, db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c})
 }
 
 // withHistory converts the row to the claim with its history.

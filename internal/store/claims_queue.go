@@ -7,6 +7,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 )
 
 // maxGroup bounds how many reports one commit carries.
@@ -24,14 +26,15 @@ type reportQueue struct {
 	jobs []*reportJob
 }
 
-// reportJob is one report's rows: the claim, its first event and its audit
-// entry.
+// reportJob is one report's rows: the claim, its first event, its signals
+// and its audit entry.
 type reportJob struct {
-	row   *claimRow
-	event claimEventRow // ClaimID is set once the claim has its id
-	audit []any         // auditValues
-	news  *news         // the messages of the report (outbox.go), nil for none
-	done  chan error
+	row     *claimRow
+	event   claimEventRow // ClaimID is set once the claim has its id
+	signals []oversight.Signal
+	audit   []any // auditValues
+	news    *news // the messages of the report (outbox.go), nil for none
+	done    chan error
 }
 
 // writeReport stores a report's rows. Reports that queue while others are
@@ -135,7 +138,7 @@ func (db *DB) committed(err error) {
 // claimColumns are the columns a report writes.
 var claimColumns = []string{"claim_no", "certificate_no", "agreement_id", "insurer", "household_no", "region_code",
 	"village", "head_name", "line", "member_id_number", "member_name", "subject", "incident_date", "reported_on",
-	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at"}
+	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at", "signals", "signals_at"}
 
 // writeReports inserts the reports' claims, reads back their ids, then
 // inserts their events and audit entries: four statements for the group.
@@ -151,7 +154,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		r := j.row
 		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
 			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt); err != nil {
+			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt); err != nil {
 			claims.close()
 			return err
 		}
@@ -175,6 +178,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	}
 	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
+	signals := newBatch(ctx, db, tx, "claim_signals", "claim_id", "code", "reason")
 	var err error
 	for _, j := range jobs {
 		e := &j.event
@@ -184,8 +188,16 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		if err = audits.add(j.audit...); err != nil {
 			break
 		}
+		for _, sg := range j.signals {
+			if err = signals.add(j.row.ID, string(sg.Code), sg.Reason); err != nil {
+				break
+			}
+		}
 	}
 	if cerr := events.close(); err == nil {
+		err = cerr
+	}
+	if cerr := signals.close(); err == nil {
 		err = cerr
 	}
 	if cerr := audits.close(); err == nil {

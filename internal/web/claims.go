@@ -152,6 +152,7 @@ type claimData struct {
 	Preview   []rest.StepJSON
 	PreviewOf string // the payable of the preview
 	Approve   bool
+	Review    bool // the actor may write a review note on the signalled claim now
 	Reject    bool
 	Pay       bool
 	Attach    bool
@@ -189,7 +190,7 @@ func init() {
 
 var doneNotes = map[string]string{
 	"reported": "已报案。", "assessed": "理算已保存。", "approved": "已核赔通过。", "rejected": "已拒赔。",
-	"paid": "已登记支付。", "document": "材料已上传。",
+	"paid": "已登记支付。", "document": "材料已上传。", "reviewed": "复核意见已保存。",
 }
 
 // claimView reads the claim and what the actor may do with it now.
@@ -216,6 +217,7 @@ func (w *console) claimView(c *fiber.Ctx) (*view, *claimData, error) {
 	d.Assess = open && znb.Granted(a, znb.AssessClaim)
 	d.Approve = rec.Status == claim.Assessed && rec.MayDecide(a)
 	d.Reject = rec.MayDecide(a)
+	d.Review = open && len(rec.Signals) > 0 && znb.Granted(a, znb.ReviewClaim) && rec.MayDecide(a)
 	d.SelfAssessed = rec.Status == claim.Assessed && znb.Granted(a, znb.DecideClaim) && !rec.MayDecide(a)
 	d.Pay = rec.Status == claim.Approved && znb.Granted(a, znb.PayClaim)
 	d.Attach = znb.Can(a, znb.AttachToClaim)
@@ -332,12 +334,12 @@ func (w *console) decide(field, done string, move func(c *fiber.Ctx, a znb.Actor
 			if verr != nil {
 				return w.errorPage(c, verr)
 			}
-			for _, f := range []string{"reason_code", "note", "payment_ref"} {
+			for _, f := range []string{"reason_code", "note", "payment_ref", "review"} {
 				v.Form[f] = strings.TrimSpace(c.FormValue(f))
 			}
 			// A move the page does not offer (posted anyway) has no form
 			// to show its error beside: the page shows it on top.
-			if shown := map[string]bool{"decide": d.Approve, "reason_code": d.Reject, "payment_ref": d.Pay, "file": d.Attach}; !shown[field] {
+			if shown := map[string]bool{"decide": d.Approve, "reason_code": d.Reject, "payment_ref": d.Pay, "file": d.Attach, "review": d.Review}; !shown[field] {
 				field = ""
 			}
 			return w.fail(c, "claim", v, err, field)
@@ -348,6 +350,12 @@ func (w *console) decide(field, done string, move func(c *fiber.Ctx, a znb.Actor
 
 func (w *console) approve(c *fiber.Ctx, a znb.Actor, no string) error {
 	_, err := w.db.ApproveClaim(c.UserContext(), a, no, strings.TrimSpace(c.FormValue("note")))
+	return err
+}
+
+// review saves an approver's review note on a signalled claim.
+func (w *console) review(c *fiber.Ctx, a znb.Actor, no string) error {
+	_, err := w.db.ReviewClaim(c.UserContext(), a, no, c.FormValue("review"))
 	return err
 }
 

@@ -22,6 +22,7 @@ func (w *console) insurerRoutes(r fiber.Router) {
 	r.Get("/claims/:no", w.allow(znb.ReadClaims), w.claimPage)
 	r.Post("/claims/:no/assess", w.form, w.csrf, w.allow(znb.AssessClaim), w.assess)
 	r.Post("/claims/:no/approve", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("decide", "approved", w.approve))
+	r.Post("/claims/:no/review", w.form, w.csrf, w.allow(znb.ReviewClaim), w.decide("review", "reviewed", w.review))
 	r.Post("/claims/:no/reject", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("reason_code", "rejected", w.reject))
 	r.Post("/claims/:no/pay", w.form, w.csrf, w.allow(znb.PayClaim), w.decide("payment_ref", "paid", w.pay))
 	r.Post("/claims/:no/documents", w.api.TakeBody(w.api.MaxDocumentBody(), true), w.csrf, w.allow(znb.AttachToClaim),

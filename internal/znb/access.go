@@ -46,6 +46,13 @@ const (
 	AnswerObjection Action = "objection.answer" // acknowledge and answer; the holder's side only (objection.Answerer)
 	ManageWebhooks  Action = "webhooks.manage"  // subscriptions of other systems
 	ReadOutbox      Action = "outbox.read"      // the notifications sent and waiting
+	// Oversight of claims: the review note a signalled claim needs before
+	// approval, the post-payment sample, the exclusion list.
+	ReviewClaim      Action = "claim.review" // a second approver's note on a signalled claim
+	SampleClaims     Action = "samples.work" // draw a month's sample, record findings
+	ReadSamples      Action = "samples.read"
+	ManageExclusions Action = "exclusions.manage" // add to and remove from the 失信名单
+	ReadExclusions   Action = "exclusions.read"   // the list names persons: never insurers
 )
 
 var (
@@ -87,11 +94,16 @@ var grants = map[Action][]Role{
 	ReadWarnings:      {Office, Auditor},
 	WorkWarnings:      {Office},
 
-	RecordObjection: {Office, InsurerClerk},
-	ReadObjections:  everyReader,
-	AnswerObjection: {Office, InsurerClerk, Approver},
-	ManageWebhooks:  nil,
-	ReadOutbox:      {Office, Auditor},
+	RecordObjection:  {Office, InsurerClerk},
+	ReadObjections:   everyReader,
+	AnswerObjection:  {Office, InsurerClerk, Approver},
+	ManageWebhooks:   nil,
+	ReadOutbox:       {Office, Auditor},
+	ReviewClaim:      {Approver},
+	SampleClaims:     {Office, Approver},
+	ReadSamples:      everyReader,
+	ManageExclusions: {Office},
+	ReadExclusions:   {Office, Auditor},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Fraud signals: the store gathers what the rules look at (oversight.Case)
+// and keeps what they found; the rules are oversight.Signals. A report is
+// checked before it is written, an assessment inside its transaction.
+
+type signalRow struct {
+	ID      int64
+	ClaimID int64
+	Code    string
+	Reason  string
+}
+
+func (signalRow) TableName() string { return "claim_signals" }
+
+type reviewRow struct {
+	ID         int64
+	ClaimID    int64
+	ReviewerID int64
+	Reviewer   string
+	Note       string
+	AtMs       int64
+}
+
+func (reviewRow) TableName() string { return "claim_reviews" }
+
+// signalCase gathers the case of claim r (r.ID is 0 for a report not yet
+// written) whose cover started on coverStart.
+func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversight.Case, error) {
+	c := oversight.Case{ClaimNo: r.ClaimNo, Insurer: r.Insurer, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
+		Village: r.RegionCode, Cause: r.Cause, Incident: r.IncidentDate, CoverStart: coverStart,
+		Stay: oversight.Stay{From: r.StayStart, To: r.StayEnd}}
+	// The household's claims of the cover year and, on a hospitalization
+	// claim, the person's other stays, in one read; the line's claims in
+	// the village around the incident counted by day and cause, so that a
+	// village reporting thousands of losses after a storm reads a few rows.
+	// A report is the busiest write, and each query waits for one of
+	// SQLite's few connections.
+	mine := g.Where("household_no = ? AND agreement_id = ?", r.HouseholdNo, r.AgreementID)
+	if stayKey(r) != "" {
+		mine = mine.Or("member_id_number = ? AND line = ?", stayKey(r), string(znb.Hospitalization))
+	}
+	var others []claimRow
+	if err := g.Select("id, claim_no, household_no, agreement_id, line, member_id_number, incident_date, status, stay_start, stay_end").
+		Where("id <> ?", r.ID).Where(mine).Find(&others).Error; err != nil {
+		return c, err
+	}
+	for _, o := range others {
+		if o.HouseholdNo == r.HouseholdNo && o.AgreementID == r.AgreementID && (r.ID == 0 || o.ID < r.ID) {
+			c.Earlier++
+		}
+		if stayKey(r) != "" && o.MemberIDNumber == r.MemberIDNumber && o.Line == r.Line && o.Status != string(claim.Rejected) {
+			st := oversight.Stay{From: o.StayStart, To: o.StayEnd}
+			if st.From.IsZero() {
+				st = oversight.Stay{From: o.IncidentDate, To: o.IncidentDate}
+			}
+			c.Stays = append(c.Stays, oversight.OtherStay{ClaimNo: o.ClaimNo, Stay: st})
+		}
+	}
+	var near []struct {
+		IncidentDate znb.Date
+		Cause        string
+		N            int
+	}
+	if err := g.Raw(`SELECT incident_date, cause, COUNT(*) AS n FROM claims
+		WHERE region_code = ? AND line = ? AND incident_date BETWEEN ? AND ? AND id <> ?
+		GROUP BY incident_date, cause`, r.RegionCode, r.Line,
+		r.IncidentDate.AddDays(1-oversight.ClusterDays), r.IncidentDate.AddDays(oversight.ClusterDays-1), r.ID).Scan(&near).Error; err != nil {
+		return c, err
+	}
+	for _, n := range near {
+		c.Neighbours = append(c.Neighbours, oversight.Neighbour{Incident: n.IncidentDate, Cause: n.Cause, Count: n.N})
+	}
+	if r.ID != 0 {
+		if err := g.Raw(`SELECT DISTINCT d2.sha256, c2.claim_no, c2.household_no, c2.insurer
+			FROM claim_documents d
+			JOIN claim_documents d2 ON d2.sha256 = d.sha256 AND d2.claim_id <> d.claim_id
+			JOIN claims c2 ON c2.id = d2.claim_id
+			WHERE d.claim_id = ? AND (c2.household_no <> ? OR c2.agreement_id <> ?)
+			ORDER BY c2.claim_no`, r.ID, r.HouseholdNo, r.AgreementID).Scan(&c.Documents).Error; err != nil {
+			return c, err
+		}
+	}
+	var err error
+	if c.Death, c.LeftList, err = db.listFate(g, r); err != nil {
+		return c, err
+	}
+	if c.Accounts, err = db.sharedAccounts(g, r); err != nil {
+		return c, err
+	}
+	c.Events, err = db.declaredEvents(g, r)
+	return c, err
+}
+
+// stayKey is the person whose other hospital stays the claim is compared
+// with: the member of a hospitalization claim, nobody otherwise.
+func stayKey(r *claimRow) string {
+	if r.Line != string(znb.Hospitalization) {
+		return ""
+	}
+	return r.MemberIDNumber
+}
+
+// listFate reads what the county's latest list says of the claim: the
+// member's recorded death (per-person lines), or, when the household is no
+// longer on it, the effective date of the first version without it. The
+// list can run ahead of the certificates: a death recorded in a list not yet
+// applied as endorsements leaves the cover in force, and that is what the
+// after_death signal catches.
+func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error) {
+	county := r.RegionCode[:min(6, len(r.RegionCode))]
+	var versions []struct {
+		ID            int64
+		EffectiveDate znb.Date
+		Listed        int
+	}
+	if err := g.Raw(`SELECT v.id, v.effective_date,
+			CASE WHEN EXISTS (SELECT 1 FROM households h WHERE h.list_id = v.id AND h.household_no = ?) THEN 1 ELSE 0 END AS listed
+		FROM list_versions v WHERE v.county = ? ORDER BY v.id`, r.HouseholdNo, county).Scan(&versions).Error; err != nil || len(versions) == 0 {
+		return death, left, err
+	}
+	latest := versions[len(versions)-1]
+	if r.MemberIDNumber != "" && latest.Listed == 1 {
+		var m []struct {
+			Status     string
+			StatusDate znb.Date
+		}
+		if err := g.Table("members").Select("status, status_date").Where("list_id = ? AND id_number = ?", latest.ID, r.MemberIDNumber).
+			Find(&m).Error; err != nil {
+			return death, left, err
+		}
+		if len(m) > 0 && registry.Status(m[0].Status) == registry.Deceased {
+			death = m[0].StatusDate
+		}
+	}
+	// the first version after the last one that listed the household
+	for i := len(versions) - 1; i >= 0; i-- {
+		if versions[i].Listed == 1 {
+			if i < len(versions)-1 {
+				left = versions[i+1].EffectiveDate
+			}
+			break
+		}
+	}
+	return death, left, nil
+}
+
+// sharedAccounts returns the other households paid into the household's
+// bank account. The platform keeps no bank accounts of households yet, so
+// there is none; when accounts are kept, this reads them.
+func (db *DB) sharedAccounts(*gorm.DB, *claimRow) ([]string, error) { return nil, nil }
+
+// declaredEvents returns the declared disaster events that may cover the
+// claim. The platform records no events yet; when it does, this reads them.
+func (db *DB) declaredEvents(*gorm.DB, *claimRow) ([]oversight.Event, error) { return nil, nil }
+
+// claimCoverStart is the start of the cover a claim stands on: the member's
+// on per-person lines, the household's otherwise.
+func (db *DB) claimCoverStart(g *gorm.DB, r *claimRow) (znb.Date, error) {
+	cert, err := db.reportedCertificate(g, r.CertificateNo)
+	if err != nil || cert == nil {
+		return znb.Date{}, err
+	}
+	cover, _ := coverOf(cert, znb.Line(r.Line), r.MemberIDNumber, r.IncidentDate)
+	return cover.Start, nil
+}
+
+// resignal computes the claim's signals again inside its transaction (on
+// assessment), replaces the stored ones and sets them on c; set receives the
+// columns to write with the claim.
+func (db *DB) resignal(tx *gorm.DB, r *claimRow, c *claim.Claim, set map[string]any) error {
+	start, err := db.claimCoverStart(tx, r)
+	if err != nil {
+		return err
+	}
+	sc, err := db.signalCase(tx, r, start)
+	if err != nil {
+		return err
+	}
+	signals := oversight.Signals(sc)
+	if err := tx.Where("claim_id = ?", r.ID).Delete(&signalRow{}).Error; err != nil {
+		return err
+	}
+	for _, s := range signals {
+		if err := tx.Create(&signalRow{ClaimID: r.ID, Code: string(s.Code), Reason: s.Reason}).Error; err != nil {
+			return err
+		}
+	}
+	now := db.nowMS()
+	set["signals"], set["signals_at"] = joinCodes(signals), now
+	c.Signals, c.SignalsAt = signals, msToTime(now)
+	return nil
+}
+
+func joinCodes(signals []oversight.Signal) string {
+	codes := make([]string, len(signals))
+	for i, s := range signals {
+		codes[i] = string(s.Code)
+	}
+	return strings.Join(codes, ",")
+}
+
+// withOversight fills the reasons of the claims' signals and their review
+// notes, in two queries for the lot.
+func (db *DB) withOversight(g *gorm.DB, rows []claimRow, out []*claim.Claim) error {
+	at := map[int64]*claim.Claim{}
+	var idList []int64
+	for i := range rows {
+		if rows[i].Signals != "" {
+			at[rows[i].ID] = out[i]
+			idList = append(idList, rows[i].ID)
+			out[i].Signals = out[i].Signals[:0]
+		}
+	}
+	if len(idList) == 0 {
+		return nil
+	}
+	var sigs []signalRow
+	if err := g.Where("claim_id IN ?", idList).Order("id").Find(&sigs).Error; err != nil {
+		return znb.Wrap(err, "读取风险信号")
+	}
+	for _, s := range sigs {
+		c := at[s.ClaimID]
+		c.Signals = append(c.Signals, oversight.Signal{Code: oversight.Code(s.Code), Reason: s.Reason})
+	}
+	var revs []reviewRow
+	if err := g.Where("claim_id IN ?", idList).Order("id").Find(&revs).Error; err != nil {
+		return znb.Wrap(err, "读取复核意见")
+	}
+	for _, v := range revs {
+		c := at[v.ClaimID]
+		c.Reviews = append(c.Reviews, oversight.Review{ReviewerID: v.ReviewerID, Reviewer: v.Reviewer, At: msToTime(v.AtMs), Note: v.Note})
+	}
+	return nil
+}
+
+// ReviewClaim records an approver's review note on a signalled claim that is
+// still open (reported or assessed): oversight.NewReview says who may write
+// one. The note is kept with the claim and audited.
+func (db *DB) ReviewClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
+	var out *claim.Claim
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		r, c, err := db.lockedClaim(tx, by, no)
+		if err != nil {
+			return err
+		}
+		if c.Status != claim.Reported && c.Status != claim.Assessed {
+			return znb.Errorf(znb.Conflict, "claim_closed", "案件状态为“%s”，不再复核", c.Status.Name())
+		}
+		rv, err := oversight.NewReview(by, c.Oversight(), db.Now(), note)
+		if err != nil {
+			return err
+		}
+		row := reviewRow{ClaimID: r.ID, ReviewerID: rv.ReviewerID, Reviewer: rv.Reviewer, Note: rv.Note, AtMs: rv.At.UnixMilli()}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, "claim.review", claimObject(r.ClaimNo),
+			map[string]any{"signals": r.Signals, "note": rv.Note}); err != nil {
+			return err
+		}
+		c.Reviews = append(c.Reviews, rv)
+		c.History, err = db.claimEvents(tx, r.ID)
+		out = c
+		return err
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "保存复核意见")
+	}
+	return out, nil
+}
