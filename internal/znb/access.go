@@ -40,6 +40,11 @@ const (
 	ImportSettlements Action = "medical.import" // the 医保 settlement feed
 	ReadWarnings      Action = "warnings.read"  // warnings carry income: never insurers
 	WorkWarnings      Action = "warnings.work"  // the office's follow-up
+
+	DeclareEvent  Action = "event.declare"  // a disaster event
+	ReadEvents    Action = "event.read"     // events, worksheets, dashboards
+	LoadAccounts  Action = "accounts.load"  // households' bank accounts
+	BuildPayments Action = "payments.build" // payment batches: build, export, return file, cancel
 )
 
 var (
@@ -80,6 +85,11 @@ var grants = map[Action][]Role{
 	ImportSettlements: {Office, InsurerClerk},
 	ReadWarnings:      {Office, Auditor},
 	WorkWarnings:      {Office},
+
+	DeclareEvent:  {Office, InsurerClerk},
+	ReadEvents:    everyReader,
+	LoadAccounts:  {Office, InsurerClerk},
+	BuildPayments: {InsurerClerk, Approver},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing
