@@ -45,6 +45,7 @@ type claimRow struct {
 	Assessor        string
 	ReasonCode      string
 	PaymentRef      string
+	EventID         int64
 	CreatedBy       string
 	CreatedAt       int64
 	UpdatedAt       int64
@@ -239,6 +240,11 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 // platform's busiest write and every round trip shows in its rate. Nil when
 // there is no such certificate.
 func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certificate, error) {
+	return db.certificateIn(db.Gorm(ctx), no)
+}
+
+// certificateIn is reportedCertificate read through g (a transaction).
+func (db *DB) certificateIn(g *gorm.DB, no string) (*policy.Certificate, error) {
 	var rows []struct {
 		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
 		AgreementID                                                 int64
@@ -247,7 +253,7 @@ func (db *DB) reportedCertificate(ctx context.Context, no string) (*policy.Certi
 		Name, Relation                                              string
 		CoverStart, CoverEnd                                        znb.Date
 	}
-	err := db.Gorm(ctx).Table("certificates c").
+	err := g.Table("certificates c").
 		Select("c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from, "+
 			"m.id_number, m.name, m.relation, m.cover_start, m.cover_end").
 		Joins("LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no").
@@ -288,8 +294,13 @@ func dupKey(agreementID int64, k claim.Key) string {
 // that still count against a new report (all but the rejected), and those
 // of rejected claims.
 func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
+	return db.earlierClaimsIn(db.Gorm(ctx), agreementID, certNo)
+}
+
+// earlierClaimsIn is earlierClaims read through g (a transaction).
+func (db *DB) earlierClaimsIn(g *gorm.DB, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
 	var rows []claimRow
-	err = db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause, status").
+	err = g.Select("line, household_no, member_id_number, incident_date, cause, status").
 		Where("certificate_no = ? AND agreement_id = ?", certNo, agreementID).Find(&rows).Error
 	if err != nil {
 		return nil, nil, znb.Wrap(err, "查询已报案件")

@@ -166,10 +166,15 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 	if err != nil {
 		return nil, err
 	}
-	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", db.payStep(by, ref, note))
+}
+
+// payStep pays a claim with its reference.
+func (db *DB) payStep(by znb.Actor, ref, note string) claimStep {
+	return func(_ *gorm.DB, _ *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
-	})
+	}
 }
 
 // moveDetail is the audit detail of a transition that sets one column.
@@ -193,46 +198,53 @@ func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what st
 		if err != nil {
 			return err
 		}
-		c, err := r.claim()
-		if err != nil {
-			return err
-		}
-		ev, set, detail, err := step(tx, r, c)
-		if err != nil {
-			return err
-		}
-		r.UpdatedAt = db.nowMS()
-		set["status"], set["updated_at"] = string(c.Status), r.UpdatedAt
-		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
-			return err
-		}
-		if err := db.addEvent(tx, r.ID, ev); err != nil {
-			return err
-		}
-		// What the claim now holds, read back, is what audit verify
-		// compares the table with.
-		var now claimRow
-		if err := tx.Select("status", "payable").Where("id = ?", r.ID).Take(&now).Error; err != nil {
-			return err
-		}
-		if detail == nil {
-			detail = map[string]any{}
-		}
-		detail["state"] = claimState(now.Status, now.Payable)
-		if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), detail); err != nil {
-			return err
-		}
-		c.UpdatedAt = msToTime(r.UpdatedAt)
-		if c.History, err = db.claimEvents(tx, r.ID); err != nil {
-			return err
-		}
-		out = c
-		return nil
+		out, err = db.moveClaim(tx, by, r, action, step)
+		return err
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, what)
 	}
 	return out, nil
+}
+
+// moveClaim is changeClaim's work on a claim row locked in the caller's
+// transaction, for callers that move many claims in one transaction (a
+// payment batch's return file).
+func (db *DB) moveClaim(tx *gorm.DB, by znb.Actor, r *claimRow, action string, step claimStep) (*claim.Claim, error) {
+	c, err := r.claim()
+	if err != nil {
+		return nil, err
+	}
+	ev, set, detail, err := step(tx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	r.UpdatedAt = db.nowMS()
+	set["status"], set["updated_at"] = string(c.Status), r.UpdatedAt
+	if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+		return nil, err
+	}
+	if err := db.addEvent(tx, r.ID, ev); err != nil {
+		return nil, err
+	}
+	// What the claim now holds, read back, is what audit verify
+	// compares the table with.
+	var now claimRow
+	if err := tx.Select("status", "payable").Where("id = ?", r.ID).Take(&now).Error; err != nil {
+		return nil, err
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["state"] = claimState(now.Status, now.Payable)
+	if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), detail); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = msToTime(r.UpdatedAt)
+	if c.History, err = db.claimEvents(tx, r.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // withHistory converts the row to the claim with its history.
