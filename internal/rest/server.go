@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	s.cardRoutes(api)
 	s.claimRoutes(api)
 	s.fpbRoutes(api)
+	s.eventRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
 	s.app.Use(func(c *fiber.Ctx) error {

@@ -580,3 +580,38 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 	}
 	return res, nil
 }
+
+// EventDashboard adds up the event's claims the actor sees
+// (disaster.Summarize): a claim is paid on the day its payment was
+// recorded.
+func (db *DB) EventDashboard(ctx context.Context, by znb.Actor, eventID int64) (*disaster.Dashboard, error) {
+	g := db.Gorm(ctx)
+	e, err := db.eventIn(g, by, eventID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		RegionCode, Village, HouseholdNo, Line, Status, Insurer string
+		Payable                                                 decimal.NullDecimal
+		PaidAt                                                  *int64
+	}
+	err = g.Raw(`SELECT c.region_code, c.village, c.household_no, c.line, c.status, c.insurer, c.payable,
+		(SELECT MAX(e.at_ms) FROM claim_events e WHERE e.claim_id = c.id AND e.to_status = ?) AS paid_at
+		FROM claims c WHERE c.event_id = ? ORDER BY c.id`, string(claim.Paid), eventID).Scan(&rows).Error
+	if err != nil {
+		return nil, znb.Wrap(err, "读取灾害事件的理赔案件")
+	}
+	facts := make([]disaster.Fact, 0, len(rows))
+	for _, r := range rows {
+		if !by.Sees(r.RegionCode, r.Insurer) {
+			continue
+		}
+		f := disaster.Fact{RegionCode: r.RegionCode, Village: r.Village, HouseholdNo: r.HouseholdNo, Line: znb.Line(r.Line),
+			Status: claim.Status(r.Status), Payable: r.Payable.Decimal}
+		if r.PaidAt != nil {
+			f.PaidOn = znb.DateOf(msToTime(*r.PaidAt).In(znb.CST))
+		}
+		facts = append(facts, f)
+	}
+	return disaster.Summarize(e, facts), nil
+}
