@@ -174,7 +174,16 @@ func eventLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.LoadWorksheet(ctx, by, *id, f)
+	bar := newBar(e, -1, "定损表")
+	started := false
+	res, err := db.LoadWorksheet(ctx, by, *id, f, func(done, total int) {
+		if !started {
+			started = true
+			e.log.Info("worksheet checked, writing claims", "entries", total)
+		}
+		bar.Set(done)
+	})
+	bar.Finish()
 	if res == nil {
 		res = &store.WorksheetLoad{EventID: *id}
 	}
@@ -302,7 +311,13 @@ func batchBuild(ctx context.Context, e *env, args []string) error {
 			return usagef("须给出 --event，或 --from 与 --to（YYYY-MM-DD）")
 		}
 	}
-	b, err := db.BuildBatch(ctx, by, q)
+	started := false
+	b, err := db.BuildBatch(ctx, by, q, func(done, total int) {
+		if !started {
+			started = true
+			e.log.Info("writing the payment batch", "claims", total)
+		}
+	})
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func (s *Server) loadWorksheet(c *fiber.Ctx) error {
 		return err
 	}
 	defer done()
-	res, err := s.DB.LoadWorksheet(c.UserContext(), actor(c), id, f)
+	res, err := s.DB.LoadWorksheet(c.UserContext(), actor(c), id, f, nil)
 	if err != nil {
 		if res != nil {
 			return withRejects(err, res.Rejected)
@@ -323,7 +323,7 @@ func (s *Server) buildBatch(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	b, err := s.DB.BuildBatch(c.UserContext(), actor(c), store.BatchQuery{EventID: in.EventID, From: in.From, To: in.To})
+	b, err := s.DB.BuildBatch(c.UserContext(), actor(c), store.BatchQuery{EventID: in.EventID, From: in.From, To: in.To}, nil)
 	if err != nil {
 		return err
 	}

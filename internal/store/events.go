@@ -205,8 +205,9 @@ type eventClaim struct {
 // bad row is named: an unknown household, a loss on a line not in force, a
 // figure the calculator refuses, a duplicate of an existing claim). The
 // same file loaded again changes nothing and answers what it did the first
-// time.
-func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f registry.File) (*WorksheetLoad, error) {
+// time. progress, when set, is told in the transaction how many entries are
+// made into claims so far, out of how many.
+func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f registry.File, progress func(done, total int)) (*WorksheetLoad, error) {
 	if err := claim.Permit(by, znb.ReportClaim); err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	res := &WorksheetLoad{EventID: eventID, Rows: n, Payable: decimal.Zero}
 	today := znb.DateOf(db.Now().In(znb.CST))
-	made, bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, false)
+	made, bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +260,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 		}
 		// Checked and assessed again in the transaction: a claim or an
 		// approval that came in meanwhile counts.
-		made, bad, err := db.eventClaims(tx, by, e, entries, today, true)
+		made, bad, err := db.eventClaims(tx, by, e, entries, today, true, progress)
 		if err != nil {
 			return err
 		}
@@ -308,13 +309,16 @@ func (db *DB) loadedWorksheet(g *gorm.DB, eventID int64, sha string) (*Worksheet
 // AssessClaim would one at a time, through g; what a claim cannot be is a
 // fault of its row. In the transaction (write) the limit and accrual rows
 // are read as an assessment reads them; before it, without writing.
-func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, write bool) ([]*eventClaim, []registry.Reject, error) {
+func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, write bool, progress func(done, total int)) ([]*eventClaim, []registry.Reject, error) {
 	var (
 		out []*eventClaim
 		rej []registry.Reject
 		now = db.Now()
 	)
-	for _, en := range entries {
+	for i, en := range entries {
+		if progress != nil && i%200 == 0 {
+			progress(i, len(entries))
+		}
 		col := disaster.Column(en.Line)
 		fault := func(column, code, msg string) {
 			rej = append(rej, registry.Reject{Row: en.Row, Column: column, Code: code, Message: msg})

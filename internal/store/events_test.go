@@ -43,7 +43,7 @@ func declareFlood(t *testing.T, db *store.DB) *disaster.Event {
 
 func loadSheet(t *testing.T, db *store.DB, eventID int64, body string) (*store.WorksheetLoad, error) {
 	t.Helper()
-	return db.LoadWorksheet(context.Background(), adjuster, eventID, storetest.File(t, storetest.WriteFile(t, "sheet.csv", sheetHead+body)))
+	return db.LoadWorksheet(context.Background(), adjuster, eventID, storetest.File(t, storetest.WriteFile(t, "sheet.csv", sheetHead+body)), nil)
 }
 
 func countEventClaims(t *testing.T, db *store.DB) int64 {
@@ -197,14 +197,14 @@ func TestDisasterEventToBank(t *testing.T) {
 		}
 
 		// The batch: the three approved claims, 32900.00.
-		b, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID})
+		b, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if b.Totals.Count != 3 || b.Totals.Amount.StringFixed(2) != "32900.00" || b.Items[0].Account != "6222021234567894" {
 			t.Fatalf("batch %+v", b)
 		}
-		if _, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}); znb.CodeOf(err) != "no_payable_claims" {
+		if _, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil); znb.CodeOf(err) != "no_payable_claims" {
 			t.Fatalf("a claim went into two open batches: %v", err)
 		}
 		if seen, err := db.GetBatch(ctx, znb.Actor{Username: "a", Role: znb.Auditor, Scope: claimCounty}, b.ID); err != nil || seen.Items[0].Account != "6222********7894" {
@@ -237,7 +237,7 @@ func TestDisasterEventToBank(t *testing.T) {
 
 		// The two failures, and only they, go into the next batch; a
 		// cancelled batch frees them again.
-		next, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID})
+		next, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestDisasterEventToBank(t *testing.T) {
 		if _, err := db.CancelBatch(ctx, clerk, next.ID, ""); znb.CodeOf(err) != "batch_not_open" {
 			t.Errorf("cancelled twice: %v", err)
 		}
-		third, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID})
+		third, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
 		if err != nil || third.Totals.Count != 2 {
 			t.Fatalf("after cancel: %+v %v", third, err)
 		}

@@ -218,8 +218,9 @@ func batchObject(id int64) string { return "payment_batch:" + itoa(id) }
 // bank account, in one transaction: a claim whose household has no account
 // is listed as unpayable and left for a later batch. A claim is never in two
 // open batches: the unique index on payment_items.open_claim refuses a
-// racing build.
-func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery) (*Batch, error) {
+// racing build. progress, when set, is told in the transaction how many
+// claims are written into the batch so far, out of how many.
+func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery, progress func(done, total int)) (*Batch, error) {
 	if err := znb.Allow(by, znb.BuildPayments); err != nil {
 		return nil, err
 	}
@@ -267,6 +268,9 @@ func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery) (*Batc
 			"bank", "amount", "outcome", "reason", "open_claim")
 		defer items.close()
 		for i := 0; i < len(claims); i += feedChunk {
+			if progress != nil {
+				progress(i, len(claims))
+			}
 			chunk := claims[i:min(i+feedChunk, len(claims))]
 			hs := make([]string, len(chunk))
 			for j, c := range chunk {
