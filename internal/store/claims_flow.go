@@ -112,7 +112,12 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 }
 
 func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
-	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", db.approveStep(by, note))
+}
+
+// approveStep approves a locked claim under the lock of its limit row.
+func (db *DB) approveStep(by znb.Actor, note string) claimStep {
+	return func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		terms, used, err := db.claimLimit(tx, r, true)
 		if err != nil {
 			return claim.Event{}, nil, nil, err
@@ -135,7 +140,7 @@ func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (
 		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
 			"remaining_after": money.String(c.Remaining)}
 		return ev, set, detail, nil
-	})
+	}
 }
 
 // claimLimit reads, in the claim's transaction, the terms of its line and

@@ -535,10 +535,13 @@ type RefusedClaim struct {
 }
 
 // ApproveArea approves the event's assessed claims of a village or township
-// that the approver's insurer works, one by one in claim order, each in its
-// own transaction under its limit's lock exactly as a single approval: a
-// payable that no longer fits, or a claim the approver assessed, is refused
-// and listed, and the others go on.
+// that the approver's insurer works, one by one in claim order, each under
+// its limit's lock exactly as a single approval: a payable that no longer
+// fits, or a claim the approver assessed, is refused and listed (nothing of
+// it is written), and the others go on. The claims are approved a chunk per
+// transaction, so that a county's claims do not wait on a commit each; a
+// claim approved earlier in the chunk counts against the next, as it would
+// had it been committed alone.
 func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, region, note string) (*AreaApproval, error) {
 	e, err := db.GetEvent(ctx, by, eventID)
 	if err != nil {
@@ -550,10 +553,10 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 	if !znb.Granted(by, znb.DecideClaim) {
 		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权核赔")
 	}
-	var rows []claimRow
-	if err := db.Gorm(ctx).Select("claim_no, household_no, line, region_code, insurer").
+	var nos []string
+	if err := db.Gorm(ctx).Table("claims").
 		Where("event_id = ? AND region_code LIKE ? AND status = ? AND insurer = ?", eventID, region+"%", string(claim.Assessed), by.Scope).
-		Order("id").Find(&rows).Error; err != nil {
+		Order("id").Pluck("claim_no", &nos).Error; err != nil {
 		return nil, znb.Wrap(err, "读取待核赔案件")
 	}
 	res := &AreaApproval{EventID: eventID, Region: region, Approved: []ApprovedClaim{}, Refused: []RefusedClaim{}}
@@ -561,19 +564,39 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 		note = "按灾害事件“" + e.Name + "”" + region + " 批量核赔"
 	}
 	counties := map[string][]string{}
-	for _, r := range rows {
-		c, err := db.approveClaim(ctx, by, r.ClaimNo, note)
-		if err != nil {
-			ze := znb.ErrorOf(err)
-			if ze.Kind == znb.Internal {
-				return nil, err
+	for i := 0; i < len(nos); i += approveChunk {
+		var approved []ApprovedClaim
+		var refused []RefusedClaim
+		var touched [][2]string
+		err := db.Tx(ctx, func(tx *gorm.DB) error {
+			approved, refused, touched = nil, nil, nil
+			for _, no := range nos[i:min(i+approveChunk, len(nos))] {
+				r, err := db.claimRow(tx, by, no, true)
+				if err != nil {
+					return err
+				}
+				c, err := db.moveClaim(tx, by, r, "claim.approve", db.approveStep(by, note))
+				if err != nil {
+					ze := znb.ErrorOf(err)
+					if ze.Kind == znb.Internal {
+						return err
+					}
+					refused = append(refused, RefusedClaim{ClaimNo: r.ClaimNo, HouseholdNo: r.HouseholdNo, Line: znb.Line(r.Line),
+						Code: ze.Code, Message: ze.Message})
+					continue
+				}
+				approved = append(approved, ApprovedClaim{ClaimNo: c.No, HouseholdNo: c.HouseholdNo, Line: c.Line, Payable: c.Payable})
+				touched = append(touched, [2]string{c.RegionCode[:6], c.HouseholdNo})
 			}
-			res.Refused = append(res.Refused, RefusedClaim{ClaimNo: r.ClaimNo, HouseholdNo: r.HouseholdNo, Line: znb.Line(r.Line),
-				Code: ze.Code, Message: ze.Message})
-			continue
+			return nil
+		})
+		if err != nil {
+			return nil, znb.Wrap(err, "保存核赔")
 		}
-		res.Approved = append(res.Approved, ApprovedClaim{ClaimNo: c.No, HouseholdNo: c.HouseholdNo, Line: c.Line, Payable: c.Payable})
-		counties[c.RegionCode[:6]] = append(counties[c.RegionCode[:6]], c.HouseholdNo)
+		res.Approved, res.Refused = append(res.Approved, approved...), append(res.Refused, refused...)
+		for _, t := range touched {
+			counties[t[0]] = append(counties[t[0]], t[1])
+		}
 	}
 	for county, hs := range counties {
 		for i := 0; i < len(hs); i += feedChunk {
@@ -584,6 +607,10 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 	}
 	return res, nil
 }
+
+// approveChunk is how many claims an area approval approves per
+// transaction.
+const approveChunk = 200
 
 // EventDashboard adds up the event's claims the actor sees
 // (disaster.Summarize): a claim is paid on the day its payment was
