@@ -1,11 +1,13 @@
 package disaster
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -385,4 +387,40 @@ func TestReadAccounts(t *testing.T) {
 		t.Errorf("rejects %v", got)
 	}
 	var _ registry.Rows = sheet()
+}
+
+func TestSummarize(t *testing.T) {
+	e := &Event{Name: "洪灾", DeclaredOn: znb.MustDate("2024-07-13")}
+	d := decimal.RequireFromString
+	facts := []Fact{
+		{RegionCode: "522625101001", Village: "青山村", HouseholdNo: "H1", Line: znb.Property, Status: claim.Paid, Payable: d("100.00"), PaidOn: znb.MustDate("2024-07-20")},
+		{RegionCode: "522625101001", Village: "青山村", HouseholdNo: "H1", Line: znb.Agriculture, Status: claim.Paid, Payable: d("50.00"), PaidOn: znb.MustDate("2024-07-24")},
+		{RegionCode: "522625101001", Village: "青山村", HouseholdNo: "H2", Line: znb.Property, Status: claim.Rejected, Payable: d("999.00")},
+		{RegionCode: "522625101002", Village: "白水村", HouseholdNo: "H3", Line: znb.Property, Status: claim.Approved, Payable: d("30.00")},
+	}
+	s := Summarize(e, facts)
+	if s.Households != 3 || s.Claims != 4 || s.Payable.StringFixed(2) != "180.00" || s.Paid.StringFixed(2) != "150.00" {
+		t.Errorf("totals %+v", s)
+	}
+	if s.PaidClaims != 2 || s.DaysAvg.String() != "9" || s.DaysMax != 11 {
+		t.Errorf("days: %d paid, avg %s, max %d", s.PaidClaims, s.DaysAvg, s.DaysMax)
+	}
+	if len(s.Villages) != 2 || s.Villages[0].Households != 2 || s.Villages[0].Payable.StringFixed(2) != "150.00" ||
+		s.Villages[1].Name != "白水村" || !s.Villages[1].Paid.IsZero() {
+		t.Errorf("villages %+v", s.Villages)
+	}
+	var keys []string
+	for _, c := range s.ByStatus {
+		keys = append(keys, fmt.Sprintf("%s:%d:%s", c.Key, c.Claims, c.Payable.StringFixed(2)))
+	}
+	if strings.Join(keys, " ") != "approved:1:30.00 rejected:1:0.00 paid:2:150.00" {
+		t.Errorf("by status %v", keys)
+	}
+	if len(s.ByLine) != 2 || s.ByLine[0].Key != "agriculture" || s.ByLine[1].Claims != 3 {
+		t.Errorf("by line %+v", s.ByLine)
+	}
+	var w writer
+	if err := WriteDashboard(&w, s); err != nil || !w.closed {
+		t.Fatal(err)
+	}
 }
