@@ -71,6 +71,42 @@ func (e *env) openAs(ctx context.Context, as string, required bool) (*store.DB, 
 	return db, by, err
 }
 
+// parseAs parses the flags, then opens the database as the account --as
+// names.
+func (e *env) parseAs(ctx context.Context, fs *flag.FlagSet, as *string, required bool, args []string) ([]string, *store.DB, znb.Actor, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, nil, znb.Actor{}, err
+	}
+	db, by, err := e.openAs(ctx, *as, required)
+	return pos, db, by, err
+}
+
+// fileAs is parseAs for a command that takes one spreadsheet, named in
+// missing when it is not given.
+func (e *env) fileAs(ctx context.Context, fs *flag.FlagSet, as *string, required bool, args []string, missing string) (*store.DB, znb.Actor, registry.File, error) {
+	pos, db, by, err := e.parseAs(ctx, fs, as, required, args)
+	if err != nil {
+		return nil, by, registry.File{}, err
+	}
+	if len(pos) != 1 {
+		return nil, by, registry.File{}, usagef("须给出一个%s", missing)
+	}
+	f, err := sheetFile(pos[0])
+	return db, by, f, err
+}
+
+// writeSheet writes a spreadsheet of the format to path atomically.
+func writeSheet(path, format string, write func(w sheet.Writer) error) error {
+	return writeAtomic(path, func(f io.Writer) error {
+		w, err := sheet.NewWriter(f, format)
+		if err != nil {
+			return err
+		}
+		return write(w)
+	})
+}
+
 func eventDeclare(ctx context.Context, e *env, args []string) error {
 	fs := flags("event declare")
 	name := fs.String("name", "", "事件名称 `N`，如“7·10 洪灾”")
@@ -79,10 +115,7 @@ func eventDeclare(ctx context.Context, e *env, args []string) error {
 	to := fs.String("to", "", "灾害结束日期 `D`（YYYY-MM-DD）")
 	regions := fs.String("regions", "", "受灾区划 `CODES`：6 位县、9 位乡镇或 12 位村代码，多个用逗号分隔")
 	as := asFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, false)
+	_, db, by, err := e.parseAs(ctx, fs, as, false, args)
 	if err != nil {
 		return err
 	}
@@ -102,10 +135,7 @@ func eventDeclare(ctx context.Context, e *env, args []string) error {
 func eventList(ctx context.Context, e *env, args []string) error {
 	fs := flags("event list")
 	as := asFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, false)
+	_, db, by, err := e.parseAs(ctx, fs, as, false, args)
 	if err != nil {
 		return err
 	}
@@ -143,13 +173,7 @@ func eventWorksheet(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(*out, func(f io.Writer) error {
-		w, err := sheet.NewWriter(f, "xlsx")
-		if err != nil {
-			return err
-		}
-		return disaster.WriteWorksheet(w, ev, hs)
-	}); err != nil {
+	if err := writeSheet(*out, "xlsx", func(w sheet.Writer) error { return disaster.WriteWorksheet(w, ev, hs) }); err != nil {
 		return err
 	}
 	return e.print(map[string]any{"file": *out, "households": len(hs)})
@@ -159,18 +183,7 @@ func eventLoad(ctx context.Context, e *env, args []string) error {
 	fs := flags("event load")
 	id := fs.Int64("event", 0, "灾害事件编号 `ID`")
 	as := asFlag(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, true)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("须给出一个填好的定损表文件")
-	}
-	f, err := sheetFile(pos[0])
+	db, by, f, err := e.fileAs(ctx, fs, as, true, args, "填好的定损表文件")
 	if err != nil {
 		return err
 	}
@@ -199,10 +212,7 @@ func eventApprove(ctx context.Context, e *env, args []string) error {
 	region := fs.String("region", "", "9 位乡镇或 12 位村代码 `CODE`")
 	note := fs.String("note", "", "核赔意见 `TEXT`（不填时写明按事件与区划批量核赔）")
 	as := asFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, true)
+	_, db, by, err := e.parseAs(ctx, fs, as, true, args)
 	if err != nil {
 		return err
 	}
@@ -240,13 +250,7 @@ func eventDashboard(ctx context.Context, e *env, args []string) error {
 	}
 	switch format {
 	case "xlsx":
-		err = writeAtomic(*out, func(f io.Writer) error {
-			w, err := sheet.NewWriter(f, "xlsx")
-			if err != nil {
-				return err
-			}
-			return disaster.WriteDashboard(w, d)
-		})
+		err = writeSheet(*out, "xlsx", func(w sheet.Writer) error { return disaster.WriteDashboard(w, d) })
 	case "pdf":
 		r, rerr := reportRenderer(e)
 		if rerr != nil {
@@ -264,18 +268,7 @@ func bankLoad(ctx context.Context, e *env, args []string) error {
 	fs := flags("bank load")
 	county := fs.String("county", "", "6 位县级行政区划代码 `C`")
 	as := asFlag(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, false)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("须给出一个银行账户文件")
-	}
-	f, err := sheetFile(pos[0])
+	db, by, f, err := e.fileAs(ctx, fs, as, false, args, "银行账户文件")
 	if err != nil {
 		return err
 	}
@@ -295,10 +288,7 @@ func batchBuild(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "核赔日期自 `D`（YYYY-MM-DD，与 --to 一起使用）")
 	to := fs.String("to", "", "核赔日期至 `D`（YYYY-MM-DD，含当天）")
 	as := asFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, true)
+	_, db, by, err := e.parseAs(ctx, fs, as, true, args)
 	if err != nil {
 		return err
 	}
@@ -347,13 +337,7 @@ func batchExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(*out, func(f io.Writer) error {
-		w, err := sheet.NewWriter(f, format)
-		if err != nil {
-			return err
-		}
-		return disaster.WriteBankFile(w, b.No, b.Items)
-	}); err != nil {
+	if err := writeSheet(*out, format, func(w sheet.Writer) error { return disaster.WriteBankFile(w, b.No, b.Items) }); err != nil {
 		return err
 	}
 	return e.print(map[string]any{"file": *out, "batch_no": b.No, "count": b.Totals.Count, "total": b.Totals.Amount.StringFixed(2)})
@@ -363,18 +347,7 @@ func batchReturn(ctx context.Context, e *env, args []string) error {
 	fs := flags("batch return")
 	id := fs.Int64("id", 0, "付款批次编号 `N`")
 	as := asFlag(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, true)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("须给出一个银行回盘文件")
-	}
-	f, err := sheetFile(pos[0])
+	db, by, f, err := e.fileAs(ctx, fs, as, true, args, "银行回盘文件")
 	if err != nil {
 		return err
 	}
@@ -396,10 +369,7 @@ func batchCancel(ctx context.Context, e *env, args []string) error {
 	id := fs.Int64("id", 0, "付款批次编号 `N`")
 	note := fs.String("note", "", "撤销原因 `TEXT`")
 	as := asFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	db, by, err := e.openAs(ctx, *as, true)
+	_, db, by, err := e.parseAs(ctx, fs, as, true, args)
 	if err != nil {
 		return err
 	}

@@ -122,44 +122,29 @@ func allDigits(s string) bool {
 }
 
 // The account file's columns.
-var accountColumns = []struct{ zh, en string }{
-	{"户编号", "household_no"}, {"户名", "holder"}, {"账号", "account_no"}, {"开户行", "bank"},
+var accountColumns = []registry.Column{
+	{Zh: "户编号", En: "household_no"}, {Zh: "户名", En: "holder"}, {Zh: "账号", En: "account_no"}, {Zh: "开户行", En: "bank"},
 }
 
 // ReadAccounts reads an account file (户编号, 户名, 账号, 开户行): every
 // account as checked by CheckAccount, and every fault of every bad row, a
 // household given twice included.
 func ReadAccounts(rows registry.Rows) ([]Account, []registry.Reject, error) {
-	cols := [4]int{-1, -1, -1, -1}
-	row, headed := 0, false
+	cols, row, err := registry.ReadHeader(rows, accountColumns, 0, 1, 2, 3)
+	if err != nil {
+		return nil, nil, err
+	}
 	seen := map[string]int{}
 	var out []Account
 	var rej []registry.Reject
 	names := map[string]string{}
 	for _, c := range accountColumns {
-		names[c.en] = c.zh
+		names[c.En] = c.Zh
 	}
 	for rows.Next() {
 		row++
 		cells := rows.Row()
 		if blank(cells) {
-			continue
-		}
-		if !headed {
-			for i, c := range cells {
-				h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
-				for col, ac := range accountColumns {
-					if h == ac.zh || h == ac.en {
-						cols[col] = i
-					}
-				}
-			}
-			for col, ac := range accountColumns {
-				if cols[col] < 0 {
-					return nil, nil, znb.Errorf(znb.Invalid, "missing_column", "账户文件表头缺少“%s”列", ac.zh)
-				}
-			}
-			headed = true
 			continue
 		}
 		cell := func(col int) string {

@@ -130,8 +130,8 @@ type Answer struct {
 }
 
 // The return file's columns; 序号 or 摘要 (the claim number) finds the item.
-var returnColumns = []struct{ zh, en string }{
-	{"序号", "seq"}, {"摘要", "claim_no"}, {"状态", "status"}, {"失败原因", "reason"},
+var returnColumns = []registry.Column{
+	{Zh: "序号", En: "seq"}, {Zh: "摘要", En: "claim_no"}, {Zh: "状态", En: "status"}, {Zh: "失败原因", En: "reason"},
 }
 
 // ReadReturn reads the bank's return file against the batch's items. Every
@@ -140,8 +140,13 @@ var returnColumns = []struct{ zh, en string }{
 // and an item not answered are faults, each named (an unanswered item by
 // its 序号, at row 0). The totals row (合计) is skipped.
 func ReadReturn(rows registry.Rows, items []Item) ([]Answer, []registry.Reject, error) {
-	cols := [4]int{-1, -1, -1, -1}
-	row, headed := 0, false
+	cols, row, err := registry.ReadHeader(rows, returnColumns, 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cols[0] < 0 && cols[1] < 0 {
+		return nil, nil, znb.Errorf(znb.Invalid, "missing_column", "回盘文件表头须有“序号”或“摘要”列")
+	}
 	bySeq := map[int]*Item{}
 	byClaim := map[string]*Item{}
 	for i := range items {
@@ -156,21 +161,6 @@ func ReadReturn(rows registry.Rows, items []Item) ([]Answer, []registry.Reject, 
 		if blank(cells) {
 			continue
 		}
-		if !headed {
-			for i, c := range cells {
-				h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
-				for col, rc := range returnColumns {
-					if h == rc.zh || h == rc.en {
-						cols[col] = i
-					}
-				}
-			}
-			if (cols[0] < 0 && cols[1] < 0) || cols[2] < 0 {
-				return nil, nil, znb.Errorf(znb.Invalid, "missing_column", "回盘文件表头须有“序号”或“摘要”列，以及“状态”列")
-			}
-			headed = true
-			continue
-		}
 		cell := func(col int) string {
 			if i := cols[col]; i >= 0 && i < len(cells) {
 				return strings.TrimSpace(cells[i])
@@ -178,7 +168,7 @@ func ReadReturn(rows registry.Rows, items []Item) ([]Answer, []registry.Reject, 
 			return ""
 		}
 		fault := func(col int, code, msg string) {
-			rej = append(rej, registry.Reject{Row: row, Column: returnColumns[col].zh, Code: code, Message: msg})
+			rej = append(rej, registry.Reject{Row: row, Column: returnColumns[col].Zh, Code: code, Message: msg})
 		}
 		seqText, claimNo := cell(0), cell(1)
 		if seqText == "合计" {
@@ -221,9 +211,6 @@ func ReadReturn(rows registry.Rows, items []Item) ([]Answer, []registry.Reject, 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
-	}
-	if !headed {
-		return nil, nil, znb.Errorf(znb.Invalid, "empty_file", "回盘文件中没有任何数据")
 	}
 	for _, it := range items {
 		if _, ok := answered[it.Seq]; !ok {

@@ -314,48 +314,17 @@ var itemKinds = map[string]string{
 	claim.ItemStructure: claim.ItemStructure,
 }
 
-// header reads the first non-blank row as the header and returns the index
-// of each column; the household number and certificate number are
-// required, every other column may be left out.
+// header reads the worksheet's header: the household number and
+// certificate number are required, every other column may be left out.
 func header(rows registry.Rows) ([numColumns]int, int, error) {
 	var cols [numColumns]int
-	for i := range cols {
-		cols[i] = -1
+	names := make([]registry.Column, len(columns))
+	for i, c := range columns {
+		names[i] = registry.Column{Zh: c.zh, En: c.en}
 	}
-	row := 0
-	for rows.Next() {
-		row++
-		cells := rows.Row()
-		if blank(cells) {
-			continue
-		}
-		for i, c := range cells {
-			h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
-			for col, sc := range columns {
-				if h != sc.zh && h != sc.en {
-					continue
-				}
-				if cols[col] >= 0 {
-					return cols, row, znb.Errorf(znb.Invalid, "duplicate_column", "表头中“%s”列出现了两次", sc.zh)
-				}
-				cols[col] = i
-			}
-		}
-		var missing []string
-		for _, col := range []int{colHousehold, colCertificate} {
-			if cols[col] < 0 {
-				missing = append(missing, "“"+columns[col].zh+"”（"+columns[col].en+"）")
-			}
-		}
-		if len(missing) > 0 {
-			return cols, row, znb.Errorf(znb.Invalid, "missing_column", "表头缺少 %s 列", strings.Join(missing, "、"))
-		}
-		return cols, row, nil
-	}
-	if err := rows.Err(); err != nil {
-		return cols, row, err
-	}
-	return cols, row, znb.Errorf(znb.Invalid, "empty_file", "文件中没有任何数据")
+	at, row, err := registry.ReadHeader(rows, names, colHousehold, colCertificate)
+	copy(cols[:], at)
+	return cols, row, err
 }
 
 func blank(cells []string) bool {

@@ -161,19 +161,15 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		}
 		return err
 	}
-	var ids []struct {
-		ID      int64
-		ClaimNo string
-	}
-	if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&ids).Error; err != nil {
+	ids, err := claimIDs(tx, nos)
+	if err != nil {
 		return err
 	}
-	for _, r := range ids {
-		at[r.ClaimNo].row.ID = r.ID
+	for no, id := range ids {
+		at[no].row.ID = id
 	}
-	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
+	events := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
-	var err error
 	for _, j := range jobs {
 		e := &j.event
 		if err = events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
@@ -191,3 +187,23 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	}
 	return err
 }
+
+// claimIDs reads the ids of the claims numbered nos.
+func claimIDs(tx *gorm.DB, nos []string) (map[string]int64, error) {
+	var rows []struct {
+		ID      int64
+		ClaimNo string
+	}
+	if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ClaimNo] = r.ID
+	}
+	return out, nil
+}
+
+// claimEventColumns are the columns a claim's events are written with in
+// batches.
+var claimEventColumns = []string{"claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note"}

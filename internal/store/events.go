@@ -465,18 +465,15 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 		for _, m := range made[i:min(i+feedChunk, len(made))] {
 			nos = append(nos, m.row.ClaimNo)
 		}
-		var ids []struct {
-			ID      int64
-			ClaimNo string
-		}
-		if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&ids).Error; err != nil {
+		ids, err := claimIDs(tx, nos)
+		if err != nil {
 			return err
 		}
-		for _, r := range ids {
-			at[r.ClaimNo].row.ID = r.ID
+		for no, id := range ids {
+			at[no].row.ID = id
 		}
 	}
-	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
+	events := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
 	var err error
 	for _, m := range made {
