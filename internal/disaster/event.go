@@ -138,6 +138,18 @@ func (e *Event) Struck(village string) bool {
 // included.
 func (e *Event) During(d znb.Date) bool { return !d.Before(e.First) && !d.After(e.Last) }
 
+// Admits checks a claim reported on its own for the event: its cause is
+// the event's and its incident date falls within the event.
+func (e *Event) Admits(cause string, incident znb.Date) error {
+	if cause != e.Cause {
+		return znb.Errorf(znb.Invalid, "cause_not_event", "灾害事件“%s”的理赔原因须为“%s”", e.Name, e.Cause)
+	}
+	if !e.During(incident) {
+		return znb.Errorf(znb.Invalid, "incident_outside_event", "出险日期 %s 不在灾害期间 %s 至 %s 内", incident, e.First, e.Last)
+	}
+	return nil
+}
+
 // Visible reports whether the actor may see the event: admin and auditors
 // all, the insurer or office that declared it, and offices whose region
 // overlaps one of the event's regions; insurers see every event, since

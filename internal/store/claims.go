@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -134,6 +135,11 @@ type ClaimReport struct {
 	ReportedOn     znb.Date // the zero date means today
 	Cause          string
 	Description    string
+	// EventID links the claim to a disaster event: it is then reported on
+	// the event's declaration day, whatever ReportedOn says, and never
+	// flagged late; its cause, incident date and village must be the
+	// event's.
+	EventID int64
 }
 
 // ReportClaim records a report as a reported claim once the domain has
@@ -154,9 +160,23 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	if err := claim.CheckFiling(by, rep); err != nil {
 		return nil, err
 	}
+	var ev *disaster.Event
+	if in.EventID != 0 {
+		var err error
+		if ev, err = db.GetEvent(ctx, by, in.EventID); err != nil {
+			return nil, err
+		}
+		if err := ev.Admits(rep.Cause, in.IncidentDate); err != nil {
+			return nil, err
+		}
+		in.ReportedOn, rep.ReportedOn = ev.DeclaredOn, ev.DeclaredOn
+	}
 	cert, ag, terms, err := db.claimCertificate(ctx, by, in.CertificateNo, in.Line)
 	if err != nil {
 		return nil, err
+	}
+	if ev != nil && cert != nil && !ev.Struck(cert.RegionCode) {
+		return nil, znb.Errorf(znb.Invalid, "region_not_in_event", "户 %s 所在村不在灾害事件“%s”的受灾范围内", cert.HouseholdNo, ev.Name)
 	}
 	var memberName, headName string
 	if cert != nil {
@@ -177,9 +197,12 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		}
 		return nil, err
 	}
+	if ev != nil {
+		flags = dropFlag(flags, claim.FlagLateReport)
+	}
 	dup := dupKey(ag.ID, rep.Key())
 	now := db.nowMS()
-	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
+	row := claimRow{EventID: in.EventID, CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
 		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
 		MemberIDNumber: rep.Member, MemberName: memberName, Subject: rep.Subject(), IncidentDate: in.IncidentDate,
 		ReportedOn: in.ReportedOn, Cause: rep.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
@@ -197,7 +220,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
 		"state":          claimState(row.Status, row.Payable),
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-		"cause": rep.Cause, "flags": flags})
+		"cause": rep.Cause, "flags": flags, "event_id": in.EventID})
 	if err != nil {
 		return nil, err
 	}

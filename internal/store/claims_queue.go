@@ -133,7 +133,7 @@ func (db *DB) committed(err error) {
 // claimColumns are the columns a report writes.
 var claimColumns = []string{"claim_no", "certificate_no", "agreement_id", "insurer", "household_no", "region_code",
 	"village", "head_name", "line", "member_id_number", "member_name", "subject", "incident_date", "reported_on",
-	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at"}
+	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at", "event_id"}
 
 // writeReports inserts the reports' claims, reads back their ids, then
 // inserts their events and audit entries: four statements for the group.
@@ -149,7 +149,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		r := j.row
 		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
 			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt); err != nil {
+			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.EventID); err != nil {
 			claims.close()
 			return err
 		}

@@ -435,7 +435,7 @@ func dropFlag(flags []string, f string) []string {
 
 // eventClaimColumns are the columns a worksheet's claims are written with.
 var eventClaimColumns = append(append([]string(nil), claimColumns...),
-	"assessment", "breakdown", "payable", "remaining_before", "remaining_after", "assessor_id", "assessor", "event_id")
+	"assessment", "breakdown", "payable", "remaining_before", "remaining_after", "assessor_id", "assessor")
 
 // writeEventClaims inserts the claims, reads back their ids, and inserts
 // their two events (reported, assessed) and audit entries.
@@ -447,8 +447,8 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 		r, c := &m.row, m.c
 		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
 			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt,
-			*r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor, r.EventID); err != nil {
+			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.EventID,
+			*r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor); err != nil {
 			claims.close()
 			return err
 		}

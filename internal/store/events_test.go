@@ -261,3 +261,58 @@ func TestDisasterEventToBank(t *testing.T) {
 		var _ registry.Reject
 	})
 }
+
+// TestReportClaimInEvent: a claim reported on its own into an event is
+// reported on the declaration day and never late; its cause, incident date
+// and village must be the event's.
+func TestReportClaimInEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newClaimWorld(t, db, "znb-standard")
+		e := declareFlood(t, db)
+		other, err := db.DeclareEvent(ctx, countyOffice, disaster.Declaration{Name: "白水村山火", Cause: "火灾",
+			First: znb.MustDate("2024-06-01"), Last: znb.MustDate("2024-06-02"), Regions: []string{claimCounty + "101002"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Without the event, a loss of 06-10 reported on 06-15 is late.
+		alone := w.report(znb.Property, "H1", 0, "2024-06-10", "自然灾害")
+		alone.ReportedOn = znb.MustDate("2024-06-15")
+		for _, tc := range []struct {
+			name  string
+			edit  func(r *store.ClaimReport)
+			code  string
+			flags int
+		}{
+			{"another cause", func(r *store.ClaimReport) { r.EventID, r.Cause = e.ID, "火灾" }, "cause_not_event", 0},
+			{"outside the days", func(r *store.ClaimReport) { r.EventID, r.IncidentDate = e.ID, znb.MustDate("2024-06-13") }, "incident_outside_event", 0},
+			{"village not struck", func(r *store.ClaimReport) {
+				r.EventID, r.Cause, r.IncidentDate = other.ID, "火灾", znb.MustDate("2024-06-01")
+			}, "region_not_in_event", 0},
+			{"in the event", func(r *store.ClaimReport) { r.EventID, r.ReportedOn = e.ID, znb.MustDate("2024-06-12") }, "", 0},
+			{"the same loss alone", func(r *store.ClaimReport) { r.Line, r.Cause = znb.Agriculture, "自然灾害" }, "", 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := alone
+				tc.edit(&r)
+				c, err := db.ReportClaim(ctx, clerk, r)
+				if znb.CodeOf(err) != tc.code {
+					t.Fatalf("err %v, want %q", err, tc.code)
+				}
+				if err != nil {
+					return
+				}
+				if len(c.Flags) != tc.flags {
+					t.Errorf("flags %v", c.Flags)
+				}
+				if r.EventID != 0 && c.ReportedOn != e.DeclaredOn {
+					t.Errorf("reported on %s, want the declaration day", c.ReportedOn)
+				}
+			})
+		}
+		d, err := db.EventDashboard(ctx, clerk, e.ID)
+		if err != nil || d.Claims != 1 || d.Households != 1 {
+			t.Errorf("the event holds %+v, %v; want the one claim", d, err)
+		}
+	})
+}
