@@ -34,19 +34,19 @@ type SettlementRow struct {
 
 // The columns of the settlement file, in order; each is read under its
 // Chinese or its English header.
-var settlementColumns = []struct{ zh, en string }{
-	{"结算单号", "settlement_no"},
-	{"身份证号", "id_number"},
-	{"姓名", "name"},
-	{"医疗机构", "provider"},
-	{"入院日期", "admitted_on"},
-	{"出院日期", "discharged_on"},
-	{"结算日期", "settled_on"},
-	{"总费用", "total"},
-	{"基本医保支付", "basic_insurance_paid"},
-	{"大病保险支付", "critical_illness_paid"},
-	{"医疗救助支付", "medical_assistance_paid"},
-	{"目录外费用", "non_reimbursable"},
+var settlementColumns = []registry.Column{
+	{Zh: "结算单号", En: "settlement_no"},
+	{Zh: "身份证号", En: "id_number"},
+	{Zh: "姓名", En: "name"},
+	{Zh: "医疗机构", En: "provider"},
+	{Zh: "入院日期", En: "admitted_on"},
+	{Zh: "出院日期", En: "discharged_on"},
+	{Zh: "结算日期", En: "settled_on"},
+	{Zh: "总费用", En: "total"},
+	{Zh: "基本医保支付", En: "basic_insurance_paid"},
+	{Zh: "大病保险支付", En: "critical_illness_paid"},
+	{Zh: "医疗救助支付", En: "medical_assistance_paid"},
+	{Zh: "目录外费用", En: "non_reimbursable"},
 }
 
 const (
@@ -140,7 +140,7 @@ func ReadSettlements(rows registry.Rows, today znb.Date, each func(SettlementRow
 func readSettlement(row int, cells []string, cols [12]int, today znb.Date) (SettlementRow, []registry.Reject) {
 	var bad []registry.Reject
 	fault := func(col int, code, msg string) {
-		bad = append(bad, registry.Reject{Row: row, Column: settlementColumns[col].zh, Code: code, Message: msg})
+		bad = append(bad, registry.Reject{Row: row, Column: settlementColumns[col].Zh, Code: code, Message: msg})
 	}
 	cell := func(col int) string {
 		if i := cols[col]; i >= 0 && i < len(cells) {
@@ -176,13 +176,13 @@ func readSettlement(row int, cells []string, cols [12]int, today znb.Date) (Sett
 		v := cell(col)
 		if v == "" {
 			if required {
-				fault(col, "missing_value", "“"+settlementColumns[col].zh+"”不能为空")
+				fault(col, "missing_value", "“"+settlementColumns[col].Zh+"”不能为空")
 			}
 			return znb.Date{}
 		}
 		d, err := znb.ParseDate(v)
 		if err != nil {
-			fault(col, "invalid_date", "“"+settlementColumns[col].zh+"”应为 YYYY-MM-DD 格式的日期："+clip(v))
+			fault(col, "invalid_date", "“"+settlementColumns[col].Zh+"”应为 YYYY-MM-DD 格式的日期："+clip(v))
 		}
 		return d
 	}
@@ -200,13 +200,13 @@ func readSettlement(row int, cells []string, cols [12]int, today znb.Date) (Sett
 		v := cell(col)
 		if v == "" {
 			if required {
-				fault(col, "missing_value", "“"+settlementColumns[col].zh+"”不能为空")
+				fault(col, "missing_value", "“"+settlementColumns[col].Zh+"”不能为空")
 			}
 			return decimal.Zero
 		}
-		d, err := money.Parse(settlementColumns[col].en, v)
+		d, err := money.Parse(settlementColumns[col].En, v)
 		if err != nil || d.IsNegative() || d.GreaterThan(claim.MaxAssessed) {
-			fault(col, "invalid_amount", "“"+settlementColumns[col].zh+"”应为不小于 0、不超过 "+money.String(claim.MaxAssessed)+" 元、最多两位小数的金额："+clip(v))
+			fault(col, "invalid_amount", "“"+settlementColumns[col].Zh+"”应为不小于 0、不超过 "+money.String(claim.MaxAssessed)+" 元、最多两位小数的金额："+clip(v))
 			return decimal.Zero
 		}
 		return d
@@ -228,43 +228,9 @@ func readSettlement(row int, cells []string, cols [12]int, today znb.Date) (Sett
 // three payments is required.
 func settlementHeader(rows registry.Rows) ([12]int, int, error) {
 	var cols [12]int
-	for i := range cols {
-		cols[i] = -1
-	}
-	row := 0
-	for rows.Next() {
-		row++
-		cells := rows.Row()
-		if blankRow(cells) {
-			continue
-		}
-		for i, c := range cells {
-			h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
-			for col, sc := range settlementColumns {
-				if h != sc.zh && h != sc.en {
-					continue
-				}
-				if cols[col] >= 0 {
-					return cols, row, znb.Errorf(znb.Invalid, "duplicate_column", "表头中“%s”列出现了两次", sc.zh)
-				}
-				cols[col] = i
-			}
-		}
-		var missing []string
-		for _, col := range []int{colNo, colID, colName, colSettled, colTotal} {
-			if cols[col] < 0 {
-				missing = append(missing, "“"+settlementColumns[col].zh+"”（"+settlementColumns[col].en+"）")
-			}
-		}
-		if len(missing) > 0 {
-			return cols, row, znb.Errorf(znb.Invalid, "missing_column", "表头缺少 %s 列", strings.Join(missing, "、"))
-		}
-		return cols, row, nil
-	}
-	if err := rows.Err(); err != nil {
-		return cols, row, err
-	}
-	return cols, row, znb.Errorf(znb.Invalid, "empty_file", "文件中没有任何数据")
+	at, row, err := registry.ReadHeader(rows, settlementColumns, colNo, colID, colName, colSettled, colTotal)
+	copy(cols[:], at)
+	return cols, row, err
 }
 
 // SettlementsRefusal refuses a settlement file that has a bad row; nothing
@@ -288,7 +254,7 @@ func blankRow(cells []string) bool {
 func sortRejects(rej []registry.Reject) {
 	order := map[string]int{}
 	for i, c := range settlementColumns {
-		order[c.zh] = i
+		order[c.Zh] = i
 	}
 	sort.SliceStable(rej, func(i, j int) bool {
 		if rej[i].Row != rej[j].Row {

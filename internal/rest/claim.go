@@ -40,6 +40,7 @@ type reportJSON struct {
 	ReportedOn     znb.Date `json:"reported_on"`
 	Cause          string   `json:"cause"`
 	Description    string   `json:"description"`
+	EventID        int64    `json:"event_id"`
 }
 
 type stepOut struct {
@@ -164,7 +165,7 @@ func (s *Server) reportClaim(c *fiber.Ctx) error {
 	}
 	rec, err := s.DB.ReportClaim(c.UserContext(), actor(c), store.ClaimReport{
 		CertificateNo: in.CertificateNo, Line: in.Line, MemberIDNumber: in.MemberIDNumber,
-		IncidentDate: in.IncidentDate, ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description})
+		IncidentDate: in.IncidentDate, ReportedOn: in.ReportedOn, Cause: in.Cause, Description: in.Description, EventID: in.EventID})
 	if err != nil {
 		return err
 	}

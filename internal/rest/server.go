@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	s.claimRoutes(api)
 	s.fpbRoutes(api)
 	s.oversightRoutes(api)
+	s.eventRoutes(api)
 	s.subsidyRoutes(api)
 	s.reportRoutes(api)
 	s.objectionRoutes(api)

@@ -13,6 +13,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -47,6 +48,7 @@ type claimRow struct {
 	Assessor        string
 	ReasonCode      string
 	PaymentRef      string
+	EventID         int64
 	CreatedBy       string
 	CreatedAt       int64
 	UpdatedAt       int64
@@ -142,6 +144,11 @@ type ClaimReport struct {
 	ReportedOn     znb.Date // the zero date means today
 	Cause          string
 	Description    string
+	// EventID links the claim to a disaster event: it is then reported on
+	// the event's declaration day, whatever ReportedOn says, and never
+	// flagged late; its cause, incident date and village must be the
+	// event's.
+	EventID int64
 }
 
 // ReportClaim records a report as a reported claim once the domain has
@@ -162,9 +169,23 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	if err := claim.CheckFiling(by, rep); err != nil {
 		return nil, err
 	}
+	var ev *disaster.Event
+	if in.EventID != 0 {
+		var err error
+		if ev, err = db.GetEvent(ctx, by, in.EventID); err != nil {
+			return nil, err
+		}
+		if err := ev.Admits(rep.Cause, in.IncidentDate); err != nil {
+			return nil, err
+		}
+		in.ReportedOn, rep.ReportedOn = ev.DeclaredOn, ev.DeclaredOn
+	}
 	cert, ag, terms, err := db.claimCertificate(ctx, by, in.CertificateNo, in.Line)
 	if err != nil {
 		return nil, err
+	}
+	if ev != nil && cert != nil && !ev.Struck(cert.RegionCode) {
+		return nil, znb.Errorf(znb.Invalid, "region_not_in_event", "户 %s 所在村不在灾害事件“%s”的受灾范围内", cert.HouseholdNo, ev.Name)
 	}
 	var memberName, headName string
 	if cert != nil {
@@ -188,9 +209,12 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	if err := db.checkExcluded(db.Gorm(ctx), cert, in.Line, rep.Member, today); err != nil {
 		return nil, err
 	}
+	if ev != nil {
+		flags = dropFlag(flags, claim.FlagLateReport)
+	}
 	dup := dupKey(ag.ID, rep.Key())
 	now := db.nowMS()
-	row := claimRow{CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
+	row := claimRow{EventID: in.EventID, CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
 		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
 		MemberIDNumber: rep.Member, MemberName: memberName, Subject: rep.Subject(), IncidentDate: in.IncidentDate,
 		ReportedOn: in.ReportedOn, Cause: rep.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
@@ -217,7 +241,7 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
 		"state":          claimState(row.Status, row.Payable),
 		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-		"cause": rep.Cause, "flags": flags, "signals": row.Signals})
+		"cause": rep.Cause, "flags": flags, "signals": row.Signals, "event_id": in.EventID})
 	if err != nil {
 		return nil, err
 	}
@@ -309,8 +333,13 @@ func dupKey(agreementID int64, k claim.Key) string {
 // that still count against a new report (all but the rejected), and those
 // of rejected claims.
 func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
+	return db.earlierClaimsIn(db.Gorm(ctx), agreementID, certNo)
+}
+
+// earlierClaimsIn is earlierClaims read through g (a transaction).
+func (db *DB) earlierClaimsIn(g *gorm.DB, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
 	var rows []claimRow
-	err = db.Gorm(ctx).Select("line, household_no, member_id_number, incident_date, cause, status").
+	err = g.Select("line, household_no, member_id_number, incident_date, cause, status").
 		Where("certificate_no = ? AND agreement_id = ?", certNo, agreementID).Find(&rows).Error
 	if err != nil {
 		return nil, nil, znb.Wrap(err, "查询已报案件")

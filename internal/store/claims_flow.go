@@ -127,7 +127,12 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 }
 
 func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (*claim.Claim, error) {
-	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.approve", "保存核赔", db.approveStep(by, note))
+}
+
+// approveStep approves a locked claim under the lock of its limit row.
+func (db *DB) approveStep(by znb.Actor, note string) claimStep {
+	return func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		if err := notBlocked(tx, r.ClaimNo); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
@@ -153,7 +158,7 @@ func (db *DB) approveClaim(ctx context.Context, by znb.Actor, no, note string) (
 		detail := map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
 			"remaining_after": money.String(c.Remaining)}
 		return ev, set, detail, nil
-	})
+	}
 }
 
 // claimLimit reads, in the claim's transaction, the terms of its line and
@@ -184,13 +189,18 @@ func (db *DB) PayClaim(ctx context.Context, by znb.Actor, no, ref, note string) 
 	if err != nil {
 		return nil, err
 	}
-	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
+	return db.changeClaim(ctx, by, no, "claim.pay", "保存案件状态", db.payStep(by, ref, note))
+}
+
+// payStep pays a claim with its reference.
+func (db *DB) payStep(by znb.Actor, ref, note string) claimStep {
+	return func(tx *gorm.DB, r *claimRow, c *claim.Claim) (claim.Event, map[string]any, map[string]any, error) {
 		if err := notBlocked(tx, r.ClaimNo); err != nil {
 			return claim.Event{}, nil, nil, err
 		}
 		ev, err := c.Pay(by, db.Now(), ref, note)
 		return ev, map[string]any{"payment_ref": ref}, moveDetail(ev, "payment_ref", ref), err
-	})
+	}
 }
 
 // moveDetail is the audit detail of a transition that sets one column.
@@ -210,46 +220,12 @@ type claimStep func(tx *gorm.DB, r *claimRow, c *claim.Claim) (ev claim.Event, s
 func (db *DB) changeClaim(ctx context.Context, by znb.Actor, no, action, what string, step claimStep) (*claim.Claim, error) {
 	var out *claim.Claim
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		r, c, err := db.lockedClaim(tx, by, no)
+		r, err := db.claimRow(tx, by, no, true)
 		if err != nil {
 			return err
 		}
-		ev, set, detail, err := step(tx, r, c)
-		if err != nil {
-			return err
-		}
-		r.UpdatedAt = db.nowMS()
-		set["status"], set["updated_at"] = string(c.Status), r.UpdatedAt
-		if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
-			return err
-		}
-		if err := db.addEvent(tx, r.ID, ev); err != nil {
-			return err
-		}
-		// The household and subscribed systems hear of the move in the
-		// same transaction (see outbox.go).
-		if err := db.enqueueClaim(tx, r, c); err != nil {
-			return err
-		}
-		// What the claim now holds, read back, is what audit verify
-		// compares the table with.
-		var now claimRow
-		if err := tx.Select("status", "payable").Where("id = ?", r.ID).Take(&now).Error; err != nil {
-			return err
-		}
-		if detail == nil {
-			detail = map[string]any{}
-		}
-		detail["state"] = claimState(now.Status, now.Payable)
-		if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), detail); err != nil {
-			return err
-		}
-		c.UpdatedAt = msToTime(r.UpdatedAt)
-		if c.History, err = db.claimEvents(tx, r.ID); err != nil {
-			return err
-		}
-		out = c
-		return nil
+		out, err = db.moveClaim(tx, by, r, action, step)
+		return err
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, what)
@@ -270,6 +246,54 @@ func (db *DB) lockedClaim(tx *gorm.DB, by znb.Actor, no string) (*claimRow, *cla
 		return nil, nil, err
 	}
 	return r, c, db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c})
+}
+
+// moveClaim is changeClaim's work on a claim row locked in the caller's
+// transaction, for callers that move many claims in one transaction (a
+// payment batch's return file).
+func (db *DB) moveClaim(tx *gorm.DB, by znb.Actor, r *claimRow, action string, step claimStep) (*claim.Claim, error) {
+	c, err := r.claim()
+	if err != nil {
+		return nil, err
+	}
+	if err := db.withOversight(tx, []claimRow{*r}, []*claim.Claim{c}); err != nil {
+		return nil, err
+	}
+	ev, set, detail, err := step(tx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	r.UpdatedAt = db.nowMS()
+	set["status"], set["updated_at"] = string(c.Status), r.UpdatedAt
+	if err := tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+		return nil, err
+	}
+	if err := db.addEvent(tx, r.ID, ev); err != nil {
+		return nil, err
+	}
+	// The household and subscribed systems hear of the move in the
+	// same transaction (see outbox.go).
+	if err := db.enqueueClaim(tx, r, c); err != nil {
+		return nil, err
+	}
+	// What the claim now holds, read back, is what audit verify
+	// compares the table with.
+	var now claimRow
+	if err := tx.Select("status", "payable").Where("id = ?", r.ID).Take(&now).Error; err != nil {
+		return nil, err
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["state"] = claimState(now.Status, now.Payable)
+	if err := db.audit(tx, by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), detail); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = msToTime(r.UpdatedAt)
+	if c.History, err = db.claimEvents(tx, r.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // withHistory converts the row to the claim with its history.

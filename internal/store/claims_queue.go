@@ -138,7 +138,7 @@ func (db *DB) committed(err error) {
 // claimColumns are the columns a report writes.
 var claimColumns = []string{"claim_no", "certificate_no", "agreement_id", "insurer", "household_no", "region_code",
 	"village", "head_name", "line", "member_id_number", "member_name", "subject", "incident_date", "reported_on",
-	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at", "signals", "signals_at"}
+	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at", "signals", "signals_at", "event_id"}
 
 // writeReports inserts the reports' claims, reads back their ids, then
 // inserts their events and audit entries: four statements for the group.
@@ -154,7 +154,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		r := j.row
 		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
 			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt); err != nil {
+			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt, r.EventID); err != nil {
 			claims.close()
 			return err
 		}
@@ -166,34 +166,33 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		}
 		return err
 	}
-	var ids []struct {
-		ID      int64
-		ClaimNo string
-	}
-	if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&ids).Error; err != nil {
+	ids, err := claimIDs(tx, nos)
+	if err != nil {
 		return err
 	}
-	for _, r := range ids {
-		at[r.ClaimNo].row.ID = r.ID
+	for no, id := range ids {
+		at[no].row.ID = id
 	}
-	events := newBatch(ctx, db, tx, "claim_events", "claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note")
+	events := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
 	signals := newBatch(ctx, db, tx, "claim_signals", "claim_id", "code", "reason")
-	var err error
-	for _, j := range jobs {
-		e := &j.event
-		if err = events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
-			break
-		}
-		if err = audits.add(j.audit...); err != nil {
-			break
-		}
-		for _, sg := range j.signals {
-			if err = signals.add(j.row.ID, string(sg.Code), sg.Reason); err != nil {
-				break
+	err = func() error {
+		for _, j := range jobs {
+			e := &j.event
+			if err := events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
+				return err
+			}
+			if err := audits.add(j.audit...); err != nil {
+				return err
+			}
+			for _, sg := range j.signals {
+				if err := signals.add(j.row.ID, string(sg.Code), sg.Reason); err != nil {
+					return err
+				}
 			}
 		}
-	}
+		return nil
+	}()
 	if cerr := events.close(); err == nil {
 		err = cerr
 	}
@@ -237,3 +236,23 @@ func (db *DB) writeReportNews(tx *gorm.DB, jobs []*reportJob) error {
 	}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200).Error
 }
+
+// claimIDs reads the ids of the claims numbered nos.
+func claimIDs(tx *gorm.DB, nos []string) (map[string]int64, error) {
+	var rows []struct {
+		ID      int64
+		ClaimNo string
+	}
+	if err := tx.Table("claims").Select("id, claim_no").Where("claim_no IN ?", nos).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ClaimNo] = r.ID
+	}
+	return out, nil
+}
+
+// claimEventColumns are the columns a claim's events are written with in
+// batches.
+var claimEventColumns = []string{"claim_id", "at_ms", "actor_id", "actor", "role", "from_status", "to_status", "note"}

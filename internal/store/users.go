@@ -93,6 +93,21 @@ func (db *DB) UserByKey(ctx context.Context, key string) (znb.Actor, error) {
 	return a, nil
 }
 
+// UserByName returns the actor of an enabled account, for the command line
+// acting as a named person where the maker–checker rule must tell people
+// apart; an unknown or disabled account is not found.
+func (db *DB) UserByName(ctx context.Context, username string) (znb.Actor, error) {
+	var rows []userRow
+	if err := db.Gorm(ctx).Where("username = ? AND disabled = 0", username).Find(&rows).Error; err != nil {
+		return znb.Actor{}, znb.Wrap(err, "读取用户")
+	}
+	if len(rows) == 0 {
+		return znb.Actor{}, znb.ErrNotFound("账号 " + username)
+	}
+	r := rows[0]
+	return znb.Actor{ID: r.ID, Username: r.Username, Role: znb.Role(r.Role), Scope: r.Scope}, nil
+}
+
 // Account is a user as the admin sees it (never the key).
 type Account struct {
 	Username string

@@ -53,6 +53,10 @@ const (
 	ReadSamples      Action = "samples.read"
 	ManageExclusions Action = "exclusions.manage" // add to and remove from the 失信名单
 	ReadExclusions   Action = "exclusions.read"   // the list names persons: never insurers
+	DeclareEvent     Action = "event.declare"     // a disaster event
+	ReadEvents       Action = "event.read"        // events, worksheets, dashboards
+	LoadAccounts     Action = "accounts.load"     // households' bank accounts
+	BuildPayments    Action = "payments.build"    // payment batches: build, export, return file, cancel
 )
 
 var (
@@ -104,6 +108,10 @@ var grants = map[Action][]Role{
 	ReadSamples:      everyReader,
 	ManageExclusions: {Office},
 	ReadExclusions:   {Office, Auditor},
+	DeclareEvent:     {Office, InsurerClerk},
+	ReadEvents:       everyReader,
+	LoadAccounts:     {Office, InsurerClerk},
+	BuildPayments:    {InsurerClerk, Approver},
 }
 
 // Can reports whether the actor's role may take the action; it says nothing

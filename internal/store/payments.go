@@ -1,0 +1,481 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Bank accounts and payment batches: approved claims go to the bank as one
+// file, and only the bank's 成功 makes a claim paid.
+
+type accountRow struct {
+	ID          int64
+	County      string
+	HouseholdNo string
+	AccountNo   string
+	Bank        string
+	Holder      string
+	Current     int
+	CreatedBy   string
+	CreatedAt   int64
+}
+
+func (accountRow) TableName() string { return "bank_accounts" }
+
+// AccountLoad is what loading an account file did.
+type AccountLoad struct {
+	Rows      int
+	Added     int // new or changed accounts
+	Unchanged int
+	Rejected  []registry.Reject
+}
+
+// LoadAccounts loads a county's bank account file (户编号, 户名, 账号, 开户行):
+// all or nothing, every bad row named (a bad number or check digit, a
+// household not on the county's certificates). An account that differs from
+// a household's current one replaces it; the old one is kept as history.
+func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f registry.File) (*AccountLoad, error) {
+	county, err := znb.ParseCounty(county)
+	if err != nil {
+		return nil, err
+	}
+	if err := znb.Allow(by, znb.LoadAccounts); err != nil {
+		return nil, err
+	}
+	if by.Regional() && !by.SeesRegion(county) {
+		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 上传账户", county)
+	}
+	rows, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	accounts, rej, err := disaster.ReadAccounts(rows)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	res := &AccountLoad{Rows: len(accounts) + len(rej)}
+	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
+		for i := 0; i < len(accounts); i += feedChunk {
+			chunk := accounts[i:min(i+feedChunk, len(accounts))]
+			hs := make([]string, len(chunk))
+			for j, a := range chunk {
+				hs[j] = a.HouseholdNo
+			}
+			var known []struct {
+				HouseholdNo string
+				InsurerCode string
+			}
+			if err := tx.Raw(`SELECT DISTINCT c.household_no, a.insurer_code FROM certificates c JOIN agreements a ON a.id = c.agreement_id
+				WHERE c.county = ? AND c.household_no IN ?`, county, hs).Scan(&known).Error; err != nil {
+				return err
+			}
+			ok := map[string]bool{}
+			for _, k := range known {
+				ok[k.HouseholdNo] = ok[k.HouseholdNo] || by.Sees(county, k.InsurerCode)
+			}
+			var cur []accountRow
+			if err := tx.Where("county = ? AND household_no IN ? AND current = 1", county, hs).Find(&cur).Error; err != nil {
+				return err
+			}
+			now := map[string]accountRow{}
+			for _, c := range cur {
+				now[c.HouseholdNo] = c
+			}
+			for j, a := range chunk {
+				if !ok[a.HouseholdNo] {
+					res.Rejected = append(res.Rejected, registry.Reject{Row: i + j + 2, Column: "户编号", Code: "unknown_household",
+						Message: "户 " + a.HouseholdNo + " 不在本县的参保户中"})
+					continue
+				}
+				if c, had := now[a.HouseholdNo]; had && c.AccountNo == a.Number && c.Bank == a.Bank && c.Holder == a.Holder {
+					res.Unchanged++
+					continue
+				} else if had {
+					if err := tx.Model(&accountRow{}).Where("id = ?", c.ID).Update("current", 0).Error; err != nil {
+						return err
+					}
+				}
+				if err := tx.Create(&accountRow{County: county, HouseholdNo: a.HouseholdNo, AccountNo: a.Number, Bank: a.Bank,
+					Holder: a.Holder, Current: 1, CreatedBy: by.Username, CreatedAt: db.nowMS()}).Error; err != nil {
+					return err
+				}
+				res.Added++
+			}
+		}
+		res.Rejected = append(res.Rejected, rej...)
+		if len(res.Rejected) > 0 {
+			disaster.SortRejects(res.Rejected)
+			return disaster.AccountsRefusal(res.Rejected)
+		}
+		return db.audit(tx, by, scope{region: county}, "accounts.load", "accounts:"+county, map[string]any{
+			"file": f.Name, "sha256": f.SHA256, "added": res.Added, "unchanged": res.Unchanged})
+	})
+	if err != nil {
+		if znb.CodeOf(err) == "accounts_rejected" {
+			return res, err
+		}
+		return nil, znb.Wrap(err, "保存银行账户")
+	}
+	return res, nil
+}
+
+// AccountHistory returns a household's accounts, the current one first,
+// numbers masked unless the actor pays.
+func (db *DB) AccountHistory(ctx context.Context, by znb.Actor, county, householdNo string) ([]disaster.Account, error) {
+	if err := znb.Allow(by, znb.ReadClaims); err != nil {
+		return nil, err
+	}
+	if by.Regional() && !by.SeesRegion(county) {
+		return nil, znb.ErrNotFound("银行账户")
+	}
+	var rows []accountRow
+	if err := db.Gorm(ctx).Where("county = ? AND household_no = ?", county, householdNo).Order("current DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "读取银行账户")
+	}
+	out := make([]disaster.Account, len(rows))
+	for i, r := range rows {
+		out[i] = disaster.Account{HouseholdNo: r.HouseholdNo, Number: r.AccountNo, Bank: r.Bank, Holder: r.Holder}.Shown(by)
+	}
+	return out, nil
+}
+
+type paymentBatchRow struct {
+	ID           int64
+	BatchNo      string
+	Insurer      string
+	EventID      int64
+	FromDay      *znb.Date
+	ToDay        *znb.Date
+	Status       string
+	ItemCount    int
+	Total        decimal.Decimal
+	SuccessCount int
+	SuccessTotal decimal.Decimal
+	FailureCount int
+	FailureTotal decimal.Decimal
+	CreatedBy    string
+	CreatedAt    int64
+	ClosedBy     string
+	ClosedAt     int64
+}
+
+func (paymentBatchRow) TableName() string { return "payment_batches" }
+
+type paymentItemRow struct {
+	ID        int64
+	BatchID   int64
+	Seq       int
+	ClaimNo   string
+	Holder    string
+	AccountNo string
+	Bank      string
+	Amount    decimal.Decimal
+	Outcome   string
+	Reason    string
+	OpenClaim *string
+}
+
+func (paymentItemRow) TableName() string { return "payment_items" }
+
+// Batch is a payment batch with its items and totals.
+type Batch struct {
+	ID       int64
+	No       string
+	Insurer  string
+	EventID  int64
+	From, To znb.Date
+	Status   disaster.BatchStatus
+	Totals   disaster.Totals
+	Items    []disaster.Item
+	// Unpayable lists the approved claims the build left out because their
+	// household has no bank account on file.
+	Unpayable []string
+}
+
+// BatchQuery chooses the approved claims of a batch: an event's, or those
+// approved between two days (both included).
+type BatchQuery struct {
+	EventID  int64
+	From, To znb.Date
+}
+
+func batchObject(id int64) string { return "payment_batch:" + itoa(id) }
+
+// BuildBatch builds a payment batch of the insurer's approved, unpaid
+// claims that are in no open batch, each paid to its household's current
+// bank account, in one transaction: a claim whose household has no account
+// is listed as unpayable and left for a later batch. A claim is never in two
+// open batches: the unique index on payment_items.open_claim refuses a
+// racing build. progress, when set, is told in the transaction how many
+// claims are written into the batch so far, out of how many.
+func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery, progress func(done, total int)) (*Batch, error) {
+	if err := znb.Allow(by, znb.BuildPayments); err != nil {
+		return nil, err
+	}
+	if !by.Role.Insurer() {
+		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "付款批次须由保险机构人员生成")
+	}
+	if q.EventID == 0 && (q.From.IsZero() || q.To.IsZero() || q.To.Before(q.From)) {
+		return nil, znb.Errorf(znb.Invalid, "invalid_batch_query", "须给出灾害事件，或起止日期（核赔日期范围）")
+	}
+	if q.EventID != 0 {
+		if _, err := db.GetEvent(ctx, by, q.EventID); err != nil {
+			return nil, err
+		}
+	}
+	out := &Batch{Insurer: by.Scope, EventID: q.EventID, From: q.From, To: q.To, Status: disaster.BatchOpen}
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		out.Items, out.Unpayable = nil, nil
+		g := tx.Table("claims c").Select("c.claim_no, c.region_code, c.household_no, c.payable").
+			Joins("LEFT JOIN payment_items p ON p.open_claim = c.claim_no").
+			Where("c.insurer = ? AND c.status = ? AND p.id IS NULL", by.Scope, string(claim.Approved))
+		if q.EventID != 0 {
+			g = g.Where("c.event_id = ?", q.EventID)
+		} else {
+			g = g.Where("c.updated_at >= ? AND c.updated_at < ?", dayStartMS(q.From), dayStartMS(q.To.AddDays(1)))
+		}
+		var claims []struct {
+			ClaimNo, RegionCode, HouseholdNo string
+			Payable                          decimal.Decimal
+		}
+		if err := g.Order("c.region_code, c.household_no, c.id").Scan(&claims).Error; err != nil {
+			return err
+		}
+		row := paymentBatchRow{Insurer: by.Scope, EventID: q.EventID, Status: string(disaster.BatchOpen), Total: decimal.Zero,
+			SuccessTotal: decimal.Zero, FailureTotal: decimal.Zero, CreatedBy: by.Username, CreatedAt: db.nowMS(),
+			BatchNo: fmt.Sprintf("PB-PENDING-%d", time.Now().UnixNano())}
+		if q.EventID == 0 {
+			row.FromDay, row.ToDay = &q.From, &q.To
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		out.ID = row.ID
+		out.No = "PB" + strings.ReplaceAll(znb.DateOf(db.Now().In(znb.CST)).String(), "-", "") + fmt.Sprintf("%06d", row.ID)
+		items := newBatch(tx.Statement.Context, db, tx, "payment_items", "batch_id", "seq", "claim_no", "holder", "account_no",
+			"bank", "amount", "outcome", "reason", "open_claim")
+		defer items.close()
+		for i := 0; i < len(claims); i += feedChunk {
+			if progress != nil {
+				progress(i, len(claims))
+			}
+			chunk := claims[i:min(i+feedChunk, len(claims))]
+			hs := make([]string, len(chunk))
+			for j, c := range chunk {
+				hs[j] = c.HouseholdNo
+			}
+			var acc []accountRow
+			if err := tx.Where("household_no IN ? AND current = 1", hs).Find(&acc).Error; err != nil {
+				return err
+			}
+			byHH := map[string]accountRow{}
+			for _, a := range acc {
+				byHH[a.County+"|"+a.HouseholdNo] = a
+			}
+			for _, c := range chunk {
+				a, ok := byHH[c.RegionCode[:6]+"|"+c.HouseholdNo]
+				if !ok {
+					out.Unpayable = append(out.Unpayable, c.ClaimNo)
+					continue
+				}
+				it := disaster.Item{Seq: len(out.Items) + 1, ClaimNo: c.ClaimNo, Holder: a.Holder, Account: a.AccountNo, Bank: a.Bank,
+					Amount: c.Payable, Outcome: disaster.Pending}
+				out.Items = append(out.Items, it)
+				if err := items.add(row.ID, it.Seq, it.ClaimNo, it.Holder, it.Account, it.Bank, it.Amount, it.Outcome, "", it.ClaimNo); err != nil {
+					return err
+				}
+			}
+		}
+		if len(out.Items) == 0 {
+			return znb.Errorf(znb.Conflict, "no_payable_claims", "没有可付款的已核赔案件（已在其他未回盘批次中的、没有银行账户的不计）")
+		}
+		if err := items.close(); err != nil {
+			if isUniqueViolation(err) {
+				return znb.Errorf(znb.Conflict, "claim_in_open_batch", "部分案件已进入另一个未回盘的付款批次，请重新生成")
+			}
+			return err
+		}
+		out.Totals = disaster.Tally(out.Items)
+		if err := tx.Model(&paymentBatchRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"batch_no": out.No, "item_count": out.Totals.Count, "total": out.Totals.Amount}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, by, actorScope(by), "payments.build", batchObject(row.ID), map[string]any{
+			"batch_no": out.No, "event_id": q.EventID, "count": out.Totals.Count, "total": money.String(out.Totals.Amount),
+			"unpayable": len(out.Unpayable)})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "生成付款批次")
+	}
+	return out, nil
+}
+
+// dayStartMS is the first millisecond of the day in China Standard Time.
+func dayStartMS(d znb.Date) int64 {
+	t := d.Time()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, znb.CST).UnixMilli()
+}
+
+// GetBatch returns a batch of the actor's insurer with its items; account
+// numbers are masked unless the actor pays.
+func (db *DB) GetBatch(ctx context.Context, by znb.Actor, id int64) (*Batch, error) {
+	return db.batchIn(db.Gorm(ctx), by, id, false)
+}
+
+func (db *DB) batchIn(g *gorm.DB, by znb.Actor, id int64, lock bool) (*Batch, error) {
+	if err := znb.Allow(by, znb.ReadClaims); err != nil {
+		return nil, err
+	}
+	var row paymentBatchRow
+	q := "SELECT * FROM payment_batches WHERE id = ?"
+	if lock {
+		q += db.forUpdate()
+	}
+	res := g.Raw(q, id).Scan(&row)
+	if res.Error != nil {
+		return nil, znb.Wrap(res.Error, "读取付款批次")
+	}
+	if res.RowsAffected == 0 || !by.SeesInsurer(row.Insurer) {
+		return nil, znb.ErrNotFound("付款批次")
+	}
+	var items []paymentItemRow
+	if err := g.Where("batch_id = ?", id).Order("seq").Find(&items).Error; err != nil {
+		return nil, znb.Wrap(err, "读取付款批次")
+	}
+	b := &Batch{ID: row.ID, No: row.BatchNo, Insurer: row.Insurer, EventID: row.EventID, Status: disaster.BatchStatus(row.Status)}
+	if row.FromDay != nil {
+		b.From, b.To = *row.FromDay, *row.ToDay
+	}
+	for _, it := range items {
+		b.Items = append(b.Items, disaster.Item{Seq: it.Seq, ClaimNo: it.ClaimNo, Holder: it.Holder,
+			Account: disaster.Account{Number: it.AccountNo}.Shown(by).Number, Bank: it.Bank, Amount: it.Amount,
+			Outcome: it.Outcome, Reason: it.Reason})
+	}
+	b.Totals = disaster.Tally(b.Items)
+	return b, nil
+}
+
+// BankFile returns the items of an open batch for its bank file, account
+// numbers whole: only those who pay may export it.
+func (db *DB) BankFile(ctx context.Context, by znb.Actor, id int64) (*Batch, error) {
+	if err := znb.Allow(by, znb.BuildPayments); err != nil {
+		return nil, err
+	}
+	return db.GetBatch(ctx, by, id)
+}
+
+// LoadReturn loads the bank's return file of an open batch: every item must
+// be answered once (disaster.ReadReturn), or nothing is stored. In one
+// transaction each 成功 pays its claim (payment reference: batch number and
+// 序号), each 失败 keeps its reason and leaves the claim approved for the
+// next batch, and the batch is closed as returned with totals that balance.
+func (db *DB) LoadReturn(ctx context.Context, by znb.Actor, id int64, f registry.File) (*Batch, error) {
+	if err := znb.Allow(by, znb.BuildPayments); err != nil {
+		return nil, err
+	}
+	var out *Batch
+	var refused []registry.Reject
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		b, err := db.batchIn(tx, znb.System, id, true)
+		if err != nil || !by.SeesInsurer(b.Insurer) {
+			return znb.ErrNotFound("付款批次")
+		}
+		if err := disaster.CheckReturn(b.Status); err != nil {
+			return err
+		}
+		rows, err := f.Open()
+		if err != nil {
+			return err
+		}
+		answers, rej, err := disaster.ReadReturn(rows, b.Items)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		if len(rej) > 0 {
+			refused = rej
+			return disaster.ReturnRefusal(rej)
+		}
+		for _, a := range answers {
+			it := &b.Items[a.Seq-1]
+			if a.Success {
+				it.Outcome = disaster.Success
+				r, err := db.claimRow(tx, by, it.ClaimNo, true)
+				if err != nil {
+					return err
+				}
+				if _, err := db.moveClaim(tx, by, r, "claim.pay", db.payStep(by, disaster.PaymentRef(b.No, it.Seq), "银行付款批次 "+b.No+" 回盘成功")); err != nil {
+					return err
+				}
+			} else {
+				it.Outcome, it.Reason = disaster.Failure, clipRunes(a.Reason, 255)
+			}
+			if err := tx.Model(&paymentItemRow{}).Where("batch_id = ? AND seq = ?", id, it.Seq).Updates(map[string]any{
+				"outcome": it.Outcome, "reason": it.Reason, "open_claim": nil}).Error; err != nil {
+				return err
+			}
+		}
+		b.Totals = disaster.Tally(b.Items)
+		if !b.Totals.Balanced() {
+			return znb.Errorf(znb.Internal, "batch_unbalanced", "付款批次 %s 回盘后不平衡", b.No)
+		}
+		b.Status = disaster.BatchReturned
+		t := b.Totals
+		if err := tx.Model(&paymentBatchRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(b.Status),
+			"success_count": t.SuccessCount, "success_total": t.SuccessAmount, "failure_count": t.FailureCount,
+			"failure_total": t.FailureAmount, "closed_by": by.Username, "closed_at": db.nowMS()}).Error; err != nil {
+			return err
+		}
+		out = b
+		return db.audit(tx, by, actorScope(by), "payments.return", batchObject(id), map[string]any{
+			"file": f.Name, "sha256": f.SHA256, "success": t.SuccessCount, "success_total": money.String(t.SuccessAmount),
+			"failure": t.FailureCount, "failure_total": money.String(t.FailureAmount)})
+	})
+	if err != nil {
+		if refused != nil {
+			return &Batch{ID: id}, err
+		}
+		return nil, znb.Wrap(err, "导入回盘文件")
+	}
+	return db.GetBatch(ctx, by, out.ID)
+}
+
+// CancelBatch cancels an open batch: its claims are free for the next one.
+func (db *DB) CancelBatch(ctx context.Context, by znb.Actor, id int64, note string) (*Batch, error) {
+	if err := znb.Allow(by, znb.BuildPayments); err != nil {
+		return nil, err
+	}
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		b, err := db.batchIn(tx, znb.System, id, true)
+		if err != nil || !by.SeesInsurer(b.Insurer) {
+			return znb.ErrNotFound("付款批次")
+		}
+		if err := disaster.CheckCancel(b.Status); err != nil {
+			return err
+		}
+		if err := tx.Model(&paymentItemRow{}).Where("batch_id = ?", id).Update("open_claim", nil).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&paymentBatchRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(disaster.BatchCancelled),
+			"closed_by": by.Username, "closed_at": db.nowMS()}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, by, actorScope(by), "payments.cancel", batchObject(id), map[string]any{"batch_no": b.No, "note": note})
+	})
+	if err != nil {
+		return nil, znb.Wrap(err, "撤销付款批次")
+	}
+	return db.GetBatch(ctx, by, id)
+}
