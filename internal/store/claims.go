@@ -11,9 +11,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
-	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
