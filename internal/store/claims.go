@@ -99,6 +99,13 @@ func (r *claimRow) claim() (*claim.Claim, error) {
 		c.Assessed = true
 		c.Payable, c.RemainingBefore, c.Remaining = r.Payable.Decimal, r.RemainingBefore.Decimal, r.RemainingAfter.Decimal
 	}
+	if r.Assessment != nil && *r.Assessment != "" && *r.Assessment != "null" {
+		in, err := assessmentOf(c.Line, *r.Assessment)
+		if err != nil {
+			return nil, znb.Wrap(err, "读取理算数据")
+		}
+		c.Input = in
+	}
 	if r.Breakdown != nil {
 		var steps []stepJSON
 		if err := json.Unmarshal([]byte(*r.Breakdown), &steps); err != nil {
