@@ -384,6 +384,9 @@ type ClaimQuery struct {
 	Line     znb.Line
 	Village  string
 	From, To znb.Date
+	// Proposed keeps the automatic claims whose platform proposal awaits
+	// an adjuster's confirmation.
+	Proposed bool
 	Page     int // from 1
 	PageSize int // at most 500; 50 when unset
 }
@@ -420,6 +423,9 @@ func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]cla
 		} else {
 			g = g.Where("village = ?", v)
 		}
+	}
+	if q.Proposed {
+		g = g.Where("status = ? AND assessor_id = 0 AND assessor = ? AND flags LIKE ?", string(claim.Assessed), claim.Proposer, "%"+claim.FlagAuto+"%")
 	}
 	if !q.From.IsZero() {
 		g = g.Where("reported_on >= ?", q.From)

@@ -151,6 +151,7 @@ type claimData struct {
 	C         rest.ClaimJSON
 	Done      string // what was just saved, for the notice on top
 	Assess    bool   // the actor may assess it now
+	Confirm   bool   // an automatic claim's proposal the actor may confirm
 	Preview   []rest.StepJSON
 	PreviewOf string // the payable of the preview
 	Approve   bool
@@ -219,6 +220,7 @@ func (w *console) claimView(c *fiber.Ctx) (*view, *claimData, error) {
 	}
 	open := rec.Status == claim.Reported || rec.Status == claim.Assessed
 	d.Assess = open && znb.Granted(a, znb.AssessClaim)
+	d.Confirm = d.Assess && rec.Status == claim.Assessed && rec.Auto() && rec.Proposed()
 	d.Approve = rec.Status == claim.Assessed && rec.MayDecide(a)
 	d.Reject = rec.MayDecide(a)
 	d.SelfAssessed = rec.Status == claim.Assessed && znb.Granted(a, znb.DecideClaim) && !rec.MayDecide(a)
