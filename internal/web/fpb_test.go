@@ -152,6 +152,13 @@ func TestWarningsInBrowser(t *testing.T) {
 		if other == nil {
 			t.Fatal("no new warning left")
 		}
+		code, page, _ = off.get("/office/reports?month=2024-06")
+		lowIncome := regexp.MustCompile(`<th scope="row">收入低于监测线</th><td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>`).FindStringSubmatch(page)
+		if code != http.StatusOK || !strings.Contains(page, "因病防贫保险") || lowIncome == nil ||
+			lowIncome[1] != "24" || lowIncome[2] != "0" || lowIncome[3] != "1" {
+			t.Errorf("monthly page %d: illness line %v, low income new/visiting/assisted %v",
+				code, strings.Contains(page, "因病防贫保险"), lowIncome)
+		}
 		if code, _ := off.post("/office/warnings/"+other[1]+"/status", url.Values{"status": {"visiting"}}); code != http.StatusForbidden {
 			t.Errorf("a follow-up without the CSRF token: %d", code)
 		}
