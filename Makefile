@@ -60,6 +60,7 @@ bench:
 	$(BENCH) -bench 'ClaimReports' -benchtime 5000x ./internal/rest/ | tee -a bench.out
 	$(BENCH) -bench 'Event50k' -benchtime 1x ./internal/store/ | tee -a bench.out
 	$(BENCH) -bench 'ConsoleListPages' -benchtime 1x ./internal/web/ | tee -a bench.out
+	$(BENCH) -bench 'MedicalFeed|Warnings$$' -benchtime 1x ./internal/store/ | tee -a bench.out
 
 # bench-wrk cross-checks the claim rate with wrk against a separate
 # `zhunongbao serve` on each engine (needs wrk).

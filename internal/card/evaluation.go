@@ -82,7 +82,7 @@ func (r *Renderer) WriteEvaluation(w io.Writer, e Evaluation) error {
 
 	y = section(y, "三、分险种理赔（单位：元）", 40)
 	rows = rows[:0]
-	for i, l := range znb.Lines {
+	for i, l := range a.Lines() {
 		rows = append(rows, []string{l.Name(), fmt.Sprint(t.Reported[i].Count), yuan(t.Reported[i].Amount),
 			fmt.Sprint(t.Paid[i].Count), yuan(t.Paid[i].Amount)})
 	}

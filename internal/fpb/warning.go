@@ -64,6 +64,9 @@ func (s Status) Valid() bool { _, ok := statusNames[s]; return ok }
 // next says where each status may go: new → visiting → assisted | dismissed.
 var next = map[Status][]Status{New: {Visiting}, Visiting: {Assisted, Dismissed}}
 
+// Next lists the statuses a warning of status s may move to.
+func (s Status) Next() []Status { return next[s] }
+
 // Thresholds are the figures the rules compare with.
 type Thresholds struct {
 	MedicalBurden  decimal.Decimal // out-of-pocket medical cost in the year

@@ -147,10 +147,11 @@ type Figures struct {
 	// by funding source in the order of znb.Sources (1 to 5).
 	Premium [6]decimal.Decimal
 	Earned  decimal.Decimal
-	// Reported and Paid are by line in the order of znb.Lines. A reported
-	// claim's amount is its assessed payable (nothing until assessed,
-	// nothing once rejected); a paid claim's is what was paid.
-	Reported, Paid [4]Amount
+	// Reported and Paid are by line in the order of znb.AllLines: the four
+	// lines of the standard scheme, then the 防贫保 household lines. A
+	// reported claim's amount is its assessed payable (nothing until
+	// assessed, nothing once rejected); a paid claim's is what was paid.
+	Reported, Paid [7]Amount
 	DaysToPay      int // the sum over paid claims of the days from report to payment
 	Open           [ageBuckets]int
 }
@@ -173,7 +174,7 @@ func (f *Figures) Add(g *Figures) {
 	}
 }
 
-func total(xs [4]Amount) Amount {
+func total(xs [7]Amount) Amount {
 	var t Amount
 	for _, x := range xs {
 		t.add(x)
@@ -331,7 +332,7 @@ func (b *Builder) AddCertificate(c *Certificate) {
 }
 
 func lineIndex(l znb.Line) int {
-	for i, x := range znb.Lines {
+	for i, x := range znb.AllLines {
 		if x == l {
 			return i
 		}
@@ -386,6 +387,21 @@ type Report struct {
 	Rows   []Row // each county, then each of its townships followed by its villages
 	Total  Figures
 	Causes []Cause // every cause, most reported first
+	// Warnings counts the region's warnings raised by the end of the
+	// window, by rule and then status, as they stand now; nil for a reader
+	// who may not see warnings (the insurer's staff).
+	Warnings map[string]map[string]int
+}
+
+// Lines are the lines a report shows: the four of the standard scheme, and
+// the 防贫保 household lines too when any claim of theirs is counted.
+func (r *Report) Lines() []znb.Line {
+	for i := len(znb.Lines); i < len(znb.AllLines); i++ {
+		if r.Total.Reported[i].Count > 0 || r.Total.Paid[i].Count > 0 {
+			return znb.AllLines
+		}
+	}
+	return znb.Lines
 }
 
 // Report returns the rows: per county its sum, then per township its sum

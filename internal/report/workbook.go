@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 
+	"github.com/zhunongbao/zhunongbao/internal/fpb"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -21,14 +22,14 @@ var levelNames = map[string]string{LevelCounty: "县", LevelTownship: "乡镇", 
 
 // figuresHeader is the header of the sheet of figures by region: one column
 // per figure, lines spelled out, so that a clerk can sort and sum.
-func figuresHeader() []string {
+func figuresHeader(lines []znb.Line) []string {
 	h := []string{"级别", "行政区划代码", "名称", "参保户数", "参保人数", "保费"}
 	for _, s := range znb.Sources {
 		h = append(h, s.Name()+"补贴")
 	}
 	h = append(h, "已赚保费")
 	for _, what := range []string{"报案", "赔付"} {
-		for _, l := range znb.Lines {
+		for _, l := range lines {
 			h = append(h, l.Name()+what+"件数", l.Name()+what+"金额")
 		}
 		h = append(h, what+"合计件数", what+"合计金额")
@@ -40,16 +41,18 @@ func figuresHeader() []string {
 	return append(h, "未结案件合计")
 }
 
-func figuresRow(level, region, name string, f *Figures) []any {
+func figuresRow(level, region, name string, f *Figures, lines []znb.Line) []any {
 	row := []any{levelNames[level], region, name, f.Households, f.Persons}
 	for _, p := range f.Premium {
 		row = append(row, p)
 	}
 	row = append(row, f.Earned)
-	for _, xs := range [][4]Amount{f.Reported, f.Paid} {
+	for _, xs := range [][7]Amount{f.Reported, f.Paid} {
 		var t Amount
-		for _, x := range xs {
-			row = append(row, x.Count, x.Amount)
+		for i, x := range xs {
+			if i < len(lines) {
+				row = append(row, x.Count, x.Amount)
+			}
 			t.Count, t.Amount = t.Count+x.Count, t.Amount.Add(x.Amount)
 		}
 		row = append(row, t.Count, t.Amount)
@@ -71,16 +74,53 @@ func figuresRow(level, region, name string, f *Figures) []any {
 }
 
 func writeFigures(w Writer, r *Report) error {
-	if err := w.Sheet("分区域统计", figuresHeader()); err != nil {
+	lines := r.Lines()
+	if err := w.Sheet("分区域统计", figuresHeader(lines)); err != nil {
 		return err
 	}
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		if err := w.Row(figuresRow(row.Level, row.Region, row.Name, &row.Figures)...); err != nil {
+		if err := w.Row(figuresRow(row.Level, row.Region, row.Name, &row.Figures, lines)...); err != nil {
 			return err
 		}
 	}
-	return w.Row(figuresRow("total", "", "", &r.Total)...)
+	if err := w.Row(figuresRow("total", "", "", &r.Total, lines)...); err != nil {
+		return err
+	}
+	return writeWarnings(w, r)
+}
+
+// writeWarnings writes the sheet of warnings by rule and status when the
+// report has them (the office's and auditors' reports only).
+func writeWarnings(w Writer, r *Report) error {
+	if r.Warnings == nil {
+		return nil
+	}
+	h := []string{"预警规则"}
+	for _, st := range fpb.Statuses {
+		h = append(h, st.Name())
+	}
+	if err := w.Sheet("预警统计", append(h, "合计")); err != nil {
+		return err
+	}
+	sum := make([]int, len(fpb.Statuses)+1)
+	for _, rule := range fpb.Rules {
+		row := []any{rule.Name()}
+		n := 0
+		for i, st := range fpb.Statuses {
+			c := r.Warnings[string(rule)][string(st)]
+			row, n, sum[i] = append(row, c), n+c, sum[i]+c
+		}
+		sum[len(fpb.Statuses)] += n
+		if err := w.Row(append(row, n)...); err != nil {
+			return err
+		}
+	}
+	row := []any{"合计"}
+	for _, n := range sum {
+		row = append(row, n)
+	}
+	return w.Row(row...)
 }
 
 func windowRows(w Writer, win Window) error {

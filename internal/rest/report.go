@@ -42,6 +42,9 @@ type ReportJSON struct {
 	AsOf       znb.Date    `json:"as_of"`
 	Total      FiguresJSON `json:"total"`
 	Rows       []RowJSON   `json:"rows"`
+	// Warnings counts the region's warnings by rule, then status; only in
+	// the office's and auditors' reports.
+	Warnings map[string]map[string]int `json:"warnings,omitempty"`
 }
 
 // FiguresJSON is the figures of a row (see report.Figures). Premium holds
@@ -84,7 +87,7 @@ func figuresOut(f *report.Figures) FiguresJSON {
 	for i, s := range znb.Sources {
 		out.Premium[string(s)] = amount(f.Premium[i+1])
 	}
-	for i, l := range znb.Lines {
+	for i, l := range znb.AllLines {
 		out.Reported[string(l)] = AmountJSON{f.Reported[i].Count, amount(f.Reported[i].Amount)}
 		out.Paid[string(l)] = AmountJSON{f.Paid[i].Count, amount(f.Paid[i].Amount)}
 	}
@@ -108,7 +111,7 @@ func figuresOut(f *report.Figures) FiguresJSON {
 func ReportOut(r *report.Report, region string) ReportJSON {
 	w := r.Window
 	out := ReportJSON{Region: region, CoverFrom: w.Cover.Start, CoverTo: w.Cover.End, ClaimsFrom: w.Claims.Start,
-		ClaimsTo: w.Claims.End, AsOf: w.AsOf, Total: figuresOut(&r.Total), Rows: make([]RowJSON, len(r.Rows))}
+		ClaimsTo: w.Claims.End, AsOf: w.AsOf, Total: figuresOut(&r.Total), Rows: make([]RowJSON, len(r.Rows)), Warnings: r.Warnings}
 	for i := range r.Rows {
 		row := &r.Rows[i]
 		out.Rows[i] = RowJSON{Level: row.Level, RegionCode: row.Region, Name: row.Name, FiguresJSON: figuresOut(&row.Figures)}

@@ -110,6 +110,13 @@ func (r *claimRow) claim() (*claim.Claim, error) {
 		c.Assessed = true
 		c.Payable, c.RemainingBefore, c.Remaining = r.Payable.Decimal, r.RemainingBefore.Decimal, r.RemainingAfter.Decimal
 	}
+	if r.Assessment != nil && *r.Assessment != "" && *r.Assessment != "null" {
+		in, err := assessmentOf(c.Line, *r.Assessment)
+		if err != nil {
+			return nil, znb.Wrap(err, "读取理算数据")
+		}
+		c.Input = in
+	}
 	if r.Breakdown != nil {
 		var steps []stepJSON
 		if err := json.Unmarshal([]byte(*r.Breakdown), &steps); err != nil {
@@ -433,6 +440,9 @@ type ClaimQuery struct {
 	Queue    bool           // the review queue: signalled open claims without a valid review, oldest first
 	Village  string
 	From, To znb.Date
+	// Proposed keeps the automatic claims whose platform proposal awaits
+	// an adjuster's confirmation.
+	Proposed bool
 	Page     int // from 1
 	PageSize int // at most 500; 50 when unset
 }
@@ -483,6 +493,9 @@ func (db *DB) ListClaims(ctx context.Context, by znb.Actor, q ClaimQuery) ([]cla
 		g = g.Where("signals <> '' AND status IN ?", []string{string(claim.Reported), string(claim.Assessed)}).
 			Where("NOT EXISTS (SELECT 1 FROM claim_reviews v WHERE v.claim_id = claims.id AND v.at_ms >= claims.signals_at AND v.reviewer <> claims.assessor)")
 		order = "reported_on, id"
+	}
+	if q.Proposed {
+		g = g.Where("status = ? AND assessor_id = 0 AND assessor = ? AND flags LIKE ?", string(claim.Assessed), claim.Proposer, "%"+claim.FlagAuto+"%")
 	}
 	if !q.From.IsZero() {
 		g = g.Where("reported_on >= ?", q.From)

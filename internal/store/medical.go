@@ -170,21 +170,12 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 	if err != nil {
 		return nil, znb.Wrap(err, "保存医保结算数据")
 	}
-	candidates, err := db.illnessCandidates(ctx, order)
+	candidates, open, err := db.illnessCandidates(ctx, order)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range candidates {
-		opened, updated, err := db.autoIllness(ctx, k, today)
-		if err != nil {
-			return nil, err
-		}
-		if opened != "" {
-			res.Opened = append(res.Opened, opened)
-		}
-		if updated != "" {
-			res.Updated = append(res.Updated, updated)
-		}
+	if res.Opened, res.Updated, err = db.autoIllnessAll(ctx, candidates, open, today); err != nil {
+		return nil, err
 	}
 	counties := map[string][]string{}
 	for _, k := range order {
@@ -316,12 +307,81 @@ func optDate(d znb.Date) any {
 	return d
 }
 
-// autoIllness brings a household's automatic illness claim up to date with
-// its settlements not yet in a claim: they go into the open automatic claim
-// if there is one, else they open a new claim when they add something to
-// pay (claim.OpensIllnessClaim); the claim is then proposed again on all
-// its settlements. Nothing happens when the agreement's product has no
-// illness line. It returns the claim opened or updated.
+// autoGroup is how many households' automatic illness claims one
+// transaction brings up to date: one transaction (one commit, one fsync)
+// per household made a county's feed take a commit for each of its tens of
+// thousands of households.
+const autoGroup = 200
+
+// autoIllnessAll brings the automatic illness claims of the candidate
+// households up to date, autoGroup households to a transaction. A household
+// without an open automatic claim (open) gets a claim number before the
+// transaction, as a report does; one whose claim was closed meanwhile is
+// done again alone by autoIllness.
+func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[accrualKey]bool, today znb.Date) (opened, updated []string, err error) {
+	terms := map[int64]*policy.LineTerms{}
+	for _, k := range cands {
+		if _, seen := terms[k.agreementID]; !seen {
+			if _, terms[k.agreementID], err = db.claimLineTerms(db.Gorm(ctx), k.agreementID, znb.Illness); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	for i := 0; i < len(cands); i += autoGroup {
+		group := cands[i:min(i+autoGroup, len(cands))]
+		nos := make([]string, len(group))
+		for j, k := range group {
+			if !open[k] && terms[k.agreementID] != nil {
+				if nos[j], err = db.claimNo(ctx, today); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		var o, u []string
+		var again []accrualKey
+		err = db.Tx(ctx, func(tx *gorm.DB) error {
+			o, u, again = o[:0], u[:0], again[:0]
+			for j, k := range group {
+				if terms[k.agreementID] == nil {
+					continue
+				}
+				op, up, needNo, err := db.autoIllnessIn(tx, k, terms[k.agreementID], today, nos[j])
+				if err != nil {
+					return err
+				}
+				switch {
+				case needNo:
+					again = append(again, k)
+				case op != "":
+					o = append(o, op)
+				case up != "":
+					u = append(u, up)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
+		}
+		opened, updated = append(opened, o...), append(updated, u...)
+		for _, k := range again {
+			op, up, err := db.autoIllness(ctx, k, today)
+			if err != nil {
+				return nil, nil, err
+			}
+			if op != "" {
+				opened = append(opened, op)
+			}
+			if up != "" {
+				updated = append(updated, up)
+			}
+		}
+	}
+	return opened, updated, nil
+}
+
+// autoIllness brings one household's automatic illness claim up to date
+// (autoIllnessIn), taking a claim number when it opens one.
 func (db *DB) autoIllness(ctx context.Context, k accrualKey, today znb.Date) (opened, updated string, err error) {
 	_, terms, err := db.claimLineTerms(db.Gorm(ctx), k.agreementID, znb.Illness)
 	if err != nil || terms == nil {
@@ -330,59 +390,10 @@ func (db *DB) autoIllness(ctx context.Context, k accrualKey, today znb.Date) (op
 	no := ""
 	for {
 		needNo := false
-		opened, updated = "", ""
 		err = db.Tx(ctx, func(tx *gorm.DB) error {
-			lr := &claimRow{AgreementID: k.agreementID, Line: string(znb.Illness), Subject: k.householdNo}
-			used, err := db.limitUsed(tx, lr, true)
-			if err != nil {
-				return err
-			}
-			acc, err := db.accrued(tx, lr)
-			if err != nil {
-				return err
-			}
-			var fresh []settlementRow
-			if err := tx.Where("agreement_id = ? AND household_no = ? AND claim_no = ''", k.agreementID, k.householdNo).
-				Order("settled_on, id").Find(&fresh).Error; err != nil {
-				return err
-			}
-			if len(fresh) == 0 {
-				return nil
-			}
-			var open []claimRow
-			if err := tx.Raw("SELECT * FROM claims WHERE agreement_id = ? AND line = ? AND subject = ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
-				k.agreementID, string(znb.Illness), k.householdNo, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").
-				Scan(&open).Error; err != nil {
-				return err
-			}
-			var r *claimRow
-			if len(open) > 0 {
-				r, updated = &open[0], open[0].ClaimNo
-			} else {
-				sum := decimal.Zero
-				for i := range fresh {
-					sum = sum.Add(fresh[i].OutOfPocket)
-				}
-				if !claim.OpensIllnessClaim(terms, acc, used, sum) {
-					return nil
-				}
-				if no == "" {
-					needNo = true
-					return nil
-				}
-				if r, err = db.openAutoClaim(tx, no, fresh[len(fresh)-1], today); err != nil {
-					return err
-				}
-				opened = no
-			}
-			ids := make([]int64, len(fresh))
-			for i := range fresh {
-				ids[i] = fresh[i].ID
-			}
-			if err := tx.Model(&settlementRow{}).Where("id IN ?", ids).Update("claim_no", r.ClaimNo).Error; err != nil {
-				return err
-			}
-			return db.propose(tx, r, terms, used, acc, len(fresh))
+			var err error
+			opened, updated, needNo, err = db.autoIllnessIn(tx, k, terms, today, no)
+			return err
 		})
 		if err != nil || !needNo {
 			if err != nil {
@@ -394,6 +405,65 @@ func (db *DB) autoIllness(ctx context.Context, k accrualKey, today znb.Date) (op
 			return "", "", err
 		}
 	}
+}
+
+// autoIllnessIn brings a household's automatic illness claim up to date
+// with its settlements not yet in a claim, under the limit's lock: they go
+// into the open automatic claim if there is one, else they open a new claim
+// numbered no when they add something to pay (claim.OpensIllnessClaim); the
+// claim is then proposed again on all its settlements. needNo reports that
+// a claim is due but no was empty. It returns the claim opened or updated.
+func (db *DB) autoIllnessIn(tx *gorm.DB, k accrualKey, terms *policy.LineTerms, today znb.Date, no string) (opened, updated string, needNo bool, err error) {
+	lr := &claimRow{AgreementID: k.agreementID, Line: string(znb.Illness), Subject: k.householdNo}
+	used, err := db.limitUsed(tx, lr, true)
+	if err != nil {
+		return "", "", false, err
+	}
+	acc, err := db.accrued(tx, lr)
+	if err != nil {
+		return "", "", false, err
+	}
+	var fresh []settlementRow
+	if err := tx.Where("agreement_id = ? AND household_no = ? AND claim_no = ''", k.agreementID, k.householdNo).
+		Order("settled_on, id").Find(&fresh).Error; err != nil {
+		return "", "", false, err
+	}
+	if len(fresh) == 0 {
+		return "", "", false, nil
+	}
+	var open []claimRow
+	if err := tx.Raw("SELECT * FROM claims WHERE agreement_id = ? AND line = ? AND subject = ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
+		k.agreementID, string(znb.Illness), k.householdNo, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").
+		Scan(&open).Error; err != nil {
+		return "", "", false, err
+	}
+	var r *claimRow
+	if len(open) > 0 {
+		r, updated = &open[0], open[0].ClaimNo
+	} else {
+		sum := decimal.Zero
+		for i := range fresh {
+			sum = sum.Add(fresh[i].OutOfPocket)
+		}
+		if !claim.OpensIllnessClaim(terms, acc, used, sum) {
+			return "", "", false, nil
+		}
+		if no == "" {
+			return "", "", true, nil
+		}
+		if r, err = db.openAutoClaim(tx, no, fresh[len(fresh)-1], today); err != nil {
+			return "", "", false, err
+		}
+		opened = no
+	}
+	ids := make([]int64, len(fresh))
+	for i := range fresh {
+		ids[i] = fresh[i].ID
+	}
+	if err := tx.Model(&settlementRow{}).Where("id IN ?", ids).Update("claim_no", r.ClaimNo).Error; err != nil {
+		return "", "", false, err
+	}
+	return opened, updated, false, db.propose(tx, r, terms, used, acc, len(fresh))
 }
 
 // openAutoClaim writes a new illness claim the platform opens for the
@@ -531,7 +601,7 @@ func (db *DB) ConfirmClaim(ctx context.Context, by znb.Actor, no, note string) (
 // It reads the figures of all of them in a few grouped queries, so that a
 // feed of a whole county runs a claim transaction only where one is due;
 // autoIllness decides again under the lock.
-func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]accrualKey, error) {
+func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]accrualKey, map[accrualKey]bool, error) {
 	g := db.Gorm(ctx)
 	terms := map[int64]*policy.LineTerms{}
 	var ids []int64
@@ -541,7 +611,7 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 		}
 		_, t, err := db.claimLineTerms(g, k.agreementID, znb.Illness)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		terms[k.agreementID] = t
 		if t != nil {
@@ -549,7 +619,7 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	type figure struct {
 		AgreementID int64
@@ -570,31 +640,34 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM medical_settlements "+
 		"WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	acc, err := read("SELECT agreement_id, subject, accumulated AS amount FROM claim_accruals WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	used, err := read("SELECT agreement_id, subject, used AS amount FROM claim_limits WHERE line = ? AND agreement_id IN ?", string(znb.Illness), ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	open, err := read("SELECT agreement_id, subject, 0 AS amount FROM claims WHERE line = ? AND agreement_id IN ? AND status IN ? AND flags LIKE ?",
 		string(znb.Illness), ids, []string{string(claim.Reported), string(claim.Assessed)}, "%"+claim.FlagAuto+"%")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []accrualKey
+	isOpen := map[accrualKey]bool{}
 	for _, k := range touched {
 		t := terms[k.agreementID]
 		sum, has := fresh[k]
 		if t == nil || !has {
 			continue
 		}
-		if _, isOpen := open[k]; isOpen || claim.OpensIllnessClaim(t, acc[k], used[k], sum) {
+		_, o := open[k]
+		if o || claim.OpensIllnessClaim(t, acc[k], used[k], sum) {
 			out = append(out, k)
+			isOpen[k] = o
 		}
 	}
-	return out, nil
+	return out, isOpen, nil
 }

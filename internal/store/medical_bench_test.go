@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,28 +17,45 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// feedBenchWorld is a county of about 300,000 insured persons under
-// fpb-household and a settlement file of a million rows over them; the
-// files are kept in the temporary folder between runs.
-func feedBenchWorld(b *testing.B, engine string) (*store.DB, string) {
+// benchSize is the size a benchmark runs at: the environment variable name
+// when set (a tiny run to prove the benchmark works), else def.
+func benchSize(b *testing.B, name string, def int) int {
 	b.Helper()
-	list := filepath.Join(os.TempDir(), "znb-bench-522625-88000.csv")
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return n
+}
+
+// feedBenchWorld is a county of the given number of households (88,000 are
+// about 300,000 insured persons) under fpb-household, and a settlement file
+// of n rows over them; the files are kept in the temporary folder between
+// runs. With twice set, the list is imported a second time (unchanged), so
+// that the list rules compare every household with its previous version.
+func feedBenchWorld(b *testing.B, engine string, households, n int, twice bool) (*store.DB, string) {
+	b.Helper()
+	list := filepath.Join(os.TempDir(), fmt.Sprintf("znb-bench-522625-%d.csv", households))
 	if _, err := os.Stat(list); err != nil {
 		f, err := os.Create(list + ".tmp")
 		if err != nil {
 			b.Fatal(err)
 		}
 		w := bufio.NewWriterSize(f, 1<<20)
-		storetest.Generate(b, w, "522625", 88000, 1, znb.MustDate("2024-06-15"))
+		storetest.Generate(b, w, "522625", households, 1, znb.MustDate("2024-06-15"))
 		if err := w.Flush(); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
 		os.Rename(list+".tmp", list)
 	}
-	settlements := filepath.Join(os.TempDir(), "znb-bench-settlements-1000000.csv")
+	settlements := filepath.Join(os.TempDir(), fmt.Sprintf("znb-bench-settlements-%d-%d.csv", households, n))
 	if _, err := os.Stat(settlements); err != nil {
-		writeSettlements(b, list, settlements, 1_000_000)
+		writeSettlements(b, list, settlements, n)
 	}
 	db := storetest.SQLite(b)
 	if engine == store.MySQL {
@@ -48,7 +66,13 @@ func feedBenchWorld(b *testing.B, engine string) (*store.DB, string) {
 	office := znb.Actor{Username: "office", Role: znb.Office, Scope: "522625"}
 	a := storetest.ActiveAgreement(b, db, office, storetest.AgreementSpec{No: "BENCH-FPB", County: "522625", Product: "fpb-household",
 		Categories: []znb.Category{znb.Lifted, znb.NotLifted, znb.Returned, znb.UnstableLifted, znb.Marginal, znb.SuddenHardship}})
-	storetest.ImportAndIssue(b, db, office, a.ID, list, store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
+	opts := store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")}
+	storetest.ImportAndIssue(b, db, office, a.ID, list, opts)
+	if twice {
+		if _, err := db.ImportList(context.Background(), office, storetest.File(b, list), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return db, settlements
 }
 
@@ -108,14 +132,18 @@ func writeSettlements(b *testing.B, list, path string, n int) {
 
 // BenchmarkMedicalFeed loads a million settlements against a county of
 // about 300,000 insured persons (the figure of docs/performance.md), with
-// the automatic illness claims and warnings they bring. Run with
-// -benchtime 1x: the setup imports and issues the list untimed.
+// the automatic illness claims and warnings they bring, and reports the
+// peak RSS of the load. Run with -benchtime 1x: the setup imports and
+// issues the list untimed. ZNB_BENCH_FEED_HOUSEHOLDS (88,000) and
+// ZNB_BENCH_FEED_ROWS (1,000,000) make a smaller run.
 func BenchmarkMedicalFeed(b *testing.B) {
+	households := benchSize(b, "ZNB_BENCH_FEED_HOUSEHOLDS", 88_000)
+	rows := benchSize(b, "ZNB_BENCH_FEED_ROWS", 1_000_000)
 	for _, engine := range []string{store.SQLite, store.MySQL} {
 		b.Run(engine, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				db, path := feedBenchWorld(b, engine)
+				db, path := feedBenchWorld(b, engine, households, rows, false)
 				resetPeakRSS()
 				b.StartTimer()
 				res, err := db.ImportSettlements(context.Background(), znb.System, storetest.File(b, path))
@@ -130,22 +158,30 @@ func BenchmarkMedicalFeed(b *testing.B) {
 	}
 }
 
-// BenchmarkWarnings evaluates the six rules over the county of the feed
-// benchmark after its million settlements.
+// BenchmarkWarnings evaluates the six rules over a county of about
+// 1,000,000 persons (295,000 households, two versions of its list) after a
+// million settlements, and reports the peak RSS of the evaluation.
+// ZNB_BENCH_WARN_HOUSEHOLDS (295,000) and ZNB_BENCH_WARN_ROWS (1,000,000)
+// make a smaller run.
 func BenchmarkWarnings(b *testing.B) {
+	households := benchSize(b, "ZNB_BENCH_WARN_HOUSEHOLDS", 295_000)
+	rows := benchSize(b, "ZNB_BENCH_WARN_ROWS", 1_000_000)
 	for _, engine := range []string{store.SQLite, store.MySQL} {
 		b.Run(engine, func(b *testing.B) {
 			b.StopTimer()
-			db, path := feedBenchWorld(b, engine)
+			db, path := feedBenchWorld(b, engine, households, rows, true)
 			if _, err := db.ImportSettlements(context.Background(), znb.System, storetest.File(b, path)); err != nil {
 				b.Fatal(err)
 			}
+			resetPeakRSS()
 			b.StartTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := db.EvaluateWarnings(context.Background(), "522625"); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.StopTimer()
+			b.ReportMetric(peakRSSMB(), "peakMB")
 		})
 	}
 }

@@ -1,12 +1,16 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/fpb"
+	"github.com/zhunongbao/zhunongbao/internal/report"
+	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -147,6 +151,70 @@ func TestMedicalFeed(t *testing.T) {
 		}
 		if _, err := db.ConfirmClaim(ctx, adjuster, next.No, ""); err != nil {
 			t.Errorf("confirm again: %v", err)
+		}
+	})
+}
+
+// TestReportsFpb: the monthly report counts the 防贫保 household lines (an
+// automatic illness claim reported with its proposal, then paid) and, for
+// the office only, the warnings by rule and status; the insurer's report
+// has the claims but never the warnings.
+func TestReportsFpb(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+		res, err := feed(t, db, office,
+			settlementLine("JS-1", pHead1, "张三丰", "2024-06-01", "4000.00", "0"),
+			settlementLine("JS-2", pHead1, "张三丰", "2024-06-02", "3000.00", "0"))
+		if err != nil || len(res.Opened) != 1 {
+			t.Fatalf("feed %+v %v", res, err)
+		}
+		no := res.Opened[0]
+		month, _ := report.ParseMonth("2024-06")
+		r, err := db.MonthlyReport(ctx, office, "", month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		illness := 4 // znb.AllLines: the four lines, then illness
+		if znb.AllLines[illness] != znb.Illness {
+			t.Fatal("line order")
+		}
+		if got := r.Total.Reported[illness]; got.Count != 1 || got.Amount.StringFixed(2) != "1000.00" || r.Total.Paid[illness].Count != 0 {
+			t.Fatalf("illness reported %+v paid %+v", got, r.Total.Paid[illness])
+		}
+		if len(r.Lines()) != 7 || r.Warnings[string(fpb.MedicalBurden)][string(fpb.New)] != 1 {
+			t.Fatalf("lines %v warnings %v", r.Lines(), r.Warnings)
+		}
+		if _, err := db.ConfirmClaim(ctx, adjuster, no, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApproveClaim(ctx, approver, no, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PayClaim(ctx, clerk, no, "BANK-1", ""); err != nil {
+			t.Fatal(err)
+		}
+		ins, err := db.MonthlyReport(ctx, clerk, claimCounty, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ins.Total.Paid[illness]; got.Count != 1 || got.Amount.StringFixed(2) != "1000.00" {
+			t.Fatalf("insurer's paid illness %+v", got)
+		}
+		if ins.Warnings != nil {
+			t.Fatalf("the insurer's report carries warnings: %v", ins.Warnings)
+		}
+		var buf bytes.Buffer
+		w, err := sheet.NewWriter(&buf, "csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteMonthly(w, ins, claimCounty, month); err != nil {
+			t.Fatal(err)
+		}
+		if s := buf.String(); !strings.Contains(s, "因病防贫保险赔付金额") || strings.Contains(s, "预警") {
+			t.Fatalf("insurer's workbook:\n%s", s)
 		}
 	})
 }

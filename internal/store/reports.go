@@ -49,6 +49,9 @@ func (db *DB) MonthlyReport(ctx context.Context, by znb.Actor, region string, mo
 		return nil, err
 	}
 	r := b.Report()
+	if r.Warnings, err = db.warningCounts(ctx, by, sc.Region, report.Period{End: w.Claims.End}); err != nil {
+		return nil, err
+	}
 	names, err := db.RegionNames(ctx, r.Unnamed())
 	if err != nil {
 		return nil, err
@@ -81,6 +84,9 @@ func (db *DB) AnnualReport(ctx context.Context, by znb.Actor, agreementID int64)
 	}
 	out := &report.Annual{Report: *b.Report(), AgreementID: a.ID, AgreementNo: a.No, County: a.County,
 		Insurer: a.Insurer.Name, Hotline: a.Insurer.Hotline, Term: report.Period{Start: a.Term.Start, End: a.Term.End}}
+	if out.Warnings, err = db.warningCounts(ctx, by, a.County, w.Claims); err != nil {
+		return nil, err
+	}
 	names, err := db.RegionNames(ctx, append(out.Unnamed(), a.County))
 	if err != nil {
 		return nil, err
@@ -92,6 +98,36 @@ func (db *DB) AnnualReport(ctx context.Context, by znb.Actor, agreementID int64)
 	}
 	if out.Reconciliation, err = db.reconOutcome(ctx, a.ID); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// warningCounts counts the warnings of a region raised in p (from its start
+// when set, up to its end), by rule and then status as they stand now. It
+// is nil for a reader who may not see warnings: they carry income, which
+// is the office's.
+func (db *DB) warningCounts(ctx context.Context, by znb.Actor, region string, p report.Period) (map[string]map[string]int, error) {
+	if !znb.Can(by, znb.ReadWarnings) {
+		return nil, nil
+	}
+	g := db.Gorm(ctx).Table("warnings").Select("rule, status, COUNT(*) AS n").
+		Where("region_code LIKE ? AND raised_on <= ?", region+"%", p.End)
+	if !p.Start.IsZero() {
+		g = g.Where("raised_on >= ?", p.Start)
+	}
+	var rows []struct {
+		Rule, Status string
+		N            int
+	}
+	if err := g.Group("rule, status").Scan(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "统计预警")
+	}
+	out := map[string]map[string]int{}
+	for _, r := range rows {
+		if out[r.Rule] == nil {
+			out[r.Rule] = map[string]int{}
+		}
+		out[r.Rule][r.Status] = r.N
 	}
 	return out, nil
 }

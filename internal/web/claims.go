@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -149,6 +151,7 @@ type claimData struct {
 	C         rest.ClaimJSON
 	Done      string // what was just saved, for the notice on top
 	Assess    bool   // the actor may assess it now
+	Confirm   bool   // an automatic claim's proposal the actor may confirm
 	Preview   []rest.StepJSON
 	PreviewOf string // the payable of the preview
 	Approve   bool
@@ -213,8 +216,12 @@ func (w *console) claimView(c *fiber.Ctx) (*view, *claimData, error) {
 			d.Done = note
 		}
 	}
+	if rec.Input != nil {
+		fillAssessment(v.Form, rec.Input)
+	}
 	open := rec.Status == claim.Reported || rec.Status == claim.Assessed
 	d.Assess = open && znb.Granted(a, znb.AssessClaim)
+	d.Confirm = d.Assess && rec.Status == claim.Assessed && rec.Auto() && rec.Proposed()
 	d.Approve = rec.Status == claim.Assessed && rec.MayDecide(a)
 	d.Reject = rec.MayDecide(a)
 	d.Review = open && len(rec.Signals) > 0 && znb.Granted(a, znb.ReviewClaim) && rec.MayDecide(a)
@@ -272,6 +279,46 @@ func assessForm(c *fiber.Ctx, v *view) *claim.Form {
 		}
 	}
 	return f
+}
+
+// fillAssessment puts the claim's current assessment into the form's
+// fields, so that 重新理算 starts from the figures saved last rather than
+// from an empty form.
+func fillAssessment(form map[string]string, in claim.Assessment) {
+	amount := func(name string, d decimal.Decimal) { form[name] = money.String(d) }
+	switch a := in.(type) {
+	case claim.AgricultureAssessment:
+		for i, it := range a.Items {
+			at := fmt.Sprintf("items[%d].", i)
+			form[at+"kind"], form[at+"subject"], form[at+"quantity"] = it.Kind, it.Subject, it.Quantity.String()
+			amount(at+"assessed_loss", it.AssessedLoss)
+			amount(at+"policy_insurance_paid", it.PolicyInsurancePaid)
+		}
+	case claim.AccidentAssessment:
+		form["outcome"] = a.Outcome
+		for i, inj := range a.Injuries {
+			form[fmt.Sprintf("injuries[%d].grade", i)] = strconv.Itoa(inj.Grade)
+		}
+		for i, b := range a.Burns {
+			form[fmt.Sprintf("burns[%d].site", i)], form[fmt.Sprintf("burns[%d].area_pct", i)] = b.Site, b.AreaPct.String()
+		}
+	case claim.HospitalizationAssessment:
+		amount("medical_expense", a.MedicalExpense)
+		amount("basic_insurance_paid", a.BasicInsurancePaid)
+		amount("critical_illness_paid", a.CriticalIllnessPaid)
+		amount("medical_assistance_paid", a.MedicalAssistancePaid)
+		amount("non_reimbursable", a.NonReimbursable)
+	case claim.PropertyAssessment:
+		amount("structure_loss", a.StructureLoss)
+		amount("decoration_loss", a.DecorationLoss)
+		amount("appliance_loss", a.ApplianceLoss)
+	case claim.DisasterAssessment:
+		amount("disaster_loss", a.Loss)
+		amount("insurance_paid", a.InsurancePaid)
+	case claim.EducationAssessment:
+		amount("education_costs", a.Costs)
+		amount("grants", a.Grants)
+	}
 }
 
 // assessField is where an assessment's refusal is shown: the field its

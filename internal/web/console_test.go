@@ -116,8 +116,9 @@ func chromium(t *testing.T, width, height int) context.Context {
 // run runs browser actions or fails the test, naming the step.
 func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action) {
 	t.Helper()
+	start := time.Now()
 	if err := chromedp.Run(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", step, err)
+		t.Fatalf("%s: %v (after %v)", step, err, time.Since(start))
 	}
 }
 

@@ -21,6 +21,8 @@ func (w *console) insurerRoutes(r fiber.Router) {
 	r.Post("/claims", w.form, w.csrf, w.allow(znb.ReportClaim), w.report)
 	r.Get("/claims/:no", w.allow(znb.ReadClaims), w.claimPage)
 	r.Post("/claims/:no/assess", w.form, w.csrf, w.allow(znb.AssessClaim), w.assess)
+	r.Post("/claims/:no/confirm", w.form, w.csrf, w.allow(znb.AssessClaim), w.confirm)
+	r.Get("/auto-claims", w.allow(znb.ReadClaims), w.autoClaims)
 	r.Post("/claims/:no/approve", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("decide", "approved", w.approve))
 	r.Post("/claims/:no/review", w.form, w.csrf, w.allow(znb.ReviewClaim), w.decide("review", "reviewed", w.review))
 	r.Post("/claims/:no/reject", w.form, w.csrf, w.allow(znb.DecideClaim), w.decide("reason_code", "rejected", w.reject))

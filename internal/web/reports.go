@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
+	"github.com/zhunongbao/zhunongbao/internal/fpb"
 	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
@@ -30,10 +31,26 @@ func (w *console) reportRoutes(r fiber.Router) {
 }
 
 type monthlyData struct {
-	R     rest.ReportJSON
-	Label string
-	Rows  []reportLine
-	Chart *chart
+	R        rest.ReportJSON
+	Label    string
+	Rows     []reportLine
+	Chart    *chart
+	Lines    []lineFigures    // claims by line: the four, and the 防贫保 lines when the month has any
+	Warnings []warningFigures // the office's and auditors' only
+	Statuses []fpb.Status
+}
+
+// lineFigures are the claims of one line in the month.
+type lineFigures struct {
+	Name           string
+	Reported, Paid rest.AmountJSON
+}
+
+// warningFigures are the warnings of one rule by status.
+type warningFigures struct {
+	Name   string
+	Counts []int
+	Total  int
 }
 
 // reportLine is a row of the table: a region and its figures.
@@ -76,6 +93,20 @@ func (w *console) monthly(c *fiber.Ctx) error {
 		d.Rows = append(d.Rows, reportLine{row.Level, levelNames[row.Level], row.Name, row.RegionCode, row.FiguresJSON})
 	}
 	d.Chart = premiumPaidChart(r.Rows)
+	for _, l := range r.Lines() {
+		d.Lines = append(d.Lines, lineFigures{l.Name(), out.Total.Reported[string(l)], out.Total.Paid[string(l)]})
+	}
+	if r.Warnings != nil {
+		d.Statuses = fpb.Statuses
+		for _, rule := range fpb.Rules {
+			wf := warningFigures{Name: rule.Name()}
+			for _, st := range fpb.Statuses {
+				n := r.Warnings[string(rule)][string(st)]
+				wf.Counts, wf.Total = append(wf.Counts, n), wf.Total+n
+			}
+			d.Warnings = append(d.Warnings, wf)
+		}
+	}
 	v.Data = d
 	return w.render(c, fiber.StatusOK, "monthly", v)
 }

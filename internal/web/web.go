@@ -127,6 +127,7 @@ func (w *console) routes(r fiber.Router) {
 	w.reconcileRoutes(office)
 	w.reportRoutes(office)
 	w.auditRoutes(office)
+	w.warningRoutes(office)
 	insurer := r.Group("/insurer", w.session, w.allow(znb.InsurerDesk))
 	w.insurerRoutes(insurer)
 	w.objectionRoutes(r, office, insurer)
