@@ -157,14 +157,32 @@ func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error
 	return death, left, nil
 }
 
-// sharedAccounts returns the other households paid into the household's
-// bank account. The platform keeps no bank accounts of households yet, so
-// there is none; when accounts are kept, this reads them.
-func (db *DB) sharedAccounts(*gorm.DB, *claimRow) ([]string, error) { return nil, nil }
+// sharedAccounts returns the other households whose current bank account
+// is the household's own current one.
+func (db *DB) sharedAccounts(g *gorm.DB, r *claimRow) ([]string, error) {
+	var hs []string
+	err := g.Raw(`SELECT DISTINCT o.household_no FROM bank_accounts b
+		JOIN bank_accounts o ON o.account_no = b.account_no AND o.current = 1
+		WHERE b.county = ? AND b.household_no = ? AND b.current = 1 AND NOT (o.county = b.county AND o.household_no = b.household_no)
+		ORDER BY o.household_no`, r.RegionCode[:min(6, len(r.RegionCode))], r.HouseholdNo).Scan(&hs).Error
+	return hs, err
+}
 
-// declaredEvents returns the declared disaster events that may cover the
-// claim. The platform records no events yet; when it does, this reads them.
-func (db *DB) declaredEvents(*gorm.DB, *claimRow) ([]oversight.Event, error) { return nil, nil }
+// declaredEvents returns the declared disaster events of the claim's cause
+// whose days hold its incident: what may take it, and its neighbours, out
+// of a cluster (oversight.Event.Covers decides by region).
+func (db *DB) declaredEvents(g *gorm.DB, r *claimRow) ([]oversight.Event, error) {
+	var rows []disasterRow
+	if err := g.Where("cause = ? AND first_day <= ? AND last_day >= ?", r.Cause,
+		r.IncidentDate.AddDays(oversight.ClusterDays-1), r.IncidentDate.AddDays(1-oversight.ClusterDays)).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]oversight.Event, len(rows))
+	for i, e := range rows {
+		out[i] = oversight.Event{Name: e.Name, Cause: e.Cause, Regions: strings.Split(e.Regions, ","), First: e.FirstDay, Last: e.LastDay}
+	}
+	return out, nil
+}
 
 // claimCoverStart is the start of the cover a claim stands on: the member's
 // on per-person lines, the household's otherwise.

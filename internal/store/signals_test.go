@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -221,6 +222,27 @@ func TestPlantedFraud(t *testing.T) {
 		wantSignals(t, "stay before", assess(o2a, stay("2024-02-01", "2024-02-10")))
 		wantSignals(t, "stay after", assess(o2b, stay("2024-02-11", "2024-02-15")))
 
+		// shared_account: S3 and O2 are paid into one account, E2 into
+		// its own
+		if _, err := db.LoadAccounts(ctx, countyOffice, claimCounty, storetest.File(t, storetest.WriteFile(t, "acc.csv",
+			"户编号,户名,账号,开户行\nS3,户主S3,6222021234567894,镇远农商行\nO2,户主O2,6222021234567894,镇远农商行\nE2,户主E2,12345678901234,镇远农商行\n"))); err != nil {
+			t.Fatal(err)
+		}
+		sa := f.report(t, db, znb.Property, "S3", "", "2024-06-01", "火灾")
+		wantSignals(t, "account shared", sa, oversight.SharedAccount)
+		wantSignals(t, "own account", f.report(t, db, znb.Property, "E2", "", "2024-06-02", "火灾"))
+
+		// cluster under a declared event: the same five claims in three
+		// days as above, in a village and days an event of their cause
+		// covers
+		if _, err := db.DeclareEvent(ctx, countyOffice, disaster.Declaration{Name: "6月疫病", Cause: "疫病",
+			First: znb.MustDate("2024-06-05"), Last: znb.MustDate("2024-06-07"), Regions: []string{fv2}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, day := range []string{"2024-06-05", "2024-06-06", "2024-06-06", "2024-06-07", "2024-06-07"} {
+			wantSignals(t, "cluster an event covers", f.report(t, db, znb.Agriculture, fmt.Sprintf("C%d", i+1), "", day, "疫病"))
+		}
+
 		// What is stored is what was reported: read back with reasons.
 		got, err := db.GetClaim(ctx, clerk, f3.No)
 		if err != nil || len(got.Signals) != 1 || !strings.Contains(got.Signals[0].Reason, "第 3 次") {
@@ -234,6 +256,7 @@ func TestPlantedFraud(t *testing.T) {
 				oversight.AfterDeath:     {d1.No, l1.No},
 				oversight.SharedDocument: {s1.No, s2.No},
 				oversight.Overlap:        {o1a.No, o1b.No},
+				oversight.SharedAccount:  {sa.No},
 			} {
 				list, total, err := db.ListClaims(ctx, clerk, store.ClaimQuery{Signal: code})
 				if err != nil {
