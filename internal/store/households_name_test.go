@@ -17,13 +17,7 @@ import (
 func TestFindHouseholdsByName(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		for _, c := range []string{"522625", "522626"} {
-			by := znb.Actor{Username: "office-" + c, Role: znb.Office, Scope: c}
-			if _, err := db.ImportList(ctx, by, storetest.File(t, writeList(t, countyList(c))),
-				store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		importTwoCounties(t, db)
 		for _, tc := range []struct {
 			q    store.HouseholdQuery
 			want string
@@ -62,13 +56,7 @@ func TestFindHouseholdsByName(t *testing.T) {
 func TestWholeListReadsSkipNameIndex(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		for _, c := range []string{"522625", "522626"} {
-			by := znb.Actor{Username: "office-" + c, Role: znb.Office, Scope: c}
-			if _, err := db.ImportList(ctx, by, storetest.File(t, writeList(t, countyList(c))),
-				store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		importTwoCounties(t, db)
 		g := db.Gorm(ctx)
 		if db.Dialect == store.MySQL {
 			if err := g.Exec("ANALYZE TABLE members").Error; err != nil {
@@ -117,4 +105,17 @@ func TestWholeListReadsSkipNameIndex(t *testing.T) {
 			t.Errorf("name search plan: %s; want members_name_list", p)
 		}
 	})
+}
+
+// importTwoCounties imports a list of two households into each of 522625
+// and 522626.
+func importTwoCounties(t *testing.T, db *store.DB) {
+	t.Helper()
+	for _, c := range []string{"522625", "522626"} {
+		by := znb.Actor{Username: "office-" + c, Role: znb.Office, Scope: c}
+		if _, err := db.ImportList(context.Background(), by, storetest.File(t, writeList(t, countyList(c))),
+			store.ImportOptions{County: c, Effective: znb.MustDate("2024-01-01")}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
