@@ -140,6 +140,13 @@ var claimColumns = []string{"claim_no", "certificate_no", "agreement_id", "insur
 	"village", "head_name", "line", "member_id_number", "member_name", "subject", "incident_date", "reported_on",
 	"cause", "description", "flags", "status", "dup_key", "created_by", "created_at", "updated_at", "signals", "signals_at", "event_id"}
 
+// reportValues are the values of claimColumns, in their order.
+func (r *claimRow) reportValues() []any {
+	return []any{r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
+		r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
+		r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt, r.EventID}
+}
+
 // writeReports inserts the reports' claims, reads back their ids, then
 // inserts their events and audit entries: four statements for the group.
 func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
@@ -152,9 +159,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	at := make(map[string]*reportJob, len(jobs))
 	for i, j := range jobs {
 		r := j.row
-		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
-			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt, r.EventID); err != nil {
+		if err := claims.add(r.reportValues()...); err != nil {
 			claims.close()
 			return err
 		}

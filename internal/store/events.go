@@ -445,10 +445,8 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 	at := make(map[string]*eventClaim, len(made))
 	for _, m := range made {
 		r, c := &m.row, m.c
-		if err := claims.add(r.ClaimNo, r.CertificateNo, r.AgreementID, r.Insurer, r.HouseholdNo, r.RegionCode,
-			r.Village, r.HeadName, r.Line, r.MemberIDNumber, r.MemberName, r.Subject, r.IncidentDate, r.ReportedOn,
-			r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.EventID,
-			*r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor); err != nil {
+		if err := claims.add(append(r.reportValues(),
+			*r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor)...); err != nil {
 			claims.close()
 			return err
 		}
