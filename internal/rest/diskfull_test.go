@@ -23,7 +23,10 @@ import (
 // write-ahead log is given back, and once space is freed reports and list
 // imports are stored again by the same process.
 func TestDiskFullSQLite(t *testing.T) {
-	dir := smallDisk(t, "8m")
+	// Room for the fixture and some twenty reports after the disk is freed:
+	// each report commits some 15 pages of 16 KB to the log (claim, its
+	// indexes, event, audit, signals, messages) before a checkpoint.
+	dir := smallDisk(t, "24m")
 	db, err := store.Open("sqlite:" + filepath.Join(dir, "znb.db"))
 	if err != nil {
 		t.Fatal(err)
