@@ -231,11 +231,10 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		return nil, err
 	}
 	row.ClaimNo = no
-	sc, err := db.signalCase(db.Gorm(ctx), &row, rep.Cover.Start)
+	signals, err := db.signalsOf(db.Gorm(ctx), &row, rep.Cover.Start)
 	if err != nil {
 		return nil, znb.Wrap(err, "计算风险信号")
 	}
-	signals := oversight.Signals(sc)
 	row.Signals, row.SignalsAt = joinCodes(signals), now
 	c, err := row.claim()
 	if err != nil {

@@ -97,11 +97,28 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 	if c.Death, c.LeftList, err = db.listFate(g, r); err != nil {
 		return c, err
 	}
-	if c.Accounts, err = db.sharedAccounts(g, r); err != nil {
-		return c, err
-	}
-	c.Events, err = db.declaredEvents(g, r)
+	c.Accounts, err = db.sharedAccounts(g, r)
 	return c, err
+}
+
+// signalsOf computes the signals of claim r. Declared events matter only to
+// a cluster, so they are read only when the claim would be in one without
+// them: most reports are not.
+func (db *DB) signalsOf(g *gorm.DB, r *claimRow, coverStart znb.Date) ([]oversight.Signal, error) {
+	c, err := db.signalCase(g, r, coverStart)
+	if err != nil {
+		return nil, err
+	}
+	signals := oversight.Signals(c)
+	for _, s := range signals {
+		if s.Code == oversight.Cluster {
+			if c.Events, err = db.declaredEvents(g, r); err != nil {
+				return nil, err
+			}
+			return oversight.Signals(c), nil
+		}
+	}
+	return signals, nil
 }
 
 // stayKey is the person whose other hospital stays the claim is compared
@@ -203,11 +220,10 @@ func (db *DB) resignal(tx *gorm.DB, r *claimRow, c *claim.Claim, set map[string]
 	if err != nil {
 		return err
 	}
-	sc, err := db.signalCase(tx, r, start)
+	signals, err := db.signalsOf(tx, r, start)
 	if err != nil {
 		return err
 	}
-	signals := oversight.Signals(sc)
 	if err := tx.Where("claim_id = ?", r.ID).Delete(&signalRow{}).Error; err != nil {
 		return err
 	}
