@@ -80,6 +80,12 @@ curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADJUSTER" -H "Conte
     -d '{"structure_loss":"12000.00","decoration_loss":"4000.00","appliance_loss":"1500.00"}' \
     "$URL/api/v1/claims/$CLAIM/assess" | keep payable
 # → payable 16300.00 与逐步计算明细
+# 出险在保障起期后 30 天内（例如 1 月上旬）等情形，案件带风险信号（"signals" 不为空），须另一名核赔人先写复核意见
+if curl -sS --fail-with-body -H "Authorization: Bearer $CLERK" "$URL/api/v1/claims/$CLAIM" | grep -q '"signals":\[{'; then
+    REVIEWER=$(./bin/zhunongbao user create --username picc-reviewer --role approver --scope PICC-ZY | keep api_key)
+    curl -sS --fail-with-body -X POST -H "Authorization: Bearer $REVIEWER" -H "Content-Type: application/json" \
+        -d '{"note":"已电话回访，火灾属实"}' "$URL/api/v1/claims/$CLAIM/review" | keep status
+fi
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $APPROVER" "$URL/api/v1/claims/$CLAIM/approve" | keep status
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $CLERK" -H "Content-Type: application/json" \
     -d '{"payment_ref":"BANK-001"}' "$URL/api/v1/claims/$CLAIM/pay" | keep status
