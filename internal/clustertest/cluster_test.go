@@ -285,7 +285,7 @@ func errCode(b []byte) string {
 	return e.Error.Code
 }
 
-type keys struct{ office, clerk, adjuster, approver string }
+type keys struct{ office, clerk, adjuster, approver, reviewer string }
 
 func (e *env) users() keys {
 	e.t.Helper()
@@ -303,6 +303,7 @@ func (e *env) users() keys {
 		clerk:    key("--username", "clerk", "--role", "insurer_clerk", "--scope", "PICC-ZY"),
 		adjuster: key("--username", "adjuster", "--role", "adjuster", "--scope", "PICC-ZY"),
 		approver: key("--username", "approver", "--role", "approver", "--scope", "PICC-ZY"),
+		reviewer: key("--username", "reviewer", "--role", "approver", "--scope", "PICC-ZY"),
 	}
 }
 
@@ -562,6 +563,11 @@ func (e *env) approvalsRace(t *testing.T, k keys, cert string) {
 			map[string]string{"structure_loss": "2000.00"})
 		if a["payable"] != "1800.00" {
 			t.Fatalf("assessed %s: payable %v, want 1800.00", no, a["payable"])
+		}
+		// From the household's third claim of the year on, a claim is
+		// signalled (frequent) and needs a second approver's note.
+		if signals, _ := a["signals"].([]any); len(signals) > 0 {
+			e.must(200, "POST", e.urls[i%2]+"/api/v1/claims/"+no+"/review", k.reviewer, map[string]string{"note": "已核实"})
 		}
 		claims = append(claims, no)
 	}

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // maxGroup bounds how many reports one commit carries.
@@ -121,10 +122,40 @@ func (db *DB) lead(ctx context.Context) bool {
 
 // writeGroup writes the reports in one transaction. It runs behind a slot
 // (the gate on SQLite) that the caller holds, so it takes none itself.
+//
+// A retry (here, or lead's one report at a time) can find the group already
+// written: on a cluster the node that took the commit may die before it
+// answers, while the other nodes apply it. The inserts then meet the
+// reports' own claim numbers, which no other report can hold, and the
+// reports are stored.
 func (db *DB) writeGroup(ctx context.Context, jobs []*reportJob) error {
 	return retrying(ctx, func() error {
-		return db.transaction(ctx, func(tx *gorm.DB) error { return db.writeReports(tx, jobs) })
+		return db.transaction(ctx, func(tx *gorm.DB) error {
+			err := db.writeReports(tx, jobs)
+			if err != nil && znb.CodeOf(err) == "duplicate_claim" {
+				if ok, werr := written(tx, jobs); werr != nil || ok {
+					return werr
+				}
+			}
+			return err
+		})
 	})
+}
+
+// written reports whether every claim of jobs is stored, and sets their ids.
+func written(tx *gorm.DB, jobs []*reportJob) (bool, error) {
+	nos := make([]string, len(jobs))
+	for i, j := range jobs {
+		nos[i] = j.row.ClaimNo
+	}
+	ids, err := claimIDs(tx, nos)
+	if err != nil || len(ids) != len(jobs) {
+		return false, err
+	}
+	for _, j := range jobs {
+		j.row.ID = ids[j.row.ClaimNo]
+	}
+	return true, nil
 }
 
 // committed counts a commit for the checkpointer and wakes the chainer.

@@ -96,3 +96,54 @@ func TestReportGroups(t *testing.T) {
 		})
 	}
 }
+
+// A group written again after its commit's answer was lost (a cluster node
+// that died once the others had applied it) is stored, not refused as its
+// own duplicate: the second write finds the group's own claim numbers and
+// answers with their ids. A report that only shares a duplicate key is
+// still refused.
+func TestReportGroupWrittenTwice(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "twice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.started.Do(func() {})
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
+	job := func(no, key string) *reportJob {
+		row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
+			RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
+			ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
+		audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &reportJob{row: row, audit: audit,
+			event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported})}
+	}
+	group := []*reportJob{job("CLM1", "k1"), job("CLM2", "k2")}
+	if err := db.writeGroup(ctx, group); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{group[0].row.ID, group[1].row.ID}
+	again := []*reportJob{job("CLM1", "k1"), job("CLM2", "k2")}
+	if err := db.writeGroup(ctx, again); err != nil {
+		t.Fatalf("the same group written again: %v, want it stored", err)
+	}
+	if again[0].row.ID != ids[0] || again[1].row.ID != ids[1] {
+		t.Errorf("ids %d %d, want %v", again[0].row.ID, again[1].row.ID, ids)
+	}
+	var claims, events int64
+	db.gorm.Table("claims").Count(&claims)
+	db.gorm.Table("claim_events").Count(&events)
+	if claims != 2 || events != 2 {
+		t.Errorf("%d claims, %d events; want 2 and 2", claims, events)
+	}
+	if err := db.writeGroup(ctx, []*reportJob{job("CLM3", "k1")}); znb.CodeOf(err) != "duplicate_claim" {
+		t.Errorf("another report with a stored key: %v, want duplicate_claim", err)
+	}
+}
