@@ -80,7 +80,7 @@ func warningsEvaluate(ctx context.Context, e *env, args []string) error {
 
 func warningsList(ctx context.Context, e *env, args []string) error {
 	fs := flags("warnings list")
-	region := fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")
+	region := regionFlag(fs)
 	rule := fs.String("rule", "", "预警规则 `R`：medical_burden、large_loss、labour_loss、low_income、income_drop、removed_with_open_claim")
 	status := fs.String("status", "", "预警状态 `S`：new、visiting、assisted、dismissed")
 	page := fs.Int("page", 1, "页码 `N`，从 1 开始")
@@ -88,8 +88,8 @@ func warningsList(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *region == "" {
-		return usagef("须给出 --region（6 位县、9 位乡镇或 12 位村代码）")
+	if err := needRegion(*region); err != nil {
+		return err
 	}
 	db, err := e.open(ctx)
 	if err != nil {
@@ -132,14 +132,14 @@ func warningsStatus(ctx context.Context, e *env, args []string) error {
 
 func warningsExport(ctx context.Context, e *env, args []string) error {
 	fs := flags("warnings export")
-	region := fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")
+	region := regionFlag(fs)
 	month := fs.String("month", "", "月份 `YYYY-MM`：导出截至该月月末发出的预警及其当前状态")
 	out := fs.String("o", "", "输出工作簿 `FILE`.xlsx")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *region == "" {
-		return usagef("须给出 --region（6 位县、9 位乡镇或 12 位村代码）")
+	if err := needRegion(*region); err != nil {
+		return err
 	}
 	m, err := monthFlag(*month)
 	if err != nil {

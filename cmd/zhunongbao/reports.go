@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,19 @@ func reportExt(path string) string {
 	return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 }
 
+// regionFlag adds the --region of the commands that work on an area.
+func regionFlag(fs *flag.FlagSet) *string {
+	return fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")
+}
+
+// needRegion refuses a command run without its --region.
+func needRegion(region string) error {
+	if region == "" {
+		return usagef("须给出 --region（6 位县、9 位乡镇或 12 位村代码）")
+	}
+	return nil
+}
+
 func monthFlag(s string) (report.Period, error) {
 	if s == "" {
 		return report.Period{}, usagef("须给出 --month YYYY-MM")
@@ -42,14 +56,14 @@ func monthFlag(s string) (report.Period, error) {
 // answers them and, with -o, writes the workbook.
 func reportMonthly(ctx context.Context, e *env, args []string) error {
 	fs := flags("report monthly")
-	region := fs.String("region", "", "地区：6 位县、9 位乡镇或 12 位村的行政区划 `CODE`")
+	region := regionFlag(fs)
 	month := fs.String("month", "", "月份 `YYYY-MM`")
 	out := fs.String("o", "", "另存为工作簿 `FILE`.xlsx")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *region == "" {
-		return usagef("须给出 --region（6 位县、9 位乡镇或 12 位村代码）")
+	if err := needRegion(*region); err != nil {
+		return err
 	}
 	m, err := monthFlag(*month)
 	if err != nil {
