@@ -240,11 +240,48 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 				return 0, err
 			}
 		}
-		if err := db.place(g, latest, r.rows); err != nil {
+	}
+	if err := r.dropRaised(g, only); err != nil {
+		return 0, err
+	}
+	if len(lists) > 0 {
+		if err := db.place(g, lists[0].ID, r.rows); err != nil {
 			return 0, err
 		}
 	}
 	return db.storeWarnings(ctx, r.rows)
+}
+
+// dropRaised leaves out the warnings raised before (and repeats within the
+// evaluation), so that an evaluation that finds nothing new looks up and
+// writes nothing: the rules raise the same warnings each time they run.
+func (r *raise) dropRaised(g *gorm.DB, only func(*gorm.DB, string) *gorm.DB) error {
+	if len(r.rows) == 0 {
+		return nil
+	}
+	type key struct {
+		HouseholdNo, Rule string
+		Year              int
+	}
+	var have []key
+	q := g.Table("warnings").Select("household_no, rule, year").Where("county = ?", r.county)
+	if err := only(q, "household_no").Scan(&have).Error; err != nil {
+		return znb.Wrap(err, "读取预警")
+	}
+	seen := make(map[key]bool, len(have)+len(r.rows))
+	for _, k := range have {
+		seen[k] = true
+	}
+	kept := r.rows[:0]
+	for _, w := range r.rows {
+		k := key{w.HouseholdNo, w.Rule, w.Year}
+		if !seen[k] {
+			seen[k] = true
+			kept = append(kept, w)
+		}
+	}
+	r.rows = kept
+	return nil
 }
 
 // storeWarnings writes the warnings not stored before.

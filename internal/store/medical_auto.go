@@ -1,0 +1,508 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// Automatic illness claims (主动理赔): after a feed, each household whose
+// settlements not yet in a claim add something to pay gets an illness claim
+// the platform opens and proposes itself, or its open automatic claim takes
+// them and is proposed again.
+
+// autoGroup is how many households' automatic illness claims one
+// transaction brings up to date. A group is read with a few statements
+// (limits, accruals, settlements, open claims, certificates) and written
+// with a few more (claims, events, audit entries, the settlements' claim
+// numbers): a county's feed opens tens of thousands of claims, and a
+// statement per claim and step made that minutes.
+const autoGroup = 200
+
+// autoIllnessAll brings the automatic illness claims of the candidate
+// households up to date, autoGroup households to a transaction. A household
+// without an open automatic claim (open) gets a claim number before the
+// transaction, as a report does; one whose claim was closed meanwhile is
+// done again alone by autoIllness.
+func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[accrualKey]bool, today znb.Date) (opened, updated []string, err error) {
+	terms := map[int64]*policy.LineTerms{}
+	for _, k := range cands {
+		if _, seen := terms[k.agreementID]; !seen {
+			if _, terms[k.agreementID], err = db.claimLineTerms(db.Gorm(ctx), k.agreementID, znb.Illness); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	for i := 0; i < len(cands); i += autoGroup {
+		group := cands[i:min(i+autoGroup, len(cands))]
+		nos := make([]string, len(group))
+		for j, k := range group {
+			if !open[k] && terms[k.agreementID] != nil {
+				if nos[j], err = db.claimNo(ctx, today); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		var done autoDone
+		err = db.Tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			done, err = db.autoIllnessGroup(tx, group, terms, today, nos)
+			return err
+		})
+		if err != nil {
+			return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
+		}
+		opened, updated = append(opened, done.opened...), append(updated, done.updated...)
+		for _, k := range done.again {
+			op, up, err := db.autoIllness(ctx, k, today)
+			if err != nil {
+				return nil, nil, err
+			}
+			opened, updated = append(opened, op...), append(updated, up...)
+		}
+	}
+	return opened, updated, nil
+}
+
+// autoIllness brings one household's automatic illness claim up to date,
+// taking a claim number when it opens one.
+func (db *DB) autoIllness(ctx context.Context, k accrualKey, today znb.Date) (opened, updated []string, err error) {
+	_, t, err := db.claimLineTerms(db.Gorm(ctx), k.agreementID, znb.Illness)
+	if err != nil || t == nil {
+		return nil, nil, err
+	}
+	terms := map[int64]*policy.LineTerms{k.agreementID: t}
+	no := ""
+	for {
+		var done autoDone
+		err = db.Tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			done, err = db.autoIllnessGroup(tx, []accrualKey{k}, terms, today, []string{no})
+			return err
+		})
+		if err != nil {
+			return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
+		}
+		if len(done.again) == 0 {
+			return done.opened, done.updated, nil
+		}
+		if no, err = db.claimNo(ctx, today); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// autoDone is what a group transaction did: the claims it opened and
+// updated, and the households that need a claim but were given no number.
+type autoDone struct {
+	opened, updated []string
+	again           []accrualKey
+}
+
+// autoHousehold is what a group transaction knows of one household.
+type autoHousehold struct {
+	key   accrualKey
+	no    string          // the number for a new claim, if any
+	fresh []settlementRow // settlements in no claim yet
+	open  *claimRow       // its open automatic claim
+	held  []settlementRow // the settlements that claim holds already
+}
+
+// autoIllnessGroup brings the automatic illness claims of a group of
+// households up to date under the locks of their illness limits: their
+// settlements not yet in a claim go into the open automatic claim if there
+// is one, else they open a new claim numbered nos[i] when they add
+// something to pay (claim.OpensIllnessClaim); each claim is then proposed
+// again on all its settlements.
+func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (autoDone, error) {
+	var done autoDone
+	hs := make([]*autoHousehold, 0, len(group))
+	at := make(map[accrualKey]*autoHousehold, len(group))
+	var agreements []int64
+	var subjects []string
+	seenA := map[int64]bool{}
+	for j, k := range group {
+		if terms[k.agreementID] == nil || at[k] != nil {
+			continue
+		}
+		h := &autoHousehold{key: k, no: nos[j]}
+		hs, at[k] = append(hs, h), h
+		if !seenA[k.agreementID] {
+			seenA[k.agreementID] = true
+			agreements = append(agreements, k.agreementID)
+		}
+		subjects = append(subjects, k.householdNo)
+	}
+	if len(hs) == 0 {
+		return done, nil
+	}
+	line := string(znb.Illness)
+	used, acc, err := db.lockIllness(tx, hs, agreements, subjects)
+	if err != nil {
+		return done, err
+	}
+	var fresh []settlementRow
+	if err := tx.Where("agreement_id IN ? AND household_no IN ? AND claim_no = ''", agreements, subjects).
+		Order("settled_on, id").Find(&fresh).Error; err != nil {
+		return done, err
+	}
+	for _, s := range fresh {
+		if h := at[accrualKey{s.AgreementID, s.HouseholdNo}]; h != nil {
+			h.fresh = append(h.fresh, s)
+		}
+	}
+	var open []claimRow
+	if err := tx.Raw("SELECT * FROM claims WHERE agreement_id IN ? AND line = ? AND subject IN ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
+		agreements, line, subjects, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").Scan(&open).Error; err != nil {
+		return done, err
+	}
+	var openNos []string
+	for i := range open {
+		if h := at[accrualKey{open[i].AgreementID, open[i].Subject}]; h != nil && h.open == nil {
+			h.open = &open[i]
+			openNos = append(openNos, open[i].ClaimNo)
+		}
+	}
+	if err := db.heldSettlements(tx, at, openNos); err != nil {
+		return done, err
+	}
+
+	// Who gets a new claim, and where their certificates say they live.
+	var news []*autoHousehold
+	var certs []string
+	for _, h := range hs {
+		if len(h.fresh) == 0 || h.open != nil {
+			continue
+		}
+		sum := decimal.Zero
+		for _, s := range h.fresh {
+			sum = sum.Add(s.OutOfPocket)
+		}
+		if !claim.OpensIllnessClaim(terms[h.key.agreementID], acc[h.key], used[h.key], sum) {
+			h.fresh = nil
+			continue
+		}
+		if h.no == "" {
+			done.again = append(done.again, h.key)
+			h.fresh = nil
+			continue
+		}
+		news = append(news, h)
+		certs = append(certs, h.fresh[len(h.fresh)-1].CertificateNo)
+	}
+	homes, err := certificateHomes(tx, certs)
+	if err != nil {
+		return done, err
+	}
+
+	w := db.newAutoWrite(tx)
+	defer w.close()
+	for _, h := range hs {
+		if len(h.fresh) == 0 {
+			continue
+		}
+		var r *claimRow
+		if h.open != nil {
+			r = h.open
+			done.updated = append(done.updated, r.ClaimNo)
+		} else {
+			last := h.fresh[len(h.fresh)-1]
+			r = db.autoClaimRow(h.no, last, homes[last.CertificateNo], today)
+			done.opened = append(done.opened, h.no)
+		}
+		if err := w.propose(r, h, terms[h.key.agreementID], used[h.key], acc[h.key]); err != nil {
+			return done, err
+		}
+	}
+	return done, w.finish()
+}
+
+// lockIllness creates the illness limit rows of the households at zero when
+// they are missing, locks them, and reads what the limits have used and the
+// households' cumulative amounts of approved claims.
+func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold, agreements []int64, subjects []string) (used, acc map[accrualKey]decimal.Decimal, err error) {
+	line := string(znb.Illness)
+	rows := make([]limitRow, len(hs))
+	for i, h := range hs {
+		rows[i] = limitRow{AgreementID: h.key.agreementID, Line: line, Subject: h.key.householdNo, Used: decimal.Zero, UpdatedAt: db.nowMS()}
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	if used, err = figures(tx, "SELECT agreement_id, subject, used AS amount FROM claim_limits WHERE line = ? AND agreement_id IN ? AND subject IN ?"+db.forUpdate(),
+		line, agreements, subjects); err != nil {
+		return nil, nil, err
+	}
+	acc, err = figures(tx, "SELECT agreement_id, subject, accumulated AS amount FROM claim_accruals WHERE line = ? AND agreement_id IN ? AND subject IN ?",
+		line, agreements, subjects)
+	return used, acc, err
+}
+
+// figures reads an amount per household (agreement_id, subject, amount).
+func figures(g *gorm.DB, q string, args ...any) (map[accrualKey]decimal.Decimal, error) {
+	var rows []struct {
+		AgreementID int64
+		Subject     string
+		Amount      decimal.Decimal
+	}
+	if err := g.Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[accrualKey]decimal.Decimal, len(rows))
+	for _, r := range rows {
+		out[accrualKey{r.AgreementID, r.Subject}] = r.Amount
+	}
+	return out, nil
+}
+
+// heldSettlements reads the settlements the open automatic claims hold.
+func (db *DB) heldSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, openNos []string) error {
+	if len(openNos) == 0 {
+		return nil
+	}
+	var held []settlementRow
+	if err := tx.Where("claim_no IN ?", openNos).Order("settled_on, id").Find(&held).Error; err != nil {
+		return err
+	}
+	for _, s := range held {
+		if h := at[accrualKey{s.AgreementID, s.HouseholdNo}]; h != nil && h.open != nil && h.open.ClaimNo == s.ClaimNo {
+			h.held = append(h.held, s)
+		}
+	}
+	return nil
+}
+
+// certificateHome is where a certificate's household lives and who heads it.
+type certificateHome struct {
+	RegionCode, VillageName, Head string
+}
+
+// certificateHomes reads the homes of the certificates numbered nos.
+func certificateHomes(tx *gorm.DB, nos []string) (map[string]certificateHome, error) {
+	out := make(map[string]certificateHome, len(nos))
+	if len(nos) == 0 {
+		return out, nil
+	}
+	var certs []struct{ CertificateNo, RegionCode, VillageName string }
+	if err := tx.Table("certificates").Select("certificate_no, region_code, village_name").Where("certificate_no IN ?", nos).
+		Scan(&certs).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range certs {
+		out[c.CertificateNo] = certificateHome{RegionCode: c.RegionCode, VillageName: c.VillageName}
+	}
+	var heads []struct{ CertificateNo, Name string }
+	if err := tx.Table("certificate_members").Select("certificate_no, name").Where("certificate_no IN ? AND relation = ?", nos, registry.Head).
+		Order("id").Scan(&heads).Error; err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, m := range heads {
+		if c, ok := out[m.CertificateNo]; ok && !named[m.CertificateNo] {
+			named[m.CertificateNo], c.Head = true, m.Name
+			out[m.CertificateNo] = c
+		}
+	}
+	return out, nil
+}
+
+// autoClaimRow is a new illness claim the platform opens for the household
+// of the settlement s (the one that crossed the trigger line): incident on
+// its settlement date, reported today, flagged auto. It takes no duplicate
+// key: the settlements it holds are what make it unique.
+func (db *DB) autoClaimRow(no string, s settlementRow, home certificateHome, today znb.Date) *claimRow {
+	return &claimRow{ClaimNo: no, CertificateNo: s.CertificateNo, AgreementID: s.AgreementID, Insurer: s.Insurer,
+		HouseholdNo: s.HouseholdNo, RegionCode: home.RegionCode, Village: home.VillageName, HeadName: home.Head,
+		Line: string(znb.Illness), Subject: s.HouseholdNo, IncidentDate: s.SettledOn, ReportedOn: today, Cause: "疾病",
+		Description: "医保结算数据显示本户全年个人自付医疗费用超过赔付启动线，平台主动立案", Flags: claim.FlagAuto,
+		Status: string(claim.Reported), CreatedBy: claim.Proposer, CreatedAt: db.nowMS(), UpdatedAt: db.nowMS()}
+}
+
+// proposalColumns are the columns a proposal sets on a new claim, after
+// claimColumns, in assessedColumns' names.
+var proposalColumns = []string{"assessment", "breakdown", "payable", "remaining_before", "remaining_after", "assessor_id", "assessor"}
+
+// autoWrite gathers a group's writes: new claims in one batch, the updates
+// of open claims one by one, then the events and audit entries of all in
+// batches once the new claims have ids, and the settlements' claim numbers
+// in one statement.
+type autoWrite struct {
+	db      *DB
+	tx      *gorm.DB
+	claims  *batch
+	newNos  []string
+	events  []pendingEvent
+	audits  [][]any
+	settled map[string][]int64 // claim number → the settlements it takes
+	order   []string
+}
+
+// pendingEvent is an event of a claim whose id may not be known yet.
+type pendingEvent struct {
+	claimNo string
+	id      int64
+	event   claim.Event
+}
+
+func (db *DB) newAutoWrite(tx *gorm.DB) *autoWrite {
+	cols := append(append([]string{}, claimColumns...), proposalColumns...)
+	return &autoWrite{db: db, tx: tx, claims: newBatch(tx.Statement.Context, db, tx, "claims", cols...), settled: map[string][]int64{}}
+}
+
+func (w *autoWrite) close() { w.claims.close() }
+
+// propose assesses the claim r again on all its settlements (those it holds
+// and the household's fresh ones) as the platform's proposal; a claim
+// without an id is new and is opened first.
+func (w *autoWrite) propose(r *claimRow, h *autoHousehold, terms *policy.LineTerms, used, acc decimal.Decimal) error {
+	db := w.db
+	c, err := r.claim()
+	if err != nil {
+		return err
+	}
+	at := scope{r.RegionCode, r.Insurer}
+	if r.ID == 0 {
+		w.events = append(w.events, pendingEvent{claimNo: r.ClaimNo, event: c.Open(claim.Platform, db.Now(), r.Description)})
+		a, err := db.auditValues(claim.Platform, at, "claim.report", claimObject(r.ClaimNo), map[string]any{
+			"state": claimState(r.Status, r.Payable), "certificate_no": r.CertificateNo, "line": r.Line,
+			"incident_date": r.IncidentDate, "reported_on": r.ReportedOn, "cause": r.Cause, "flags": []string{claim.FlagAuto}})
+		if err != nil {
+			return err
+		}
+		w.audits = append(w.audits, a)
+	}
+	all := append(append([]settlementRow{}, h.held...), h.fresh...)
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].SettledOn != all[j].SettledOn {
+			return all[i].SettledOn.Before(all[j].SettledOn)
+		}
+		return all[i].ID < all[j].ID
+	})
+	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(all))}
+	for i := range all {
+		in.Settlements[i] = all[i].settlement()
+	}
+	c.Accumulated = acc
+	ev, err := c.Propose(db.Now(), terms, used, in, "医保结算数据新增 "+itoa(int64(len(h.fresh)))+" 张结算单，平台按累计自付费用重新理算，待理算人员确认")
+	if err != nil {
+		return err
+	}
+	set, detail, err := assessedColumns(c)
+	if err != nil {
+		return err
+	}
+	set["status"], set["updated_at"] = string(c.Status), db.nowMS()
+	if r.ID == 0 {
+		r.Status, r.UpdatedAt = string(c.Status), db.nowMS()
+		vals := r.reportValues()
+		for _, col := range proposalColumns {
+			vals = append(vals, set[col])
+		}
+		if err := w.claims.add(vals...); err != nil {
+			return err
+		}
+		w.newNos = append(w.newNos, r.ClaimNo)
+	} else if err := w.tx.Model(&claimRow{}).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+		return err
+	}
+	w.events = append(w.events, pendingEvent{claimNo: r.ClaimNo, id: r.ID, event: ev})
+	detail["state"] = claimState(string(c.Status), decimal.NullDecimal{Decimal: c.Payable, Valid: true})
+	a, err := db.auditValues(claim.Platform, at, "claim.assess", claimObject(r.ClaimNo), detail)
+	if err != nil {
+		return err
+	}
+	w.audits = append(w.audits, a)
+	for _, s := range h.fresh {
+		w.settled[r.ClaimNo] = append(w.settled[r.ClaimNo], s.ID)
+	}
+	w.order = append(w.order, r.ClaimNo)
+	return nil
+}
+
+// finish writes what propose gathered.
+func (w *autoWrite) finish() error {
+	if err := w.claims.close(); err != nil {
+		return err
+	}
+	ids := map[string]int64{}
+	if len(w.newNos) > 0 {
+		var err error
+		if ids, err = claimIDs(w.tx, w.newNos); err != nil {
+			return err
+		}
+	}
+	ctx := w.tx.Statement.Context
+	events := newBatch(ctx, w.db, w.tx, "claim_events", claimEventColumns...)
+	audits := newBatch(ctx, w.db, w.tx, "audit_pending", auditColumns...)
+	err := func() error {
+		for _, p := range w.events {
+			id := p.id
+			if id == 0 {
+				id = ids[p.claimNo]
+			}
+			e := eventRow(id, p.event)
+			if err := events.add(e.ClaimID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {
+				return err
+			}
+		}
+		for _, a := range w.audits {
+			if err := audits.add(a...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := events.close(); err == nil {
+		err = cerr
+	}
+	if cerr := audits.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return w.markSettled()
+}
+
+// markSettled writes each settlement's claim number, a few hundred
+// settlements to a statement: the pure-Go SQLite driver binds arguments in
+// time quadratic in their number.
+func (w *autoWrite) markSettled() error {
+	const per = 300
+	var q strings.Builder
+	var args, ids []any
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		q.WriteString(" END WHERE id IN ?")
+		err := w.tx.Exec(q.String(), append(args, ids)...).Error
+		q.Reset()
+		args, ids = args[:0], ids[:0]
+		return err
+	}
+	for _, no := range w.order {
+		for _, id := range w.settled[no] {
+			if len(ids) == 0 {
+				q.WriteString("UPDATE medical_settlements SET claim_no = CASE id")
+			}
+			q.WriteString(" WHEN ? THEN ?")
+			args, ids = append(args, id, no), append(ids, id)
+			if len(ids) == per {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
