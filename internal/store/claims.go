@@ -290,6 +290,13 @@ func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, lin
 // platform's busiest write and every round trip shows in its rate. Nil when
 // there is no such certificate.
 func (db *DB) reportedCertificate(g *gorm.DB, no string) (*policy.Certificate, error) {
+	certs, err := db.reportedCertificates(g, []string{no})
+	return certs[no], err
+}
+
+// reportedCertificates is reportedCertificate for many certificates in one
+// query; a number without a certificate is missing from the map.
+func (db *DB) reportedCertificates(g *gorm.DB, nos []string) (map[string]*policy.Certificate, error) {
 	var rows []struct {
 		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
 		AgreementID                                                 int64
@@ -302,23 +309,25 @@ func (db *DB) reportedCertificate(g *gorm.DB, no string) (*policy.Certificate, e
 		Select("c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from, "+
 			"m.id_number, m.name, m.relation, m.cover_start, m.cover_end").
 		Joins("LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no").
-		Where("c.certificate_no = ?", no).Order("m.id").Find(&rows).Error
+		Where("c.certificate_no IN ?", nos).Order("m.id").Find(&rows).Error
 	if err != nil {
 		return nil, znb.Wrap(err, "读取分户凭证")
 	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	h := &rows[0]
-	cert := (&certRow{CertificateNo: h.CertificateNo, AgreementID: h.AgreementID, HouseholdNo: h.HouseholdNo,
-		RegionCode: h.RegionCode, VillageName: h.VillageName, Status: h.Status, CancelledFrom: h.CancelledFrom}).cert()
+	out := make(map[string]*policy.Certificate, len(nos))
 	for i := range rows {
 		r := &rows[i]
+		cert := out[r.CertificateNo]
+		if cert == nil {
+			c := (&certRow{CertificateNo: r.CertificateNo, AgreementID: r.AgreementID, HouseholdNo: r.HouseholdNo,
+				RegionCode: r.RegionCode, VillageName: r.VillageName, Status: r.Status, CancelledFrom: r.CancelledFrom}).cert()
+			cert = &c
+			out[r.CertificateNo] = cert
+		}
 		if r.IDNumber != "" {
-			showCover(&cert, &coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
+			showCover(cert, &coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
 		}
 	}
-	return &cert, nil
+	return out, nil
 }
 
 // coverOf is claim.CoverFor over the certificate's covers.
@@ -344,21 +353,42 @@ func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo strin
 
 // earlierClaimsIn is earlierClaims read through g (a transaction).
 func (db *DB) earlierClaimsIn(g *gorm.DB, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
+	all, err := db.earlierClaimsOf(g, []string{certNo})
+	e := all[earlier{agreementID, certNo}]
+	return e.counting, e.rejected, err
+}
+
+// earlier names a certificate's claims under an agreement.
+type earlier struct {
+	agreementID int64
+	certNo      string
+}
+
+// earlierKeys are the duplicate keys of a certificate's claims, split as
+// earlierClaims splits them.
+type earlierKeys struct{ counting, rejected []claim.Key }
+
+// earlierClaimsOf is earlierClaims for many certificates in one query.
+func (db *DB) earlierClaimsOf(g *gorm.DB, certNos []string) (map[earlier]earlierKeys, error) {
 	var rows []claimRow
-	err = g.Select("line, household_no, member_id_number, incident_date, cause, status").
-		Where("certificate_no = ? AND agreement_id = ?", certNo, agreementID).Find(&rows).Error
+	err := g.Select("certificate_no, agreement_id, line, household_no, member_id_number, incident_date, cause, status").
+		Where("certificate_no IN ?", certNos).Find(&rows).Error
 	if err != nil {
-		return nil, nil, znb.Wrap(err, "查询已报案件")
+		return nil, znb.Wrap(err, "查询已报案件")
 	}
+	out := map[earlier]earlierKeys{}
 	for _, r := range rows {
 		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
+		k := earlier{r.AgreementID, r.CertificateNo}
+		e := out[k]
 		if r.Status == string(claim.Rejected) {
-			rejected = append(rejected, c.Key())
+			e.rejected = append(e.rejected, c.Key())
 		} else {
-			counting = append(counting, c.Key())
+			e.counting = append(e.counting, c.Key())
 		}
+		out[k] = e
 	}
-	return counting, rejected, nil
+	return out, nil
 }
 
 type counterRow struct {

@@ -232,7 +232,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	res := &WorksheetLoad{EventID: eventID, Rows: n, Payable: decimal.Zero}
 	today := znb.DateOf(db.Now().In(znb.CST))
-	made, bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, false, nil)
+	made, bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 		}
 		// Checked and assessed again in the transaction: a claim or an
 		// approval that came in meanwhile counts.
-		made, bad, err := db.eventClaims(tx, by, e, entries, today, true, progress)
+		made, bad, err := db.eventClaims(tx, by, e, entries, today, progress)
 		if err != nil {
 			return err
 		}
@@ -308,25 +308,70 @@ func (db *DB) loadedWorksheet(g *gorm.DB, eventID int64, sha string) (*Worksheet
 // eventClaims makes each entry a claim and assesses it, as ReportClaim and
 // AssessClaim would one at a time, through g; what a claim cannot be is a
 // fault of its row. In the transaction (write) the limit and accrual rows
-// are read as an assessment reads them; before it, without writing.
-func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, write bool, progress func(done, total int)) ([]*eventClaim, []registry.Reject, error) {
+// are read as an assessment reads them; before it, the same without the
+// transaction. What the rows are checked against (certificates, earlier
+// claims, limits, cumulative amounts) is read a chunk of rows at a time.
+func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, progress func(done, total int)) ([]*eventClaim, []registry.Reject, error) {
+	var (
+		out []*eventClaim
+		rej []registry.Reject
+	)
+	for i := 0; i < len(entries); i += feedChunk {
+		if progress != nil {
+			progress(i, len(entries))
+		}
+		part := entries[i:min(i+feedChunk, len(entries))]
+		made, bad, err := db.eventChunk(g, by, e, part, today)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, rej = append(out, made...), append(rej, bad...)
+	}
+	return out, rej, nil
+}
+
+// eventChunk is eventClaims for a chunk of entries.
+func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date) ([]*eventClaim, []registry.Reject, error) {
 	var (
 		out []*eventClaim
 		rej []registry.Reject
 		now = db.Now()
 	)
+	nos := make([]string, len(entries))
 	for i, en := range entries {
-		if progress != nil && i%200 == 0 {
-			progress(i, len(entries))
+		nos[i] = en.CertificateNo
+	}
+	certs, err := db.reportedCertificates(g, nos)
+	if err != nil {
+		return nil, nil, err
+	}
+	earlier, err := db.earlierClaimsOf(g, nos)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The limits and cumulative amounts of every line the rows name: a
+	// sheet row names no member, so its subject is the household, or
+	// nobody on a line limited per person.
+	var keys []limitKey
+	for _, en := range entries {
+		if cert := certs[en.CertificateNo]; cert != nil {
+			keys = append(keys, limitKey{cert.AgreementID, string(en.Line), cert.HouseholdNo}, limitKey{cert.AgreementID, string(en.Line), ""})
 		}
+	}
+	used, err := readAmounts(g, "claim_limits", "used", keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	accrued, err := readAmounts(g, "claim_accruals", "accumulated", keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, en := range entries {
 		col := disaster.Column(en.Line)
 		fault := func(column, code, msg string) {
 			rej = append(rej, registry.Reject{Row: en.Row, Column: column, Code: code, Message: msg})
 		}
-		cert, err := db.reportedCertificate(g, en.CertificateNo)
-		if err != nil {
-			return nil, nil, err
-		}
+		cert := certs[en.CertificateNo]
 		var ag *claimAgreement
 		if cert != nil {
 			if ag, err = db.claimAgreement(g, cert.AgreementID); err != nil {
@@ -356,9 +401,8 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 		rep := claim.Report{CertificateFound: true, CancelledFrom: cert.CancelledFrom, HouseholdNo: cert.HouseholdNo, Terms: terms,
 			Line: en.Line, Cause: e.Cause, IncidentDate: en.IncidentDate, ReportedOn: e.DeclaredOn, Today: today, Description: desc}
 		rep.Cover, _ = coverOf(cert, en.Line, "", en.IncidentDate)
-		if rep.Existing, rep.Rejected, err = db.earlierClaimsIn(g, ag.ID, cert.No); err != nil {
-			return nil, nil, err
-		}
+		prior := earlier[earlierOf(ag.ID, cert.No)]
+		rep.Existing, rep.Rejected = prior.counting, prior.rejected
 		flags, err := claim.CheckReport(rep)
 		if err != nil {
 			fault(col, znb.CodeOf(err), znb.ErrorOf(err).Message)
@@ -378,15 +422,12 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 		m.report = map[string]any{"state": claimState(string(claim.Reported), decimal.NullDecimal{}),
 			"certificate_no": cert.No, "line": en.Line, "incident_date": en.IncidentDate, "reported_on": e.DeclaredOn,
 			"cause": e.Cause, "flags": flags, "event_id": e.ID}
-		used, err := db.eventLimitUsed(g, &m.row, write)
-		if err != nil {
-			return nil, nil, err
-		}
-		if m.c.Accumulated, err = db.accrued(g, &m.row); err != nil {
-			return nil, nil, err
+		k := m.row.limitKey()
+		if znb.Line(m.row.Line).Accrues() {
+			m.c.Accumulated = accrued[k]
 		}
 		form := en.Form
-		if m.assess, err = m.c.Assess(by, now, terms, used, &form, desc); err != nil {
+		if m.assess, err = m.c.Assess(by, now, terms, used[k], &form, desc); err != nil {
 			if znb.ErrorOf(err).Kind == znb.Internal {
 				return nil, nil, err
 			}
@@ -408,19 +449,28 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 	return out, rej, nil
 }
 
-// eventLimitUsed is what approved claims have used of the claim's limit:
-// in the load's transaction as an assessment reads it, before it without
-// making the limit's row.
-func (db *DB) eventLimitUsed(g *gorm.DB, r *claimRow, write bool) (decimal.Decimal, error) {
-	if write {
-		return db.limitUsed(g, r, false)
+func earlierOf(agreementID int64, certNo string) earlier { return earlier{agreementID, certNo} }
+
+// readAmounts reads the amounts (column) of table's rows for keys, without
+// locking them or making those missing (zero).
+func readAmounts(g *gorm.DB, table, column string, keys []limitKey) (map[limitKey]decimal.Decimal, error) {
+	out := make(map[limitKey]decimal.Decimal, len(keys))
+	if len(keys) == 0 {
+		return out, nil
 	}
-	var rows []limitRow
-	err := g.Where("agreement_id = ? AND line = ? AND subject = ?", r.AgreementID, r.Line, r.Subject).Find(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return decimal.Zero, err
+	agreements, lines, subjects := map[int64]bool{}, map[string]bool{}, map[string]bool{}
+	for _, k := range keys {
+		agreements[k.agreementID], lines[k.line], subjects[k.subject] = true, true, true
 	}
-	return rows[0].Used, nil
+	var rows []amountRow
+	if err := g.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+table+
+		" WHERE agreement_id IN ? AND line IN ? AND subject IN ?", setOf(agreements), setOf(lines), setOf(subjects)).Scan(&rows).Error; err != nil {
+		return nil, znb.Wrap(err, "读取限额")
+	}
+	for _, r := range rows {
+		out[limitKey{r.AgreementID, r.Line, r.Subject}] = r.Amount
+	}
+	return out, nil
 }
 
 func dropFlag(flags []string, f string) []string {
@@ -564,26 +614,13 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 		var refused []RefusedClaim
 		var touched [][2]string
 		err := db.Tx(ctx, func(tx *gorm.DB) error {
-			approved, refused, touched = nil, nil, nil
-			for _, no := range nos[i:min(i+approveChunk, len(nos))] {
-				r, err := db.claimRow(tx, by, no, true)
-				if err != nil {
-					return err
-				}
-				c, err := db.moveClaim(tx, by, r, "claim.approve", db.approveStep(by, note))
-				if err != nil {
-					ze := znb.ErrorOf(err)
-					if ze.Kind == znb.Internal {
-						return err
-					}
-					refused = append(refused, RefusedClaim{ClaimNo: r.ClaimNo, HouseholdNo: r.HouseholdNo, Line: znb.Line(r.Line),
-						Code: ze.Code, Message: ze.Message})
-					continue
-				}
+			cs, bad, err := db.approveMany(tx, by, nos[i:min(i+approveChunk, len(nos))], note)
+			approved, refused, touched = nil, bad, nil
+			for _, c := range cs {
 				approved = append(approved, ApprovedClaim{ClaimNo: c.No, HouseholdNo: c.HouseholdNo, Line: c.Line, Payable: c.Payable})
 				touched = append(touched, [2]string{c.RegionCode[:6], c.HouseholdNo})
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, znb.Wrap(err, "保存核赔")
