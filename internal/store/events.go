@@ -10,6 +10,8 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -192,6 +194,7 @@ func (worksheetRow) TableName() string { return "event_worksheets" }
 type eventClaim struct {
 	row          claimRow
 	c            *claim.Claim
+	signals      []oversight.Signal
 	open, assess claim.Event
 	report       map[string]any // the audit details
 	assessed     map[string]any
@@ -316,12 +319,13 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 		out []*eventClaim
 		rej []registry.Reject
 	)
+	sheet := map[earlier]int{} // claims the sheet made so far, by certificate
 	for i := 0; i < len(entries); i += feedChunk {
 		if progress != nil {
 			progress(i, len(entries))
 		}
 		part := entries[i:min(i+feedChunk, len(entries))]
-		made, bad, err := db.eventChunk(g, by, e, part, today)
+		made, bad, err := db.eventChunk(g, by, e, part, today, sheet)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -330,8 +334,9 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 	return out, rej, nil
 }
 
-// eventChunk is eventClaims for a chunk of entries.
-func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date) ([]*eventClaim, []registry.Reject, error) {
+// eventChunk is eventClaims for a chunk of entries; sheet counts the
+// claims made of earlier rows, by certificate.
+func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, sheet map[earlier]int) ([]*eventClaim, []registry.Reject, error) {
 	var (
 		out []*eventClaim
 		rej []registry.Reject
@@ -366,6 +371,11 @@ func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []
 	if err != nil {
 		return nil, nil, err
 	}
+	fates, err := db.householdFates(g, certs)
+	if err != nil {
+		return nil, nil, err
+	}
+	declared := []oversight.Event{{Name: e.Name, Cause: e.Cause, Regions: e.Regions, First: e.First, Last: e.Last}}
 	for _, en := range entries {
 		col := disaster.Column(en.Line)
 		fault := func(column, code, msg string) {
@@ -442,11 +452,96 @@ func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []
 		a, b := set["assessment"].(string), set["breakdown"].(string)
 		m.row.Assessment, m.row.Breakdown = &a, &b
 		m.row.AssessorID, m.row.Assessor = m.c.AssessorID, m.c.Assessor
+		// The fraud signals, as a report's: the event covers the claim, so
+		// it is in no cluster, and a new claim has no documents yet.
+		key := earlierOf(ag.ID, cert.No)
+		fate := fates[home{cert.RegionCode[:min(6, len(cert.RegionCode))], cert.HouseholdNo}]
+		m.signals = oversight.Signals(oversight.Case{Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo, Line: en.Line,
+			Village: cert.RegionCode, Cause: e.Cause, Incident: en.IncidentDate, CoverStart: rep.Cover.Start,
+			LeftList: fate.left, Earlier: len(prior.counting) + len(prior.rejected) + sheet[key], Accounts: fate.accounts, Events: declared})
+		sheet[key]++
+		m.row.Signals, m.row.SignalsAt = joinCodes(m.signals), now.UnixMilli()
 		detail["state"] = claimState(string(claim.Assessed), decimal.NullDecimal{Decimal: m.c.Payable, Valid: true})
 		m.assessed = detail
 		out = append(out, m)
 	}
 	return out, rej, nil
+}
+
+// fate is what a fraud signal needs of a household beyond its claims: the
+// effective date of the first list version without it, and the other
+// households paid into its bank account.
+type fate struct {
+	left     znb.Date
+	accounts []string
+}
+
+// householdFates reads the fates of the certificates' households (listFate and sharedAccounts for many households, in
+// three queries a county).
+func (db *DB) householdFates(g *gorm.DB, certs map[string]*policy.Certificate) (map[home]fate, error) {
+	out := map[home]fate{}
+	counties := map[string][]string{}
+	for _, c := range certs {
+		county := c.RegionCode[:min(6, len(c.RegionCode))]
+		counties[county] = append(counties[county], c.HouseholdNo)
+	}
+	for county, households := range counties {
+		if err := db.countyFates(g, county, households, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// countyFates adds the fates of households of a county to out.
+func (db *DB) countyFates(g *gorm.DB, county string, households []string, out map[home]fate) error {
+	var versions []struct {
+		ID            int64
+		EffectiveDate znb.Date
+	}
+	if err := g.Raw("SELECT id, effective_date FROM list_versions WHERE county = ? ORDER BY id", county).Scan(&versions).Error; err != nil {
+		return err
+	}
+	if len(versions) > 0 {
+		ids := make([]int64, len(versions))
+		at := map[int64]int{}
+		for i, v := range versions {
+			ids[i], at[v.ID] = v.ID, i
+		}
+		var listed []struct {
+			ListID      int64
+			HouseholdNo string
+		}
+		if err := g.Raw("SELECT list_id, household_no FROM households WHERE list_id IN ? AND household_no IN ?", ids, households).
+			Scan(&listed).Error; err != nil {
+			return err
+		}
+		after := map[string]int{} // the version after the last one listing the household
+		for _, l := range listed {
+			if n := at[l.ListID] + 1; n > after[l.HouseholdNo] {
+				after[l.HouseholdNo] = n
+			}
+		}
+		for h, n := range after {
+			if n < len(versions) {
+				out[home{county, h}] = fate{left: versions[n].EffectiveDate}
+			}
+		}
+	}
+	var shared []struct{ Mine, Other string }
+	if err := g.Raw(`SELECT DISTINCT b.household_no AS mine, o.household_no AS other FROM bank_accounts b
+		JOIN bank_accounts o ON o.account_no = b.account_no AND o.current = 1
+		WHERE b.county = ? AND b.household_no IN ? AND b.current = 1 AND NOT (o.county = b.county AND o.household_no = b.household_no)
+		ORDER BY o.household_no`, county, households).Scan(&shared).Error; err != nil {
+		return err
+	}
+	for _, s := range shared {
+		h := home{county, s.Mine}
+		f := out[h]
+		f.accounts = append(f.accounts, s.Other)
+		out[h] = f
+	}
+	return nil
 }
 
 func earlierOf(agreementID int64, certNo string) earlier { return earlier{agreementID, certNo} }
@@ -523,8 +618,14 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 	}
 	events := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
+	signals := newBatch(ctx, db, tx, "claim_signals", "claim_id", "code", "reason")
 	var err error
 	for _, m := range made {
+		for _, sg := range m.signals {
+			if err = signals.add(m.row.ID, string(sg.Code), sg.Reason); err != nil {
+				break
+			}
+		}
 		for _, step := range []struct {
 			ev     claim.Event
 			action string
@@ -546,11 +647,10 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 			break
 		}
 	}
-	if cerr := events.close(); err == nil {
-		err = cerr
-	}
-	if cerr := audits.close(); err == nil {
-		err = cerr
+	for _, b := range []*batch{events, audits, signals} {
+		if cerr := b.close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }

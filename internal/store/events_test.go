@@ -10,6 +10,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/disaster"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -170,10 +171,24 @@ func TestDisasterEventToBank(t *testing.T) {
 		if err != nil || len(self.Approved) != 0 || len(self.Refused) != 4 || self.Refused[0].Code != "same_assessor" {
 			t.Fatalf("self approval: %+v %v", self, err)
 		}
+		// H1's third claim of the year is signalled as a report would be:
+		// held for a review note, then decided on its limit.
+		held, err := db.ApproveArea(ctx, approver, e.ID, claimCounty+"101", "")
+		if err != nil || len(held.Approved) != 3 || len(held.Refused) != 1 || held.Refused[0].Code != "review_required" {
+			t.Fatalf("signalled claim approved: %+v %v", held, err)
+		}
+		signalled, err := db.GetClaim(ctx, approver, second.Claims[0])
+		if err != nil || len(signalled.Signals) != 1 || signalled.Signals[0].Code != oversight.Frequent {
+			t.Fatalf("third claim's signals: %+v %v", signalled, err)
+		}
+		if _, err := db.ReviewClaim(ctx, approver, second.Claims[0], "灾后第三次报案，已核实为不同损失"); err != nil {
+			t.Fatal(err)
+		}
 		appr, err := db.ApproveArea(ctx, approver, e.ID, claimCounty+"101", "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		appr.Approved = append(held.Approved, appr.Approved...)
 		if len(appr.Approved) != 3 || len(appr.Refused) != 1 || appr.Refused[0].ClaimNo != second.Claims[0] ||
 			appr.Refused[0].Code != "limit_exceeded" || appr.Refused[0].HouseholdNo != "H1" {
 			t.Fatalf("area approval %+v", appr)
