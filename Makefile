@@ -49,8 +49,10 @@ lint-openapi:
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true .tools/node_modules/.bin/redocly lint docs/openapi.yaml
 
 # bench runs the speed benchmarks of docs/performance.md, one full run each
-# on a fresh database of each engine (MariaDB at ZNB_TEST_MYSQL). It takes
-# about ten minutes; run it on an otherwise idle machine.
+# on a fresh database of each engine (MariaDB at ZNB_TEST_MYSQL), and ends
+# with each bulk job's rate beside its floor measured in the same run and
+# their ratio (docs/bench/ratios.awk). It takes about twenty minutes; run it
+# on an otherwise idle machine.
 BENCH = $(GO) test -run '^$$' -timeout 60m
 bench:
 	$(BENCH) -bench 'ImportMillion|ImportFloor|IssueMillion|IssueFloor|ReconcileMillionStore' -benchtime 1x ./internal/store/ | tee bench.out
@@ -61,6 +63,7 @@ bench:
 	$(BENCH) -bench 'Event50k' -benchtime 1x ./internal/store/ | tee -a bench.out
 	$(BENCH) -bench 'ConsoleListPages' -benchtime 1x ./internal/web/ | tee -a bench.out
 	$(BENCH) -bench 'MedicalFeed|Warnings$$' -benchtime 1x ./internal/store/ | tee -a bench.out
+	@echo; awk -f docs/bench/ratios.awk bench.out | tee -a bench.out
 
 # bench-wrk cross-checks the claim rate with wrk against a separate
 # `zhunongbao serve` on each engine (needs wrk).
