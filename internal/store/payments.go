@@ -508,3 +508,41 @@ func (db *DB) CancelBatch(ctx context.Context, by znb.Actor, id int64, note stri
 	}
 	return db.GetBatch(ctx, by, id)
 }
+
+// ListBatches returns a page of the payment batches the actor may read
+// (an insurer's staff their own insurer's, the auditor and the
+// administrator all), newest first, without their items, and how many
+// there are in all.
+func (db *DB) ListBatches(ctx context.Context, by znb.Actor, page znb.Page) ([]Batch, int64, error) {
+	if err := znb.Allow(by, znb.ReadClaims); err != nil {
+		return nil, 0, err
+	}
+	g := db.Gorm(ctx).Model(&paymentBatchRow{})
+	switch {
+	case by.Role.Insurer():
+		g = g.Where("insurer = ?", by.Scope)
+	case !by.SeesInsurer(""):
+		return []Batch{}, 0, nil
+	}
+	var total int64
+	if err := g.Count(&total).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "读取付款批次")
+	}
+	var rows []paymentBatchRow
+	if err := g.Order("id DESC").Offset((page.Number - 1) * page.Size).Limit(page.Size).Find(&rows).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "读取付款批次")
+	}
+	out := make([]Batch, len(rows))
+	for i, r := range rows {
+		out[i] = Batch{ID: r.ID, No: r.BatchNo, Insurer: r.Insurer, EventID: r.EventID, Status: disaster.BatchStatus(r.Status),
+			Totals: disaster.Totals{Count: r.ItemCount, Amount: r.Total, SuccessCount: r.SuccessCount, SuccessAmount: r.SuccessTotal,
+				FailureCount: r.FailureCount, FailureAmount: r.FailureTotal}}
+		if r.FromDay != nil {
+			out[i].From, out[i].To = *r.FromDay, *r.ToDay
+		}
+	}
+	return out, total, nil
+}
+
+// BatchPage is a page of the batch list: 20 batches unless asked, at most 200.
+func BatchPage(number, size int) znb.Page { return znb.NewPage(number, size, 20, 200) }
