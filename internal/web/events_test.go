@@ -277,6 +277,11 @@ func TestEventPagesScope(t *testing.T) {
 			t.Errorf("the adjuster downloads the bank file: %d", code)
 		}
 		_, _, token = clerk.get("/insurer/batches/" + b[1])
+		a := clerk.multipart("/insurer/batches/"+b[1]+"/return", map[string]string{"csrf": token}, "file", "return.csv",
+			[]byte("序号,摘要,状态,失败原因\n1,CLM-NOPE,成功,\n"))
+		if a.code != 422 && a.code != 400 || !strings.Contains(a.body, `id="file-rejects"`) || !strings.Contains(a.body, "未在回盘文件中") {
+			t.Errorf("a bad return: %d\n%s", a.code, a.body)
+		}
 		if code, _ := clerk.post("/insurer/batches/"+b[1]+"/cancel", url.Values{"csrf": {token}, "note": {"银行退回"}}); code != 303 {
 			t.Fatalf("cancel: %d", code)
 		}
