@@ -24,7 +24,7 @@ func CheckAccount(a Account) (Account, []Fault) {
 	var bad []Fault
 	a.HouseholdNo = strings.TrimSpace(a.HouseholdNo)
 	if a.HouseholdNo == "" {
-		bad = append(bad, Fault{"household_no", "missing_value", "“户编号”不能为空"})
+		bad = append(bad, Fault{Field: "household_no", Code: "missing_value", Message: "“户编号”不能为空"})
 	}
 	var faults []registry.AccountFault
 	a.Number, a.Bank, a.Holder, faults = registry.CheckAccount(a.Number, a.Bank, a.Holder)
