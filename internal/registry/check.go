@@ -46,12 +46,11 @@ func (v *Verdict) OK(householdNo string) bool {
 type household struct {
 	no       string
 	rows     []int32
-	sig      [numCols]uint32 // hashes of the household columns of the first row
+	sig      [colAccount]uint32 // hashes of the household columns of the first row
 	heads    int32
 	mismatch uint16 // bit per column that disagrees with the first row
 	bad      bool
-	account  uint32 // hash of the bank account of the first row giving one
-	accounts bool   // a row gave one
+	account  uint32 // hash of the bank account of the first row giving one, 0 before
 }
 
 // householdCols are the columns repeated on every row of a household.
@@ -158,9 +157,9 @@ func (c *checker) addToHousehold(h *household, p *parsed, row int, first bool) {
 	// The bank account may be given on the 户主's row only, or repeated on
 	// other rows; rows that give one must agree.
 	if a := p.h.Account; a != (BankAccount{}) {
-		s := uint32(maphash.String(c.seed, a.Number+"\x00"+a.Bank+"\x00"+a.Holder))
-		if !h.accounts {
-			h.account, h.accounts = s, true
+		s := uint32(maphash.String(c.seed, a.Number+"\x00"+a.Bank+"\x00"+a.Holder)) | 1
+		if h.account == 0 {
+			h.account = s
 		} else if h.account != s {
 			h.mismatch |= 1 << colAccount
 		}
