@@ -101,7 +101,9 @@ func TestEventToBankInBrowser(t *testing.T) {
 		// The adjuster: the worksheet, a bad sheet, a good one.
 		ctx = chromium(t, 1280, 900)
 		s.signIn(t, ctx, "adjuster")
-		run(t, ctx, "the event on the insurer's desk", chromedp.Navigate(s.base+"/insurer/events"),
+		run(t, ctx, "the insurer's events", chromedp.Navigate(s.base+"/insurer/events"), chromedp.WaitVisible("#events", chromedp.ByID))
+		shot(t, ctx, "events")
+		run(t, ctx, "the event on the insurer's desk",
 			chromedp.Click(`a[href="/insurer/events/`+id+`"]`, chromedp.ByQuery), chromedp.WaitVisible("#upload", chromedp.ByID))
 		sheet := download(t, ctx, "download the village's worksheet", chromedp.Click("#worksheet-"+village, chromedp.ByID))
 		run(t, ctx, "upload a sheet with a bad row",
@@ -136,12 +138,14 @@ func TestEventToBankInBrowser(t *testing.T) {
 		ctx = chromium(t, 1280, 900)
 		s.signIn(t, ctx, "clerk")
 		run(t, ctx, "build the event's batch", chromedp.Navigate(s.base+"/insurer/events/"+id),
-			chromedp.Click("#to-batch", chromedp.ByID), chromedp.WaitVisible("#build", chromedp.ByID),
-			chromedp.Click("#build", chromedp.ByID), chromedp.WaitVisible("#batch-no", chromedp.ByID),
+			chromedp.Click("#to-batch", chromedp.ByID), chromedp.WaitVisible("#build", chromedp.ByID))
+		shot(t, ctx, "batches")
+		run(t, ctx, "build it", chromedp.Click("#build", chromedp.ByID), chromedp.WaitVisible("#batch-no", chromedp.ByID),
 			chromedp.Text("#total", &text, chromedp.ByID))
 		if !strings.Contains(text, "2 笔") {
 			t.Fatalf("the batch's total is %q", text)
 		}
+		shot(t, ctx, "batch-open")
 		bank := download(t, ctx, "download the bank file", chromedp.Click("#bank-csv", chromedp.ByID))
 		if !strings.Contains(string(bank), "6222021234567894") || !strings.Contains(string(bank), "合计") {
 			t.Fatalf("bank file:\n%s", bank)
