@@ -3,7 +3,6 @@ package disaster
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -18,90 +17,25 @@ type Account struct {
 	Holder      string
 }
 
-// Bounds of an account number: passbook and card accounts of Chinese banks
-// run from 8 to 30 digits.
-const (
-	minAccount = 8
-	maxAccount = 30
-	maxBank    = 100
-	maxHolder  = 30
-)
-
-// CheckAccount reads an account as given: spaces and dashes inside the
-// number go; the number is 8–30 digits; a bank card number (16–19 digits
-// of a card scheme that carries a check digit: UnionPay 62, Visa 4,
-// Mastercard 5) must pass the Luhn check; the bank and holder are required.
-// Every fault is listed, each with the field it names (column) and a code.
+// CheckAccount reads an account of an account file as registry.CheckAccount
+// does, and requires its household. Every fault is listed, each with the
+// field it names and a code.
 func CheckAccount(a Account) (Account, []Fault) {
 	var bad []Fault
 	a.HouseholdNo = strings.TrimSpace(a.HouseholdNo)
-	a.Number = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '\u3000' {
-			return -1
-		}
-		return r
-	}, a.Number)
-	a.Bank, a.Holder = strings.TrimSpace(a.Bank), strings.TrimSpace(a.Holder)
 	if a.HouseholdNo == "" {
-		bad = append(bad, Fault{"household_no", "missing_value", "“户编号”不能为空"})
+		bad = append(bad, Fault{Field: "household_no", Code: "missing_value", Message: "“户编号”不能为空"})
 	}
-	switch {
-	case a.Number == "":
-		bad = append(bad, Fault{"account_no", "missing_value", "“账号”不能为空"})
-	case !allDigits(a.Number):
-		bad = append(bad, Fault{"account_no", "invalid_account", "账号只能由数字组成：" + clip(a.Number)})
-	case len(a.Number) < minAccount || len(a.Number) > maxAccount:
-		bad = append(bad, Fault{"account_no", "invalid_account", "账号须为 8–30 位数字，实为 " + strconv.Itoa(len(a.Number)) + " 位"})
-	case IsCard(a.Number) && !Luhn(a.Number):
-		bad = append(bad, Fault{"account_no", "account_check_digit", "银行卡号校验位不符，请核对：" + Mask(a.Number)})
-	}
-	if n := utf8.RuneCountInString(a.Bank); n == 0 || n > maxBank {
-		bad = append(bad, Fault{"bank", "missing_value", "“开户行”须为 1–100 个字"})
-	}
-	if n := utf8.RuneCountInString(a.Holder); n == 0 || n > maxHolder {
-		bad = append(bad, Fault{"holder", "missing_value", "“户名”须为 1–30 个字"})
-	}
-	return a, bad
+	var faults []registry.AccountFault
+	a.Number, a.Bank, a.Holder, faults = registry.CheckAccount(a.Number, a.Bank, a.Holder)
+	return a, append(bad, faults...)
 }
 
 // Fault is one fault of a field.
-type Fault struct {
-	Field, Code, Message string
-}
-
-// IsCard reports whether the number is a bank card of a scheme with a Luhn
-// check digit: 16–19 digits starting 62 (UnionPay), 4 (Visa) or 5
-// (Mastercard). Passbook and other accounts have no common check digit.
-func IsCard(n string) bool {
-	if len(n) < 16 || len(n) > 19 {
-		return false
-	}
-	return strings.HasPrefix(n, "62") || n[0] == '4' || n[0] == '5'
-}
-
-// Luhn reports whether the digits pass the Luhn (mod 10) check.
-func Luhn(n string) bool {
-	sum, double := 0, false
-	for i := len(n) - 1; i >= 0; i-- {
-		d := int(n[i] - '0')
-		if double {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return n != "" && sum%10 == 0
-}
+type Fault = registry.AccountFault
 
 // Mask shows an account number's first four and last four digits only.
-func Mask(n string) string {
-	if len(n) <= 8 {
-		return strings.Repeat("*", len(n))
-	}
-	return n[:4] + strings.Repeat("*", len(n)-8) + n[len(n)-4:]
-}
+func Mask(n string) string { return registry.MaskAccount(n) }
 
 // Shown is the account as the actor may see it: whole to those who pay
 // (the role that sends the bank file), masked to everyone else.
@@ -110,15 +44,6 @@ func (a Account) Shown(by znb.Actor) Account {
 		a.Number = Mask(a.Number)
 	}
 	return a
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // The account file's columns.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -187,9 +188,4 @@ func contains(xs []string, x string) bool {
 }
 
 // clip shortens what is quoted back in a message.
-func clip(v string) string {
-	if r := []rune(v); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return v
-}
+func clip(v string) string { return registry.Clip(v) }

@@ -46,10 +46,11 @@ func (v *Verdict) OK(householdNo string) bool {
 type household struct {
 	no       string
 	rows     []int32
-	sig      [numCols]uint32 // hashes of the household columns of the first row
+	sig      [colAccount]uint32 // hashes of the household columns of the first row
 	heads    int32
 	mismatch uint16 // bit per column that disagrees with the first row
 	bad      bool
+	account  uint32 // hash of the bank account of the first row giving one, 0 before
 }
 
 // householdCols are the columns repeated on every row of a household.
@@ -153,6 +154,16 @@ func (c *checker) addToHousehold(h *household, p *parsed, row int, first bool) {
 			h.mismatch |= 1 << col
 		}
 	}
+	// The bank account may be given on the 户主's row only, or repeated on
+	// other rows; rows that give one must agree.
+	if a := p.h.Account; a != (BankAccount{}) {
+		s := uint32(maphash.String(c.seed, a.Number+"\x00"+a.Bank+"\x00"+a.Holder)) | 1
+		if h.account == 0 {
+			h.account = s
+		} else if h.account != s {
+			h.mismatch |= 1 << colAccount
+		}
+	}
 }
 
 func (c *checker) reject(row int, col column, code, msg string) {
@@ -183,7 +194,7 @@ func (c *checker) verdict() *Verdict {
 		case h.heads > 1:
 			faults = append(faults, fault{colRelation, "multiple_heads", "户 " + h.no + " 有 " + strconv.Itoa(int(h.heads)) + " 个户主，应只有一个"})
 		}
-		for _, col := range householdCols {
+		for col := column(0); col < numCols; col++ {
 			if h.mismatch&(1<<col) != 0 {
 				faults = append(faults, fault{col, "household_mismatch", "户 " + h.no + " 各成员行的“" + columns[col].header + "”不一致"})
 			}

@@ -58,7 +58,7 @@ func Generate(out Writer, county string, households int, seed int64, today znb.D
 		return 0, err
 	}
 	g := &generator{rng: rand.New(rand.NewPCG(uint64(seed), 0x5a4e42)), today: today, county: county,
-		used: map[int32]uint16{}, cells: make([]any, numCols)}
+		used: map[int32]uint16{}, cells: make([]any, colAccount)}
 	g.places()
 	for _, c := range categoryMix {
 		g.mixWeights = append(g.mixWeights, c.pct)

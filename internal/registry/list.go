@@ -19,7 +19,14 @@ type Household struct {
 	Category       znb.Category
 	Income         decimal.NullDecimal // per capita, yuan
 	RiskEliminated *bool
+	// Account is the household's bank account when the list gives one
+	// (the optional 银行账号, 开户行 and 账户户名 columns); zero otherwise.
+	Account BankAccount
 }
+
+// BankAccount is the account a household's payouts go to, as checked by
+// CheckAccount.
+type BankAccount struct{ Number, Bank, Holder string }
 
 // Member is one person of a household. Row is the spreadsheet row the person
 // was read from (0 when not read from a file).
@@ -99,6 +106,9 @@ const (
 	colStatus
 	colStatusDate
 	colPhone
+	colAccount
+	colBank
+	colHolder
 	numCols
 )
 
@@ -124,13 +134,21 @@ var columns = [numCols]columnSpec{
 	colStatus:     {"member_status", "成员状态", nil, false},
 	colStatusDate: {"status_date", "状态变更日期", []string{"变更日期"}, false},
 	colPhone:      {"phone", "联系电话", []string{"电话", "手机号码", "手机号"}, false},
+	// The household's bank account, as the account file names its columns.
+	colAccount: {"account_no", "银行账号", []string{"账号", "银行卡号"}, false},
+	colBank:    {"bank", "开户行", []string{"开户银行"}, false},
+	colHolder:  {"holder", "账户户名", []string{"户名", "开户人"}, false},
 }
 
+// accountColumn is the column of an account's field, by the field's name.
+var accountColumn = map[string]column{"account_no": colAccount, "bank": colBank, "holder": colHolder}
+
 // Header returns the Chinese header row of a list file, in the order
-// Generate writes it.
+// Generate writes it: the list's own columns, without the optional bank
+// account ones.
 func Header() []string {
-	h := make([]string, numCols)
-	for i, c := range columns {
+	h := make([]string, colAccount)
+	for i, c := range columns[:colAccount] {
 		h[i] = c.header
 	}
 	return h
@@ -354,6 +372,14 @@ func parseRow(p *parsed, l *layout, cells []string, row int, county string, toda
 	}
 	if s := m.Phone; s != "" && (len(s) != 11 || s[0] != '1' || !digits(s)) {
 		bad(colPhone, "bad_phone", "联系电话应为 1 开头的 11 位手机号")
+	}
+	if p.raw[colAccount] != "" || p.raw[colBank] != "" || p.raw[colHolder] != "" {
+		var faults []AccountFault
+		a := &h.Account
+		a.Number, a.Bank, a.Holder, faults = CheckAccount(p.raw[colAccount], p.raw[colBank], p.raw[colHolder])
+		for _, f := range faults {
+			bad(accountColumn[f.Field], f.Code, f.Message)
+		}
 	}
 	p.h, p.m = h, m
 }

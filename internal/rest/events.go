@@ -30,6 +30,7 @@ func (s *Server) eventRoutes(r fiber.Router) {
 	r.Post("/bank-accounts", allow(znb.LoadAccounts), s.loadAccounts)
 	r.Get("/bank-accounts/:county/:household_no", allow(znb.ReadClaims), s.accountHistory)
 	r.Post("/payment-batches", allow(znb.BuildPayments), s.buildBatch)
+	r.Get("/payment-batches", allow(znb.ReadClaims), s.listBatches)
 	r.Get("/payment-batches/:id", allow(znb.ReadClaims), s.getBatch)
 	r.Get("/payment-batches/:id/bank-file.csv", allow(znb.BuildPayments), s.bankFile("csv"))
 	r.Get("/payment-batches/:id/bank-file.xlsx", allow(znb.BuildPayments), s.bankFile("xlsx"))
@@ -328,6 +329,21 @@ func (s *Server) buildBatch(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(BatchOut(b))
+}
+
+// listBatches answers a page of the batches the actor reads, newest first,
+// without their items.
+func (s *Server) listBatches(c *fiber.Ctx) error {
+	page := store.BatchPage(c.QueryInt("page"), c.QueryInt("page_size"))
+	bs, total, err := s.DB.ListBatches(c.UserContext(), actor(c), page)
+	if err != nil {
+		return err
+	}
+	items := make([]BatchJSON, len(bs))
+	for i := range bs {
+		items[i] = BatchOut(&bs[i])
+	}
+	return c.JSON(fiber.Map{"items": items, "total": total, "page": page.Number, "page_size": page.Size})
 }
 
 func (s *Server) getBatch(c *fiber.Ctx) error {

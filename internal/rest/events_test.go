@@ -12,6 +12,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/sheet"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // TestEventAPI walks a flood through the API on both engines: declare,
@@ -109,6 +110,14 @@ func TestEventAPI(t *testing.T) {
 			t.Fatalf("batch: %d %s", code, b)
 		}
 		bp := fmt.Sprintf("/api/v1/payment-batches/%d", batch.ID)
+		if code, b := h.call("GET", "/api/v1/payment-batches", w.clerk, nil); code != 200 || !strings.Contains(string(b), `"batch_no":"`+batch.No+`"`) ||
+			!strings.Contains(string(b), `"total":1}`) {
+			t.Errorf("the clerk's batches: %d %s", code, b)
+		}
+		if code, b := h.call("GET", "/api/v1/payment-batches", h.user("clerk-cpic", znb.InsurerClerk, "CPIC-ZY"), nil); code != 200 ||
+			strings.Contains(string(b), batch.No) {
+			t.Errorf("another insurer's batches: %d %s", code, b)
+		}
 		if code, _ := h.call("GET", bp+"/bank-file.csv", w.auditor, nil); code != 403 {
 			t.Errorf("auditor exports the bank file: %d", code)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -40,6 +41,9 @@ type Import struct {
 	Members     int
 	Rejected    []registry.Reject
 	CrossCounty []registry.CrossCounty
+	// Accounts counts the households' bank accounts the list gave that were
+	// new or changed (stored as the account file stores them).
+	Accounts int
 }
 
 // ImportOptions are the choices of one import.
@@ -89,7 +93,11 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := db.writeList(ctx, tx, row.ID, f, o, v); err != nil {
+		accounts, err := db.writeList(ctx, tx, row.ID, f, o, v)
+		if err != nil {
+			return err
+		}
+		if res.Accounts, _, err = db.saveAccounts(ctx, tx, by, o.County, accounts); err != nil {
 			return err
 		}
 		row.Households, row.Members = v.Households, v.Members
@@ -102,10 +110,14 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 			return err
 		}
 		res.CrossCounty = cc
-		return db.audit(tx, by, scope{region: o.County}, "list.import", listObject(row.ID), map[string]any{
+		details := map[string]any{
 			"county": o.County, "effective_date": o.Effective, "file": f.Name, "sha256": f.SHA256,
 			"households": row.Households, "members": row.Members, "rejected_rows": len(v.Rejected),
-			"partial": o.Partial, "cross_county": len(cc)})
+			"partial": o.Partial, "cross_county": len(cc)}
+		if len(accounts) > 0 {
+			details["accounts"] = res.Accounts
+		}
+		return db.audit(tx, by, scope{region: o.County}, "list.import", listObject(row.ID), details)
 	})
 	if err != nil {
 		return nil, znb.Wrap(err, "保存名单")
@@ -121,18 +133,29 @@ func listObject(id int64) string { return "list:" + itoa(id) }
 
 // writeList streams the file a second time and writes the clean households
 // and their members. A household row is written with its head's row, which
-// every stored household has exactly one of.
-func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f registry.File, o ImportOptions, v *registry.Verdict) error {
+// every stored household has exactly one of. It returns the bank accounts
+// the clean households' rows give, one per household (rows that give one
+// agree: Check saw to it), for saveAccounts.
+func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f registry.File, o ImportOptions, v *registry.Verdict) ([]disaster.Account, error) {
 	rows, err := f.Open()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var accounts []disaster.Account
+	var given map[string]bool
 	defer rows.Close()
 	hh := newBatch(ctx, db, tx, "households", "list_id", "household_no", "region_code", "village_name", "category", "income_per_capita", "risk_eliminated")
 	mm := newBatch(ctx, db, tx, "members", "list_id", "household_no", "id_number", "name", "relation", "status", "status_date", "phone", "row_no")
 	err = registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County, func(h registry.Household, m registry.Member) error {
 		if !v.OK(h.No) {
 			return nil
+		}
+		if a := h.Account; a != (registry.BankAccount{}) && !given[h.No] {
+			if given == nil {
+				given = map[string]bool{}
+			}
+			given[h.No] = true
+			accounts = append(accounts, disaster.Account{HouseholdNo: h.No, Number: a.Number, Bank: a.Bank, Holder: a.Holder})
 		}
 		if m.Relation == registry.Head {
 			if err := hh.add(listID, h.No, h.Region, h.Village, string(h.Category), h.Income, boolInt(h.RiskEliminated)); err != nil {
@@ -144,13 +167,13 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f regist
 	if err != nil {
 		hh.close()
 		mm.close()
-		return err
+		return nil, err
 	}
 	if err := hh.close(); err != nil {
 		mm.close()
-		return err
+		return nil, err
 	}
-	return mm.close()
+	return accounts, mm.close()
 }
 
 func boolInt(b *bool) any {

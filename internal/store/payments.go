@@ -67,6 +67,7 @@ func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f r
 	}
 	res := &AccountLoad{Rows: len(accounts) + len(rej)}
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
+		res.Rejected = nil
 		for i := 0; i < len(accounts); i += feedChunk {
 			chunk := accounts[i:min(i+feedChunk, len(accounts))]
 			hs := make([]string, len(chunk))
@@ -85,39 +86,21 @@ func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f r
 			for _, k := range known {
 				ok[k.HouseholdNo] = ok[k.HouseholdNo] || by.Sees(county, k.InsurerCode)
 			}
-			var cur []accountRow
-			if err := tx.Where("county = ? AND household_no IN ? AND current = 1", county, hs).Find(&cur).Error; err != nil {
-				return err
-			}
-			now := map[string]accountRow{}
-			for _, c := range cur {
-				now[c.HouseholdNo] = c
-			}
 			for j, a := range chunk {
 				if !ok[a.HouseholdNo] {
 					res.Rejected = append(res.Rejected, registry.Reject{Row: i + j + 2, Column: "户编号", Code: "unknown_household",
 						Message: "户 " + a.HouseholdNo + " 不在本县的参保户中"})
-					continue
 				}
-				if c, had := now[a.HouseholdNo]; had && c.AccountNo == a.Number && c.Bank == a.Bank && c.Holder == a.Holder {
-					res.Unchanged++
-					continue
-				} else if had {
-					if err := tx.Model(&accountRow{}).Where("id = ?", c.ID).Update("current", 0).Error; err != nil {
-						return err
-					}
-				}
-				if err := tx.Create(&accountRow{County: county, HouseholdNo: a.HouseholdNo, AccountNo: a.Number, Bank: a.Bank,
-					Holder: a.Holder, Current: 1, CreatedBy: by.Username, CreatedAt: db.nowMS()}).Error; err != nil {
-					return err
-				}
-				res.Added++
 			}
 		}
 		res.Rejected = append(res.Rejected, rej...)
 		if len(res.Rejected) > 0 {
 			disaster.SortRejects(res.Rejected)
 			return disaster.AccountsRefusal(res.Rejected)
+		}
+		var err error
+		if res.Added, res.Unchanged, err = db.saveAccounts(ctx, tx, by, county, accounts); err != nil {
+			return err
 		}
 		return db.audit(tx, by, scope{region: county}, "accounts.load", "accounts:"+county, map[string]any{
 			"file": f.Name, "sha256": f.SHA256, "added": res.Added, "unchanged": res.Unchanged})
@@ -129,6 +112,52 @@ func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f r
 		return nil, znb.Wrap(err, "保存银行账户")
 	}
 	return res, nil
+}
+
+// saveAccounts stores the county's households' checked accounts in the
+// transaction, a few thousand households per query: an account that is a
+// household's current one is left as it is; one that differs replaces it,
+// the old one kept as history (current = 0). It returns how many accounts
+// were added and how many were unchanged.
+func (db *DB) saveAccounts(ctx context.Context, tx *gorm.DB, by znb.Actor, county string, accounts []disaster.Account) (added, unchanged int, err error) {
+	rows := newBatch(ctx, db, tx, "bank_accounts", "county", "household_no", "account_no", "bank", "holder", "current",
+		"created_by", "created_at")
+	defer rows.close()
+	at := db.nowMS()
+	for i := 0; i < len(accounts); i += feedChunk {
+		chunk := accounts[i:min(i+feedChunk, len(accounts))]
+		hs := make([]string, len(chunk))
+		for j, a := range chunk {
+			hs[j] = a.HouseholdNo
+		}
+		var cur []accountRow
+		if err := tx.Where("county = ? AND household_no IN ? AND current = 1", county, hs).Find(&cur).Error; err != nil {
+			return 0, 0, err
+		}
+		now := map[string]accountRow{}
+		for _, c := range cur {
+			now[c.HouseholdNo] = c
+		}
+		var old []int64
+		for _, a := range chunk {
+			if c, had := now[a.HouseholdNo]; had && c.AccountNo == a.Number && c.Bank == a.Bank && c.Holder == a.Holder {
+				unchanged++
+				continue
+			} else if had {
+				old = append(old, c.ID)
+			}
+			if err := rows.add(county, a.HouseholdNo, a.Number, a.Bank, a.Holder, 1, by.Username, at); err != nil {
+				return 0, 0, err
+			}
+			added++
+		}
+		if len(old) > 0 {
+			if err := tx.Model(&accountRow{}).Where("id IN ?", old).Update("current", 0).Error; err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	return added, unchanged, rows.close()
 }
 
 // AccountHistory returns a household's accounts, the current one first,
@@ -479,3 +508,41 @@ func (db *DB) CancelBatch(ctx context.Context, by znb.Actor, id int64, note stri
 	}
 	return db.GetBatch(ctx, by, id)
 }
+
+// ListBatches returns a page of the payment batches the actor may read
+// (an insurer's staff their own insurer's, the auditor and the
+// administrator all), newest first, without their items, and how many
+// there are in all.
+func (db *DB) ListBatches(ctx context.Context, by znb.Actor, page znb.Page) ([]Batch, int64, error) {
+	if err := znb.Allow(by, znb.ReadClaims); err != nil {
+		return nil, 0, err
+	}
+	g := db.Gorm(ctx).Model(&paymentBatchRow{})
+	switch {
+	case by.Role.Insurer():
+		g = g.Where("insurer = ?", by.Scope)
+	case !by.SeesInsurer(""):
+		return []Batch{}, 0, nil
+	}
+	var total int64
+	if err := g.Count(&total).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "读取付款批次")
+	}
+	var rows []paymentBatchRow
+	if err := g.Order("id DESC").Offset((page.Number - 1) * page.Size).Limit(page.Size).Find(&rows).Error; err != nil {
+		return nil, 0, znb.Wrap(err, "读取付款批次")
+	}
+	out := make([]Batch, len(rows))
+	for i, r := range rows {
+		out[i] = Batch{ID: r.ID, No: r.BatchNo, Insurer: r.Insurer, EventID: r.EventID, Status: disaster.BatchStatus(r.Status),
+			Totals: disaster.Totals{Count: r.ItemCount, Amount: r.Total, SuccessCount: r.SuccessCount, SuccessAmount: r.SuccessTotal,
+				FailureCount: r.FailureCount, FailureAmount: r.FailureTotal}}
+		if r.FromDay != nil {
+			out[i].From, out[i].To = *r.FromDay, *r.ToDay
+		}
+	}
+	return out, total, nil
+}
+
+// BatchPage is a page of the batch list: 20 batches unless asked, at most 200.
+func BatchPage(number, size int) znb.Page { return znb.NewPage(number, size, 20, 200) }
