@@ -94,8 +94,10 @@ type year struct {
 	out  io.Writer
 	res  Outcome
 
-	first, mid  string // list files of 2024-01-01 and 2024-07-01
-	firstID     int64  // the first list version
+	mark        time.Time // when the stage's last step ended
+	steps       []string  // the stage's steps, as printed
+	first, mid  string    // list files of 2024-01-01 and 2024-07-01
+	firstID     int64     // the first list version
 	agreementID int64
 }
 
@@ -131,10 +133,23 @@ func (y *year) stage(name, day string, fn func()) {
 	y.db.Now = func() time.Time { return d }
 	rss.ResetPeak()
 	start := time.Now()
+	y.mark = start
 	fn()
 	s := Stage{Name: name, Took: time.Since(start), PeakMB: rss.PeakMB()}
 	y.res.Stages = append(y.res.Stages, s)
 	printStage(y.out, s)
+	for _, l := range y.steps {
+		fmt.Fprint(y.out, l)
+	}
+	y.steps = nil
+}
+
+// step notes how long the stage's step that just ended took, printed
+// under the stage's line.
+func (y *year) step(name string) {
+	now := time.Now()
+	y.steps = append(y.steps, fmt.Sprintf("  · %s：%.1f s\n", name, now.Sub(y.mark).Seconds()))
+	y.mark = now
 }
 
 // printStage prints a stage's line: its name padded to 20 columns (a
@@ -243,12 +258,14 @@ func (y *year) issue() {
 	a := storetest.ActiveAgreement(y.t, y.db, office, storetest.AgreementSpec{No: "ZY-2024-COUNTY", County: county, Product: "fpb-household",
 		Categories: []znb.Category{znb.Lifted, znb.NotLifted, znb.Returned, znb.UnstableLifted, znb.Marginal, znb.SuddenHardship}})
 	y.agreementID = a.ID
+	y.step("建立并生效协议")
 	res, err := y.db.Issue(y.ctx, znb.System, a.ID, y.firstID, store.IssueOptions{})
 	y.check(err, "issue")
 	y.res.Certificates = res.Certificates
 	for _, e := range res.Excluded {
 		y.res.Excluded += boolInt(e.IDNumber == "")
 	}
+	y.step(fmt.Sprintf("出单 %d 户、%d 人", res.Certificates, res.Persons))
 }
 
 // cards prints every household's card, one PDF a village as `zhunongbao
@@ -278,6 +295,7 @@ func (y *year) cards() {
 		y.res.CardBytes += st.Size()
 		os.Remove(path)
 	}
+	y.step(fmt.Sprintf("%d 张，%d 个村的文件，共 %.0f MB", y.res.Cards, y.res.CardFiles, float64(y.res.CardBytes)/(1<<20)))
 }
 
 // midYear imports the list of 2024-07-01 and applies it to the agreement
@@ -286,8 +304,10 @@ func (y *year) midYear() {
 	l, err := y.db.ImportList(y.ctx, office, storetest.File(y.t, y.mid),
 		store.ImportOptions{County: county, Effective: znb.MustDate("2024-07-01")})
 	y.check(err, "mid-year import")
+	y.step("导入")
 	res, err := y.db.Issue(y.ctx, znb.System, y.agreementID, l.List.ID, store.IssueOptions{})
 	y.check(err, "endorse")
+	y.step(fmt.Sprintf("新增 %d 户、批改 %d 次", res.Certificates, res.Endorsements))
 	y.res.Added, y.res.Endorsements = res.Certificates, res.Endorsements
 }
 
@@ -298,7 +318,9 @@ type target struct {
 }
 
 // households reads the agreement's certificates in force: the bank account
-// of each household, and the claim targets among them.
+// of each household, and the claim targets among them, households with a
+// member covered since the day on (a loss within 30 days of the cover's
+// start is a risk signal that needs a second approver's review).
 func (y *year) households(on znb.Date) ([]disaster.Household, []target) {
 	var hs []disaster.Household
 	var ts []target
@@ -331,11 +353,12 @@ func (y *year) households(on znb.Date) ([]disaster.Household, []target) {
 // and loads the bank's return, which fails one in a hundred.
 func (y *year) claims() {
 	today := znb.Clock(y.db.Now).Today()
-	hs, ts := y.households(znb.MustDate("2024-07-02"))
+	hs, ts := y.households(znb.MustDate("2024-05-31"))
 	accounts := filepath.Join(y.dir, "accounts.csv")
 	storetest.WriteAccounts(y.t, accounts, hs)
 	_, err := y.db.LoadAccounts(y.ctx, office, county, storetest.File(y.t, accounts))
 	y.check(err, "accounts")
+	y.step(fmt.Sprintf("银行账户 %d 户", len(hs)))
 
 	n := y.size.Claims
 	if n > len(ts) {
@@ -367,10 +390,12 @@ func (y *year) claims() {
 	close(errs)
 	y.check(<-errs, "claims")
 	y.res.Claims, y.res.Approved = n, n
+	y.step(fmt.Sprintf("报案、理算、核赔 %d 件", n))
 
 	b, err := y.db.BuildBatch(y.ctx, clerk, store.BatchQuery{From: today, To: today}, nil)
 	y.check(err, "claim batch")
 	b = y.bankFile(b.ID, "claims")
+	y.step("付款批次与银行文件")
 	ret := filepath.Join(y.dir, "return.csv")
 	f, err := os.Create(ret)
 	y.check(err, "return file")
@@ -389,6 +414,7 @@ func (y *year) claims() {
 	y.check(err, "return")
 	y.res.ClaimBatch = b
 	y.res.Paid, y.res.Failed = b.Totals.SuccessCount, b.Totals.FailureCount
+	y.step("回盘")
 }
 
 // claim takes ordinary claim i of the year from report to approval: the
@@ -456,8 +482,10 @@ func (y *year) medical() {
 	res, err := y.db.ImportSettlements(y.ctx, office, storetest.File(y.t, path))
 	y.check(err, "settlements")
 	y.res.Settlements, y.res.AutoClaims = res.Loaded, len(res.Opened)
+	y.step(fmt.Sprintf("医保结算 %d 条，自动立案 %d 件", res.Loaded, len(res.Opened)))
 	y.res.Warnings, err = y.db.EvaluateWarnings(y.ctx, county)
 	y.check(err, "warnings")
+	y.step("预警核查")
 }
 
 // flood declares a flood over the first townships that together hold the
@@ -487,11 +515,13 @@ func (y *year) flood() {
 		y.writeXLSX("worksheet-"+tw+".xlsx", func(w sheet.Writer) error { return disaster.WriteWorksheet(w, ev, part) })
 		hs = append(hs, part...)
 	}
+	y.step(fmt.Sprintf("宣布事件与 %d 个乡镇的定损表", len(regions)))
 	sheetPath := filepath.Join(y.dir, "flood-filled.csv")
 	storetest.WriteLossSheet(y.t, sheetPath, hs)
 	load, err := y.db.LoadWorksheet(y.ctx, adjuster, e.ID, storetest.File(y.t, sheetPath), nil)
 	y.check(err, "load worksheet")
 	y.res.Flooded = len(load.Claims)
+	y.step(fmt.Sprintf("上传定损表 %d 户", len(hs)))
 	var villages []string
 	for i, h := range hs {
 		if i == 0 || h.RegionCode != hs[i-1].RegionCode {
@@ -503,9 +533,11 @@ func (y *year) flood() {
 		y.check(err, "approve "+v)
 		y.res.FloodApproved += len(res.Approved)
 	}
+	y.step(fmt.Sprintf("按村核赔 %d 个村", len(villages)))
 	b, err := y.db.BuildBatch(y.ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
 	y.check(err, "flood batch")
 	y.res.FloodBatch = y.bankFile(b.ID, "flood")
+	y.step("付款批次与银行文件")
 }
 
 // yearEnd reconciles the premium subsidy of the year against the list in
@@ -516,6 +548,7 @@ func (y *year) yearEnd() {
 	rec, err := y.db.Reconcile(y.ctx, office, store.ReconcileOptions{AgreementID: y.agreementID, AsOf: znb.MustDate("2024-12-31")})
 	y.check(err, "reconcile")
 	y.res.Reconciliation = rec
+	y.step("对账")
 	for m := 1; m <= 12; m++ {
 		p, err := report.ParseMonth(fmt.Sprintf("2024-%02d", m))
 		y.check(err, "month")
@@ -524,6 +557,7 @@ func (y *year) yearEnd() {
 		y.writeXLSX(fmt.Sprintf("monthly-2024-%02d.xlsx", m), func(w sheet.Writer) error { return report.WriteMonthly(w, r, county, p) })
 		y.res.Months++
 	}
+	y.step("12 个月报")
 	a, err := y.db.AnnualReport(y.ctx, znb.System, y.agreementID)
 	y.check(err, "annual report")
 	y.writeXLSX("annual.xlsx", func(w sheet.Writer) error { return report.WriteAnnual(w, a) })
@@ -536,4 +570,5 @@ func (y *year) yearEnd() {
 	defer f.Close()
 	y.check(r.WriteEvaluation(f, rest.EvaluationOf(a, znb.Clock(y.db.Now).Today())), "annual pdf")
 	y.res.Annual = a
+	y.step("年报（工作簿与 PDF）")
 }
