@@ -11,7 +11,7 @@ export ZNB_TEST_MYSQL
 ZNB_TEST_REDIS ?= redis://127.0.0.1:6379/15
 export ZNB_TEST_REDIS
 
-.PHONY: run build test bench bench-wrk bench-attack fonts vet fmt clean
+.PHONY: run build test bench bench-county bench-wrk bench-attack fonts vet fmt clean
 
 run: build fonts
 	$(BIN) serve
@@ -65,6 +65,26 @@ bench:
 	$(BENCH) -bench 'MedicalFeed|Warnings$$' -benchtime 1x ./internal/store/ | tee -a bench.out
 	@echo; awk -f docs/bench/ratios.awk bench.out | tee -a bench.out
 
+# bench-county runs one county's year through the platform, on SQLite and
+# then on MariaDB (a fresh database at ZNB_TEST_MYSQL, dropped at the end):
+# list import, issue, every household's card, a mid-year list version with
+# its endorsements, 20,000 ordinary claims paid through a bank batch and its
+# return file, the medical settlement feed with its automatic claims and
+# warnings, a flood over 50,000 households from worksheet to bank file, the
+# reconciliation and the monthly and annual reports. It prints each stage's
+# seconds and peak RSS and the total (also in bench-county.out). The county
+# has ZNB_COUNTY_PERSONS persons (300,000; everything else scales with it);
+# ZNB_COUNTY_ENGINES=mysql runs one engine only. The target is ten minutes
+# an engine on an otherwise idle machine.
+ZNB_COUNTY_PERSONS ?= 300000
+export ZNB_COUNTY_PERSONS
+ZNB_COUNTY_ENGINES ?= sqlite mysql
+bench-county:
+	@rm -f bench-county.out
+	@for e in $(ZNB_COUNTY_ENGINES); do \
+		$(BENCH) -bench "CountyYear/$$e\$$" -benchtime 1x ./docs/bench/county/ | tee -a bench-county.out || exit 1; \
+	done
+
 # bench-wrk cross-checks the claim rate with wrk against a separate
 # `zhunongbao serve` on each engine (needs wrk).
 bench-wrk:
@@ -106,4 +126,4 @@ bench-cluster: cluster-up
 	ZNB_TEST_CLUSTER=1 $(GO) test -run '^$$' -bench 'ClaimReports|ListImportIssue' -benchtime 1x -timeout 30m ./internal/clustertest/ | tee bench-cluster.out
 
 clean:
-	rm -rf bin data bench.out
+	rm -rf bin data bench.out bench-county.out

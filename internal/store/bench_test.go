@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/rss"
@@ -14,43 +12,9 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
-// millionList writes (once per machine) a generated list of about 1,000,000
-// members and returns its path and member count.
-func millionList(b *testing.B) (string, int) {
-	b.Helper()
-	path := filepath.Join(os.TempDir(), "znb-bench-522625-295000.csv")
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return path, countLines(b, path) - 1
-	}
-	f, err := os.Create(path + ".tmp")
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	n := storetest.Generate(b, w, "522625", 295000, 1, znb.MustDate("2024-06-15"))
-	err = w.Flush()
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	os.Rename(path+".tmp", path)
-	return path, n
-}
-
-func countLines(b *testing.B, path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	s.Buffer(make([]byte, 1<<20), 1<<20)
-	n := 0
-	for s.Scan() {
-		n++
-	}
-	return n
-}
+// millionList returns the generated list of about 1,000,000 members (written
+// once per machine) and its member count.
+func millionList(b *testing.B) (string, int) { return storetest.CountyList(b, 295000) }
 
 // resetPeakRSS and peakRSSMB are the memory figures of every store benchmark.
 var (

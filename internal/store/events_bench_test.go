@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -40,32 +39,14 @@ func eventHouseholds(b *testing.B) int {
 // the peak RSS, which should not grow with the county.
 func BenchmarkEvent50k(b *testing.B) {
 	n := eventHouseholds(b)
-	list := filepath.Join(os.TempDir(), fmt.Sprintf("znb-bench-event-522625-%d.csv", n))
-	if _, err := os.Stat(list); err != nil {
-		f, err := os.Create(list + ".tmp")
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := bufio.NewWriterSize(f, 1<<20)
-		storetest.Generate(b, w, "522625", n, 1, znb.MustDate("2024-06-15"))
-		if err := w.Flush(); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
-		os.Rename(list+".tmp", list)
-	}
+	list, _ := storetest.CountyList(b, n)
 	ctx := context.Background()
 	for _, engine := range []string{store.SQLite, store.MySQL} {
 		b.Run(engine, func(b *testing.B) {
 			var stages [4]time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				db := storetest.SQLite(b)
-				if engine == store.MySQL {
-					if db = storetest.MySQL(b); db == nil {
-						b.Skip("ZNB_TEST_MYSQL is unset")
-					}
-				}
+				db := storetest.Engine(b, engine)
 				a := storetest.ActiveAgreement(b, db, countyOffice, claimAgreement("znb-standard"))
 				storetest.ImportAndIssue(b, db, countyOffice, a.ID, list, store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
 				e, err := db.DeclareEvent(ctx, countyOffice, disaster.Declaration{Name: "基准洪灾", Cause: "自然灾害",
@@ -98,19 +79,8 @@ func BenchmarkEvent50k(b *testing.B) {
 				b.StopTimer()
 				sheetPath := filepath.Join(b.TempDir(), "sheet.csv")
 				accPath := filepath.Join(b.TempDir(), "accounts.csv")
-				sf, _ := os.Create(sheetPath)
-				af, _ := os.Create(accPath)
-				sw, aw := bufio.NewWriter(sf), bufio.NewWriter(af)
-				sw.WriteString("户编号,分户凭证号,房屋主体损失\n")
-				aw.WriteString("户编号,户名,账号,开户行\n")
-				for j, h := range hs {
-					fmt.Fprintf(sw, "%s,%s,%d\n", h.HouseholdNo, h.CertificateNo, 1000+(j*137)%20000)
-					fmt.Fprintf(aw, "%s,%s,%014d,镇远农商行\n", h.HouseholdNo, h.Head, 10000000000000+int64(j))
-				}
-				sw.Flush()
-				aw.Flush()
-				sf.Close()
-				af.Close()
+				storetest.WriteLossSheet(b, sheetPath, hs)
+				storetest.WriteAccounts(b, accPath, hs)
 				b.StartTimer()
 
 				start = time.Now()
