@@ -115,8 +115,19 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 		RegionCode  string
 		Total       decimal.Decimal
 	}
+	// The county's settlements and claims are those of its agreements:
+	// selected by agreement and household, both engines use the household
+	// indexes, where a region prefix made MariaDB read the whole county's
+	// rows to evaluate one household after its claim was approved.
+	agreements := make([]int64, 0, len(years))
+	for id := range years {
+		agreements = append(agreements, id)
+	}
+	if len(agreements) == 0 {
+		agreements = append(agreements, 0) // no agreement: nothing of the county is insured
+	}
 	q := g.Table("medical_settlements").Select("agreement_id, household_no, MAX(region_code) AS region_code, SUM(out_of_pocket) AS total").
-		Where("agreement_id > 0 AND region_code LIKE ?", county+"%")
+		Where("agreement_id IN ?", agreements)
 	if err := only(q, "household_no").Group("agreement_id, household_no").Scan(&burdens).Error; err != nil {
 		return 0, znb.Wrap(err, "读取医保结算")
 	}
@@ -130,8 +141,8 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 	// large_loss and labour_loss: approved claims.
 	var claims []claimRow
 	q = g.Select("agreement_id, household_no, region_code, village, head_name, line, member_id_number, incident_date, assessment, claim_no").
-		Where("status IN ? AND line IN ? AND region_code LIKE ?", []string{string(claim.Approved), string(claim.Paid)},
-			[]string{string(znb.Property), string(znb.Agriculture), string(znb.Disaster), string(znb.Accident)}, county+"%")
+		Where("agreement_id IN ? AND status IN ? AND line IN ?", agreements, []string{string(claim.Approved), string(claim.Paid)},
+			[]string{string(znb.Property), string(znb.Agriculture), string(znb.Disaster), string(znb.Accident)})
 	if err := only(q, "household_no").Order("id").Find(&claims).Error; err != nil {
 		return 0, znb.Wrap(err, "读取理赔案件")
 	}
