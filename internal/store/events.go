@@ -235,7 +235,13 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	res := &WorksheetLoad{EventID: eventID, Rows: n, Payable: decimal.Zero}
 	today := znb.DateOf(db.Now().In(znb.CST))
-	made, bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, nil)
+	// A first pass outside the transaction names the bad rows and counts
+	// the claims; neither pass keeps more than a chunk of claims.
+	count := 0
+	bad, err := db.eventClaims(db.Gorm(ctx), by, e, entries, today, nil, func(made []*eventClaim) error {
+		count += len(made)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +252,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	// Claim numbers are taken before the transaction: their counter has
 	// its own, and numbers a failed load took are only a gap.
-	nos := make([]string, len(made))
+	nos := make([]string, count)
 	for i := range nos {
 		if nos[i], err = db.claimNo(ctx, today); err != nil {
 			return nil, err
@@ -254,16 +260,29 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
 		up := worksheetRow{EventID: eventID, SHA256: f.SHA256, FileName: clipRunes(f.Name, 255), RowsRead: n,
-			Claims: len(made), Payable: decimal.Zero, CreatedBy: by.Username, CreatedAt: db.nowMS()}
+			Claims: count, Payable: decimal.Zero, CreatedBy: by.Username, CreatedAt: db.nowMS()}
 		if err := tx.Create(&up).Error; err != nil {
 			if isUniqueViolation(err) {
 				return znb.Errorf(znb.Conflict, "worksheet_loading", "同一定损表正在由他人上传，请稍后刷新")
 			}
 			return err
 		}
-		// Checked and assessed again in the transaction: a claim or an
-		// approval that came in meanwhile counts.
-		made, bad, err := db.eventClaims(tx, by, e, entries, today, progress)
+		// Checked and assessed again in the transaction, a chunk at a time
+		// and written as it goes: a claim or an approval that came in
+		// meanwhile counts, and a bad row still undoes the whole load.
+		res.Claims, res.Payable = res.Claims[:0], decimal.Zero
+		bad, err := db.eventClaims(tx, by, e, entries, today, progress, func(made []*eventClaim) error {
+			if len(res.Claims)+len(made) > len(nos) {
+				return znb.Errorf(znb.Conflict, "worksheet_changed", "上传期间其他案件发生变化，请重新上传定损表")
+			}
+			for _, m := range made {
+				no := nos[len(res.Claims)]
+				m.row.ClaimNo, m.c.No = no, no
+				res.Claims = append(res.Claims, no)
+				res.Payable = res.Payable.Add(m.c.Payable)
+			}
+			return db.writeEventClaims(tx, by, made)
+		})
 		if err != nil {
 			return err
 		}
@@ -272,20 +291,12 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 			res.Rejected = bad
 			return disaster.WorksheetRefusal(bad)
 		}
-		for i, m := range made {
-			m.row.ClaimNo, m.c.No = nos[i], nos[i]
-			res.Claims = append(res.Claims, nos[i])
-			res.Payable = res.Payable.Add(m.c.Payable)
-		}
-		if err := db.writeEventClaims(tx, by, made); err != nil {
-			return err
-		}
 		res.ID = up.ID
-		if err := tx.Model(&worksheetRow{}).Where("id = ?", up.ID).Update("payable", res.Payable).Error; err != nil {
+		if err := tx.Model(&worksheetRow{}).Where("id = ?", up.ID).Updates(map[string]any{"payable": res.Payable, "claims": len(res.Claims)}).Error; err != nil {
 			return err
 		}
 		return db.audit(tx, by, actorScope(by), "event.worksheet", eventObject(eventID), map[string]any{
-			"file": f.Name, "sha256": f.SHA256, "rows": n, "claims": len(made), "payable": money.String(res.Payable)})
+			"file": f.Name, "sha256": f.SHA256, "rows": n, "claims": len(res.Claims), "payable": money.String(res.Payable)})
 	})
 	if err != nil {
 		if znb.CodeOf(err) == "worksheet_rejected" {
@@ -312,13 +323,13 @@ func (db *DB) loadedWorksheet(g *gorm.DB, eventID int64, sha string) (*Worksheet
 // AssessClaim would one at a time, through g; what a claim cannot be is a
 // fault of its row. In the transaction (write) the limit and accrual rows
 // are read as an assessment reads them; before it, the same without the
-// transaction. What the rows are checked against (certificates, earlier
-// claims, limits, cumulative amounts) is read a chunk of rows at a time.
-func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date, progress func(done, total int)) ([]*eventClaim, []registry.Reject, error) {
-	var (
-		out []*eventClaim
-		rej []registry.Reject
-	)
+// transaction. Entries are taken a chunk at a time: what the rows are
+// checked against (certificates, earlier claims, limits, cumulative
+// amounts) is read for the chunk, and the chunk's claims go to each, so
+// that a county's sheet never holds all its claims in memory.
+func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []disaster.Entry, today znb.Date,
+	progress func(done, total int), each func([]*eventClaim) error) ([]registry.Reject, error) {
+	var rej []registry.Reject
 	sheet := map[earlier]int{} // claims the sheet made so far, by certificate
 	for i := 0; i < len(entries); i += feedChunk {
 		if progress != nil {
@@ -327,11 +338,16 @@ func (db *DB) eventClaims(g *gorm.DB, by znb.Actor, e *disaster.Event, entries [
 		part := entries[i:min(i+feedChunk, len(entries))]
 		made, bad, err := db.eventChunk(g, by, e, part, today, sheet)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		out, rej = append(out, made...), append(rej, bad...)
+		rej = append(rej, bad...)
+		if len(rej) == 0 {
+			if err := each(made); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return out, rej, nil
+	return rej, nil
 }
 
 // eventChunk is eventClaims for a chunk of entries; sheet counts the
