@@ -68,15 +68,16 @@ func (subscriptionRow) TableName() string { return "webhook_subscriptions" }
 // hears says whether the subscription is told of event e about an object
 // of region and insurer.
 func (s *subscriptionRow) hears(e notify.Event, region, insurer string) bool {
-	if s.Active == 0 || !strings.HasPrefix(region, s.Region) || (s.Insurer != "" && s.Insurer != insurer) {
+	if s.Active == 0 || !strings.HasPrefix(region, s.Region) || (s.Insurer != "" && s.Insurer != insurer) ||
+		(e.OfficeOnly() && s.Insurer != "") {
 		return false
 	}
-	for _, x := range strings.Split(s.Events, ",") {
-		if x == string(e) {
-			return true
-		}
-	}
-	return false
+	return s.lists(e)
+}
+
+// lists says whether the subscription lists event e.
+func (s *subscriptionRow) lists(e notify.Event) bool {
+	return slices.Contains(strings.Split(s.Events, ","), string(e))
 }
 
 // news is what an event says, to be made into messages: the SMS text for
@@ -131,15 +132,36 @@ func (db *DB) messages(subs []subscriptionRow, n news) []outboxRow {
 // enqueue writes n's messages in tx; a message whose key is already in the
 // outbox is left as it is.
 func (db *DB) enqueue(tx *gorm.DB, n news) error {
+	return db.enqueueAll(tx, []news{n})
+}
+
+// enqueueAll writes the messages of many events in tx with multi-row
+// inserts, reading the subscriptions once; a message whose key is already
+// in the outbox is left as it is.
+func (db *DB) enqueueAll(tx *gorm.DB, ns []news) error {
+	if len(ns) == 0 {
+		return nil
+	}
 	subs, err := subscriptions(tx)
 	if err != nil {
 		return err
 	}
-	rows := db.messages(subs, n)
-	if len(rows) == 0 {
-		return nil
+	return db.writeMessages(tx, subs, ns)
+}
+
+// writeMessages writes the messages of ns to subs (and their SMS) in tx.
+func (db *DB) writeMessages(tx *gorm.DB, subs []subscriptionRow, ns []news) error {
+	var rows []outboxRow
+	for _, n := range ns {
+		rows = append(rows, db.messages(subs, n)...)
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	for i := 0; i < len(rows); i += 500 {
+		part := rows[i:min(i+500, len(rows))]
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // home names a household of a county.
