@@ -519,3 +519,61 @@ func (db *DB) ListOutbox(ctx context.Context, by znb.Actor, q OutboxQuery) ([]Ou
 	}
 	return out, nil
 }
+
+// OutboxCount is how many messages of a channel stand at a status.
+type OutboxCount struct {
+	Channel notify.Channel
+	Status  notify.Status
+	N       int64
+}
+
+// CountOutbox counts the messages of the actor's region by channel and
+// status.
+func (db *DB) CountOutbox(ctx context.Context, by znb.Actor) ([]OutboxCount, error) {
+	if err := znb.Allow(by, znb.ReadOutbox); err != nil {
+		return nil, err
+	}
+	g := db.Gorm(ctx).Model(&outboxRow{}).Select("channel, status, COUNT(*) AS n")
+	if by.Regional() {
+		g = g.Where("region_code LIKE ?", by.Scope+"%")
+	}
+	var out []OutboxCount
+	if err := g.Group("channel, status").Order("channel, status").Scan(&out).Error; err != nil {
+		return nil, znb.Wrap(err, "统计消息")
+	}
+	return out, nil
+}
+
+// RequeueOutbox puts a dead letter of the actor's region back in the
+// queue, once what made it fail is mended: due now, its attempts and its
+// day of retries counted afresh, its key (and so the receiver's
+// de-duplication) unchanged. Audited with the last error it had.
+func (db *DB) RequeueOutbox(ctx context.Context, by znb.Actor, id int64) error {
+	if err := znb.Allow(by, znb.RequeueOutbox); err != nil {
+		return err
+	}
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		var m outboxRow
+		res := tx.Raw("SELECT * FROM notification_outbox WHERE id = ?"+db.forUpdate(), id).Scan(&m)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 || (by.Regional() && !strings.HasPrefix(m.RegionCode, by.Scope)) {
+			return znb.ErrNotFound("消息")
+		}
+		if notify.Status(m.Status) != notify.Dead {
+			return znb.Errorf(znb.Conflict, "not_dead", "只有已放弃（死信）的消息可以重新发送，这条消息的状态是 %s", m.Status)
+		}
+		now := db.nowMS()
+		if err := tx.Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(notify.Pending),
+			"attempts": 0, "next_at": now, "created_at": now, "runner": "", "lease_until": 0}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, by, scope{m.RegionCode, ""}, "outbox.requeue", "outbox:"+itoa(id), map[string]any{
+			"key": m.IdemKey, "attempts": m.Attempts, "last_error": m.LastError})
+	})
+	if err != nil {
+		return znb.Wrap(err, "重新发送消息")
+	}
+	return nil
+}

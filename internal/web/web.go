@@ -131,6 +131,7 @@ func (w *console) routes(r fiber.Router) {
 	insurer := r.Group("/insurer", w.session, w.allow(znb.InsurerDesk))
 	w.insurerRoutes(insurer)
 	w.objectionRoutes(r, office, insurer)
+	w.oversightRoutes(office, insurer)
 }
 
 // view is what every template gets.
