@@ -47,6 +47,17 @@ var Events = []Event{ClaimReported, ClaimApproved, ClaimRejected, ClaimPaid, Obj
 // subscriptions of no insurer.
 func (e Event) OfficeOnly() bool { return e == WarningRaised }
 
+var eventNames = map[Event]string{ClaimReported: "报案受理", ClaimApproved: "核赔通过", ClaimRejected: "拒赔",
+	ClaimPaid: "赔款已支付", ObjectionAnswered: "异议已答复", CertificateIssued: "出单", WarningRaised: "防返贫预警"}
+
+// Name returns the Chinese name of e.
+func (e Event) Name() string {
+	if n, ok := eventNames[e]; ok {
+		return n
+	}
+	return string(e)
+}
+
 // Valid reports whether e is a known event.
 func (e Event) Valid() bool {
 	for _, x := range Events {

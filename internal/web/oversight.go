@@ -52,7 +52,7 @@ var sampleFields = []string{"month", "insurer", "region", "rate", "seed"}
 
 // sampleField is where a draw's refusal is shown, by its code.
 var sampleField = map[string]string{
-	"invalid_month": "month", "month_not_ended": "month", "insurer_required": "insurer", "invalid_region": "region",
+	"invalid_month": "month", "month_not_over": "month", "insurer_required": "insurer", "invalid_region": "region",
 	"invalid_rate": "rate", "invalid_seed": "seed",
 }
 
