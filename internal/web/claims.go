@@ -56,7 +56,9 @@ type queueData struct {
 // queueFilters are the filters of the claims queue and the review queue.
 var queueFilters = []string{"status", "line", "village", "age", "signal"}
 
-func (w *console) claimsQueue(c *fiber.Ctx) error { return w.claimsList(c, "理赔案件", "/insurer/claims", false) }
+func (w *console) claimsQueue(c *fiber.Ctx) error {
+	return w.claimsList(c, "理赔案件", "/insurer/claims", false)
+}
 
 // claimsList is a page of claims, the queue or the review queue, as GET
 // /claims and GET /review-queue answer it.
