@@ -174,8 +174,8 @@ func TestSamplesInBrowser(t *testing.T) {
 		}
 		var seed, reproduced, loc string
 		run(t, ctx, "draw May", chromedp.SetValue("#month", "2024-05", chromedp.ByID), chromedp.SetValue("#seed", "20240601", chromedp.ByID),
-			chromedp.Click("#draw", chromedp.ByID), chromedp.WaitVisible("#seed", chromedp.ByID),
-			chromedp.Text("#seed", &seed, chromedp.ByID), chromedp.Text("#reproduced", &reproduced, chromedp.ByID),
+			chromedp.Click("#draw", chromedp.ByID), chromedp.WaitVisible("#sample-seed", chromedp.ByID),
+			chromedp.Text("#sample-seed", &seed, chromedp.ByID), chromedp.Text("#reproduced", &reproduced, chromedp.ByID),
 			chromedp.Location(&loc))
 		if seed != "20240601" || !strings.HasPrefix(reproduced, "是") {
 			t.Errorf("sample shows seed %q, reproduced %q", seed, reproduced)
