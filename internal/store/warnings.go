@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -308,8 +310,18 @@ func (db *DB) warningNews(tx *gorm.DB, rows []warningRow) (func() error, error) 
 		HouseholdNo, Rule string
 		Year              int
 	}
+	// An evaluation after one claim reads that household's warnings; a
+	// county's evaluation reads the county's.
+	q := tx.Table("warnings").Select("household_no, rule, year").Where("county = ?", rows[0].County)
+	households := map[string]bool{}
+	for _, r := range rows {
+		households[r.HouseholdNo] = true
+	}
+	if len(households) <= 500 {
+		q = q.Where("household_no IN ?", slices.Collect(maps.Keys(households)))
+	}
 	var old []wkey
-	if err := tx.Raw("SELECT household_no, rule, year FROM warnings WHERE county = ?", rows[0].County).Scan(&old).Error; err != nil {
+	if err := q.Scan(&old).Error; err != nil {
 		return none, err
 	}
 	seen := make(map[wkey]bool, len(old)+len(rows))
