@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -20,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/zhunongbao/zhunongbao/internal/config"
+	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -62,12 +64,45 @@ func (e *env) open(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	e.auditKey(db)
+	if err := e.holidays(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	e.db = db
 	return db, nil
+}
+
+// holidays loads the holiday file (configuration holidays) into the
+// database's calendar of working days. A missing file leaves weekends
+// only, with a warning; a malformed one stops the command.
+func (e *env) holidays(db *store.DB) error {
+	b, err := os.ReadFile(e.cfg.Holidays)
+	if errors.Is(err, fs.ErrNotExist) {
+		e.log.Warn("holiday file missing: objection deadlines count weekends only", "path", e.cfg.Holidays)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cal, err := objection.ParseCalendar(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.cfg.Holidays, err)
+	}
+	db.Holidays = cal
+	year := znb.Clock(db.Now).Today().Year()
+	for _, y := range []int{year, year + 1} {
+		if !cal.Covers(y) {
+			e.log.Warn("holiday file does not list the year: deadlines in it count weekends only", "path", e.cfg.Holidays, "year", y)
+		}
+	}
+	if p := cal.Pending(); len(p) > 0 {
+		e.log.Warn("holiday file lists years not yet checked against the State Council notice", "path", e.cfg.Holidays, "years", p)
+	}
+	return nil
 }
 
 // print writes v as JSON on stdout.

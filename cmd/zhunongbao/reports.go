@@ -207,7 +207,7 @@ func reportNotice(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n := rest.NoticeOf(notice, m, znb.Clock(db.Now).Today())
+	n := rest.NoticeOf(notice, m, znb.Clock(db.Now).Today(), db.Holidays)
 	if err := writeAtomic(*out, func(w io.Writer) error { return r.WriteNotice(w, n) }); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ type Config struct {
 	} `yaml:"public"`
 	Redis    string `yaml:"redis"`    // redis://host:port/db shared by several server processes ("" = none)
 	Products string `yaml:"products"` // folder of product files loaded on first start
+	Holidays string `yaml:"holidays"` // public holidays and make-up working days of objection deadlines
 	Audit    struct {
 		// Key signs the audit trail, its checkpoints and certificate
 		// seals. It is kept outside the database (environment or this
@@ -76,6 +77,7 @@ func Default() Config {
 	c.Limits.JSONKB = 1024
 	c.Limits.ImportMB = 512
 	c.Products = "configs/products"
+	c.Holidays = "configs/holidays.yaml"
 	c.SQLite.Synchronous = "full"
 	c.Console.IdleMinutes = 30
 	c.Notify.EverySeconds = 10

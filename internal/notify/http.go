@@ -156,6 +156,27 @@ type ObjectionData struct {
 	Status      string `json:"status"`
 }
 
+// WarningData is the data of a warning.raised webhook: which household,
+// rule and year, where, and the head's masked name. The figures behind a
+// warning (incomes, medical costs) are read in the console, never sent.
+type WarningData struct {
+	County      string `json:"county"`
+	HouseholdNo string `json:"household_no"`
+	Rule        string `json:"rule"`
+	Year        int    `json:"year"`
+	RegionCode  string `json:"region_code"`
+	Village     string `json:"village"`
+	HeadName    string `json:"head_name"`
+	RaisedOn    string `json:"raised_on"`
+}
+
+// WarningBody is the webhook JSON of a raised warning; d.HeadName is the
+// full name, masked here.
+func WarningBody(key string, d WarningData, at time.Time) string {
+	d.HeadName = smsName(d.HeadName)
+	return body(key, WarningRaised, d, at)
+}
+
 // ClaimBody is the webhook JSON of a claim event.
 func ClaimBody(key string, e Event, c Claim, at time.Time) string {
 	d := ClaimData{ClaimNo: c.No, HouseholdNo: c.HouseholdNo, HeadName: smsName(c.HeadName), RegionCode: c.RegionCode,

@@ -32,10 +32,31 @@ const (
 	ClaimRejected     Event = "claim.rejected"
 	ClaimPaid         Event = "claim.paid"
 	ObjectionAnswered Event = "objection.answered"
+	// CertificateIssued tells a household by SMS that it is covered; no
+	// webhook carries it (a county's issue is a million messages).
+	CertificateIssued Event = "certificate.issued"
+	// WarningRaised tells the office's systems of a new 防返贫 warning: a
+	// webhook to subscriptions of no insurer only, never an SMS.
+	WarningRaised Event = "warning.raised"
 )
 
 // Events lists the events a webhook may subscribe to.
-var Events = []Event{ClaimReported, ClaimApproved, ClaimRejected, ClaimPaid, ObjectionAnswered}
+var Events = []Event{ClaimReported, ClaimApproved, ClaimRejected, ClaimPaid, ObjectionAnswered, WarningRaised}
+
+// OfficeOnly reports whether e is told only to the office's systems:
+// subscriptions of no insurer.
+func (e Event) OfficeOnly() bool { return e == WarningRaised }
+
+var eventNames = map[Event]string{ClaimReported: "报案受理", ClaimApproved: "核赔通过", ClaimRejected: "拒赔",
+	ClaimPaid: "赔款已支付", ObjectionAnswered: "异议已答复", CertificateIssued: "出单", WarningRaised: "防返贫预警"}
+
+// Name returns the Chinese name of e.
+func (e Event) Name() string {
+	if n, ok := eventNames[e]; ok {
+		return n
+	}
+	return string(e)
+}
 
 // Valid reports whether e is a known event.
 func (e Event) Valid() bool {
@@ -155,6 +176,14 @@ func ClaimText(e Event, c Claim) string {
 	return ""
 }
 
+// CertificateText is the SMS that tells a household its certificate is
+// issued: how many of its members are covered, the certificate number it
+// asks with, and the last day of cover. At most 65 characters: one segment.
+func CertificateText(headName, certNo string, persons int, until znb.Date) string {
+	return sign + smsName(headName) + "户：您家" + fmt.Sprint(persons) + "人已参加助农保，凭证号" + certNo +
+		"，保障至" + until.String() + "。"
+}
+
 // ObjectionText is the SMS text that tells whoever objected that the item
 // is answered.
 func ObjectionText(no string, upheld bool, hotline string) string {
@@ -260,6 +289,9 @@ func (s *Subscription) Check() error {
 	for _, e := range s.Events {
 		if !e.Valid() {
 			return znb.Errorf(znb.Invalid, "invalid_event", "未知事件 %q", e)
+		}
+		if e.OfficeOnly() && s.Insurer != "" {
+			return znb.Errorf(znb.Invalid, "event_office_only", "事件 %s 只发给办公室的系统，不能订阅给承保机构（去掉 insurer 或去掉该事件）", e)
 		}
 	}
 	if s.Region != "" {

@@ -41,6 +41,10 @@ func TestTemplates(t *testing.T) {
 		{"拒赔", ClaimText(ClaimRejected, c), "【助农保】欧**娜户：案号CLM20240615000001不予赔付，原因：出险时间不在保险期间内。详询0855-12345678"},
 		{"支付", ClaimText(ClaimPaid, c), "【助农保】欧**娜户：案号CLM20240615000001赔款9999999.99元已支付，请查收。"},
 		{"异议答复", ObjectionText("YY20240615000001", true, "12317"), "【助农保】您反映的事项（编号YY20240615000001）已答复：异议成立。详询12317"},
+		// The longest: a masked name of 4, a household of 10 or more, a
+		// certificate of a six-digit sequence.
+		{"出单", CertificateText("欧阳娜娜娜", "ZNB5226252024001-123456", 12, znb.MustDate("2024-12-31")),
+			"【助农保】欧**娜户：您家12人已参加助农保，凭证号ZNB5226252024001-123456，保障至2024-12-31。"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.text != tc.want {
@@ -54,7 +58,7 @@ func TestTemplates(t *testing.T) {
 			}
 		})
 	}
-	if ClaimText("warning.raised", c) != "" {
+	if ClaimText(WarningRaised, c) != "" || ClaimText(CertificateIssued, c) != "" {
 		t.Error("a household gets a text for an event not meant for it")
 	}
 }

@@ -8,7 +8,6 @@ package objection
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/zhunongbao/zhunongbao/internal/notify"
@@ -90,48 +89,12 @@ func (s Status) Name() string {
 	return string(s)
 }
 
-// Working days: Saturdays and Sundays are not working days.
+// Deadlines and the objection period, in working days (Calendar).
 const (
 	AckDays     = 3  // acknowledgement deadline
 	ResolveDays = 15 // resolution deadline
 	PeriodDays  = 7  // the objection period a claims notice opens
 )
-
-// Working reports whether d is a working day (Monday to Friday).
-func Working(d znb.Date) bool {
-	wd := d.Time().Weekday()
-	return wd != time.Saturday && wd != time.Sunday
-}
-
-// AddWorkingDays is the n-th working day after d; the day of receipt is
-// not counted, so an item received on a Friday with 3 working days is due
-// on the Wednesday after.
-func AddWorkingDays(d znb.Date, n int) znb.Date {
-	for n > 0 {
-		d = d.AddDays(1)
-		if Working(d) {
-			n--
-		}
-	}
-	return d
-}
-
-// Deadlines are the acknowledgement and resolution deadlines of an item
-// received on d.
-func Deadlines(received znb.Date) (ack, resolve znb.Date) {
-	return AddWorkingDays(received, AckDays), AddWorkingDays(received, ResolveDays)
-}
-
-// PeriodEnd is the last day of the objection period of a notice posted on
-// d: the day of posting is not counted, the period runs 7 days, and a
-// period that would end on a Saturday or Sunday ends on the Monday after.
-func PeriodEnd(posted znb.Date) znb.Date {
-	end := posted.AddDays(PeriodDays)
-	for !Working(end) {
-		end = end.AddDays(1)
-	}
-	return end
-}
 
 // Number is the objection number of an item received on d with sequence
 // seq: YY{yyyymmdd}{6 digits}.
@@ -256,9 +219,10 @@ func HolderOf(c Category, insurer string) Holder {
 	return OfficeHolder
 }
 
-// New is the item of a checked filing received on d.
-func New(f Filing, received znb.Date, region, insurer, by string) Item {
-	ack, res := Deadlines(received)
+// New is the item of a checked filing received on d, its deadlines
+// counted in the calendar's working days.
+func New(f Filing, cal Calendar, received znb.Date, region, insurer, by string) Item {
+	ack, res := cal.Deadlines(received)
 	return Item{Category: f.Category, Source: f.Source, Holder: HolderOf(f.Category, insurer), Name: f.Name,
 		Phone: f.Phone, ClaimNo: f.ClaimNo, Village: f.Village, Text: f.Text, ReceivedOn: received, AckDue: ack,
 		ResolveDue: res, Status: Received, RecordedBy: by, RegionCode: region, Insurer: insurer}

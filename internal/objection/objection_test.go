@@ -20,12 +20,12 @@ func TestDeadlines(t *testing.T) {
 		{"跨月跨年", "2024-12-27", "2025-01-01", "2025-01-17"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ack, res := Deadlines(znb.MustDate(tc.received))
+			ack, res := Calendar{}.Deadlines(znb.MustDate(tc.received))
 			if ack.String() != tc.ack || res.String() != tc.resolve {
 				t.Errorf("received %s: ack %s, resolve %s; want %s, %s", tc.received, ack, res, tc.ack, tc.resolve)
 			}
 			for _, d := range []znb.Date{ack, res} {
-				if !Working(d) {
+				if !(Calendar{}).Working(d) {
 					t.Errorf("deadline %s is not a working day", d)
 				}
 			}
@@ -46,7 +46,7 @@ func TestAddWorkingDays(t *testing.T) {
 		{"周六加1", "2024-06-15", 1, "2024-06-17"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := AddWorkingDays(znb.MustDate(tc.from), tc.n); got.String() != tc.want {
+			if got := (Calendar{}).AddWorkingDays(znb.MustDate(tc.from), tc.n); got.String() != tc.want {
 				t.Errorf("%s + %d working days = %s, want %s", tc.from, tc.n, got, tc.want)
 			}
 		})
@@ -61,7 +61,7 @@ func TestPeriodEnd(t *testing.T) {
 		{"周日公示_落在周日_顺延周一", "2024-06-16", "2024-06-24"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := PeriodEnd(znb.MustDate(tc.posted)); got.String() != tc.want {
+			if got := (Calendar{}).PeriodEnd(znb.MustDate(tc.posted)); got.String() != tc.want {
 				t.Errorf("posted %s: ends %s, want %s", tc.posted, got, tc.want)
 			}
 		})
@@ -130,7 +130,7 @@ func TestAnswer(t *testing.T) {
 	clerk := znb.Actor{Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC-ZY"}
 	d := znb.MustDate("2024-06-14")
 	newItem := func() Item {
-		return New(Filing{Category: ClaimObjection, Source: Public, ClaimNo: "C1", Text: "t"}, d, "522625101001", "PICC-ZY", "household")
+		return New(Filing{Category: ClaimObjection, Source: Public, ClaimNo: "C1", Text: "t"}, Calendar{}, d, "522625101001", "PICC-ZY", "household")
 	}
 	t.Run("承保机构件办公室不能答复", func(t *testing.T) {
 		it := newItem()
@@ -174,7 +174,7 @@ func TestAnswer(t *testing.T) {
 }
 
 func TestOverdue(t *testing.T) {
-	it := New(Filing{Category: Service, Source: Hotline, Village: "522625101001", Text: "t"}, znb.MustDate("2024-06-14"), "522625101001", "", "office")
+	it := New(Filing{Category: Service, Source: Hotline, Village: "522625101001", Text: "t"}, Calendar{}, znb.MustDate("2024-06-14"), "522625101001", "", "office")
 	for _, tc := range []struct {
 		name, today string
 		status      Status

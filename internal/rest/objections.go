@@ -30,6 +30,8 @@ func (s *Server) notifyRoutes(r fiber.Router) {
 	r.Get("/webhooks", allow(znb.ManageWebhooks), s.listWebhooks)
 	r.Post("/webhooks/:id/disable", allow(znb.ManageWebhooks), s.disableWebhook)
 	r.Get("/outbox", allow(znb.ReadOutbox), s.listOutbox)
+	r.Get("/outbox/counts", allow(znb.ReadOutbox), s.outboxCounts)
+	r.Post("/outbox/:id/requeue", allow(znb.RequeueOutbox), s.requeueOutbox)
 }
 
 // objectionIn is an objection as sent: by the public form (no category
@@ -292,4 +294,33 @@ func (s *Server) listOutbox(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(fiber.Map{"items": out})
+}
+
+type outboxCountJSON struct {
+	Channel string `json:"channel"`
+	Status  string `json:"status"`
+	Count   int64  `json:"count"`
+}
+
+func (s *Server) outboxCounts(c *fiber.Ctx) error {
+	counts, err := s.DB.CountOutbox(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	out := make([]outboxCountJSON, len(counts))
+	for i, n := range counts {
+		out[i] = outboxCountJSON{string(n.Channel), string(n.Status), n.N}
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (s *Server) requeueOutbox(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "消息")
+	if err != nil {
+		return err
+	}
+	if err := s.DB.RequeueOutbox(c.UserContext(), actor(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,6 +103,21 @@ func TestObjectionsAPI(t *testing.T) {
 			decodeJSON(t, body, &out)
 			if code != 200 || len(out.Items) != 1 || out.Items[0].Target != "137****7000" || out.Items[0].Event != "objection.answered" {
 				t.Errorf("outbox: %d %s", code, body)
+			}
+			insurerSub := map[string]any{"name": "保险公司", "url": "https://example.com/hook", "events": []string{"warning.raised"}, "insurer": "PICC-ZY"}
+			if code, body := h.call("POST", "/api/v1/webhooks", admin, insurerSub); code != 422 || errorCode(t, body) != "event_office_only" {
+				t.Errorf("an insurer subscribed to warnings: %d %s", code, body)
+			}
+			code, body = h.call("GET", "/api/v1/outbox/counts", office, nil)
+			if code != 200 || !strings.Contains(string(body), `{"channel":"sms","status":"pending","count":1}`) {
+				t.Errorf("counts: %d %s", code, body)
+			}
+			id := strconv.FormatInt(out.Items[0].ID, 10)
+			if code, body := h.call("POST", "/api/v1/outbox/"+id+"/requeue", office, nil); code != 409 || errorCode(t, body) != "not_dead" {
+				t.Errorf("re-queueing a pending message: %d %s", code, body)
+			}
+			if code, _ := h.call("POST", "/api/v1/outbox/"+id+"/requeue", auditor, nil); code != 403 {
+				t.Errorf("auditor re-queues: %d", code)
 			}
 		})
 	})

@@ -141,26 +141,37 @@ func (s *Server) drawSample(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	req := store.SampleRequest{Insurer: in.Insurer, Region: in.Region, Month: in.Month}
-	if in.Rate != "" {
-		r, ok := money.Decimal(string(in.Rate), 2)
-		if !ok {
-			return znb.Errorf(znb.Invalid, "invalid_rate", "抽查比例须为百分数，最多两位小数：%q", string(in.Rate))
-		}
-		req.Rate = r
-	}
-	if in.Seed != nil {
-		seed, err := strconv.ParseUint(strings.TrimSpace(*in.Seed), 10, 63)
-		if err != nil {
-			return znb.Errorf(znb.Invalid, "invalid_seed", "种子须为 0 至 9223372036854775807 的整数（字符串）：%q", *in.Seed)
-		}
-		req.Seed = &seed
+	req, err := SampleRequestOf(in.Insurer, in.Region, in.Month, string(in.Rate), in.Seed)
+	if err != nil {
+		return err
 	}
 	sm, err := s.DB.DrawSample(c.UserContext(), actor(c), req)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(SampleOut(sm))
+}
+
+// SampleRequestOf reads a request for a sample: the rate a percentage of
+// at most two decimals ("" for the default), the seed a decimal string
+// (nil for a fresh one).
+func SampleRequestOf(insurer, region, month, rate string, seed *string) (store.SampleRequest, error) {
+	req := store.SampleRequest{Insurer: insurer, Region: region, Month: month}
+	if rate != "" {
+		r, ok := money.Decimal(rate, 2)
+		if !ok {
+			return req, znb.Errorf(znb.Invalid, "invalid_rate", "抽查比例须为百分数，最多两位小数：%q", rate)
+		}
+		req.Rate = r
+	}
+	if seed != nil {
+		n, err := strconv.ParseUint(strings.TrimSpace(*seed), 10, 63)
+		if err != nil {
+			return req, znb.Errorf(znb.Invalid, "invalid_seed", "种子须为 0 至 9223372036854775807 的整数（字符串）：%q", *seed)
+		}
+		req.Seed = &n
+	}
+	return req, nil
 }
 
 func (s *Server) getSample(c *fiber.Ctx) error {
@@ -222,7 +233,8 @@ func (s *Server) recordSample(c *fiber.Ctx) error {
 	return c.JSON(sampleItemOf(*it))
 }
 
-type tallyOut struct {
+// TallyJSON is a line of the sample report: one insurer's month.
+type TallyJSON struct {
 	Insurer         string `json:"insurer"`
 	Month           string `json:"month"`
 	Population      int    `json:"population"`
@@ -235,16 +247,26 @@ type tallyOut struct {
 }
 
 func (s *Server) sampleReport(c *fiber.Ctx) error {
-	rep, err := s.DB.SampleReport(c.UserContext(), actor(c), store.SampleQuery{Month: c.Query("month"), Insurer: c.Query("insurer")})
+	items, err := s.SampleReport(c, actor(c), store.SampleQuery{Month: c.Query("month"), Insurer: c.Query("insurer")})
 	if err != nil {
 		return err
 	}
-	items := make([]tallyOut, len(rep))
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// SampleReport is GET /samples/report: sampled, confirmed and recovered by
+// insurer and month.
+func (s *Server) SampleReport(c *fiber.Ctx, a znb.Actor, q store.SampleQuery) ([]TallyJSON, error) {
+	rep, err := s.DB.SampleReport(c.UserContext(), a, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]TallyJSON, len(rep))
 	for i, t := range rep {
-		items[i] = tallyOut{t.Insurer, t.Month, t.Population, t.Sampled, t.Confirmed, t.Recovered, t.Pending,
+		items[i] = TallyJSON{t.Insurer, t.Month, t.Population, t.Sampled, t.Confirmed, t.Recovered, t.Pending,
 			money.String(t.Paid), money.String(t.RecoveredAmount)}
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return items, nil
 }
 
 type exclusionIn struct {
@@ -258,7 +280,8 @@ type exclusionIn struct {
 	ValidUntil znb.Date         `json:"valid_until"`
 }
 
-type exclusionOut struct {
+// ExclusionJSON is an entry of the exclusion list as the API writes it.
+type ExclusionJSON struct {
 	ID          int64                     `json:"id"`
 	IDNumber    string                    `json:"id_number"`
 	Name        string                    `json:"name"`
@@ -277,8 +300,8 @@ type exclusionOut struct {
 	RemovalNote string                    `json:"removal_note,omitempty"`
 }
 
-func (s *Server) exclusionOut(e *oversight.Exclusion, full bool) exclusionOut {
-	out := exclusionOut{ID: e.ID, IDNumber: s.idOut(full, e.IDNumber), Name: e.Name, Reason: e.Reason, Source: e.Source,
+func (s *Server) exclusionOut(e *oversight.Exclusion, full bool) ExclusionJSON {
+	out := ExclusionJSON{ID: e.ID, IDNumber: s.idOut(full, e.IDNumber), Name: e.Name, Reason: e.Reason, Source: e.Source,
 		SourceName: e.Source.Name(), SourceRef: e.SourceRef, RegionCode: e.RegionCode, ValidFrom: e.From, ValidUntil: e.Until,
 		Status: e.Status(s.Clock.Today()), AddedBy: e.AddedBy, AddedAt: timeOut(e.AddedAt), RemovedBy: e.RemovedBy,
 		RemovalNote: e.RemovalNote}
@@ -329,19 +352,29 @@ func (s *Server) listExclusions(c *fiber.Ctx) error {
 	default:
 		return znb.Errorf(znb.Invalid, "invalid_status", "状态须为 scheduled、active、expired 或 removed：%q", string(st))
 	}
-	list, err := s.DB.ListExclusions(c.UserContext(), a, store.ExclusionQuery{Status: st, IDNumber: c.Query("id_number")})
+	items, err := s.Exclusions(c, a, store.ExclusionQuery{Status: st, IDNumber: c.Query("id_number")})
 	if err != nil {
 		return err
 	}
-	items := make([]exclusionOut, len(list))
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// Exclusions is GET /exclusions: the entries in the actor's region, full ID
+// numbers only where the role needs them, and such a read audited.
+func (s *Server) Exclusions(c *fiber.Ctx, a znb.Actor, q store.ExclusionQuery) ([]ExclusionJSON, error) {
+	list, err := s.DB.ListExclusions(c.UserContext(), a, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]ExclusionJSON, len(list))
 	ids := make([]int64, len(list))
 	for i := range list {
 		items[i], ids[i] = s.exclusionOut(&list[i], a.NeedsFullID()), list[i].ID
 	}
 	if a.NeedsFullID() && len(ids) > 0 {
 		if err := s.DB.Audit(c.UserContext(), a, "exclusion.read_full_id", "exclusions", map[string]any{"entries": ids}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return items, nil
 }

@@ -360,7 +360,7 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	nt := NoticeOf(n, month, znb.Clock(s.Clock).Today())
+	nt := NoticeOf(n, month, znb.Clock(s.Clock).Today(), s.DB.Holidays)
 	if s.Console != nil && s.BaseURL != "" {
 		nt.FormURL = s.BaseURL + "/objection" // the console's public objection form
 	}
@@ -373,10 +373,10 @@ func (s *Server) claimNotice(c *fiber.Ctx) error {
 // NoticeOf lays paid claims out for the notice, masking every name and ID
 // number; the title names the place as far as it is known, e.g.
 // 镇远县羊场镇山堡村“助农保”理赔公示.
-func NoticeOf(n *store.Notice, month report.Period, today znb.Date) card.Notice {
+func NoticeOf(n *store.Notice, month report.Period, today znb.Date, cal objection.Calendar) card.Notice {
 	a := n.Agreement
 	out := card.Notice{Title: n.Place + "“助农保”理赔公示", Period: report.MonthLabel(month), Insurer: a.Insurer.Name,
-		Hotline: a.Insurer.Hotline, IssueDate: today, ObjectionEnd: objection.PeriodEnd(today),
+		Hotline: a.Insurer.Hotline, IssueDate: today, ObjectionEnd: cal.PeriodEnd(today),
 		Rows: make([]card.NoticeRow, len(n.Claims))}
 	for i, cl := range n.Claims {
 		out.Rows[i] = card.NoticeRow{ClaimNo: cl.ClaimNo, MaskedName: registry.MaskName(cl.Name), MaskedID: registry.MaskID(cl.IDNumber),

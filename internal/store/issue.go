@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -334,6 +335,22 @@ type listed struct {
 	region  string
 	village string
 	who     map[string][2]string // id_number → name, relation
+	head    string               // the head's name, for the certificate's SMS
+	phone   string               // the mobile number it is texted at ("" for none)
+	byHead  bool                 // phone is the head's
+}
+
+// note keeps a member's name and number where the household's SMS needs
+// them: the head's mobile number, else the first member's (the rule of
+// householdPhones).
+func (l *listed) note(name, rel, phone string) {
+	head := rel == "户主"
+	if head {
+		l.head = name
+	}
+	if notify.Mobile(phone) && !l.byHead && (head || l.phone == "") {
+		l.phone, l.byHead = phone, head
+	}
 }
 
 // held is a certificate as stored, for endorsing.
@@ -452,7 +469,7 @@ func (db *DB) listedAfter(tx *gorm.DB, listID int64, cursor string, n int) ([]li
 // listedMembers fills in the members of hs, the households after cursor up
 // to and including last.
 func (db *DB) listedMembers(tx *gorm.DB, listID int64, cursor, last string, hs []listed) error {
-	rows, err := tx.Raw(`SELECT household_no, id_number, name, relation, status, status_date FROM members
+	rows, err := tx.Raw(`SELECT household_no, id_number, name, relation, status, status_date, phone FROM members
 		WHERE list_id = ? AND household_no > ? AND household_no <= ? ORDER BY household_no, row_no`, listID, cursor, last).Rows()
 	if err != nil {
 		return err
@@ -460,9 +477,9 @@ func (db *DB) listedMembers(tx *gorm.DB, listID int64, cursor, last string, hs [
 	defer rows.Close()
 	i := 0
 	for rows.Next() {
-		var no, id, name, rel, status string
+		var no, id, name, rel, status, phone string
 		var sd znb.Date
-		if err := rows.Scan(&no, &id, &name, &rel, &status, &sd); err != nil {
+		if err := rows.Scan(&no, &id, &name, &rel, &status, &sd, &phone); err != nil {
 			return err
 		}
 		for i < len(hs) && hs[i].h.No < no {
@@ -481,6 +498,7 @@ func (db *DB) listedMembers(tx *gorm.DB, listID int64, cursor, last string, hs [
 			l.who = make(map[string][2]string, 4)
 		}
 		l.who[id] = [2]string{name, rel}
+		l.note(name, rel, phone)
 	}
 	return rows.Err()
 }
@@ -588,6 +606,7 @@ type chunkWriter struct {
 	covers *batch
 	ends   *batch
 	excl   *batch
+	sms    *batch // certificate.issued messages to the outbox
 	pipe   *pipe
 }
 
@@ -601,12 +620,14 @@ func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkRe
 		ends: newBatch(ctx, db, tx, "endorsements", "certificate_no", "agreement_id", "list_id", "type", "effective_date",
 			"premium_delta", "detail", "created_at"),
 		excl: newBatch(ctx, db, tx, "issue_exclusions", "run_id", "household_no", "id_number", "reason", "other_certificate"),
+		sms: newBatch(ctx, db, tx, "notification_outbox", "idem_key", "event", "channel", "target", "subject", "region_code",
+			"body", "status", "next_at", "created_at"),
 	}
 	// The rows of a chunk are only read back in later chunks, so on SQLite
 	// they are written on a second goroutine while the next are prepared.
 	if db.Dialect == SQLite {
 		w.pipe = newPipe(ctx, tx)
-		for _, b := range []*batch{w.certs, w.covers, w.ends, w.excl} {
+		for _, b := range []*batch{w.certs, w.covers, w.ends, w.excl, w.sms} {
 			b.pipe = w.pipe
 		}
 	}
@@ -614,7 +635,7 @@ func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkRe
 }
 
 func (w *chunkWriter) close() error {
-	err := errors.Join(w.certs.close(), w.covers.close(), w.ends.close(), w.excl.close())
+	err := errors.Join(w.certs.close(), w.covers.close(), w.ends.close(), w.excl.close(), w.sms.close())
 	if w.pipe != nil {
 		err = errors.Join(err, w.pipe.wait())
 	}
@@ -676,13 +697,32 @@ func (w *chunkWriter) newCert(l *listed, ms []policy.Insured, issued bool) (stri
 	if err != nil {
 		return "", err
 	}
+	persons, until := 0, znb.Date{}
 	for _, m := range ms {
 		if err := w.addCover(no, l, m); err != nil {
 			return "", err
 		}
+		if m.Cover.Days() > 0 {
+			persons++
+			if m.Cover.End.After(until) {
+				until = m.Cover.End
+			}
+		}
 	}
 	w.c.certificates++
-	return no, nil
+	return no, w.tell(no, l, persons, until, now)
+}
+
+// tell queues the SMS that tells household l its certificate no is issued,
+// in the chunk's transaction; its key is the certificate's, so a
+// certificate is told of once. A household with no mobile number on the
+// list, or no member covered, is not texted.
+func (w *chunkWriter) tell(no string, l *listed, persons int, until znb.Date, now int64) error {
+	if l.phone == "" || persons == 0 {
+		return nil
+	}
+	return w.sms.add(notify.Key(notify.CertificateIssued, no, notify.SMS, "household"), string(notify.CertificateIssued),
+		string(notify.SMS), l.phone, no, l.region, notify.CertificateText(l.head, no, persons, until), string(notify.Pending), now, now)
 }
 
 func (w *chunkWriter) addCover(no string, l *listed, m policy.Insured) error {

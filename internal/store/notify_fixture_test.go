@@ -76,8 +76,8 @@ type fakeGateway struct {
 	delay              time.Duration
 	status             int // answer instead of failing and accepting, when set
 	secret             string
-	log                map[string]int // accepted messages by key
-	texts              map[string]string
+	log                map[string]int    // accepted messages by key
+	texts              map[string]string // what each accepted message said: SMS text, webhook body
 	badSignatures      int
 }
 
@@ -119,6 +119,7 @@ func (f *fakeGateway) serve(w http.ResponseWriter, r *http.Request) {
 		if !notify.Verify(f.secret, r.Header.Get(notify.HeaderTimestamp), r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute) {
 			f.badSignatures++
 		}
+		f.texts[key] = string(body)
 	} else {
 		var sms notify.SMSRequest
 		json.Unmarshal(body, &sms)

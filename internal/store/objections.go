@@ -98,7 +98,7 @@ func (db *DB) FileObjection(ctx context.Context, by znb.Actor, f objection.Filin
 	} else if !public && !by.Role.Insurer() && !by.SeesRegion(region) {
 		return nil, znb.Errorf(znb.NotFound, "unknown_region", "村 %s 不在您的范围内", region)
 	}
-	it := objection.New(f, znb.DateOf(db.Now().In(znb.CST)), region, insurer, by.Username)
+	it := objection.New(f, db.Holidays, znb.DateOf(db.Now().In(znb.CST)), region, insurer, by.Username)
 	if by.Role.Insurer() && insurer == "" {
 		it.Insurer = by.Scope // a complaint about the insurer taken by the insurer
 	}

@@ -68,15 +68,16 @@ func (subscriptionRow) TableName() string { return "webhook_subscriptions" }
 // hears says whether the subscription is told of event e about an object
 // of region and insurer.
 func (s *subscriptionRow) hears(e notify.Event, region, insurer string) bool {
-	if s.Active == 0 || !strings.HasPrefix(region, s.Region) || (s.Insurer != "" && s.Insurer != insurer) {
+	if s.Active == 0 || !strings.HasPrefix(region, s.Region) || (s.Insurer != "" && s.Insurer != insurer) ||
+		(e.OfficeOnly() && s.Insurer != "") {
 		return false
 	}
-	for _, x := range strings.Split(s.Events, ",") {
-		if x == string(e) {
-			return true
-		}
-	}
-	return false
+	return s.lists(e)
+}
+
+// lists says whether the subscription lists event e.
+func (s *subscriptionRow) lists(e notify.Event) bool {
+	return slices.Contains(strings.Split(s.Events, ","), string(e))
 }
 
 // news is what an event says, to be made into messages: the SMS text for
@@ -131,15 +132,36 @@ func (db *DB) messages(subs []subscriptionRow, n news) []outboxRow {
 // enqueue writes n's messages in tx; a message whose key is already in the
 // outbox is left as it is.
 func (db *DB) enqueue(tx *gorm.DB, n news) error {
+	return db.enqueueAll(tx, []news{n})
+}
+
+// enqueueAll writes the messages of many events in tx with multi-row
+// inserts, reading the subscriptions once; a message whose key is already
+// in the outbox is left as it is.
+func (db *DB) enqueueAll(tx *gorm.DB, ns []news) error {
+	if len(ns) == 0 {
+		return nil
+	}
 	subs, err := subscriptions(tx)
 	if err != nil {
 		return err
 	}
-	rows := db.messages(subs, n)
-	if len(rows) == 0 {
-		return nil
+	return db.writeMessages(tx, subs, ns)
+}
+
+// writeMessages writes the messages of ns to subs (and their SMS) in tx.
+func (db *DB) writeMessages(tx *gorm.DB, subs []subscriptionRow, ns []news) error {
+	var rows []outboxRow
+	for _, n := range ns {
+		rows = append(rows, db.messages(subs, n)...)
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	for i := 0; i < len(rows); i += 500 {
+		part := rows[i:min(i+500, len(rows))]
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // home names a household of a county.
@@ -496,4 +518,62 @@ func (db *DB) ListOutbox(ctx context.Context, by znb.Actor, q OutboxQuery) ([]Ou
 		}
 	}
 	return out, nil
+}
+
+// OutboxCount is how many messages of a channel stand at a status.
+type OutboxCount struct {
+	Channel notify.Channel
+	Status  notify.Status
+	N       int64
+}
+
+// CountOutbox counts the messages of the actor's region by channel and
+// status.
+func (db *DB) CountOutbox(ctx context.Context, by znb.Actor) ([]OutboxCount, error) {
+	if err := znb.Allow(by, znb.ReadOutbox); err != nil {
+		return nil, err
+	}
+	g := db.Gorm(ctx).Model(&outboxRow{}).Select("channel, status, COUNT(*) AS n")
+	if by.Regional() {
+		g = g.Where("region_code LIKE ?", by.Scope+"%")
+	}
+	var out []OutboxCount
+	if err := g.Group("channel, status").Order("channel, status").Scan(&out).Error; err != nil {
+		return nil, znb.Wrap(err, "统计消息")
+	}
+	return out, nil
+}
+
+// RequeueOutbox puts a dead letter of the actor's region back in the
+// queue, once what made it fail is mended: due now, its attempts and its
+// day of retries counted afresh, its key (and so the receiver's
+// de-duplication) unchanged. Audited with the last error it had.
+func (db *DB) RequeueOutbox(ctx context.Context, by znb.Actor, id int64) error {
+	if err := znb.Allow(by, znb.RequeueOutbox); err != nil {
+		return err
+	}
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		var m outboxRow
+		res := tx.Raw("SELECT * FROM notification_outbox WHERE id = ?"+db.forUpdate(), id).Scan(&m)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 || (by.Regional() && !strings.HasPrefix(m.RegionCode, by.Scope)) {
+			return znb.ErrNotFound("消息")
+		}
+		if notify.Status(m.Status) != notify.Dead {
+			return znb.Errorf(znb.Conflict, "not_dead", "只有已放弃（死信）的消息可以重新发送，这条消息的状态是 %s", m.Status)
+		}
+		now := db.nowMS()
+		if err := tx.Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(notify.Pending),
+			"attempts": 0, "next_at": now, "created_at": now, "runner": "", "lease_until": 0}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, by, scope{m.RegionCode, ""}, "outbox.requeue", "outbox:"+itoa(id), map[string]any{
+			"key": m.IdemKey, "attempts": m.Attempts, "last_error": m.LastError})
+	})
+	if err != nil {
+		return znb.Wrap(err, "重新发送消息")
+	}
+	return nil
 }

@@ -77,6 +77,8 @@ func TestClaimMessages(t *testing.T) {
 		for _, e := range []notify.Event{notify.ClaimReported, notify.ClaimRejected} {
 			want[string(e)+" "+c2.No+" webhook"] = 1 // H2 has no mobile number
 		}
+		want["certificate.issued "+w.cert["H1"]+" sms"] = 1                   // the issue before the claims
+		want["warning.raised "+claimCounty+"-H1/large_loss/2024 webhook"] = 1 // the payment's warning, to the office's system
 		if len(got) != len(want) {
 			t.Errorf("messages %v\nwant %v", got, want)
 		}

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -36,7 +37,10 @@ type DB struct {
 	gorm    *gorm.DB
 	Dialect string
 	Now     func() time.Time // injected clock
-	Log     *slog.Logger
+	// Holidays counts the working days of objection deadlines; the zero
+	// calendar knows weekends only.
+	Holidays objection.Calendar
+	Log      *slog.Logger
 
 	gate          writeGate     // SQLite only
 	reports       reportQueue   // claim reports waiting to be written

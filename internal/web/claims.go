@@ -12,6 +12,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/rest"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -45,15 +46,29 @@ type queueData struct {
 	Statuses []claim.Status
 	Lines    []znb.Line
 	Ages     []int
+	// Review: the review queue, the open signalled claims that still need
+	// a second approver's note, filtered by signal instead of status.
+	Review  bool
+	Path    string // the page's own address
+	Signals []oversight.Code
 }
 
+// queueFilters are the filters of the claims queue and the review queue.
+var queueFilters = []string{"status", "line", "village", "age", "signal"}
+
 func (w *console) claimsQueue(c *fiber.Ctx) error {
-	v := w.newView(c, "理赔案件")
-	d := &queueData{Statuses: statuses, Lines: znb.Lines, Ages: ages}
+	return w.claimsList(c, "理赔案件", "/insurer/claims", false)
+}
+
+// claimsList is a page of claims, the queue or the review queue, as GET
+// /claims and GET /review-queue answer it.
+func (w *console) claimsList(c *fiber.Ctx, title, path string, review bool) error {
+	v := w.newView(c, title)
+	d := &queueData{Statuses: statuses, Lines: znb.Lines, Ages: ages, Review: review, Path: path, Signals: oversight.Codes}
 	v.Data = d
 	q := store.ClaimQuery{Status: claim.Status(c.Query("status")), Line: znb.Line(c.Query("line")),
-		Village: strings.TrimSpace(c.Query("village"))}
-	for _, f := range []string{"status", "line", "village", "age"} {
+		Village: strings.TrimSpace(c.Query("village")), Signal: oversight.Code(c.Query("signal")), Queue: review}
+	for _, f := range queueFilters {
 		v.Form[f] = strings.TrimSpace(c.Query(f))
 	}
 	today := w.api.Clock.Today()
@@ -69,9 +84,9 @@ func (w *console) claimsQueue(c *fiber.Ctx) error {
 	q.Page, q.PageSize = d.Page.Number, d.Page.Size
 	cs, total, err := w.api.Claims(c, actor(c), q)
 	if err != nil {
-		field := "status"
-		if znb.CodeOf(err) == "invalid_line" {
-			field = "line"
+		field := map[string]string{"invalid_line": "line", "invalid_signal": "signal"}[znb.CodeOf(err)]
+		if field == "" {
+			field = "status"
 		}
 		return w.fail(c, "queue", v, err, field)
 	}
@@ -82,13 +97,13 @@ func (w *console) claimsQueue(c *fiber.Ctx) error {
 	}
 	link := func(n int) string {
 		u := url.Values{}
-		for _, f := range []string{"status", "line", "village", "age"} {
+		for _, f := range queueFilters {
 			if v.Form[f] != "" {
 				u.Set(f, v.Form[f])
 			}
 		}
 		u.Set("page", strconv.Itoa(n))
-		return "/insurer/claims?" + u.Encode()
+		return path + "?" + u.Encode()
 	}
 	if d.Page.Number > 1 {
 		d.Prev = link(d.Page.Number - 1)

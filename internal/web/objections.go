@@ -111,13 +111,3 @@ func (w *console) answerObjection(c *fiber.Ctx) error {
 	}
 	return c.Redirect(desk(c)+"/objections", fiber.StatusSeeOther)
 }
-
-func (w *console) outbox(c *fiber.Ctx) error {
-	v := w.newView(c, "消息发送")
-	ms, err := w.db.ListOutbox(c.UserContext(), actor(c), store.OutboxQuery{Limit: 200})
-	if err != nil {
-		return w.errorPage(c, err)
-	}
-	v.Data = ms
-	return w.render(c, fiber.StatusOK, "outbox", v)
-}

@@ -132,6 +132,7 @@ func (w *console) routes(r fiber.Router) {
 	w.insurerRoutes(insurer)
 	w.objectionRoutes(r, office, insurer)
 	w.eventRoutes(office, insurer) // disaster events and payment batches (events.go)
+	w.oversightRoutes(office, insurer)
 }
 
 // view is what every template gets.

@@ -46,6 +46,7 @@ const (
 	AnswerObjection Action = "objection.answer" // acknowledge and answer; the holder's side only (objection.Answerer)
 	ManageWebhooks  Action = "webhooks.manage"  // subscriptions of other systems
 	ReadOutbox      Action = "outbox.read"      // the notifications sent and waiting
+	RequeueOutbox   Action = "outbox.requeue"   // a dead letter sent again, once its cause is mended
 	// Oversight of claims: the review note a signalled claim needs before
 	// approval, the post-payment sample, the exclusion list.
 	ReviewClaim      Action = "claim.review" // a second approver's note on a signalled claim
@@ -103,6 +104,7 @@ var grants = map[Action][]Role{
 	AnswerObjection:  {Office, InsurerClerk, Approver},
 	ManageWebhooks:   nil,
 	ReadOutbox:       {Office, Auditor},
+	RequeueOutbox:    {Office},
 	ReviewClaim:      {Approver},
 	SampleClaims:     {Office, Approver},
 	ReadSamples:      everyReader,
