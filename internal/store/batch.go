@@ -227,3 +227,14 @@ func (p *pipe) wait() error {
 	<-p.done
 	return p.failed()
 }
+
+// closeAll closes the batches and returns err, or else the first error of
+// their closing.
+func closeAll(err error, bs ...*batch) error {
+	for _, b := range bs {
+		if cerr := b.close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

@@ -229,16 +229,7 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		}
 		return nil
 	}()
-	if cerr := events.close(); err == nil {
-		err = cerr
-	}
-	if cerr := signals.close(); err == nil {
-		err = cerr
-	}
-	if cerr := audits.close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := closeAll(err, events, signals, audits); err != nil {
 		return err
 	}
 	return db.writeReportNews(tx, jobs)

@@ -663,12 +663,7 @@ func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) er
 			break
 		}
 	}
-	for _, b := range []*batch{events, audits, signals} {
-		if cerr := b.close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
+	return closeAll(err, events, audits, signals)
 }
 
 // AreaApproval is what approving an event's area did: the claims approved

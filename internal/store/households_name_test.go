@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -63,36 +62,7 @@ func TestWholeListReadsSkipNameIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		plan := func(q string) string {
-			explain := "EXPLAIN QUERY PLAN "
-			if db.Dialect == store.MySQL {
-				explain = "EXPLAIN "
-			}
-			rows, err := g.Raw(explain+q, 1).Rows()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			cols, _ := rows.Columns()
-			var out string
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
-				for _, v := range vals {
-					if b, ok := v.([]byte); ok {
-						v = string(b)
-					}
-					out += fmt.Sprint(v) + " "
-				}
-			}
-			return out
-		}
+		plan := func(q string) string { return explain(t, db, q, []any{1}) }
 		for _, q := range []string{
 			"SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?",
 			"SELECT id_number FROM members WHERE list_id = ?",

@@ -461,13 +461,7 @@ func (w *autoWrite) finish() error {
 		}
 		return nil
 	}()
-	if cerr := events.close(); err == nil {
-		err = cerr
-	}
-	if cerr := audits.close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := closeAll(err, events, audits); err != nil {
 		return err
 	}
 	return w.markSettled()
