@@ -120,9 +120,7 @@ func (db *DB) ApproveClaim(ctx context.Context, by znb.Actor, no, note string) (
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.EvaluateWarnings(ctx, c.RegionCode[:6], c.HouseholdNo); err != nil {
-		return nil, err
-	}
+	db.warnAfter(ctx, c.RegionCode[:6], c.HouseholdNo)
 	return c, nil
 }
 

@@ -742,11 +742,7 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 		}
 	}
 	for county, hs := range counties {
-		for i := 0; i < len(hs); i += feedChunk {
-			if _, err := db.EvaluateWarnings(ctx, county, hs[i:min(i+feedChunk, len(hs))]...); err != nil {
-				return nil, err
-			}
-		}
+		db.warnAfter(ctx, county, hs...)
 	}
 	return res, nil
 }

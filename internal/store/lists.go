@@ -123,9 +123,7 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 		return nil, znb.Wrap(err, "保存名单")
 	}
 	res.List = row.version()
-	if _, err := db.EvaluateWarnings(ctx, o.County); err != nil {
-		return res, err
-	}
+	db.warnAfter(ctx, o.County)
 	return res, nil
 }
 

@@ -186,11 +186,7 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		counties[a.County] = append(counties[a.County], k.householdNo)
 	}
 	for county, hs := range counties {
-		for i := 0; i < len(hs); i += feedChunk {
-			if _, err := db.EvaluateWarnings(ctx, county, hs[i:min(i+feedChunk, len(hs))]...); err != nil {
-				return nil, err
-			}
-		}
+		db.warnAfter(ctx, county, hs...)
 	}
 	return res, nil
 }

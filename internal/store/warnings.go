@@ -298,6 +298,28 @@ func (r *raise) dropRaised(g *gorm.DB, only func(*gorm.DB, string) *gorm.DB) err
 	return nil
 }
 
+// warnAfter evaluates the warnings of the county's households (all of them
+// when none is named) after a change that has committed: an import, an
+// approval, a feed. A failed evaluation (two Galera nodes raising the same
+// warning for one household, again and again) is logged, not answered as
+// the change's failure: the change stands, and the next evaluation of the
+// household or the county (every list import evaluates its county) raises
+// what this one did not.
+func (db *DB) warnAfter(ctx context.Context, county string, households ...string) {
+	if len(households) == 0 {
+		if _, err := db.EvaluateWarnings(ctx, county); err != nil {
+			db.Log.Warn("warnings not evaluated", "county", county, "err", err)
+		}
+		return
+	}
+	for i := 0; i < len(households); i += feedChunk {
+		part := households[i:min(i+feedChunk, len(households))]
+		if _, err := db.EvaluateWarnings(ctx, county, part...); err != nil {
+			db.Log.Warn("warnings not evaluated", "county", county, "households", len(part), "err", err)
+		}
+	}
+}
+
 // storeWarnings writes the warnings not stored before.
 func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error) {
 	if len(rows) == 0 {
