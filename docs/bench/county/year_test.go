@@ -472,8 +472,17 @@ func (y *year) claim(i int, t target) error {
 	if err != nil {
 		return fmt.Errorf("report %d (%s): %w", i, line, err)
 	}
-	if _, err := y.db.AssessClaim(y.ctx, adjuster, c.No, facts, ""); err != nil {
+	a, err := y.db.AssessClaim(y.ctx, adjuster, c.No, facts, "")
+	if err != nil {
 		return fmt.Errorf("assess %s: %w", c.No, err)
+	}
+	// A county's summer brings clusters (five losses of a line in a village
+	// within three days): a signalled claim gets a second approver's note,
+	// as the console's users would write it.
+	if len(a.Signals) > 0 {
+		if _, err := y.db.ReviewClaim(y.ctx, reviewer, c.No, "已复核：逐户核实"); err != nil {
+			return fmt.Errorf("review %s: %w", c.No, err)
+		}
 	}
 	if _, err := y.db.ApproveClaim(y.ctx, approver, c.No, ""); err != nil {
 		return fmt.Errorf("approve %s: %w", c.No, err)
