@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -333,10 +331,6 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 		if err := county.Count(&before).Error; err != nil {
 			return err
 		}
-		told, err := db.warningNews(tx, rows)
-		if err != nil {
-			return err
-		}
 		for i := 0; i < len(rows); i += 500 {
 			part := rows[i:min(i+500, len(rows))]
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
@@ -346,7 +340,7 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 		if err := tx.Model(&warningRow{}).Where("county = ?", rows[0].County).Count(&after).Error; err != nil {
 			return err
 		}
-		return told()
+		return db.warningNews(tx, rows)
 	})
 	raised := after - before
 	if err != nil {
@@ -355,17 +349,14 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 	return int(raised), nil
 }
 
-// warningNews prepares, before rows are stored, the warning.raised
-// messages of those among them not stored before (one read of the
-// county's warnings, only when some subscription hears the event); the
-// function it returns writes them, after the warnings, in the same
-// transaction. A warning raised again (the same household, rule and year)
-// is told of once: its key is the warning's own.
-func (db *DB) warningNews(tx *gorm.DB, rows []warningRow) (func() error, error) {
-	none := func() error { return nil }
+// warningNews writes, in the warnings' transaction, the warning.raised
+// messages of rows (warnings not raised before: EvaluateWarnings dropped
+// those) to the office's subscriptions that hear the event. A warning raised
+// twice at once is told of once: its message's key is the warning's own.
+func (db *DB) warningNews(tx *gorm.DB, rows []warningRow) error {
 	subs, err := subscriptions(tx)
 	if err != nil {
-		return none, err
+		return err
 	}
 	hearing := subs[:0:0]
 	for _, s := range subs {
@@ -374,44 +365,17 @@ func (db *DB) warningNews(tx *gorm.DB, rows []warningRow) (func() error, error) 
 		}
 	}
 	if len(hearing) == 0 {
-		return none, nil
-	}
-	type wkey struct {
-		HouseholdNo, Rule string
-		Year              int
-	}
-	// An evaluation after one claim reads that household's warnings; a
-	// county's evaluation reads the county's.
-	q := tx.Table("warnings").Select("household_no, rule, year").Where("county = ?", rows[0].County)
-	households := map[string]bool{}
-	for _, r := range rows {
-		households[r.HouseholdNo] = true
-	}
-	if len(households) <= 500 {
-		q = q.Where("household_no IN ?", slices.Collect(maps.Keys(households)))
-	}
-	var old []wkey
-	if err := q.Scan(&old).Error; err != nil {
-		return none, err
-	}
-	seen := make(map[wkey]bool, len(old)+len(rows))
-	for _, k := range old {
-		seen[k] = true
+		return nil
 	}
 	at := db.Now()
-	var ns []news
-	for _, r := range rows {
-		k := wkey{r.HouseholdNo, r.Rule, r.Year}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
+	ns := make([]news, len(rows))
+	for i, r := range rows {
 		d := notify.WarningData{County: r.County, HouseholdNo: r.HouseholdNo, Rule: r.Rule, Year: r.Year,
 			RegionCode: r.RegionCode, Village: r.Village, HeadName: r.HeadName, RaisedOn: r.RaisedOn.String()}
-		ns = append(ns, news{event: notify.WarningRaised, subject: r.County + "-" + r.HouseholdNo + "/" + r.Rule + "/" + itoa(int64(r.Year)),
-			region: r.RegionCode, hook: func(key string) string { return notify.WarningBody(key, d, at) }})
+		ns[i] = news{event: notify.WarningRaised, subject: r.County + "-" + r.HouseholdNo + "/" + r.Rule + "/" + itoa(int64(r.Year)),
+			region: r.RegionCode, hook: func(key string) string { return notify.WarningBody(key, d, at) }}
 	}
-	return func() error { return db.writeMessages(tx, hearing, ns) }, nil
+	return db.writeMessages(tx, hearing, ns)
 }
 
 func nullable(d decimal.NullDecimal) *decimal.Decimal {
