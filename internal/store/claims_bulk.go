@@ -165,19 +165,16 @@ func (db *DB) approveMany(tx *gorm.DB, by znb.Actor, nos []string, note string) 
 // lockAmounts makes the rows of table for keys at zero where they are
 // missing, locks them and reads their amounts (column).
 func (db *DB) lockAmounts(tx *gorm.DB, table, column string, keys []limitKey) (map[limitKey]*amountRow, error) {
-	out := make(map[limitKey]*amountRow, len(keys))
 	if len(keys) == 0 {
-		return out, nil
+		return map[limitKey]*amountRow{}, nil
 	}
 	var missing []limitKey
-	agreements, lines, subjects := map[int64]bool{}, map[string]bool{}, map[string]bool{}
+	seen := make(map[limitKey]bool, len(keys))
 	for _, k := range keys {
-		if _, ok := out[k]; ok {
-			continue
+		if !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
 		}
-		out[k] = nil
-		missing = append(missing, k)
-		agreements[k.agreementID], lines[k.line], subjects[k.subject] = true, true, true
 	}
 	var err error
 	switch table {
@@ -193,15 +190,30 @@ func (db *DB) lockAmounts(tx *gorm.DB, table, column string, keys []limitKey) (m
 	if err != nil {
 		return nil, err
 	}
+	return amountRows(tx, table, column, keys, db.forUpdate())
+}
+
+// amountRows reads the rows of table (claim_limits or claim_accruals) for
+// keys with their amounts (column), the query ending with lock; a key
+// without a row is missing from the map.
+func amountRows(g *gorm.DB, table, column string, keys []limitKey, lock string) (map[limitKey]*amountRow, error) {
+	out := make(map[limitKey]*amountRow, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	want := make(map[limitKey]bool, len(keys))
+	agreements, lines, subjects := map[int64]bool{}, map[string]bool{}, map[string]bool{}
+	for _, k := range keys {
+		want[k], agreements[k.agreementID], lines[k.line], subjects[k.subject] = true, true, true, true
+	}
 	var rows []amountRow
-	if err := tx.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+table+
-		" WHERE agreement_id IN ? AND line IN ? AND subject IN ?"+db.forUpdate(), setOf(agreements), setOf(lines), setOf(subjects)).
+	if err := g.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+table+
+		" WHERE agreement_id IN ? AND line IN ? AND subject IN ?"+lock, setOf(agreements), setOf(lines), setOf(subjects)).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for i := range rows {
-		k := limitKey{rows[i].AgreementID, rows[i].Line, rows[i].Subject}
-		if _, want := out[k]; want {
+		if k := (limitKey{rows[i].AgreementID, rows[i].Line, rows[i].Subject}); want[k] {
 			out[k] = &rows[i]
 		}
 	}
@@ -261,7 +273,7 @@ func (db *DB) writeApprovals(tx *gorm.DB, by znb.Actor, moved []claimRow, cs []*
 	if err := evs.close(); err != nil {
 		return err
 	}
-	if err := db.enqueueClaims(tx, moved, cs); err != nil {
+	if err := db.enqueueApprovals(tx, moved, cs); err != nil {
 		return err
 	}
 	// What the claims now hold, read back, is what audit verify compares
@@ -311,8 +323,9 @@ type caseColumn struct {
 }
 
 // setByID sets, in the rows of table numbered ids, each of cols to its
-// value for the row and the fixed assignments with their arguments, a
-// hundred rows to a statement.
+// value for the row and the fixed assignments (if any) with their
+// arguments, a hundred rows to a statement: the pure-Go SQLite driver binds
+// arguments in time quadratic in their number.
 func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed string, args ...any) error {
 	const per = 100
 	for i := 0; i < len(ids); i += per {
@@ -320,8 +333,11 @@ func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed st
 		var q strings.Builder
 		vals := append([]any{}, args...)
 		q.WriteString("UPDATE " + table + " SET " + fixed)
-		for _, col := range cols {
-			q.WriteString(", " + col.name + " = CASE id")
+		for j, col := range cols {
+			if j > 0 || fixed != "" {
+				q.WriteString(",")
+			}
+			q.WriteString(" " + col.name + " = CASE id")
 			for _, id := range part {
 				q.WriteString(" WHEN ? THEN ?")
 				vals = append(vals, id, col.values[id])
@@ -336,10 +352,11 @@ func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed st
 	return nil
 }
 
-// enqueueClaims is enqueueClaim for claims that moved together: the
+// enqueueApprovals is enqueueClaim for claims approved together: the
 // households' phones in one read, the times each claim reached its status
-// in another, the messages in batches.
-func (db *DB) enqueueClaims(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) error {
+// in another, the messages in batches. (A rejection's message names the
+// insurer's hotline, which enqueueClaim reads.)
+func (db *DB) enqueueApprovals(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) error {
 	subs, err := subscriptions(tx)
 	if err != nil {
 		return err
@@ -370,29 +387,15 @@ func (db *DB) enqueueClaims(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) err
 	for _, c := range counts {
 		times[reached{c.ClaimID, c.ToStatus}] = c.N
 	}
-	var out []outboxRow
+	ns := make([]news, len(cs))
 	for i, c := range cs {
-		e, ok := claimEvents[c.Status]
-		if !ok || e == notify.ClaimRejected {
-			// A rejection names the insurer's hotline: enqueueClaim reads it.
-			if ok {
-				if err := db.enqueueClaim(tx, &rows[i], c); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		n := db.claimText(e, c, "")
-		n.phone = phones[homes[i]]
+		ns[i] = db.claimText(notify.ClaimApproved, c, "")
+		ns[i].phone = phones[homes[i]]
 		if t := times[reached{rows[i].ID, string(c.Status)}]; t > 1 {
-			n.occurrence = itoa(t)
+			ns[i].occurrence = itoa(t)
 		}
-		out = append(out, db.messages(subs, n)...)
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&out, 200).Error
+	return db.writeMessages(tx, subs, ns)
 }
 
 // blockedClaims reads the upheld objections that stop the claims numbered

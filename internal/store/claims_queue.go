@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -251,17 +250,14 @@ func (db *DB) writeReportNews(tx *gorm.DB, jobs []*reportJob) error {
 	if err != nil {
 		return err
 	}
-	var rows []outboxRow
+	var ns []news
 	for _, j := range jobs {
 		if j.news != nil {
 			j.news.phone = phones[home{j.row.RegionCode[:6], j.row.HouseholdNo}]
-			rows = append(rows, db.messages(subs, *j.news)...)
+			ns = append(ns, *j.news)
 		}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200).Error
+	return db.writeMessages(tx, subs, ns)
 }
 
 // claimIDs reads the ids of the claims numbered nos.

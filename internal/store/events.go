@@ -366,7 +366,7 @@ func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []
 	if err != nil {
 		return nil, nil, err
 	}
-	earlier, err := db.earlierClaimsOf(g, nos)
+	past, err := db.earlierClaimsOf(g, nos)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -427,7 +427,7 @@ func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []
 		rep := claim.Report{CertificateFound: true, CancelledFrom: cert.CancelledFrom, HouseholdNo: cert.HouseholdNo, Terms: terms,
 			Line: en.Line, Cause: e.Cause, IncidentDate: en.IncidentDate, ReportedOn: e.DeclaredOn, Today: today, Description: desc}
 		rep.Cover, _ = coverOf(cert, en.Line, "", en.IncidentDate)
-		prior := earlier[earlierOf(ag.ID, cert.No)]
+		prior := past[earlier{ag.ID, cert.No}]
 		rep.Existing, rep.Rejected = prior.counting, prior.rejected
 		flags, err := claim.CheckReport(rep)
 		if err != nil {
@@ -464,13 +464,10 @@ func (db *DB) eventChunk(g *gorm.DB, by znb.Actor, e *disaster.Event, entries []
 		if err != nil {
 			return nil, nil, err
 		}
-		m.row.Status = string(claim.Assessed)
-		a, b := set["assessment"].(string), set["breakdown"].(string)
-		m.row.Assessment, m.row.Breakdown = &a, &b
-		m.row.AssessorID, m.row.Assessor = m.c.AssessorID, m.c.Assessor
+		m.row.keepAssessment(m.c, set)
 		// The fraud signals, as a report's: the event covers the claim, so
 		// it is in no cluster, and a new claim has no documents yet.
-		key := earlierOf(ag.ID, cert.No)
+		key := earlier{ag.ID, cert.No}
 		fate := fates[home{cert.RegionCode[:min(6, len(cert.RegionCode))], cert.HouseholdNo}]
 		m.signals = oversight.Signals(oversight.Case{Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo, Line: en.Line,
 			Village: cert.RegionCode, Cause: e.Cause, Incident: en.IncidentDate, CoverStart: rep.Cover.Start,
@@ -544,42 +541,29 @@ func (db *DB) countyFates(g *gorm.DB, county string, households []string, out ma
 			}
 		}
 	}
-	var shared []struct{ Mine, Other string }
-	if err := g.Raw(`SELECT DISTINCT b.household_no AS mine, o.household_no AS other FROM bank_accounts b
-		JOIN bank_accounts o ON o.account_no = b.account_no AND o.current = 1
-		WHERE b.county = ? AND b.household_no IN ? AND b.current = 1 AND NOT (o.county = b.county AND o.household_no = b.household_no)
-		ORDER BY o.household_no`, county, households).Scan(&shared).Error; err != nil {
+	shared, err := sharedAccountsOf(g, county, households)
+	if err != nil {
 		return err
 	}
-	for _, s := range shared {
-		h := home{county, s.Mine}
+	for mine, others := range shared {
+		h := home{county, mine}
 		f := out[h]
-		f.accounts = append(f.accounts, s.Other)
+		f.accounts = others
 		out[h] = f
 	}
 	return nil
 }
 
-func earlierOf(agreementID int64, certNo string) earlier { return earlier{agreementID, certNo} }
-
 // readAmounts reads the amounts (column) of table's rows for keys, without
 // locking them or making those missing (zero).
 func readAmounts(g *gorm.DB, table, column string, keys []limitKey) (map[limitKey]decimal.Decimal, error) {
-	out := make(map[limitKey]decimal.Decimal, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
-	agreements, lines, subjects := map[int64]bool{}, map[string]bool{}, map[string]bool{}
-	for _, k := range keys {
-		agreements[k.agreementID], lines[k.line], subjects[k.subject] = true, true, true
-	}
-	var rows []amountRow
-	if err := g.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+table+
-		" WHERE agreement_id IN ? AND line IN ? AND subject IN ?", setOf(agreements), setOf(lines), setOf(subjects)).Scan(&rows).Error; err != nil {
+	rows, err := amountRows(g, table, column, keys, "")
+	if err != nil {
 		return nil, znb.Wrap(err, "读取限额")
 	}
-	for _, r := range rows {
-		out[limitKey{r.AgreementID, r.Line, r.Subject}] = r.Amount
+	out := make(map[limitKey]decimal.Decimal, len(rows))
+	for k, r := range rows {
+		out[k] = r.Amount
 	}
 	return out, nil
 }
@@ -594,20 +578,34 @@ func dropFlag(flags []string, f string) []string {
 	return out
 }
 
-// eventClaimColumns are the columns a worksheet's claims are written with.
-var eventClaimColumns = append(append([]string(nil), claimColumns...),
+// assessedClaimColumns are the columns of a claim written already assessed
+// (a worksheet's, the platform's automatic one), in assessedValues order.
+var assessedClaimColumns = append(append([]string(nil), claimColumns...),
 	"assessment", "breakdown", "payable", "remaining_before", "remaining_after", "assessor_id", "assessor")
+
+// keepAssessment puts the assessment of c (its columns set, as
+// assessedColumns gives them) on the claim's row.
+func (r *claimRow) keepAssessment(c *claim.Claim, set map[string]any) {
+	r.Status = string(c.Status)
+	a, b := set["assessment"].(string), set["breakdown"].(string)
+	r.Assessment, r.Breakdown = &a, &b
+	r.AssessorID, r.Assessor = c.AssessorID, c.Assessor
+}
+
+// assessedValues are the values of assessedClaimColumns.
+func (r *claimRow) assessedValues(c *claim.Claim) []any {
+	return append(r.reportValues(), *r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor)
+}
 
 // writeEventClaims inserts the claims, reads back their ids, and inserts
 // their two events (reported, assessed) and audit entries.
 func (db *DB) writeEventClaims(tx *gorm.DB, by znb.Actor, made []*eventClaim) error {
 	ctx := tx.Statement.Context
-	claims := newBatch(ctx, db, tx, "claims", eventClaimColumns...)
+	claims := newBatch(ctx, db, tx, "claims", assessedClaimColumns...)
 	at := make(map[string]*eventClaim, len(made))
 	for _, m := range made {
-		r, c := &m.row, m.c
-		if err := claims.add(append(r.reportValues(),
-			*r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor)...); err != nil {
+		r := &m.row
+		if err := claims.add(r.assessedValues(m.c)...); err != nil {
 			claims.close()
 			return err
 		}

@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"sort"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
@@ -146,7 +144,7 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		return done, nil
 	}
 	line := string(znb.Illness)
-	used, acc, err := db.lockIllness(tx, hs, agreements, subjects)
+	used, acc, err := db.lockIllness(tx, hs)
 	if err != nil {
 		return done, err
 	}
@@ -229,22 +227,27 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 // lockIllness creates the illness limit rows of the households at zero when
 // they are missing, locks them, and reads what the limits have used and the
 // households' cumulative amounts of approved claims.
-func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold, agreements []int64, subjects []string) (used, acc map[accrualKey]decimal.Decimal, err error) {
-	line := string(znb.Illness)
-	rows := make([]limitRow, len(hs))
+func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold) (used, acc map[accrualKey]decimal.Decimal, err error) {
+	keys := make([]limitKey, len(hs))
 	for i, h := range hs {
-		rows[i] = limitRow{AgreementID: h.key.agreementID, Line: line, Subject: h.key.householdNo, Used: decimal.Zero, UpdatedAt: db.nowMS()}
+		keys[i] = limitKey{h.key.agreementID, string(znb.Illness), h.key.householdNo}
 	}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+	limits, err := db.lockAmounts(tx, "claim_limits", "used", keys)
+	if err != nil {
 		return nil, nil, err
 	}
-	if used, err = figures(tx, "SELECT agreement_id, subject, used AS amount FROM claim_limits WHERE line = ? AND agreement_id IN ? AND subject IN ?"+db.forUpdate(),
-		line, agreements, subjects); err != nil {
+	accrued, err := readAmounts(tx, "claim_accruals", "accumulated", keys)
+	if err != nil {
 		return nil, nil, err
 	}
-	acc, err = figures(tx, "SELECT agreement_id, subject, accumulated AS amount FROM claim_accruals WHERE line = ? AND agreement_id IN ? AND subject IN ?",
-		line, agreements, subjects)
-	return used, acc, err
+	used, acc = make(map[accrualKey]decimal.Decimal, len(hs)), make(map[accrualKey]decimal.Decimal, len(hs))
+	for i, h := range hs {
+		if l := limits[keys[i]]; l != nil {
+			used[h.key] = l.Amount
+		}
+		acc[h.key] = accrued[keys[i]]
+	}
+	return used, acc, nil
 }
 
 // figures reads an amount per household (agreement_id, subject, amount).
@@ -327,23 +330,20 @@ func (db *DB) autoClaimRow(no string, s settlementRow, home certificateHome, tod
 		Status: string(claim.Reported), CreatedBy: claim.Proposer, CreatedAt: db.nowMS(), UpdatedAt: db.nowMS()}
 }
 
-// proposalColumns are the columns a proposal sets on a new claim, after
-// claimColumns, in assessedColumns' names.
-var proposalColumns = []string{"assessment", "breakdown", "payable", "remaining_before", "remaining_after", "assessor_id", "assessor"}
-
 // autoWrite gathers a group's writes: new claims in one batch, the updates
 // of open claims one by one, then the events and audit entries of all in
 // batches once the new claims have ids, and the settlements' claim numbers
 // in one statement.
 type autoWrite struct {
-	db      *DB
-	tx      *gorm.DB
-	claims  *batch
-	newNos  []string
-	events  []pendingEvent
-	audits  [][]any
-	settled map[string][]int64 // claim number → the settlements it takes
-	order   []string
+	db     *DB
+	tx     *gorm.DB
+	claims *batch
+	newNos []string
+	events []pendingEvent
+	audits [][]any
+	// the settlements the claims take: their ids, and each one's claim number
+	settledIDs []int64
+	settled    map[int64]any
 }
 
 // pendingEvent is an event of a claim whose id may not be known yet.
@@ -354,8 +354,7 @@ type pendingEvent struct {
 }
 
 func (db *DB) newAutoWrite(tx *gorm.DB) *autoWrite {
-	cols := append(append([]string{}, claimColumns...), proposalColumns...)
-	return &autoWrite{db: db, tx: tx, claims: newBatch(tx.Statement.Context, db, tx, "claims", cols...), settled: map[string][]int64{}}
+	return &autoWrite{db: db, tx: tx, claims: newBatch(tx.Statement.Context, db, tx, "claims", assessedClaimColumns...), settled: map[int64]any{}}
 }
 
 func (w *autoWrite) close() { w.claims.close() }
@@ -402,12 +401,9 @@ func (w *autoWrite) propose(r *claimRow, h *autoHousehold, terms *policy.LineTer
 	}
 	set["status"], set["updated_at"] = string(c.Status), db.nowMS()
 	if r.ID == 0 {
-		r.Status, r.UpdatedAt = string(c.Status), db.nowMS()
-		vals := r.reportValues()
-		for _, col := range proposalColumns {
-			vals = append(vals, set[col])
-		}
-		if err := w.claims.add(vals...); err != nil {
+		r.keepAssessment(c, set)
+		r.UpdatedAt = db.nowMS()
+		if err := w.claims.add(r.assessedValues(c)...); err != nil {
 			return err
 		}
 		w.newNos = append(w.newNos, r.ClaimNo)
@@ -422,9 +418,8 @@ func (w *autoWrite) propose(r *claimRow, h *autoHousehold, terms *policy.LineTer
 	}
 	w.audits = append(w.audits, a)
 	for _, s := range h.fresh {
-		w.settled[r.ClaimNo] = append(w.settled[r.ClaimNo], s.ID)
+		w.settledIDs, w.settled[s.ID] = append(w.settledIDs, s.ID), r.ClaimNo
 	}
-	w.order = append(w.order, r.ClaimNo)
 	return nil
 }
 
@@ -467,36 +462,7 @@ func (w *autoWrite) finish() error {
 	return w.markSettled()
 }
 
-// markSettled writes each settlement's claim number, a few hundred
-// settlements to a statement: the pure-Go SQLite driver binds arguments in
-// time quadratic in their number.
+// markSettled writes each settlement's claim number.
 func (w *autoWrite) markSettled() error {
-	const per = 300
-	var q strings.Builder
-	var args, ids []any
-	flush := func() error {
-		if len(ids) == 0 {
-			return nil
-		}
-		q.WriteString(" END WHERE id IN ?")
-		err := w.tx.Exec(q.String(), append(args, ids)...).Error
-		q.Reset()
-		args, ids = args[:0], ids[:0]
-		return err
-	}
-	for _, no := range w.order {
-		for _, id := range w.settled[no] {
-			if len(ids) == 0 {
-				q.WriteString("UPDATE medical_settlements SET claim_no = CASE id")
-			}
-			q.WriteString(" WHEN ? THEN ?")
-			args, ids = append(args, id, no), append(ids, id)
-			if len(ids) == per {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return flush()
+	return setByID(w.tx, "medical_settlements", w.settledIDs, []caseColumn{{"claim_no", w.settled}}, "")
 }

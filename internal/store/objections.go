@@ -324,11 +324,11 @@ func (db *DB) reopenClaim(tx *gorm.DB, by znb.Actor, no, note string) error {
 // notBlocked refuses, with objection_upheld, the approval or payment of a
 // claim under an upheld objection that no new assessment has answered.
 func notBlocked(tx *gorm.DB, claimNo string) error {
-	var nos []string
-	if err := tx.Raw("SELECT objection_no FROM objections WHERE claim_no = ? AND blocks = 1 ORDER BY id", claimNo).Scan(&nos).Error; err != nil {
+	blocked, err := blockedClaims(tx, []string{claimNo})
+	if err != nil {
 		return err
 	}
-	if len(nos) > 0 {
+	if nos := blocked[claimNo]; len(nos) > 0 {
 		return objection.ErrBlocked(claimNo, nos)
 	}
 	return nil

@@ -177,12 +177,25 @@ func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error
 // sharedAccounts returns the other households whose current bank account
 // is the household's own current one.
 func (db *DB) sharedAccounts(g *gorm.DB, r *claimRow) ([]string, error) {
-	var hs []string
-	err := g.Raw(`SELECT DISTINCT o.household_no FROM bank_accounts b
+	shared, err := sharedAccountsOf(g, r.RegionCode[:min(6, len(r.RegionCode))], []string{r.HouseholdNo})
+	return shared[r.HouseholdNo], err
+}
+
+// sharedAccountsOf is sharedAccounts for many households of a county in one
+// query, by household.
+func sharedAccountsOf(g *gorm.DB, county string, households []string) (map[string][]string, error) {
+	var rows []struct{ Mine, Other string }
+	if err := g.Raw(`SELECT DISTINCT b.household_no AS mine, o.household_no AS other FROM bank_accounts b
 		JOIN bank_accounts o ON o.account_no = b.account_no AND o.current = 1
-		WHERE b.county = ? AND b.household_no = ? AND b.current = 1 AND NOT (o.county = b.county AND o.household_no = b.household_no)
-		ORDER BY o.household_no`, r.RegionCode[:min(6, len(r.RegionCode))], r.HouseholdNo).Scan(&hs).Error
-	return hs, err
+		WHERE b.county = ? AND b.household_no IN ? AND b.current = 1 AND NOT (o.county = b.county AND o.household_no = b.household_no)
+		ORDER BY o.household_no`, county, households).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Mine] = append(out[r.Mine], r.Other)
+	}
+	return out, nil
 }
 
 // declaredEvents returns the declared disaster events of the claim's cause
