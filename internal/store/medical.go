@@ -295,6 +295,11 @@ var settlementColumns = []string{"settlement_no", "feed_id", "id_number", "name"
 	"settled_on", "total", "basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "non_reimbursable",
 	"out_of_pocket", "agreement_id", "insurer", "certificate_no", "household_no", "region_code", "claim_no", "created_at"}
 
+// heldColumns are the columns of a settlement a claim reads: its figures
+// and where it belongs.
+const heldColumns = "id, settlement_no, settled_on, total, basic_insurance_paid, critical_illness_paid, medical_assistance_paid, " +
+	"non_reimbursable, out_of_pocket, agreement_id, insurer, certificate_no, household_no, claim_no"
+
 // optDate is an optional date as a column value: NULL when zero.
 func optDate(d znb.Date) any {
 	if d.IsZero() {
@@ -303,11 +308,12 @@ func optDate(d znb.Date) any {
 	return d
 }
 
-// claimSettlements reads the settlements an illness claim holds, as its
+// claimSettlements reads the settlements the illness claim r holds, as its
 // assessment.
-func (db *DB) claimSettlements(tx *gorm.DB, no string) (claim.IllnessAssessment, error) {
+func (db *DB) claimSettlements(tx *gorm.DB, r *claimRow) (claim.IllnessAssessment, error) {
 	var rows []settlementRow
-	if err := tx.Where("claim_no = ?", no).Order("settled_on, id").Find(&rows).Error; err != nil {
+	if err := tx.Select(heldColumns).Where("agreement_id = ? AND household_no = ? AND claim_no = ?", r.AgreementID, r.HouseholdNo, r.ClaimNo).
+		Order("settled_on, id").Find(&rows).Error; err != nil {
 		return claim.IllnessAssessment{}, err
 	}
 	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(rows))}
@@ -352,7 +358,7 @@ func (db *DB) ConfirmClaim(ctx context.Context, by znb.Actor, no, note string) (
 	if !strings.Contains(","+r.Flags+",", ","+claim.FlagAuto+",") || r.Line != string(znb.Illness) {
 		return nil, znb.Errorf(znb.Invalid, "not_auto_claim", "只有平台主动立案的因病案件可以确认建议金额；其他案件请填写理算数据")
 	}
-	in, err := db.claimSettlements(g, r.ClaimNo)
+	in, err := db.claimSettlements(g, r)
 	if err != nil {
 		return nil, znb.Wrap(err, "读取医保结算单")
 	}

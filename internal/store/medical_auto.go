@@ -148,29 +148,17 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 	if err != nil {
 		return done, err
 	}
-	var fresh []settlementRow
-	if err := tx.Where("agreement_id IN ? AND household_no IN ? AND claim_no = ''", agreements, subjects).
-		Order("settled_on, id").Find(&fresh).Error; err != nil {
-		return done, err
-	}
-	for _, s := range fresh {
-		if h := at[accrualKey{s.AgreementID, s.HouseholdNo}]; h != nil {
-			h.fresh = append(h.fresh, s)
-		}
-	}
 	var open []claimRow
 	if err := tx.Raw("SELECT * FROM claims WHERE agreement_id IN ? AND line = ? AND subject IN ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
 		agreements, line, subjects, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").Scan(&open).Error; err != nil {
 		return done, err
 	}
-	var openNos []string
 	for i := range open {
 		if h := at[accrualKey{open[i].AgreementID, open[i].Subject}]; h != nil && h.open == nil {
 			h.open = &open[i]
-			openNos = append(openNos, open[i].ClaimNo)
 		}
 	}
-	if err := db.heldSettlements(tx, at, openNos); err != nil {
+	if err := groupSettlements(tx, at, agreements, subjects); err != nil {
 		return done, err
 	}
 
@@ -267,17 +255,24 @@ func figures(g *gorm.DB, q string, args ...any) (map[accrualKey]decimal.Decimal,
 	return out, nil
 }
 
-// heldSettlements reads the settlements the open automatic claims hold.
-func (db *DB) heldSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, openNos []string) error {
-	if len(openNos) == 0 {
-		return nil
-	}
-	var held []settlementRow
-	if err := tx.Where("claim_no IN ?", openNos).Order("settled_on, id").Find(&held).Error; err != nil {
+// groupSettlements reads the settlements of a group's households through
+// their household index, and hands each household those in no claim yet
+// (fresh) and those its open automatic claim holds (held). Filtering on the
+// claim number in SQL led the planners to read every settlement of the
+// county not yet in a claim.
+func groupSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, agreements []int64, subjects []string) error {
+	var rows []settlementRow
+	if err := tx.Select(heldColumns).Where("agreement_id IN ? AND household_no IN ?", agreements, subjects).
+		Order("settled_on, id").Find(&rows).Error; err != nil {
 		return err
 	}
-	for _, s := range held {
-		if h := at[accrualKey{s.AgreementID, s.HouseholdNo}]; h != nil && h.open != nil && h.open.ClaimNo == s.ClaimNo {
+	for _, s := range rows {
+		h := at[accrualKey{s.AgreementID, s.HouseholdNo}]
+		switch {
+		case h == nil:
+		case s.ClaimNo == "":
+			h.fresh = append(h.fresh, s)
+		case h.open != nil && h.open.ClaimNo == s.ClaimNo:
 			h.held = append(h.held, s)
 		}
 	}
