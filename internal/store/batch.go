@@ -6,8 +6,10 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -89,14 +91,53 @@ func (b *batch) addJSON(vals []any) error {
 				return err
 			}
 		}
-		enc, err := json.Marshal(v)
-		if err != nil {
+		var err error
+		if b.json, err = appendJSON(b.json, v); err != nil {
 			return err
 		}
-		b.json = append(b.json, enc...)
 	}
 	b.json = append(b.json, ']')
 	return nil
+}
+
+// appendJSON appends v in JSON. The values a row holds once its Valuers have
+// run (text, integers, NULL) are written directly: encoding/json's
+// reflection cost a tenth of a bulk write.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		if plain(x) {
+			b = append(b, '"')
+			b = append(b, x...)
+			return append(b, '"'), nil
+		}
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	}
+	enc, err := json.Marshal(v)
+	return append(b, enc...), err
+}
+
+// plain reports whether s is valid UTF-8 that JSON takes between quotes as
+// it is.
+func plain(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		} else if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s)
 }
 
 // flush writes the queued rows.
