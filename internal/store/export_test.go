@@ -34,3 +34,11 @@ func ShiftLeaseClock(t interface{ Cleanup(func()) }, d time.Duration) {
 
 // LeaseFor is how long an issue lease lasts unless renewed.
 const LeaseFor = leaseFor
+
+// SetCoverCacheSize bounds a feed's cache of covers at n persons for the
+// rest of the test.
+func SetCoverCacheSize(t interface{ Cleanup(func()) }, n int) {
+	prev := coverCacheSize
+	coverCacheSize = n
+	t.Cleanup(func() { coverCacheSize = prev })
+}

@@ -134,8 +134,9 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		out := newBatch(ctx, db, tx, "medical_settlements", settlementColumns...)
 		defer out.close()
 		var chunk []fpb.SettlementRow
+		covers := coverCache{}
 		flush := func() error {
-			keys, err := db.storeSettlements(tx, out, by, feed.ID, chunk, res)
+			keys, err := db.storeSettlements(tx, out, by, feed.ID, chunk, covers, res)
 			for _, k := range keys {
 				if !touched[k] {
 					touched[k] = true
@@ -216,12 +217,52 @@ func (c *personCover) covers(d znb.Date) bool {
 	return !d.Before(c.CoverStart) && !d.After(c.CoverEnd) && (c.CancelledFrom.IsZero() || d.Before(c.CancelledFrom))
 }
 
+// coverCache holds the covers of the persons a feed has met, by ID number
+// (an empty list for a person no certificate names): a county's file names
+// each person several times, and looking them up again cost a tenth of the
+// feed. It is emptied when it reaches coverCacheSize persons, so that its
+// memory stays bounded whatever the file.
+type coverCache map[string][]*personCover
+
+var coverCacheSize = 1 << 19
+
+// load reads the covers of the persons of ids not met before.
+func (cc coverCache) load(tx *gorm.DB, ids []string) error {
+	if len(cc)+len(ids) > coverCacheSize {
+		clear(cc)
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, met := cc[id]; !met {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var covers []personCover
+	if err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
+		c.region_code, c.cancelled_from, a.insurer_code
+		FROM certificate_members m JOIN certificates c ON c.certificate_no = m.certificate_no
+		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Scan(&covers).Error; err != nil {
+		return err
+	}
+	for _, id := range missing {
+		cc[id] = nil
+	}
+	for i := range covers {
+		c := &covers[i]
+		cc[c.IDNumber] = append(cc[c.IDNumber], c)
+	}
+	return nil
+}
+
 // storeSettlements writes a chunk of clean settlements: a settlement number
 // loaded before is skipped; the others are stored with the household whose
 // certificate in the uploader's scope covered the person on the settlement
 // date, or without one (reported as not insured). It returns the households
 // that took settlements.
-func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, res *MedicalImport) ([]accrualKey, error) {
+func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, byID coverCache, res *MedicalImport) ([]accrualKey, error) {
 	if len(chunk) == 0 {
 		return nil, nil
 	}
@@ -243,17 +284,8 @@ func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int
 	for _, no := range loaded {
 		done[no] = true
 	}
-	var covers []personCover
-	if err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
-		c.region_code, c.cancelled_from, a.insurer_code
-		FROM certificate_members m JOIN certificates c ON c.certificate_no = m.certificate_no
-		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, ids).Scan(&covers).Error; err != nil {
+	if err := byID.load(tx, ids); err != nil {
 		return nil, err
-	}
-	byID := map[string][]*personCover{}
-	for i := range covers {
-		c := &covers[i]
-		byID[c.IDNumber] = append(byID[c.IDNumber], c)
 	}
 	var keys []accrualKey
 	now := db.nowMS()

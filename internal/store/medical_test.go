@@ -218,3 +218,40 @@ func TestReportsFpb(t *testing.T) {
 		}
 	})
 }
+
+// A file longer than a chunk names its people again in later chunks, where
+// their covers come from the feed's cache: H1's second settlement, 600 rows
+// after its first, still crosses the trigger line, and the uninsured people
+// met in the first chunk are still uninsured in the second — with the cache
+// and with a cache emptied at every chunk.
+func TestMedicalFeedAcrossChunks(t *testing.T) {
+	for _, size := range []int{1 << 19, 1} {
+		t.Run(fmt.Sprint("cache ", size), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				store.SetCoverCacheSize(t, size)
+				newClaimWorld(t, db, "fpb-household")
+				office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+				rows := []string{settlementLine("JS-A", pHead1, "张三丰", "2024-05-01", "2000.00", "0")}
+				for i := 0; i < 600; i++ {
+					p := 500 + i%150
+					rows = append(rows, settlementLine(fmt.Sprintf("JS-X%d", i), p, "王五", "2024-05-02", "100.00", "0"))
+				}
+				rows = append(rows, settlementLine("JS-B", pSpouse1, "李四", "2024-05-03", "4000.00", "0"))
+				res, err := feed(t, db, office, rows...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Loaded != 2 || len(res.NotInsured) != 600 || len(res.Opened) != 1 {
+					t.Fatalf("loaded %d, not insured %d, opened %v; want 2, 600, one claim", res.Loaded, len(res.NotInsured), res.Opened)
+				}
+				c, err := db.GetClaim(context.Background(), adjuster, res.Opened[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := c.Payable.StringFixed(2); got != "500.00" {
+					t.Errorf("proposed %s, want 500.00 (6,000 against the 5,000 trigger line)", got)
+				}
+			})
+		})
+	}
+}
