@@ -50,7 +50,7 @@ func TestHouseholdWarningsUseHouseholdIndexes(t *testing.T) {
 
 // TestFeedReadsSettlementsByHousehold: a feed's automatic illness claims
 // read their households' settlements through the household index. Asked
-// for those not yet in a claim (claim_no = ”), both planners took an index
+// for those not yet in a claim (an empty claim number), both planners took an index
 // on the claim number, which visited every such settlement of the county
 // once for each group of households: a county's feed took time in the
 // square of its size.
