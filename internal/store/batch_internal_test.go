@@ -2,9 +2,16 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // appendJSON writes what encoding/json would, as JSON values: the same
@@ -30,6 +37,8 @@ func TestAppendJSON(t *testing.T) {
 		{"int32", int32(7)},
 		{"bool", true},
 		{"float", 1.5},
+		{"decimal", decimal.RequireFromString("1234.50")},
+		{"date", znb.MustDate("2024-06-15")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := appendJSON([]byte("x"), tc.v)
@@ -54,5 +63,56 @@ func TestAppendJSON(t *testing.T) {
 				t.Errorf("appendJSON(%q) = %s, decodes to %#v; encoding/json %s, %#v", tc.v, got[1:], g, want, w)
 			}
 		})
+	}
+}
+
+// setByID on SQLite finds each row by its id, whatever the table's size:
+// the JSON array is the outer loop of the join.
+func TestSetByIDFindsRowsByID(t *testing.T) {
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g := db.Gorm(context.Background())
+	for _, tc := range []struct {
+		table, fixed string
+		cols         []caseColumn
+	}{
+		{"medical_settlements", "", []caseColumn{{name: "claim_no"}}},
+		{"claims", "updated_at = ?", []caseColumn{{name: "remaining_before"}, {name: "remaining_after"}}},
+	} {
+		var plan []struct{ Detail string }
+		if err := g.Raw("EXPLAIN QUERY PLAN "+setJSONQuery(tc.table, tc.cols, tc.fixed), 0, "[]").Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		var details []string
+		for _, p := range plan {
+			details = append(details, p.Detail)
+		}
+		if got := strings.Join(details, "; "); !strings.Contains(got, "SEARCH "+tc.table+" USING INTEGER PRIMARY KEY") {
+			t.Errorf("%s: plan %s", tc.table, got)
+		}
+	}
+	// and it writes what it is given
+	now := int64(1)
+	if err := g.Exec("INSERT INTO medical_feeds (id, feed_date, file_name, rows_read, loaded, skipped, not_insured, created_by, created_at) VALUES (7, '2024-06-15', 'f', 0, 0, 0, 0, 'x', ?)", now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := setByID(g, "medical_feeds", []int64{7}, []caseColumn{{"file_name", map[int64]any{7: `名"单\`}}, {"loaded", map[int64]any{7: 42}}}, "created_by = ?", "y"); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		FileName, CreatedBy string
+		Loaded              int
+	}
+	if err := g.Raw("SELECT file_name, created_by, loaded FROM medical_feeds WHERE id = 7").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got.FileName != `名"单\` || got.CreatedBy != "y" || got.Loaded != 42 {
+		t.Errorf("row %+v", got)
 	}
 }

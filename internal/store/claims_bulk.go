@@ -1,7 +1,9 @@
 package store
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -327,6 +329,9 @@ type caseColumn struct {
 // arguments, a hundred rows to a statement: the pure-Go SQLite driver binds
 // arguments in time quadratic in their number.
 func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed string, args ...any) error {
+	if tx.Dialector.Name() == "sqlite" {
+		return setByIDJSON(tx, table, ids, cols, fixed, args...)
+	}
 	const per = 100
 	for i := 0; i < len(ids); i += per {
 		part := ids[i:min(i+per, len(ids))]
@@ -350,6 +355,51 @@ func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed st
 		}
 	}
 	return nil
+}
+
+// setByIDJSON is setByID on SQLite: the rows' ids and values travel as one
+// JSON array, [[id, value…], …], joined to the table by id (UPDATE … FROM), as
+// the batch inserts travel. A CASE of a hundred branches per statement cost
+// a feed of a county a twentieth of its time.
+func setByIDJSON(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed string, args ...any) error {
+	const per = 4000
+	q := setJSONQuery(table, cols, fixed)
+	rows := make([]byte, 0, 4096)
+	for i := 0; i < len(ids); i += per {
+		rows = append(rows[:0], '[')
+		for k, id := range ids[i:min(i+per, len(ids))] {
+			if k > 0 {
+				rows = append(rows, ',')
+			}
+			rows = strconv.AppendInt(append(rows, '['), id, 10)
+			for _, col := range cols {
+				var err error
+				if rows, err = appendJSON(append(rows, ','), col.values[id]); err != nil {
+					return err
+				}
+			}
+			rows = append(rows, ']')
+		}
+		rows = append(rows, ']')
+		if err := tx.Exec(q, append(args[:len(args):len(args)], string(rows))...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setJSONQuery is setByIDJSON's statement.
+func setJSONQuery(table string, cols []caseColumn, fixed string) string {
+	var q strings.Builder
+	q.WriteString("UPDATE " + table + " SET " + fixed)
+	for j, col := range cols {
+		if j > 0 || fixed != "" {
+			q.WriteString(",")
+		}
+		fmt.Fprintf(&q, " %s = json_extract(j.value, '$[%d]')", col.name, j+1)
+	}
+	q.WriteString(" FROM json_each(?) AS j WHERE " + table + ".id = json_extract(j.value, '$[0]')")
+	return q.String()
 }
 
 // enqueueApprovals is enqueueClaim for claims approved together: the
