@@ -116,3 +116,43 @@ func TestSetByIDFindsRowsByID(t *testing.T) {
 		t.Errorf("row %+v", got)
 	}
 }
+
+// capDetail keeps a detail whose strings are all short as it is, and cuts
+// one with a long string as before, escapes counted as written.
+func TestCapDetail(t *testing.T) {
+	long := strings.Repeat("长", 400) // 1,200 bytes
+	for _, tc := range []struct {
+		name string
+		v    any
+		kept string // "yes", "no", or "" when either is right
+	}{
+		{"short", map[string]any{"a": "x", "n": 1}, "yes"},
+		{"many short strings", map[string]any{"s": strings.Split(strings.Repeat("结算单,", 500), ",")}, "yes"},
+		{"long string", map[string]any{"a": long}, "no"},
+		{"long string in a list", map[string]any{"s": []any{"x", long}}, "no"},
+		{"escaped past the limit, short as text", map[string]any{"a": strings.Repeat(`"`, 600)}, ""},
+		{"at the limit", map[string]any{"a": strings.Repeat("a", auditFieldMax)}, "yes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, _ := json.Marshal(tc.v)
+			got := capDetail(d)
+			if kept := map[bool]string{true: "yes", false: "no"}[bytes.Equal(got, d)]; tc.kept != "" && kept != tc.kept {
+				t.Errorf("kept %s, want %s", kept, tc.kept)
+			}
+			// whatever the path, the result is what decoding and cutting gives
+			var v any
+			dec := json.NewDecoder(bytes.NewReader(d))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := json.Marshal(cutStrings(v))
+			var g, w any
+			json.Unmarshal(got, &g)
+			json.Unmarshal(want, &w)
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("capDetail = %.80s…, want %.80s…", got, want)
+			}
+		})
+	}
+}
