@@ -444,6 +444,19 @@ func (db *DB) GetClaim(ctx context.Context, by znb.Actor, no string) (*claim.Cla
 // claimRow reads a claim in scope, locking it when lock is set (inside a
 // transaction that is about to change it).
 func (db *DB) claimRow(g *gorm.DB, by znb.Actor, no string, lock bool) (*claimRow, error) {
+	r, err := db.readClaim(g, no, lock)
+	if err != nil {
+		return nil, err
+	}
+	if !by.Sees(r.RegionCode, r.Insurer) {
+		return nil, znb.ErrNotFound("理赔案件")
+	}
+	return r, nil
+}
+
+// readClaim reads the claim numbered no, whoever may see it, for the
+// functions that have checked their caller themselves.
+func (db *DB) readClaim(g *gorm.DB, no string, lock bool) (*claimRow, error) {
 	var row claimRow
 	q := "SELECT * FROM claims WHERE claim_no = ?"
 	if lock {
@@ -453,7 +466,7 @@ func (db *DB) claimRow(g *gorm.DB, by znb.Actor, no string, lock bool) (*claimRo
 	if res.Error != nil {
 		return nil, znb.Wrap(res.Error, "读取理赔案件")
 	}
-	if res.RowsAffected == 0 || !by.Sees(row.RegionCode, row.Insurer) {
+	if res.RowsAffected == 0 {
 		return nil, znb.ErrNotFound("理赔案件")
 	}
 	return &row, nil

@@ -209,7 +209,7 @@ func amountRows(g *gorm.DB, table, column string, keys []limitKey, lock string) 
 		want[k], agreements[k.agreementID], lines[k.line], subjects[k.subject] = true, true, true, true
 	}
 	var rows []amountRow
-	if err := g.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+table+
+	if err := g.Raw("SELECT id, agreement_id, line, subject, "+column+" AS amount FROM "+indexed(g, table, table+"_subject")+
 		" WHERE agreement_id IN ? AND line IN ? AND subject IN ?"+lock, setOf(agreements), setOf(lines), setOf(subjects)).
 		Scan(&rows).Error; err != nil {
 		return nil, err

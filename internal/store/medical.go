@@ -243,7 +243,8 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 	var covers []personCover
 	if err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
 		c.region_code, c.cancelled_from, a.insurer_code
-		FROM certificate_members m JOIN certificates c ON c.certificate_no = m.certificate_no
+		FROM `+indexed(tx, "certificate_members m", "certificate_members_id_number")+`
+		JOIN `+indexed(tx, "certificates c", "certificates_no")+` ON c.certificate_no = m.certificate_no
 		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Scan(&covers).Error; err != nil {
 		return err
 	}
@@ -277,7 +278,8 @@ func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int
 		}
 	}
 	var loaded []string
-	if err := tx.Table("medical_settlements").Where("settlement_no IN ?", nos).Pluck("settlement_no", &loaded).Error; err != nil {
+	if err := tx.Table(indexed(tx, "medical_settlements", "medical_settlements_no")).Where("settlement_no IN ?", nos).
+		Pluck("settlement_no", &loaded).Error; err != nil {
 		return nil, err
 	}
 	done := map[string]bool{}
@@ -430,8 +432,9 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 		out, err := figures(g, q, args...)
 		return out, znb.Wrap(err, "读取因病累计")
 	}
-	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM medical_settlements "+
-		"WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
+	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM "+
+		indexed(g, "medical_settlements", "medical_settlements_household")+
+		" WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -149,7 +149,8 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		return done, err
 	}
 	var open []claimRow
-	if err := tx.Raw("SELECT * FROM claims WHERE agreement_id IN ? AND line = ? AND subject IN ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
+	if err := tx.Raw("SELECT * FROM "+indexed(tx, "claims", "claims_subject")+
+		" WHERE agreement_id IN ? AND line = ? AND subject IN ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
 		agreements, line, subjects, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").Scan(&open).Error; err != nil {
 		return done, err
 	}
@@ -262,7 +263,8 @@ func figures(g *gorm.DB, q string, args ...any) (map[accrualKey]decimal.Decimal,
 // county not yet in a claim.
 func groupSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, agreements []int64, subjects []string) error {
 	var rows []settlementRow
-	if err := tx.Select(heldColumns).Where("agreement_id IN ? AND household_no IN ?", agreements, subjects).
+	if err := tx.Table(indexed(tx, "medical_settlements", "medical_settlements_household")).Select(heldColumns).
+		Where("agreement_id IN ? AND household_no IN ?", agreements, subjects).
 		Order("settled_on, id").Find(&rows).Error; err != nil {
 		return err
 	}
@@ -291,7 +293,7 @@ func certificateHomes(tx *gorm.DB, nos []string) (map[string]certificateHome, er
 		return out, nil
 	}
 	var certs []struct{ CertificateNo, RegionCode, VillageName string }
-	if err := tx.Table("certificates").Select("certificate_no, region_code, village_name").Where("certificate_no IN ?", nos).
+	if err := tx.Table(indexed(tx, "certificates", "certificates_no")).Select("certificate_no, region_code, village_name").Where("certificate_no IN ?", nos).
 		Scan(&certs).Error; err != nil {
 		return nil, err
 	}
@@ -299,7 +301,8 @@ func certificateHomes(tx *gorm.DB, nos []string) (map[string]certificateHome, er
 		out[c.CertificateNo] = certificateHome{RegionCode: c.RegionCode, VillageName: c.VillageName}
 	}
 	var heads []struct{ CertificateNo, Name string }
-	if err := tx.Table("certificate_members").Select("certificate_no, name").Where("certificate_no IN ? AND relation = ?", nos, registry.Head).
+	if err := tx.Table(indexed(tx, "certificate_members", "certificate_members_cover")).Select("certificate_no, name").
+		Where("certificate_no IN ? AND relation = ?", nos, registry.Head).
 		Order("id").Scan(&heads).Error; err != nil {
 		return nil, err
 	}

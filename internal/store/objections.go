@@ -289,7 +289,7 @@ func (db *DB) ListObjections(ctx context.Context, by znb.Actor, q ObjectionQuery
 // claim in any other status is left as it is (the objection stops its
 // approval and payment all the same).
 func (db *DB) reopenClaim(tx *gorm.DB, by znb.Actor, no, note string) error {
-	r, err := db.claimRow(tx, znb.System, no, true)
+	r, err := db.readClaim(tx, no, true)
 	if err != nil {
 		return err
 	}

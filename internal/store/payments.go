@@ -367,6 +367,22 @@ func (db *DB) batchIn(g *gorm.DB, by znb.Actor, id int64, lock bool) (*Batch, er
 	if err := znb.Allow(by, znb.ReadClaims); err != nil {
 		return nil, err
 	}
+	b, err := db.readBatch(g, id, lock)
+	if err != nil {
+		return nil, err
+	}
+	if !by.SeesInsurer(b.Insurer) {
+		return nil, znb.ErrNotFound("付款批次")
+	}
+	for i := range b.Items {
+		b.Items[i].Account = disaster.Account{Number: b.Items[i].Account}.Shown(by).Number
+	}
+	return b, nil
+}
+
+// readBatch reads batch id with its items, account numbers whole, for the
+// functions that check their caller themselves.
+func (db *DB) readBatch(g *gorm.DB, id int64, lock bool) (*Batch, error) {
 	var row paymentBatchRow
 	q := "SELECT * FROM payment_batches WHERE id = ?"
 	if lock {
@@ -376,7 +392,7 @@ func (db *DB) batchIn(g *gorm.DB, by znb.Actor, id int64, lock bool) (*Batch, er
 	if res.Error != nil {
 		return nil, znb.Wrap(res.Error, "读取付款批次")
 	}
-	if res.RowsAffected == 0 || !by.SeesInsurer(row.Insurer) {
+	if res.RowsAffected == 0 {
 		return nil, znb.ErrNotFound("付款批次")
 	}
 	var items []paymentItemRow
@@ -389,8 +405,7 @@ func (db *DB) batchIn(g *gorm.DB, by znb.Actor, id int64, lock bool) (*Batch, er
 	}
 	for _, it := range items {
 		b.Items = append(b.Items, disaster.Item{Seq: it.Seq, ClaimNo: it.ClaimNo, Holder: it.Holder,
-			Account: disaster.Account{Number: it.AccountNo}.Shown(by).Number, Bank: it.Bank, Amount: it.Amount,
-			Outcome: it.Outcome, Reason: it.Reason})
+			Account: it.AccountNo, Bank: it.Bank, Amount: it.Amount, Outcome: it.Outcome, Reason: it.Reason})
 	}
 	b.Totals = disaster.Tally(b.Items)
 	return b, nil
@@ -417,7 +432,7 @@ func (db *DB) LoadReturn(ctx context.Context, by znb.Actor, id int64, f registry
 	var out *Batch
 	var refused []registry.Reject
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		b, err := db.batchIn(tx, znb.System, id, true)
+		b, err := db.readBatch(tx, id, true)
 		if err != nil || !by.SeesInsurer(b.Insurer) {
 			return znb.ErrNotFound("付款批次")
 		}
@@ -487,7 +502,7 @@ func (db *DB) CancelBatch(ctx context.Context, by znb.Actor, id int64, note stri
 		return nil, err
 	}
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		b, err := db.batchIn(tx, znb.System, id, true)
+		b, err := db.readBatch(tx, id, true)
 		if err != nil || !by.SeesInsurer(b.Insurer) {
 			return znb.ErrNotFound("付款批次")
 		}

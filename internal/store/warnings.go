@@ -83,6 +83,16 @@ func (r *raise) add(household string, rule fpb.Rule, year int, region, village, 
 		RaisedOn: r.today, UpdatedAt: r.now})
 }
 
+// claimsBy is the claims table read by a county's evaluation: through the
+// household index when it evaluates some households (after each approval),
+// through the agreement's when it evaluates the county.
+func claimsBy(g *gorm.DB, households []string) string {
+	if len(households) > 0 {
+		return indexed(g, "claims", "claims_household")
+	}
+	return indexed(g, "claims", "claims_subject")
+}
+
 // EvaluateWarnings runs the six rules over a county (or, when households
 // are given, over those households of it) and stores the warnings not
 // raised before. It returns how many it raised.
@@ -141,7 +151,7 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 
 	// large_loss and labour_loss: approved claims.
 	var claims []claimRow
-	q = g.Select("agreement_id, household_no, region_code, village, head_name, line, member_id_number, incident_date, assessment, claim_no").
+	q = g.Table(claimsBy(g, households)).Select("agreement_id, household_no, region_code, village, head_name, line, member_id_number, incident_date, assessment, claim_no").
 		Where("agreement_id IN ? AND status IN ? AND line IN ?", agreements, []string{string(claim.Approved), string(claim.Paid)},
 			[]string{string(znb.Property), string(znb.Agriculture), string(znb.Disaster), string(znb.Accident)})
 	if err := only(q, "household_no").Order("id").Find(&claims).Error; err != nil {
