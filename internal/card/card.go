@@ -122,8 +122,9 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 		per = defaultChunkCards
 	}
 	used := make(runeSet, 0x10000/64)
+	font := r.cardFont()
 	newDoc := func() *doc {
-		d := r.newDocUsing("“助农保”保险服务明白卡", used)
+		d := r.newDocUsing("“助农保”保险服务明白卡", used, font.bytes)
 		d.f.SetCompression(false) // the merger compresses, see merger.compress
 		return d
 	}
@@ -149,6 +150,15 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 			if err := flush(false); err != nil {
 				return err
 			}
+			if font.has == nil {
+				// The merger drops the font of a chunk that is not the
+				// whole file: any working font will do, and the face is
+				// slow to parse.
+				var err error
+				if font, err = r.fontFor(used); err != nil {
+					return err
+				}
+			}
 			d, inDoc = newDoc(), 0
 		}
 		n++
@@ -165,17 +175,22 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	if n == 0 {
 		return znb.Errorf(znb.Invalid, "no_cards", "没有可打印的明白卡")
 	}
-	only := chunks == 0
+	// The only chunk of a file keeps its own font when that font has every
+	// character of the file.
+	only := chunks == 0 && font.covers(used)
 	if err := flush(only); err != nil {
 		return err
 	}
-	var font []byte
+	var fontPDF []byte
 	if !only {
-		if font, err = r.fontPDF(used); err != nil {
-			return err
-		}
+		fontPDF, err = r.fontPDF(used)
+	} else if font.has == nil {
+		_, err = r.fontFor(used) // the next file starts from the working font
 	}
-	return m.finish(font)
+	if err != nil {
+		return err
+	}
+	return m.finish(fontPDF)
 }
 
 // prepare runs cards on another goroutine, checking each card and encoding
@@ -231,9 +246,9 @@ func prepare(cards Cards, draw func(c *Card, qrCode []byte) error) error {
 var errStopped = errors.New("card: drawing stopped")
 
 // defaultChunkCards is how many cards one gofpdf document holds before its
-// pages are written out: large enough that the per-document cost (font
-// parsing and subsetting, ~40 ms) stays a few percent, small enough that a
-// chunk takes a few megabytes.
+// pages are written out: large enough that the per-document cost (parsing
+// and subsetting the working font, see cardFont) stays a few percent, small
+// enough that a chunk takes a few megabytes.
 const defaultChunkCards = 400
 
 // WriteCard draws one card as its own document.

@@ -9,10 +9,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-
-	"github.com/jung-kurt/gofpdf"
-
-	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // gofpdf keeps every page of a document in memory until Output, so a
@@ -252,28 +248,17 @@ func (m *merger) font(fontPDF []byte) error {
 }
 
 // fontPDF returns a one-page document whose Chinese font subset holds every
-// character in used that the font has.
+// character in used that the face has, cut from the working font.
 func (r *Renderer) fontPDF(used runeSet) ([]byte, error) {
-	var rs []rune
-	for c := rune(0); c < 0x10000; c++ {
-		if used.has(c) && !latin(c) && r.face.cover.has(c) {
-			rs = append(rs, c)
-		}
+	f, err := r.fontFor(used)
+	if err != nil {
+		return nil, err
 	}
-	if len(rs) == 0 {
-		rs = []rune("助农保")
+	has := make(runeSet, len(used))
+	for i := range has {
+		has[i] = used[i] & r.face.cover[i]
 	}
-	f := gofpdf.New("P", "mm", "A4", "")
-	f.SetCompression(true)
-	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
-	f.AddPage()
-	f.SetFont(cjkFont, "", 10)
-	f.Text(10, 10, string(rs))
-	var buf bytes.Buffer
-	if err := f.Output(&buf); err != nil {
-		return nil, znb.Wrap(err, "生成字体子集")
-	}
-	return buf.Bytes(), nil
+	return fontDoc(f.bytes, has)
 }
 
 // parsedPDF is one gofpdf document split into its objects.
