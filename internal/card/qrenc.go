@@ -1,6 +1,7 @@
 package card
 
 import (
+	"math/bits"
 	"strings"
 	"sync"
 
@@ -273,15 +274,16 @@ func rsECC(data []byte, n int) []byte {
 	return r
 }
 
-// qrLayout is what every symbol of a version shares: the function
-// patterns (format bits of mask 0 in place) and where each data bit goes.
+// qrLayout is what every symbol of a version shares, as bitboards — a
+// uint64 a row or column, bit x for column x (or bit y for row y): the
+// function patterns with each mask's format bits, where each data bit goes,
+// and each mask over the data modules.
 type qrLayout struct {
-	size     int
-	base     []bool  // the function patterns, row by row
-	format   [15]int // the index in base of each format bit, twice
-	format2  [15]int
-	data     []int32 // the index in base of each data bit, in order
-	maskRows [8][]bool
+	size           int
+	rows, cols     [8][]uint64 // function patterns and format bits of mask m
+	dx, dy         []uint8     // column and row of each data bit, in order
+	maskR, maskC   [8][]uint64 // mask m over the data modules
+	dataR0, dataC0 []uint64    // scratch shapes: make(…, size)
 }
 
 var qrLayouts [10]struct {
@@ -299,17 +301,17 @@ func layoutOf(v int) *qrLayout {
 // go-qrcode's regularSymbol does.
 func newLayout(v int) *qrLayout {
 	size := 21 + 4*(v-1)
-	l := &qrLayout{size: size, base: make([]bool, size*size)}
+	base := make([]bool, size*size)
 	used := make([]bool, size*size)
+	at := func(x, y int) int { return y*size + x }
 	set := func(x, y int, dark bool) {
-		l.base[y*size+x] = dark
-		used[y*size+x] = true
+		base[at(x, y)] = dark
+		used[at(x, y)] = true
 	}
 	finder := func(x0, y0 int) {
 		for y := 0; y < 7; y++ {
 			for x := 0; x < 7; x++ {
-				ring := max(abs(x-3), abs(y-3))
-				set(x0+x, y0+y, ring != 2)
+				set(x0+x, y0+y, max(abs(x-3), abs(y-3)) != 2)
 			}
 		}
 	}
@@ -326,7 +328,7 @@ func newLayout(v int) *qrLayout {
 	}
 	for _, cx := range qrAlign[v] {
 		for _, cy := range qrAlign[v] {
-			if used[cy*size+cx] {
+			if used[at(cx, cy)] {
 				continue
 			}
 			for y := -2; y <= 2; y++ {
@@ -340,23 +342,23 @@ func newLayout(v int) *qrLayout {
 		set(i, 6, dark)
 		set(6, i, dark)
 	}
-	// Format bits: placed for mask 0 here, rewritten per mask.
-	at := func(x, y int) int { return y*size + x }
+	// Where bit i of the format goes, twice; set per mask below.
+	var format, format2 [15]int
 	for i := 0; i <= 7; i++ {
-		l.format[i] = at(size-i-1, 8)
+		format[i] = at(size-i-1, 8)
 	}
 	for i := 0; i <= 5; i++ {
-		l.format2[i] = at(8, i)
+		format2[i] = at(8, i)
 	}
-	l.format2[6], l.format2[7], l.format2[8] = at(8, 7), at(8, 8), at(7, 8)
+	format2[6], format2[7], format2[8] = at(8, 7), at(8, 8), at(7, 8)
 	for i := 9; i <= 14; i++ {
-		l.format2[i] = at(14-i, 8)
+		format2[i] = at(14-i, 8)
 	}
 	for i := 8; i <= 14; i++ {
-		l.format[i] = at(8, size-7+i-8)
+		format[i] = at(8, size-7+i-8)
 	}
 	for i := 0; i < 15; i++ {
-		used[l.format[i]], used[l.format2[i]] = true, true
+		used[format[i]], used[format2[i]] = true, true
 	}
 	set(8, size-8, true)
 	if bits := qrVersionBits[v]; bits != 0 {
@@ -366,13 +368,14 @@ func newLayout(v int) *qrLayout {
 			set(size-11+i%3, i/3, dark)
 		}
 	}
+	l := &qrLayout{size: size}
 	n := qrRemainder[v]
 	for _, g := range qrBlocks[v] {
 		n += 8 * g[0] * g[1]
 	}
 	x, y, xOff, up := size-2, size-1, 1, true
 	for i := 0; i < n; i++ {
-		l.data = append(l.data, int32(at(x+xOff, y)))
+		l.dx, l.dy = append(l.dx, uint8(x+xOff)), append(l.dy, uint8(y))
 		used[at(x+xOff, y)] = true
 		if i == n-1 {
 			break
@@ -401,12 +404,27 @@ func newLayout(v int) *qrLayout {
 			}
 		}
 	}
-	for m := range l.maskRows {
-		mask := make([]bool, len(l.data))
-		for i, p := range l.data {
-			mask[i] = qrMask(m, int(p)%size, int(p)/size)
+	for m := 0; m < 8; m++ {
+		for i := 0; i < 15; i++ {
+			dark := qrFormat[m]&(1<<uint(i)) != 0
+			base[format[i]], base[format2[i]] = dark, dark
 		}
-		l.maskRows[m] = mask
+		l.rows[m], l.cols[m] = make([]uint64, size), make([]uint64, size)
+		for y := 0; y < size; y++ {
+			for x := 0; x < size; x++ {
+				if base[at(x, y)] {
+					l.rows[m][y] |= 1 << uint(x)
+					l.cols[m][x] |= 1 << uint(y)
+				}
+			}
+		}
+		l.maskR[m], l.maskC[m] = make([]uint64, size), make([]uint64, size)
+		for i := range l.dx {
+			if x, y := int(l.dx[i]), int(l.dy[i]); qrMask(m, x, y) {
+				l.maskR[m][y] |= 1 << uint(x)
+				l.maskC[m][x] |= 1 << uint(y)
+			}
+		}
 	}
 	return l
 }
@@ -474,106 +492,97 @@ func fastQR(s string) ([][]bool, bool) {
 			words = append(words, b.ecc[i])
 		}
 	}
+	// The data modules before masking (remainder bits are light).
 	l := layoutOf(v)
-	bits := make([]bool, len(l.data))
-	for i := range words {
-		for j := 0; j < 8; j++ {
-			bits[8*i+j] = words[i]&(0x80>>uint(j)) != 0
+	size := l.size
+	dataR, dataC := make([]uint64, size), make([]uint64, size)
+	for i := 0; i < 8*len(words); i++ {
+		if words[i/8]&(0x80>>uint(i%8)) != 0 {
+			x, y := l.dx[i], l.dy[i]
+			dataR[y] |= 1 << x
+			dataC[x] |= 1 << y
 		}
 	}
 	// Score the eight masks; the first lowest wins.
-	grid := make([]bool, len(l.base))
-	best := make([]bool, len(l.base))
-	bestScore := -1
+	rows, cols := make([]uint64, size), make([]uint64, size)
+	best, bestScore := make([]uint64, size), -1
 	for m := 0; m < 8; m++ {
-		copy(grid, l.base)
-		f := qrFormat[m]
-		for i := 0; i < 15; i++ {
-			dark := f&(1<<uint(i)) != 0
-			grid[l.format[i]], grid[l.format2[i]] = dark, dark
+		for i := 0; i < size; i++ {
+			rows[i] = l.rows[m][i] | dataR[i] ^ l.maskR[m][i]
+			cols[i] = l.cols[m][i] | dataC[i] ^ l.maskC[m][i]
 		}
-		mask := l.maskRows[m]
-		for i, p := range l.data {
-			grid[p] = bits[i] != mask[i]
-		}
-		if score := qrPenalty(grid, l.size); bestScore < 0 || score < bestScore {
+		if score := qrPenalty(rows, cols, size); bestScore < 0 || score < bestScore {
 			bestScore = score
-			best, grid = grid, best
+			copy(best, rows)
 		}
 	}
 	const quiet = 4
-	n := l.size + 2*quiet
+	n := size + 2*quiet
 	cells := make([]bool, n*n)
 	out := make([][]bool, n)
 	for y := range out {
 		out[y] = cells[y*n : (y+1)*n]
-		if y >= quiet && y < quiet+l.size {
-			copy(out[y][quiet:], best[(y-quiet)*l.size:(y-quiet+1)*l.size])
+		if y >= quiet && y < quiet+size {
+			for x := 0; x < size; x++ {
+				out[y][quiet+x] = best[y-quiet]&(1<<uint(x)) != 0
+			}
 		}
 	}
 	return out, true
 }
 
-// qrPenalty scores a symbol as go-qrcode's symbol.penaltyScore does, its
-// departures from the standard's rules included: runs of five or more of
-// one colour in a row or column, 2×2 blocks of one colour, finder-like
-// patterns and the balance of dark and light. Row a and column a are
-// scored in one pass.
-func qrPenalty(g []bool, size int) int {
-	p, dark := 0, 0
-	for a := 0; a < size; a++ {
-		row := g[a*size : (a+1)*size]
-		var rowLast, colLast bool
-		rowRun, colRun := 0, 0
-		var rowBuf, colBuf int16
-		for b := 0; b < size; b++ {
-			r, c := row[b], g[b*size+a]
-			if r {
-				dark++
-			}
-			if b == 0 || r != rowLast {
-				rowLast, rowRun = r, 1
-			} else if rowRun++; rowRun == 6 {
-				p += 4
-			} else if rowRun > 6 {
-				p++
-			}
-			if b == 0 || c != colLast {
-				colLast, colRun = c, 1
-			} else if colRun++; colRun == 6 {
-				p += 4
-			} else if colRun > 6 {
-				p++
-			}
-			rowBuf <<= 1
-			if r {
-				rowBuf |= 1
-			}
-			if k := rowBuf & 0x7ff; k == 0x05d || k == 0x5d0 || b == size-1 && rowBuf&0x7f == 0x5d {
-				p += 40
-				rowBuf = 0xFF
-			}
-			colBuf <<= 1
-			if c {
-				colBuf |= 1
-			}
-			if k := colBuf & 0x7ff; k == 0x05d || k == 0x5d0 || b == size-1 && colBuf&0x7f == 0x5d {
-				p += 40
-				colBuf = 0xFF
-			}
-		}
-		if a > 0 {
-			above := g[(a-1)*size : a*size]
-			for x := 1; x < size; x++ {
-				if c := row[x]; c == row[x-1] && c == above[x] && c == above[x-1] {
-					p += 3
-				}
-			}
+// qrPenalty scores a symbol of rows and columns as go-qrcode's
+// symbol.penaltyScore does, its departures from the standard's rules
+// included: runs of one colour in a row or column, 2×2 blocks of one
+// colour, finder-like patterns and the balance of dark and light.
+func qrPenalty(rows, cols []uint64, size int) int {
+	full := uint64(1)<<uint(size) - 1
+	p, blocks, dark := 0, 0, 0
+	for i := 0; i < size; i++ {
+		r, c := rows[i], cols[i]
+		p += qrRuns(r, full) + qrRuns(c, full) + qrFinders(r, size) + qrFinders(c, size)
+		dark += bits.OnesCount64(r)
+		if i > 0 {
+			above := rows[i-1]
+			v := ^(above ^ r) // bit x: the module above is the same
+			h := ^(r ^ r>>1)  // bit x: the module right of it is the same
+			blocks += bits.OnesCount64(v & (v >> 1) & h & (full >> 1))
 		}
 	}
-	dev := len(g)/2 - dark
+	modules := size * size
+	dev := modules/2 - dark
 	if dev < 0 {
 		dev = -dev
 	}
-	return p + 10*(dev/(len(g)/20))
+	return p + 3*blocks + 10*(dev/(modules/20))
+}
+
+// qrRuns scores the runs of one colour in a line of modules: go-qrcode
+// counts a run of n ≥ 6 as n-2 (the standard, n ≥ 5 as n-2). w marks where
+// six equal modules start; a run of n has n-5 of them, the first of which
+// starts it.
+func qrRuns(line, full uint64) int {
+	e := ^(line ^ line>>1) & (full >> 1)
+	w := e & (e >> 1) & (e >> 2) & (e >> 3) & (e >> 4)
+	return bits.OnesCount64(w) + 3*bits.OnesCount64(w&^(w<<1))
+}
+
+// qrFinders scores the finder-like patterns of a line of modules as
+// go-qrcode does, with its buffer of the last eleven modules, reset after a
+// match. Both patterns hold dark-light-dark-dark-dark-light-dark, so a line
+// without one scores nothing and is not walked.
+func qrFinders(line uint64, size int) int {
+	if line&^(line>>1)&(line>>2)&(line>>3)&(line>>4)&^(line>>5)&(line>>6)&(uint64(1)<<uint(size-6)-1) == 0 {
+		return 0
+	}
+	p := 0
+	var buf int16
+	for b := 0; b < size; b++ {
+		buf = buf<<1 | int16((line>>uint(b))&1)
+		if k := buf & 0x7ff; k == 0x05d || k == 0x5d0 || b == size-1 && buf&0x7f == 0x5d {
+			p += 40
+			buf = 0xFF
+		}
+	}
+	return p
 }
