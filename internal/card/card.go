@@ -115,7 +115,8 @@ func (c *Card) check() error {
 // on the number of cards: a 10,000-card file peaked at 70 MB RSS, where one
 // gofpdf document took 320–353 MB (docs/cards.md, 性能). A bad card stops
 // the file where it is and Write returns the error naming the card; callers
-// write to a temporary file and keep it only on success.
+// write to a temporary file and keep it only on success. A chunk is merged
+// into the file on another goroutine while the next one is drawn.
 func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	per := r.chunkCards
 	if per <= 0 {
@@ -130,24 +131,25 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	}
 	d := newDoc()
 	m := newMerger(w)
-	var (
-		buf      bytes.Buffer
-		n, inDoc int
-		chunks   int
-	)
-	// flush copies the chunk drawn so far into the file; the only chunk of
-	// a file brings its own font subset, complete for it.
-	flush := func(only bool) error {
-		buf.Reset()
+	q := m.behind()
+	defer q.wait()
+	var n, inDoc, chunks int
+	// output writes the chunk drawn so far as a document of its own.
+	output := func() ([]byte, error) {
+		var buf bytes.Buffer
 		if err := d.finish(&buf); err != nil {
-			return err
+			return nil, err
 		}
 		chunks++
-		return m.add(buf.Bytes(), only)
+		return buf.Bytes(), nil
 	}
 	err := prepare(cards, func(c *Card, qrCode []byte) error {
 		if inDoc == per {
-			if err := flush(false); err != nil {
+			chunk, err := output()
+			if err == nil {
+				err = q.add(chunk)
+			}
+			if err != nil {
 				return err
 			}
 			if font.has == nil {
@@ -178,7 +180,14 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	// The only chunk of a file keeps its own font when that font has every
 	// character of the file.
 	only := chunks == 0 && font.covers(used)
-	if err := flush(only); err != nil {
+	chunk, err := output()
+	if err == nil {
+		err = q.wait()
+	}
+	if err == nil {
+		err = m.add(chunk, only)
+	}
+	if err != nil {
 		return err
 	}
 	var fontPDF []byte

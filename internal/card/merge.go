@@ -143,6 +143,53 @@ func (m *merger) add(pdf []byte, keepFont bool) error {
 	return cp.drain()
 }
 
+// mergeQueue adds chunks to a merger on another goroutine, so that the next
+// chunk is drawn while one is parsed, compressed and written — a quarter
+// of a card's work.
+type mergeQueue struct {
+	chunks chan []byte
+	done   chan struct{} // closed when every chunk handed over is added
+	failed chan struct{} // closed when err is set
+	err    error
+}
+
+func (m *merger) behind() *mergeQueue {
+	chunks := make(chan []byte)
+	q := &mergeQueue{chunks: chunks, done: make(chan struct{}), failed: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		for pdf := range chunks {
+			if q.err == nil {
+				if q.err = m.add(pdf, false); q.err != nil {
+					close(q.failed)
+				}
+			}
+		}
+	}()
+	return q
+}
+
+// add hands a chunk that is not the whole file over; it returns the error
+// of an earlier chunk instead once one failed.
+func (q *mergeQueue) add(pdf []byte) error {
+	select {
+	case q.chunks <- pdf:
+		return nil
+	case <-q.failed:
+		return q.err
+	}
+}
+
+// wait returns once every chunk handed over is added, with the first error.
+func (q *mergeQueue) wait() error {
+	if q.chunks != nil {
+		close(q.chunks)
+		q.chunks = nil
+	}
+	<-q.done
+	return q.err
+}
+
 // copier renumbers the objects of one parsed document into the merged
 // file: ref gives an object its new number when first seen and queues it;
 // drain copies the queued objects, whose references go through ref in turn.
