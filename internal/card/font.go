@@ -243,9 +243,15 @@ func (r *Renderer) fontFor(used runeSet) (cardFont, error) {
 	if r.work.bytes != nil && r.work.covers(used) {
 		return r.work, nil
 	}
-	grown := r.work.has
-	if grown == nil {
-		grown = commonChars()
+	// The first working font holds the common hanzi; the first file that
+	// brings another character adds every hanzi of GB 2312, so that a
+	// county's rarer names make it be cut again once, not once a village.
+	grown := commonHanzi()
+	if r.work.has != nil {
+		grown = make(runeSet, len(used))
+		for i, all := range allHanzi() {
+			grown[i] = r.work.has[i] | all
+		}
 	}
 	has := make(runeSet, len(used))
 	for i := range has {
@@ -259,14 +265,20 @@ func (r *Renderer) fontFor(used runeSet) (cardFont, error) {
 	return r.work, nil
 }
 
-// commonChars are the characters of GB 2312's symbol rows and its 3,755
-// common hanzi: the working font starts with them, so that a county's
-// names seldom bring one it lacks and make it be cut from the face again.
-// Drawing with it costs ~8 ms a document more than a font of a few
-// characters.
-var commonChars = sync.OnceValue(func() runeSet {
+// commonHanzi are the characters of GB 2312's symbol rows and its 3,755
+// common hanzi, allHanzi the same with its 3,008 others. A working font of
+// the common ones costs ~8 ms a document more than one of a few characters,
+// of all of them ~12 ms.
+var (
+	commonHanzi = sync.OnceValue(func() runeSet { return gb2312(0xD7) })
+	allHanzi    = sync.OnceValue(func() runeSet { return gb2312(0xF7) })
+)
+
+// gb2312 returns the characters of GB 2312's symbol rows and of its hanzi
+// rows up to the row lead byte last.
+func gb2312(last int) runeSet {
 	var gb []byte
-	for hi := 0xA1; hi <= 0xD7; hi++ {
+	for hi := 0xA1; hi <= last; hi++ {
 		if hi > 0xA9 && hi < 0xB0 {
 			continue
 		}
@@ -282,7 +294,7 @@ var commonChars = sync.OnceValue(func() runeSet {
 		}
 	}
 	return set
-})
+}
 
 // cutFont returns gofpdf's subset of the TrueType font ttf holding the
 // characters of has that are not drawn in the Latin font.
