@@ -42,6 +42,36 @@ func BenchmarkVillageFile10k(b *testing.B) {
 	b.ReportMetric(rss.PeakMB(), "peak-RSS-MB")
 }
 
+// BenchmarkCounty100x40 renders 100 village files of 40 cards each with one
+// renderer, as `zhunongbao cards` prints a county: what a file costs beyond
+// its cards (the font above all) shows here. Run with -benchtime=1x.
+func BenchmarkCounty100x40(b *testing.B) {
+	const files, per = 100, 40
+	r := newRenderer(b)
+	rss.ResetPeak()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < files; j++ {
+			// Each village's name brings characters the files before it
+			// did not have, as a county's villages and names do.
+			village := "羊场镇" + string(surnames[j%len(surnames)]) + string(surnames[(7*j+3)%len(surnames)]) + "村"
+			cards := func(yield func(Card) error) error {
+				return villageCards(per)(func(c Card) error {
+					c.Village = village
+					return yield(c)
+				})
+			}
+			if err := r.Write(io.Discard, cards); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(files*per*b.N)/b.Elapsed().Seconds(), "cards/s")
+	b.ReportMetric(rss.PeakMB(), "peak-RSS-MB")
+}
+
+var surnames = []rune("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹")
+
 // BenchmarkFloor10k is the floor for BenchmarkVillageFile10k: gofpdf alone
 // writing the same text of each card, a line each, on one page a card, with
 // the same font — no tables, QR code, wrapping or font runs.

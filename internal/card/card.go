@@ -115,39 +115,51 @@ func (c *Card) check() error {
 // on the number of cards: a 10,000-card file peaked at 70 MB RSS, where one
 // gofpdf document took 320–353 MB (docs/cards.md, 性能). A bad card stops
 // the file where it is and Write returns the error naming the card; callers
-// write to a temporary file and keep it only on success.
+// write to a temporary file and keep it only on success. A chunk is merged
+// into the file on another goroutine while the next one is drawn.
 func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	per := r.chunkCards
 	if per <= 0 {
 		per = defaultChunkCards
 	}
 	used := make(runeSet, 0x10000/64)
+	font := r.cardFont()
 	newDoc := func() *doc {
-		d := r.newDocUsing("“助农保”保险服务明白卡", used)
+		d := r.newDocUsing("“助农保”保险服务明白卡", used, font.bytes)
 		d.f.SetCompression(false) // the merger compresses, see merger.compress
 		return d
 	}
 	d := newDoc()
 	m := newMerger(w)
-	var (
-		buf      bytes.Buffer
-		n, inDoc int
-		chunks   int
-	)
-	// flush copies the chunk drawn so far into the file; the only chunk of
-	// a file brings its own font subset, complete for it.
-	flush := func(only bool) error {
-		buf.Reset()
+	q := m.behind()
+	defer q.wait()
+	var n, inDoc, chunks int
+	// output writes the chunk drawn so far as a document of its own.
+	output := func() ([]byte, error) {
+		var buf bytes.Buffer
 		if err := d.finish(&buf); err != nil {
-			return err
+			return nil, err
 		}
 		chunks++
-		return m.add(buf.Bytes(), only)
+		return buf.Bytes(), nil
 	}
 	err := prepare(cards, func(c *Card, qrCode []byte) error {
 		if inDoc == per {
-			if err := flush(false); err != nil {
+			chunk, err := output()
+			if err == nil {
+				err = q.add(chunk)
+			}
+			if err != nil {
 				return err
+			}
+			if font.has == nil {
+				// The merger drops the font of a chunk that is not the
+				// whole file: any working font will do, and the face is
+				// slow to parse.
+				var err error
+				if font, err = r.fontFor(used); err != nil {
+					return err
+				}
 			}
 			d, inDoc = newDoc(), 0
 		}
@@ -165,17 +177,29 @@ func (r *Renderer) Write(w io.Writer, cards Cards) error {
 	if n == 0 {
 		return znb.Errorf(znb.Invalid, "no_cards", "没有可打印的明白卡")
 	}
-	only := chunks == 0
-	if err := flush(only); err != nil {
+	// The only chunk of a file keeps its own font when that font has every
+	// character of the file.
+	only := chunks == 0 && font.covers(used)
+	chunk, err := output()
+	if err == nil {
+		err = q.wait()
+	}
+	if err == nil {
+		err = m.add(chunk, only)
+	}
+	if err != nil {
 		return err
 	}
-	var font []byte
+	var fontPDF []byte
 	if !only {
-		if font, err = r.fontPDF(used); err != nil {
-			return err
-		}
+		fontPDF, err = r.fontPDF(used)
+	} else if font.has == nil {
+		_, err = r.fontFor(used) // the next file starts from the working font
 	}
-	return m.finish(font)
+	if err != nil {
+		return err
+	}
+	return m.finish(fontPDF)
 }
 
 // prepare runs cards on another goroutine, checking each card and encoding
@@ -231,9 +255,9 @@ func prepare(cards Cards, draw func(c *Card, qrCode []byte) error) error {
 var errStopped = errors.New("card: drawing stopped")
 
 // defaultChunkCards is how many cards one gofpdf document holds before its
-// pages are written out: large enough that the per-document cost (font
-// parsing and subsetting, ~40 ms) stays a few percent, small enough that a
-// chunk takes a few megabytes.
+// pages are written out: large enough that the per-document cost (parsing
+// and subsetting the working font, see cardFont) stays a few percent, small
+// enough that a chunk takes a few megabytes.
 const defaultChunkCards = 400
 
 // WriteCard draws one card as its own document.

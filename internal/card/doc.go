@@ -26,6 +26,9 @@ type Renderer struct {
 	mu     sync.Mutex
 	ruler  *gofpdf.Fpdf     // measures text; never output
 	widths map[rune]float64 // advance in mm at 1 pt, per rune
+
+	fontMu sync.Mutex
+	work   cardFont // the card files' working font, see cardFont
 }
 
 // NewRenderer loads the Chinese TrueType font at fontPath (see FindFont).
@@ -128,12 +131,13 @@ type block struct {
 }
 
 func (r *Renderer) newDoc(title string) *doc {
-	return r.newDocUsing(title, make(runeSet, 0x10000/64))
+	return r.newDocUsing(title, make(runeSet, 0x10000/64), r.face.bytes)
 }
 
-// newDocUsing starts a document that records the characters it draws in
-// used, which the chunks of one file share.
-func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
+// newDocUsing starts a document drawn with the TrueType font ttf that
+// records the characters it draws in used, which the chunks of one file
+// share.
+func (r *Renderer) newDocUsing(title string, used runeSet, ttf []byte) *doc {
 	f := gofpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetAutoPageBreak(false, 0)
@@ -148,7 +152,7 @@ func (r *Renderer) newDocUsing(title string, used runeSet) *doc {
 	f.SetCreationDate(at)
 	f.SetModificationDate(at)
 	f.SetCatalogSort(true)
-	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
+	f.AddUTF8FontFromBytes(cjkFont, "", ttf)
 	f.SetLineWidth(0.25)
 	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}, heights: map[string]float64{},
 		smallest: map[int]float64{}}

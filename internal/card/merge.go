@@ -9,10 +9,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-
-	"github.com/jung-kurt/gofpdf"
-
-	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // gofpdf keeps every page of a document in memory until Output, so a
@@ -147,6 +143,53 @@ func (m *merger) add(pdf []byte, keepFont bool) error {
 	return cp.drain()
 }
 
+// mergeQueue adds chunks to a merger on another goroutine, so that the next
+// chunk is drawn while one is parsed, compressed and written — a quarter
+// of a card's work.
+type mergeQueue struct {
+	chunks chan []byte
+	done   chan struct{} // closed when every chunk handed over is added
+	failed chan struct{} // closed when err is set
+	err    error
+}
+
+func (m *merger) behind() *mergeQueue {
+	chunks := make(chan []byte)
+	q := &mergeQueue{chunks: chunks, done: make(chan struct{}), failed: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		for pdf := range chunks {
+			if q.err == nil {
+				if q.err = m.add(pdf, false); q.err != nil {
+					close(q.failed)
+				}
+			}
+		}
+	}()
+	return q
+}
+
+// add hands a chunk that is not the whole file over; it returns the error
+// of an earlier chunk instead once one failed.
+func (q *mergeQueue) add(pdf []byte) error {
+	select {
+	case q.chunks <- pdf:
+		return nil
+	case <-q.failed:
+		return q.err
+	}
+}
+
+// wait returns once every chunk handed over is added, with the first error.
+func (q *mergeQueue) wait() error {
+	if q.chunks != nil {
+		close(q.chunks)
+		q.chunks = nil
+	}
+	<-q.done
+	return q.err
+}
+
 // copier renumbers the objects of one parsed document into the merged
 // file: ref gives an object its new number when first seen and queues it;
 // drain copies the queued objects, whose references go through ref in turn.
@@ -252,28 +295,17 @@ func (m *merger) font(fontPDF []byte) error {
 }
 
 // fontPDF returns a one-page document whose Chinese font subset holds every
-// character in used that the font has.
+// character in used that the face has, cut from the working font.
 func (r *Renderer) fontPDF(used runeSet) ([]byte, error) {
-	var rs []rune
-	for c := rune(0); c < 0x10000; c++ {
-		if used.has(c) && !latin(c) && r.face.cover.has(c) {
-			rs = append(rs, c)
-		}
+	f, err := r.fontFor(used)
+	if err != nil {
+		return nil, err
 	}
-	if len(rs) == 0 {
-		rs = []rune("助农保")
+	has := make(runeSet, len(used))
+	for i := range has {
+		has[i] = used[i] & r.face.cover[i]
 	}
-	f := gofpdf.New("P", "mm", "A4", "")
-	f.SetCompression(true)
-	f.AddUTF8FontFromBytes(cjkFont, "", r.face.bytes)
-	f.AddPage()
-	f.SetFont(cjkFont, "", 10)
-	f.Text(10, 10, string(rs))
-	var buf bytes.Buffer
-	if err := f.Output(&buf); err != nil {
-		return nil, znb.Wrap(err, "生成字体子集")
-	}
-	return buf.Bytes(), nil
+	return fontDoc(f.bytes, has)
 }
 
 // parsedPDF is one gofpdf document split into its objects.

@@ -130,3 +130,58 @@ func TestWriteStopsSource(t *testing.T) {
 		t.Errorf("source yielded %d cards and saw %v; it should stop soon after the bad card", yielded, sourceErr)
 	}
 }
+
+// TestWorkingFont: a card looks the same, pixel for pixel, whether its
+// file was the renderer's first (drawn with the face), brought characters
+// the working font lacked, or found them all there.
+func TestWorkingFont(t *testing.T) {
+	c := testCard("00031", Cancelled, family(800, "龙德琨", "杨秀凤", "龙小燕"))
+	raster := func(r *Renderer, name string) [][]byte {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := r.WriteCard(&buf, c); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "card.pdf")
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("pdftoppm", "-r", "80", "-gray", path, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		pages, _ := filepath.Glob(filepath.Join(dir, "p-*.pgm"))
+		var out [][]byte
+		for _, p := range pages {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		if len(out) != 2 {
+			t.Fatalf("%s: %d pages, want 2", name, len(out))
+		}
+		return out
+	}
+	want := raster(newRenderer(t), "the face")
+
+	r := newRenderer(t)
+	if err := r.Write(io.Discard, villageCards(3)); err != nil {
+		t.Fatal(err)
+	}
+	if r.work.has == nil || r.work.has.has('琨') {
+		t.Fatal("no working font after a file, or one with 琨 already")
+	}
+	for _, step := range []string{"new characters", "all characters known"} {
+		got := raster(r, step)
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Errorf("%s: page %d differs from the card drawn with the face", step, i+1)
+			}
+		}
+		if !r.work.has.has('琨') {
+			t.Fatalf("%s: the working font did not grow", step)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/jung-kurt/gofpdf"
-	"github.com/skip2/go-qrcode"
 
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -30,11 +29,10 @@ func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
 // included. It is safe for concurrent use: Write encodes the codes of the
 // next cards on another core while the current one is drawn.
 func qrPNG(s string) ([]byte, error) {
-	q, err := qrcode.New(s, qrcode.Medium)
+	bm, err := qrBitmap(s)
 	if err != nil {
 		return nil, znb.Errorf(znb.Invalid, "verify_url_invalid", "核验链接无法生成二维码：%v", err)
 	}
-	bm := q.Bitmap()
 	img := image.NewGray(image.Rect(0, 0, len(bm), len(bm)))
 	for i, row := range bm {
 		for j, dark := range row {
