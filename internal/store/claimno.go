@@ -28,12 +28,27 @@ type claimNos struct {
 // are unique and rise within a day; a block reserved by a process that stops
 // leaves a gap, as does a report refused after its number was taken.
 func (db *DB) claimNo(ctx context.Context, today znb.Date) (string, error) {
+	return db.nextClaimNo(ctx, today, db.Tx)
+}
+
+// claimNoHeld is claimNo for a caller that holds the write gate (a report
+// group's leader), which must not wait for the gate again.
+func (db *DB) claimNoHeld(ctx context.Context, today znb.Date) (string, error) {
+	return db.nextClaimNo(ctx, today, func(ctx context.Context, fn func(tx *gorm.DB) error) error {
+		err := retrying(ctx, func() error { return db.transaction(ctx, fn) })
+		db.committed(err)
+		return err
+	})
+}
+
+// nextClaimNo is claimNo reserving blocks in transactions run by tx.
+func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.Context, func(*gorm.DB) error) error) (string, error) {
 	n := &db.claims
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	day := strings.ReplaceAll(today.String(), "-", "")
 	if n.day != day || n.next > n.last {
-		last, err := db.reserveClaimNos(ctx, day, claimBlock)
+		last, err := db.reserveClaimNos(ctx, tx, day, claimBlock)
 		if err != nil {
 			return "", err
 		}
@@ -45,10 +60,10 @@ func (db *DB) claimNo(ctx context.Context, today znb.Date) (string, error) {
 }
 
 // reserveClaimNos moves the day's counter on by k in its own short
-// transaction and returns the last number reserved.
-func (db *DB) reserveClaimNos(ctx context.Context, day string, k int64) (int64, error) {
+// transaction (run by run) and returns the last number reserved.
+func (db *DB) reserveClaimNos(ctx context.Context, run func(context.Context, func(*gorm.DB) error) error, day string, k int64) (int64, error) {
 	var last int64
-	err := db.Tx(ctx, func(tx *gorm.DB) error {
+	err := run(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE claim_counters SET seq = seq + ? WHERE day = ?", k, day)
 		if res.Error != nil {
 			return res.Error

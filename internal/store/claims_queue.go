@@ -7,6 +7,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -26,9 +28,19 @@ type reportQueue struct {
 	jobs []*reportJob
 }
 
-// reportJob is one report's rows: the claim, its first event, its signals
-// and its audit entry.
+// reportJob is one report: what was reported, then, once the group's
+// leader has checked it (claims_check.go), its rows (the claim, its first
+// event, its signals and its audit entry) or its refusal.
 type reportJob struct {
+	by          znb.Actor
+	in          ClaimReport
+	rep         claim.Report
+	ev          *disaster.Event
+	today       znb.Date
+	agreementID int64        // once the certificate is known, for a duplicate's claim number
+	refused     error        // why the checks refused it
+	claim       *claim.Claim // the claim as reported
+
 	row     *claimRow
 	event   claimEventRow // ClaimID is set once the claim has its id
 	signals []oversight.Signal
@@ -102,6 +114,27 @@ func (db *DB) lead(ctx context.Context) bool {
 	q.mu.Unlock()
 	if n == 0 {
 		return false
+	}
+	// The refused are answered once the group is written, so that a
+	// duplicate of a report earlier in the group finds its claim number.
+	db.checkReports(ctx, jobs)
+	var refused []*reportJob
+	for i := 0; i < len(jobs); {
+		if j := jobs[i]; j.refused != nil {
+			refused = append(refused, j)
+			jobs = append(jobs[:i], jobs[i+1:]...)
+			continue
+		}
+		i++
+	}
+	defer func() {
+		for _, j := range refused {
+			j.done <- j.refused
+		}
+	}()
+	n = len(jobs)
+	if n == 0 {
+		return true
 	}
 	err := db.writeGroup(ctx, jobs)
 	if err == nil || n == 1 || isDiskFull(err) {

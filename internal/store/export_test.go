@@ -34,3 +34,23 @@ func ShiftLeaseClock(t interface{ Cleanup(func()) }, d time.Duration) {
 
 // LeaseFor is how long an issue lease lasts unless renewed.
 const LeaseFor = leaseFor
+
+// HoldReports keeps every writer's slot until release, so that the reports
+// made meanwhile queue and are then checked and written as one group.
+func (db *DB) HoldReports() (release func()) {
+	for range cap(db.slots) {
+		db.slots <- struct{}{}
+	}
+	return func() {
+		for range cap(db.slots) {
+			<-db.slots
+		}
+	}
+}
+
+// QueuedReports is how many reports wait for a group's leader.
+func (db *DB) QueuedReports() int {
+	db.reports.mu.Lock()
+	defer db.reports.mu.Unlock()
+	return len(db.reports.jobs)
+}
