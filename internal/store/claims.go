@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,35 +216,39 @@ func (db *DB) reportedCertificate(g *gorm.DB, no string) (*policy.Certificate, e
 // reportedCertificates is reportedCertificate for many certificates in one
 // query; a number without a certificate is missing from the map.
 func (db *DB) reportedCertificates(g *gorm.DB, nos []string) (map[string]*policy.Certificate, error) {
-	var rows []struct {
-		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
-		AgreementID                                                 int64
-		CancelledFrom                                               znb.Date
-		IDNumber                                                    string `gorm:"column:id_number"`
-		Name, Relation                                              string
-		CoverStart, CoverEnd                                        znb.Date
-	}
-	err := g.Table("certificates c").
-		Select("c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from, "+
-			"m.id_number, m.name, m.relation, m.cover_start, m.cover_end").
-		Joins("LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no").
-		Where("c.certificate_no IN ?", nos).Order("m.id").Find(&rows).Error
+	rows, err := g.Raw(`SELECT c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from,
+			m.id_number, m.name, m.relation, m.cover_start, m.cover_end
+		FROM certificates c LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no
+		WHERE c.certificate_no IN ? ORDER BY m.id`, nos).Rows()
 	if err != nil {
 		return nil, znb.Wrap(err, "读取分户凭证")
 	}
+	defer rows.Close()
 	out := make(map[string]*policy.Certificate, len(nos))
-	for i := range rows {
-		r := &rows[i]
-		cert := out[r.CertificateNo]
+	for rows.Next() {
+		// database/sql, not GORM's reflection: a report group reads a
+		// few hundred members
+		var (
+			c                    certRow
+			id, name, relation   sql.NullString
+			coverStart, coverEnd znb.Date
+		)
+		if err := rows.Scan(&c.CertificateNo, &c.AgreementID, &c.HouseholdNo, &c.RegionCode, &c.VillageName, &c.Status, &c.CancelledFrom,
+			&id, &name, &relation, &coverStart, &coverEnd); err != nil {
+			return nil, znb.Wrap(err, "读取分户凭证")
+		}
+		cert := out[c.CertificateNo]
 		if cert == nil {
-			c := (&certRow{CertificateNo: r.CertificateNo, AgreementID: r.AgreementID, HouseholdNo: r.HouseholdNo,
-				RegionCode: r.RegionCode, VillageName: r.VillageName, Status: r.Status, CancelledFrom: r.CancelledFrom}).cert()
-			cert = &c
-			out[r.CertificateNo] = cert
+			v := c.cert()
+			cert = &v
+			out[c.CertificateNo] = cert
 		}
-		if r.IDNumber != "" {
-			showCover(cert, &coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
+		if id.String != "" {
+			showCover(cert, &coverRow{IDNumber: id.String, Name: name.String, Relation: relation.String, CoverStart: coverStart, CoverEnd: coverEnd})
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, znb.Wrap(err, "读取分户凭证")
 	}
 	return out, nil
 }
@@ -282,18 +287,23 @@ func (db *DB) earlierClaimsOf(g *gorm.DB, certNos []string) (map[earlier]earlier
 		return nil, znb.Wrap(err, "查询已报案件")
 	}
 	out := map[earlier]earlierKeys{}
-	for _, r := range rows {
-		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
-		k := earlier{r.AgreementID, r.CertificateNo}
-		e := out[k]
-		if r.Status == string(claim.Rejected) {
-			e.rejected = append(e.rejected, c.Key())
-		} else {
-			e.counting = append(e.counting, c.Key())
-		}
-		out[k] = e
+	for i := range rows {
+		addEarlier(out, &rows[i])
 	}
 	return out, nil
+}
+
+// addEarlier adds claim r to the earlier claims of its certificate.
+func addEarlier(out map[earlier]earlierKeys, r *claimRow) {
+	c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
+	k := earlier{r.AgreementID, r.CertificateNo}
+	e := out[k]
+	if r.Status == string(claim.Rejected) {
+		e.rejected = append(e.rejected, c.Key())
+	} else {
+		e.counting = append(e.counting, c.Key())
+	}
+	out[k] = e
 }
 
 type counterRow struct {
