@@ -163,7 +163,8 @@ type ClaimReport struct {
 // claim.CheckReport: certificate, cover on the incident date, cause,
 // duplicate, dates). Insurer staff report for their insurer's certificates,
 // offices for the villages of their region (the village brings the report to
-// them).
+// them). The checks that read the database are made with the other reports
+// queued at the same time (claims_check.go, claims_queue.go).
 func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*claim.Claim, error) {
 	in.CertificateNo = strings.TrimSpace(in.CertificateNo)
 	today := znb.DateOf(db.Now().In(znb.CST))

@@ -241,12 +241,8 @@ func (f *reportFacts) readFates(g *gorm.DB, byCounty map[string][]string, member
 		ids[i] = v.ID
 		f.versions[v.County] = append(f.versions[v.County], v)
 	}
-	var rows []struct {
-		ListID      int64
-		HouseholdNo string
-	}
-	if err := g.Raw("SELECT list_id, household_no FROM households WHERE list_id IN ? AND household_no IN ?", ids, households).
-		Scan(&rows).Error; err != nil {
+	rows, err := listings(g, ids, households)
+	if err != nil {
 		return err
 	}
 	for _, r := range rows {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,9 +50,10 @@ type reportJob struct {
 	done    chan error
 }
 
-// writeReport stores a report's rows. Reports that queue while others are
-// being written are written together by whichever of them gets a slot
-// first: one multi-row INSERT per table and one commit for the lot. On
+// writeReport checks a report and stores its rows, or returns its refusal.
+// Reports that queue while others are being written are checked and written
+// together by whichever of them gets a slot first (lead): a few reads for
+// the lot, then one multi-row INSERT per table and one commit. On
 // SQLite the slot is the write gate, and the group writes the pages its
 // reports share (the claims table's last leaf, its index leaves, the audit
 // queue) once instead of once each; on MySQL a few groups go at once, and
@@ -118,15 +120,8 @@ func (db *DB) lead(ctx context.Context) bool {
 	// The refused are answered once the group is written, so that a
 	// duplicate of a report earlier in the group finds its claim number.
 	db.checkReports(ctx, jobs)
-	var refused []*reportJob
-	for i := 0; i < len(jobs); {
-		if j := jobs[i]; j.refused != nil {
-			refused = append(refused, j)
-			jobs = append(jobs[:i], jobs[i+1:]...)
-			continue
-		}
-		i++
-	}
+	refused := slices.DeleteFunc(slices.Clone(jobs), func(j *reportJob) bool { return j.refused == nil })
+	jobs = slices.DeleteFunc(jobs, func(j *reportJob) bool { return j.refused != nil })
 	defer func() {
 		for _, j := range refused {
 			j.done <- j.refused
