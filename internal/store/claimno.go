@@ -41,22 +41,35 @@ func (db *DB) claimNoHeld(ctx context.Context, today znb.Date) (string, error) {
 	})
 }
 
-// nextClaimNo is claimNo reserving blocks in transactions run by tx.
+// nextClaimNo is claimNo reserving blocks in transactions run by tx. A
+// block is reserved without holding the lock: a report group's leader holds
+// the write gate while it takes numbers, and must never wait for a caller
+// that holds the lock while waiting for the gate.
 func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.Context, func(*gorm.DB) error) error) (string, error) {
 	n := &db.claims
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	day := strings.ReplaceAll(today.String(), "-", "")
-	if n.day != day || n.next > n.last {
+	for {
+		n.mu.Lock()
+		if n.day == day && n.next <= n.last {
+			seq := n.next
+			n.next++
+			n.mu.Unlock()
+			return fmt.Sprintf("CLM%s%06d", day, seq), nil
+		}
+		n.mu.Unlock()
 		last, err := db.reserveClaimNos(ctx, tx, day, claimBlock)
 		if err != nil {
 			return "", err
 		}
-		n.day, n.next, n.last = day, last-claimBlock+1, last
+		n.mu.Lock()
+		// Another caller may have put a block in hand meanwhile: this one
+		// is then a gap, and so is one older than a block already used up,
+		// so that numbers still rise.
+		if n.day != day || (n.next > n.last && last > n.last) {
+			n.day, n.next, n.last = day, last-claimBlock+1, last
+		}
+		n.mu.Unlock()
 	}
-	seq := n.next
-	n.next++
-	return fmt.Sprintf("CLM%s%06d", day, seq), nil
 }
 
 // reserveClaimNos moves the day's counter on by k in its own short

@@ -147,3 +147,41 @@ func TestReportGroupWrittenTwice(t *testing.T) {
 		t.Errorf("another report with a stored key: %v, want duplicate_claim", err)
 	}
 }
+
+// A report group's leader takes claim numbers while it holds the write
+// gate. Another caller that found the block used up reserves the next one
+// behind the gate; the leader must not wait for that caller (which waits
+// for the leader), and both get their numbers.
+func TestClaimNoWhileGateHeld(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "nos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.started.Do(func() {})
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	today := znb.MustDate("2024-06-15")
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		other    string
+		otherErr error
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		other, otherErr = db.claimNo(ctx, today) // no block in hand: waits for the gate
+	}()
+	time.Sleep(50 * time.Millisecond) // let it reach the gate
+	mine, err := db.claimNoHeld(ctx, today)
+	release()
+	<-done
+	if err != nil || otherErr != nil || mine == other {
+		t.Errorf("leader %q, %v; other caller %q, %v; want two numbers", mine, err, other, otherErr)
+	}
+}
