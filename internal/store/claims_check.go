@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"strings"
-	"sync"
 
 	"gorm.io/gorm"
 
@@ -155,89 +154,53 @@ func (db *DB) reportFacts(g *gorm.DB, jobs []*reportJob) ([]failingTarget, *repo
 	if len(certNos) == 0 {
 		return targets, f, nil
 	}
-	// The reads are independent: run at once, on the pool's connections,
-	// they keep the second core busy while the leader holds the group.
-	err := inParallel(
-		func() error {
-			// The certificates' claims (for duplicates) and the households'
-			// and members' (for the signals) in one read; each part by
-			// its own index.
-			q, args := "SELECT certificate_no, "+otherColumns+" FROM claims WHERE certificate_no IN ?", []any{certNos}
-			q, args = q+" UNION SELECT certificate_no, "+otherColumns+" FROM claims WHERE household_no IN ? AND agreement_id IN ?", append(args, households, agreements)
-			if len(members) > 0 {
-				q, args = q+" UNION SELECT certificate_no, "+otherColumns+" FROM claims WHERE member_id_number IN ? AND line = ?", append(args, members, string(znb.Hospitalization))
-			}
-			if err := scanOthers(g, q+" ORDER BY id", args, &f.others); err != nil {
-				return znb.Wrap(err, "查询已报案件")
-			}
-			group := make(map[string]bool, len(certNos))
-			for _, no := range certNos {
-				group[no] = true
-			}
-			for i := range f.others {
-				if group[f.others[i].CertificateNo] {
-					addEarlier(f.earlier, &f.others[i])
-				}
-			}
-			return nil
-		},
-		func() error {
-			return znb.Wrap(g.Raw(`SELECT region_code, line, incident_date, cause, COUNT(*) AS n FROM claims
-				WHERE region_code IN ? AND line IN ? AND incident_date BETWEEN ? AND ?
-				GROUP BY region_code, line, incident_date, cause`, regions, lines, lo, hi).Scan(&f.near).Error, "计算风险信号")
-		},
-		func() error {
-			if len(persons) == 0 {
-				return nil
-			}
-			var rows []exclusionRow
-			if err := g.Where("id_number IN ? AND removed_at = 0 AND valid_until >= ?", persons, today).
-				Order("id").Find(&rows).Error; err != nil {
-				return znb.Wrap(err, "查询失信名单")
-			}
-			for _, r := range rows {
-				f.excluded[r.IDNumber] = append(f.excluded[r.IDNumber], r)
-			}
-			return nil
-		},
-		func() error { return znb.Wrap(f.readFates(g, byCounty, members), "计算风险信号") },
-		func() error {
-			for county, hs := range byCounty {
-				shared, err := sharedAccountsOf(g, county, hs)
-				if err != nil {
-					return znb.Wrap(err, "计算风险信号")
-				}
-				for h, others := range shared {
-					f.accounts[home{county, h}] = others
-				}
-			}
-			return nil
-		})
-	if err != nil {
-		return nil, nil, err
+	// The certificates' claims (for duplicates) and the households' and
+	// members' (for the signals) in one read; each part by its own index.
+	q, args := "SELECT certificate_no, "+otherColumns+" FROM claims WHERE certificate_no IN ?", []any{certNos}
+	q, args = q+" UNION SELECT certificate_no, "+otherColumns+" FROM claims WHERE household_no IN ? AND agreement_id IN ?", append(args, households, agreements)
+	if len(members) > 0 {
+		q, args = q+" UNION SELECT certificate_no, "+otherColumns+" FROM claims WHERE member_id_number IN ? AND line = ?", append(args, members, string(znb.Hospitalization))
 	}
-	return targets, f, nil
-}
-
-// inParallel runs the reads at once and returns the first one's error (in
-// their order).
-func inParallel(reads ...func() error) error {
-	errs := make([]error, len(reads))
-	var wg sync.WaitGroup
-	for i, read := range reads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = read()
-		}()
+	if err := scanOthers(g, q+" ORDER BY id", args, &f.others); err != nil {
+		return nil, nil, znb.Wrap(err, "查询已报案件")
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	group := make(map[string]bool, len(certNos))
+	for _, no := range certNos {
+		group[no] = true
+	}
+	for i := range f.others {
+		if group[f.others[i].CertificateNo] {
+			addEarlier(f.earlier, &f.others[i])
 		}
 	}
-	return nil
+	if err := g.Raw(`SELECT region_code, line, incident_date, cause, COUNT(*) AS n FROM claims
+		WHERE region_code IN ? AND line IN ? AND incident_date BETWEEN ? AND ?
+		GROUP BY region_code, line, incident_date, cause`, regions, lines, lo, hi).Scan(&f.near).Error; err != nil {
+		return nil, nil, znb.Wrap(err, "计算风险信号")
+	}
+	if len(persons) > 0 {
+		var rows []exclusionRow
+		if err := g.Where("id_number IN ? AND removed_at = 0 AND valid_until >= ?", persons, today).
+			Order("id").Find(&rows).Error; err != nil {
+			return nil, nil, znb.Wrap(err, "查询失信名单")
+		}
+		for _, r := range rows {
+			f.excluded[r.IDNumber] = append(f.excluded[r.IDNumber], r)
+		}
+	}
+	if err := f.readFates(g, byCounty, members); err != nil {
+		return nil, nil, znb.Wrap(err, "计算风险信号")
+	}
+	for county, hs := range byCounty {
+		shared, err := sharedAccountsOf(g, county, hs)
+		if err != nil {
+			return nil, nil, znb.Wrap(err, "计算风险信号")
+		}
+		for h, others := range shared {
+			f.accounts[home{county, h}] = others
+		}
+	}
+	return targets, f, nil
 }
 
 // scanOthers reads claims (their certificate_no and otherColumns) into out
