@@ -28,27 +28,55 @@ type claimNos struct {
 // are unique and rise within a day; a block reserved by a process that stops
 // leaves a gap, as does a report refused after its number was taken.
 func (db *DB) claimNo(ctx context.Context, today znb.Date) (string, error) {
+	return db.nextClaimNo(ctx, today, db.Tx)
+}
+
+// claimNoHeld is claimNo for a caller that holds the write gate (a report
+// group's leader), which must not wait for the gate again.
+func (db *DB) claimNoHeld(ctx context.Context, today znb.Date) (string, error) {
+	return db.nextClaimNo(ctx, today, func(ctx context.Context, fn func(tx *gorm.DB) error) error {
+		err := retrying(ctx, func() error { return db.transaction(ctx, fn) })
+		db.committed(err)
+		return err
+	})
+}
+
+// nextClaimNo is claimNo reserving blocks in transactions run by tx. A
+// block is reserved without holding the lock: a report group's leader holds
+// the write gate while it takes numbers, and must never wait for a caller
+// that holds the lock while waiting for the gate.
+func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.Context, func(*gorm.DB) error) error) (string, error) {
 	n := &db.claims
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	day := strings.ReplaceAll(today.String(), "-", "")
-	if n.day != day || n.next > n.last {
-		last, err := db.reserveClaimNos(ctx, day, claimBlock)
+	for {
+		n.mu.Lock()
+		if n.day == day && n.next <= n.last {
+			seq := n.next
+			n.next++
+			n.mu.Unlock()
+			return fmt.Sprintf("CLM%s%06d", day, seq), nil
+		}
+		n.mu.Unlock()
+		last, err := db.reserveClaimNos(ctx, tx, day, claimBlock)
 		if err != nil {
 			return "", err
 		}
-		n.day, n.next, n.last = day, last-claimBlock+1, last
+		n.mu.Lock()
+		// Another caller may have put a block in hand meanwhile: this one
+		// is then a gap, and so is one older than a block already used up,
+		// so that numbers still rise.
+		if n.day != day || (n.next > n.last && last > n.last) {
+			n.day, n.next, n.last = day, last-claimBlock+1, last
+		}
+		n.mu.Unlock()
 	}
-	seq := n.next
-	n.next++
-	return fmt.Sprintf("CLM%s%06d", day, seq), nil
 }
 
 // reserveClaimNos moves the day's counter on by k in its own short
-// transaction and returns the last number reserved.
-func (db *DB) reserveClaimNos(ctx context.Context, day string, k int64) (int64, error) {
+// transaction (run by run) and returns the last number reserved.
+func (db *DB) reserveClaimNos(ctx context.Context, run func(context.Context, func(*gorm.DB) error) error, day string, k int64) (int64, error) {
 	var last int64
-	err := db.Tx(ctx, func(tx *gorm.DB) error {
+	err := run(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE claim_counters SET seq = seq + ? WHERE day = ?", k, day)
 		if res.Error != nil {
 			return res.Error

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/disaster"
-	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -163,7 +163,8 @@ type ClaimReport struct {
 // claim.CheckReport: certificate, cover on the incident date, cause,
 // duplicate, dates). Insurer staff report for their insurer's certificates,
 // offices for the villages of their region (the village brings the report to
-// them).
+// them). The checks that read the database are made with the other reports
+// queued at the same time (claims_check.go, claims_queue.go).
 func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*claim.Claim, error) {
 	in.CertificateNo = strings.TrimSpace(in.CertificateNo)
 	today := znb.DateOf(db.Now().In(znb.CST))
@@ -187,74 +188,14 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 		}
 		in.ReportedOn, rep.ReportedOn = ev.DeclaredOn, ev.DeclaredOn
 	}
-	cert, ag, terms, err := db.claimCertificate(ctx, by, in.CertificateNo, in.Line)
-	if err != nil {
-		return nil, err
-	}
-	if ev != nil && cert != nil && !ev.Struck(cert.RegionCode) {
-		return nil, znb.Errorf(znb.Invalid, "region_not_in_event", "户 %s 所在村不在灾害事件“%s”的受灾范围内", cert.HouseholdNo, ev.Name)
-	}
-	var memberName, headName string
-	if cert != nil {
-		rep.CertificateFound = true
-		rep.CancelledFrom = cert.CancelledFrom
-		rep.HouseholdNo = cert.HouseholdNo
-		rep.Terms = terms
-		rep.Cover, memberName = coverOf(cert, in.Line, rep.Member, in.IncidentDate)
-		headName = cert.HeadName()
-		if rep.Existing, rep.Rejected, err = db.earlierClaims(ctx, ag.ID, cert.No); err != nil {
-			return nil, err
+	j := &reportJob{by: by, in: in, rep: rep, ev: ev, today: today}
+	if err := db.writeReport(ctx, j); err != nil {
+		if j.agreementID != 0 {
+			err = db.withExistingClaim(ctx, err, j.agreementID, j.rep.Key())
 		}
+		return nil, znb.Wrap(err, "保存报案")
 	}
-	flags, err := claim.CheckReport(rep)
-	if err != nil {
-		if ag != nil {
-			err = db.withExistingClaim(ctx, err, ag.ID, rep.Key())
-		}
-		return nil, err
-	}
-	if err := db.checkExcluded(db.Gorm(ctx), cert, in.Line, rep.Member, today); err != nil {
-		return nil, err
-	}
-	if ev != nil {
-		flags = dropFlag(flags, claim.FlagLateReport)
-	}
-	dup := dupKey(ag.ID, rep.Key())
-	now := db.nowMS()
-	row := claimRow{EventID: in.EventID, CertificateNo: cert.No, AgreementID: ag.ID, Insurer: ag.InsurerCode, HouseholdNo: cert.HouseholdNo,
-		RegionCode: cert.RegionCode, Village: cert.Village, HeadName: headName, Line: string(in.Line),
-		MemberIDNumber: rep.Member, MemberName: memberName, Subject: rep.Subject(), IncidentDate: in.IncidentDate,
-		ReportedOn: in.ReportedOn, Cause: rep.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
-		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
-	no, err := db.claimNo(ctx, today)
-	if err != nil {
-		return nil, err
-	}
-	row.ClaimNo = no
-	signals, err := db.signalsOf(db.Gorm(ctx), &row, rep.Cover.Start)
-	if err != nil {
-		return nil, znb.Wrap(err, "计算风险信号")
-	}
-	row.Signals, row.SignalsAt = joinCodes(signals), now
-	c, err := row.claim()
-	if err != nil {
-		return nil, err
-	}
-	c.Signals = signals
-	job := &reportJob{row: &row, signals: signals, event: eventRow(0, c.Open(by, db.Now(), in.Description))}
-	n := db.claimText(notify.ClaimReported, c, "")
-	job.news = &n
-	job.audit, err = db.auditValues(by, scope{cert.RegionCode, ag.InsurerCode}, "claim.report", claimObject(no), map[string]any{
-		"state":          claimState(row.Status, row.Payable),
-		"certificate_no": cert.No, "line": in.Line, "incident_date": in.IncidentDate, "reported_on": in.ReportedOn,
-		"cause": rep.Cause, "flags": flags, "signals": row.Signals, "event_id": in.EventID})
-	if err != nil {
-		return nil, err
-	}
-	if err := db.writeReport(ctx, job); err != nil {
-		return nil, znb.Wrap(db.withExistingClaim(ctx, err, ag.ID, rep.Key()), "保存报案")
-	}
-	return c, nil
+	return j.claim, nil
 }
 
 // errDuplicateClaim is claim.CheckReport's duplicate_claim raised by the
@@ -262,27 +203,6 @@ func (db *DB) ReportClaim(ctx context.Context, by znb.Actor, in ClaimReport) (*c
 // unique index on dup_key, and the second is refused as the check would have.
 func errDuplicateClaim() error {
 	return znb.Errorf(znb.Conflict, "duplicate_claim", "同一出险对象、险种、出险日期和原因已报案")
-}
-
-// claimCertificate reads the certificate, its agreement and the line's terms
-// for a report. A certificate the actor may not see is reported as absent
-// (cert nil), like one that does not exist.
-func (db *DB) claimCertificate(ctx context.Context, by znb.Actor, no string, line znb.Line) (*policy.Certificate, *claimAgreement, *policy.LineTerms, error) {
-	if no == "" {
-		return nil, nil, nil, nil
-	}
-	cert, err := db.reportedCertificate(db.Gorm(ctx), no)
-	if err != nil || cert == nil {
-		return nil, nil, nil, err
-	}
-	ag, terms, err := db.claimLineTerms(db.Gorm(ctx), cert.AgreementID, line)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !by.Sees(cert.RegionCode, ag.InsurerCode) {
-		return nil, nil, nil, nil
-	}
-	return cert, ag, terms, nil
 }
 
 // reportedCertificate reads what a report is checked against, the
@@ -297,35 +217,39 @@ func (db *DB) reportedCertificate(g *gorm.DB, no string) (*policy.Certificate, e
 // reportedCertificates is reportedCertificate for many certificates in one
 // query; a number without a certificate is missing from the map.
 func (db *DB) reportedCertificates(g *gorm.DB, nos []string) (map[string]*policy.Certificate, error) {
-	var rows []struct {
-		CertificateNo, HouseholdNo, RegionCode, VillageName, Status string
-		AgreementID                                                 int64
-		CancelledFrom                                               znb.Date
-		IDNumber                                                    string `gorm:"column:id_number"`
-		Name, Relation                                              string
-		CoverStart, CoverEnd                                        znb.Date
-	}
-	err := g.Table("certificates c").
-		Select("c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from, "+
-			"m.id_number, m.name, m.relation, m.cover_start, m.cover_end").
-		Joins("LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no").
-		Where("c.certificate_no IN ?", nos).Order("m.id").Find(&rows).Error
+	rows, err := g.Raw(`SELECT c.certificate_no, c.agreement_id, c.household_no, c.region_code, c.village_name, c.status, c.cancelled_from,
+			m.id_number, m.name, m.relation, m.cover_start, m.cover_end
+		FROM certificates c LEFT JOIN certificate_members m ON m.certificate_no = c.certificate_no
+		WHERE c.certificate_no IN ? ORDER BY m.id`, nos).Rows()
 	if err != nil {
 		return nil, znb.Wrap(err, "读取分户凭证")
 	}
+	defer rows.Close()
 	out := make(map[string]*policy.Certificate, len(nos))
-	for i := range rows {
-		r := &rows[i]
-		cert := out[r.CertificateNo]
+	for rows.Next() {
+		// database/sql, not GORM's reflection: a report group reads a
+		// few hundred members
+		var (
+			c                    certRow
+			id, name, relation   sql.NullString
+			coverStart, coverEnd znb.Date
+		)
+		if err := rows.Scan(&c.CertificateNo, &c.AgreementID, &c.HouseholdNo, &c.RegionCode, &c.VillageName, &c.Status, &c.CancelledFrom,
+			&id, &name, &relation, &coverStart, &coverEnd); err != nil {
+			return nil, znb.Wrap(err, "读取分户凭证")
+		}
+		cert := out[c.CertificateNo]
 		if cert == nil {
-			c := (&certRow{CertificateNo: r.CertificateNo, AgreementID: r.AgreementID, HouseholdNo: r.HouseholdNo,
-				RegionCode: r.RegionCode, VillageName: r.VillageName, Status: r.Status, CancelledFrom: r.CancelledFrom}).cert()
-			cert = &c
-			out[r.CertificateNo] = cert
+			v := c.cert()
+			cert = &v
+			out[c.CertificateNo] = cert
 		}
-		if r.IDNumber != "" {
-			showCover(cert, &coverRow{IDNumber: r.IDNumber, Name: r.Name, Relation: r.Relation, CoverStart: r.CoverStart, CoverEnd: r.CoverEnd})
+		if id.String != "" {
+			showCover(cert, &coverRow{IDNumber: id.String, Name: name.String, Relation: relation.String, CoverStart: coverStart, CoverEnd: coverEnd})
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, znb.Wrap(err, "读取分户凭证")
 	}
 	return out, nil
 }
@@ -344,31 +268,18 @@ func dupKey(agreementID int64, k claim.Key) string {
 	return fmt.Sprintf("%d|%s|%s|%s|%s", agreementID, k.Line, k.Subject, k.IncidentDate, k.Cause)
 }
 
-// earlierClaims returns the duplicate keys of the certificate's claims: those
-// that still count against a new report (all but the rejected), and those
-// of rejected claims.
-func (db *DB) earlierClaims(ctx context.Context, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
-	return db.earlierClaimsIn(db.Gorm(ctx), agreementID, certNo)
-}
-
-// earlierClaimsIn is earlierClaims read through g (a transaction).
-func (db *DB) earlierClaimsIn(g *gorm.DB, agreementID int64, certNo string) (counting, rejected []claim.Key, err error) {
-	all, err := db.earlierClaimsOf(g, []string{certNo})
-	e := all[earlier{agreementID, certNo}]
-	return e.counting, e.rejected, err
-}
-
 // earlier names a certificate's claims under an agreement.
 type earlier struct {
 	agreementID int64
 	certNo      string
 }
 
-// earlierKeys are the duplicate keys of a certificate's claims, split as
-// earlierClaims splits them.
+// earlierKeys are the duplicate keys of a certificate's claims: those that
+// still count against a new report (all but the rejected), and those of
+// rejected claims.
 type earlierKeys struct{ counting, rejected []claim.Key }
 
-// earlierClaimsOf is earlierClaims for many certificates in one query.
+// earlierClaimsOf reads the earlier claims of many certificates in one query.
 func (db *DB) earlierClaimsOf(g *gorm.DB, certNos []string) (map[earlier]earlierKeys, error) {
 	var rows []claimRow
 	err := g.Select("certificate_no, agreement_id, line, household_no, member_id_number, incident_date, cause, status").
@@ -377,18 +288,23 @@ func (db *DB) earlierClaimsOf(g *gorm.DB, certNos []string) (map[earlier]earlier
 		return nil, znb.Wrap(err, "查询已报案件")
 	}
 	out := map[earlier]earlierKeys{}
-	for _, r := range rows {
-		c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
-		k := earlier{r.AgreementID, r.CertificateNo}
-		e := out[k]
-		if r.Status == string(claim.Rejected) {
-			e.rejected = append(e.rejected, c.Key())
-		} else {
-			e.counting = append(e.counting, c.Key())
-		}
-		out[k] = e
+	for i := range rows {
+		addEarlier(out, &rows[i])
 	}
 	return out, nil
+}
+
+// addEarlier adds claim r to the earlier claims of its certificate.
+func addEarlier(out map[earlier]earlierKeys, r *claimRow) {
+	c := claim.Claim{Line: znb.Line(r.Line), HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, IncidentDate: r.IncidentDate, Cause: r.Cause}
+	k := earlier{r.AgreementID, r.CertificateNo}
+	e := out[k]
+	if r.Status == string(claim.Rejected) {
+		e.rejected = append(e.rejected, c.Key())
+	} else {
+		e.counting = append(e.counting, c.Key())
+	}
+	out[k] = e
 }
 
 type counterRow struct {

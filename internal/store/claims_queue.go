@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/oversight"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -26,9 +29,19 @@ type reportQueue struct {
 	jobs []*reportJob
 }
 
-// reportJob is one report's rows: the claim, its first event, its signals
-// and its audit entry.
+// reportJob is one report: what was reported, then, once the group's
+// leader has checked it (claims_check.go), its rows (the claim, its first
+// event, its signals and its audit entry) or its refusal.
 type reportJob struct {
+	by          znb.Actor
+	in          ClaimReport
+	rep         claim.Report
+	ev          *disaster.Event
+	today       znb.Date
+	agreementID int64        // once the certificate is known, for a duplicate's claim number
+	refused     error        // why the checks refused it
+	claim       *claim.Claim // the claim as reported
+
 	row     *claimRow
 	event   claimEventRow // ClaimID is set once the claim has its id
 	signals []oversight.Signal
@@ -37,9 +50,10 @@ type reportJob struct {
 	done    chan error
 }
 
-// writeReport stores a report's rows. Reports that queue while others are
-// being written are written together by whichever of them gets a slot
-// first: one multi-row INSERT per table and one commit for the lot. On
+// writeReport checks a report and stores its rows, or returns its refusal.
+// Reports that queue while others are being written are checked and written
+// together by whichever of them gets a slot first (lead): a few reads for
+// the lot, then one multi-row INSERT per table and one commit. On
 // SQLite the slot is the write gate, and the group writes the pages its
 // reports share (the claims table's last leaf, its index leaves, the audit
 // queue) once instead of once each; on MySQL a few groups go at once, and
@@ -102,6 +116,20 @@ func (db *DB) lead(ctx context.Context) bool {
 	q.mu.Unlock()
 	if n == 0 {
 		return false
+	}
+	// The refused are answered once the group is written, so that a
+	// duplicate of a report earlier in the group finds its claim number.
+	db.checkReports(ctx, jobs)
+	refused := slices.DeleteFunc(slices.Clone(jobs), func(j *reportJob) bool { return j.refused == nil })
+	jobs = slices.DeleteFunc(jobs, func(j *reportJob) bool { return j.refused != nil })
+	defer func() {
+		for _, j := range refused {
+			j.done <- j.refused
+		}
+	}()
+	n = len(jobs)
+	if n == 0 {
+		return true
 	}
 	err := db.writeGroup(ctx, jobs)
 	if err == nil || n == 1 || isDiskFull(err) {

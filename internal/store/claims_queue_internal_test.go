@@ -19,15 +19,7 @@ import (
 // both engines.
 func TestReportGroups(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "group.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.started.Do(func() {}) // no audit chainer: its commits would count
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openQueueDB(t, "group")
 	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
 	for _, dup := range []int{-1, 3} {
 		t.Run(fmt.Sprintf("duplicate=%d", dup), func(t *testing.T) {
@@ -104,15 +96,7 @@ func TestReportGroups(t *testing.T) {
 // still refused.
 func TestReportGroupWrittenTwice(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "twice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.started.Do(func() {})
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openQueueDB(t, "twice")
 	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
 	job := func(no, key string) *reportJob {
 		row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
@@ -146,4 +130,50 @@ func TestReportGroupWrittenTwice(t *testing.T) {
 	if err := db.writeGroup(ctx, []*reportJob{job("CLM3", "k1")}); znb.CodeOf(err) != "duplicate_claim" {
 		t.Errorf("another report with a stored key: %v, want duplicate_claim", err)
 	}
+}
+
+// A report group's leader takes claim numbers while it holds the write
+// gate. Another caller that found the block used up reserves the next one
+// behind the gate; the leader must not wait for that caller (which waits
+// for the leader), and both get their numbers.
+func TestClaimNoWhileGateHeld(t *testing.T) {
+	ctx := context.Background()
+	db := openQueueDB(t, "nos")
+	today := znb.MustDate("2024-06-15")
+	release, err := db.enterWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		other    string
+		otherErr error
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		other, otherErr = db.claimNo(ctx, today) // no block in hand: waits for the gate
+	}()
+	time.Sleep(50 * time.Millisecond) // let it reach the gate
+	mine, err := db.claimNoHeld(ctx, today)
+	release()
+	<-done
+	if err != nil || otherErr != nil || mine == other {
+		t.Errorf("leader %q, %v; other caller %q, %v; want two numbers", mine, err, other, otherErr)
+	}
+}
+
+// openQueueDB opens a migrated SQLite database without an audit chainer,
+// whose commits would count.
+func openQueueDB(t *testing.T, name string) *DB {
+	t.Helper()
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), name+".db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.started.Do(func() {})
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -521,12 +521,8 @@ func (db *DB) countyFates(g *gorm.DB, county string, households []string, out ma
 		for i, v := range versions {
 			ids[i], at[v.ID] = v.ID, i
 		}
-		var listed []struct {
-			ListID      int64
-			HouseholdNo string
-		}
-		if err := g.Raw("SELECT list_id, household_no FROM households WHERE list_id IN ? AND household_no IN ?", ids, households).
-			Scan(&listed).Error; err != nil {
+		listed, err := listings(g, ids, households)
+		if err != nil {
 			return err
 		}
 		after := map[string]int{} // the version after the last one listing the household
@@ -552,6 +548,19 @@ func (db *DB) countyFates(g *gorm.DB, county string, households []string, out ma
 		out[h] = f
 	}
 	return nil
+}
+
+// listing is a household listed in a list version.
+type listing struct {
+	ListID      int64
+	HouseholdNo string
+}
+
+// listings reads which of the list versions ids list which of households.
+func listings(g *gorm.DB, ids []int64, households []string) ([]listing, error) {
+	var out []listing
+	err := g.Raw("SELECT list_id, household_no FROM households WHERE list_id IN ? AND household_no IN ?", ids, households).Scan(&out).Error
+	return out, err
 }
 
 // readAmounts reads the amounts (column) of table's rows for keys, without

@@ -49,29 +49,29 @@ func (r *exclusionRow) exclusion() oversight.Exclusion {
 
 func exclusionObject(id int64) string { return "exclusion:" + itoa(id) }
 
-// checkExcluded refuses a report (excluded_person) for a person on the
-// exclusion list on today: the insured member on per-person lines, the head
-// of household (who is paid) on household lines.
-func (db *DB) checkExcluded(g *gorm.DB, cert *policy.Certificate, line znb.Line, member string, today znb.Date) error {
-	person := member
-	if !line.PerPerson() {
-		for _, m := range cert.Members {
-			if m.Relation == "户主" {
-				person = m.IDNumber
-				break
-			}
+// excludedPerson is whom the exclusion list is checked for on a report:
+// the insured member on per-person lines, the head of household (who is
+// paid) on household lines; "" for nobody.
+func excludedPerson(cert *policy.Certificate, line znb.Line, member string) string {
+	if line.PerPerson() {
+		return member
+	}
+	for _, m := range cert.Members {
+		if m.Relation == "户主" {
+			return m.IDNumber
 		}
 	}
-	if person == "" {
-		return nil
-	}
-	var rows []exclusionRow
-	if err := g.Where("id_number = ? AND removed_at = 0 AND valid_until >= ?", person, today).Find(&rows).Error; err != nil {
-		return znb.Wrap(err, "查询失信名单")
-	}
-	entries := make([]oversight.Exclusion, len(rows))
+	return member
+}
+
+// checkExcluded refuses a report (excluded_person) when the entries of its
+// person still valid on today (rows) hold one in force.
+func checkExcluded(rows []exclusionRow, today znb.Date) error {
+	entries := make([]oversight.Exclusion, 0, len(rows))
 	for i := range rows {
-		entries[i] = rows[i].exclusion()
+		if !rows[i].ValidUntil.Before(today) {
+			entries = append(entries, rows[i].exclusion())
+		}
 	}
 	return oversight.CheckReport(entries, today)
 }

@@ -42,3 +42,23 @@ func SetCoverCacheSize(t interface{ Cleanup(func()) }, n int) {
 	coverCacheSize = n
 	t.Cleanup(func() { coverCacheSize = prev })
 }
+
+// HoldReports keeps every writer's slot until release, so that the reports
+// made meanwhile queue and are then checked and written as one group.
+func (db *DB) HoldReports() (release func()) {
+	for range cap(db.slots) {
+		db.slots <- struct{}{}
+	}
+	return func() {
+		for range cap(db.slots) {
+			<-db.slots
+		}
+	}
+}
+
+// QueuedReports is how many reports wait for a group's leader.
+func (db *DB) QueuedReports() int {
+	db.reports.mu.Lock()
+	defer db.reports.mu.Unlock()
+	return len(db.reports.jobs)
+}

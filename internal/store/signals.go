@@ -39,9 +39,7 @@ func (reviewRow) TableName() string { return "claim_reviews" }
 // signalCase gathers the case of claim r (r.ID is 0 for a report not yet
 // written) whose cover started on coverStart.
 func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversight.Case, error) {
-	c := oversight.Case{ClaimNo: r.ClaimNo, Insurer: r.Insurer, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
-		Village: r.RegionCode, Cause: r.Cause, Incident: r.IncidentDate, CoverStart: coverStart,
-		Stay: oversight.Stay{From: r.StayStart, To: r.StayEnd}}
+	c := newCase(r, coverStart)
 	// The household's claims of the cover year and, on a hospitalization
 	// claim, the person's other stays, in one read; the line's claims in
 	// the village around the incident counted by day and cause, so that a
@@ -53,36 +51,17 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 		mine = mine.Or("member_id_number = ? AND line = ?", stayKey(r), string(znb.Hospitalization))
 	}
 	var others []claimRow
-	if err := g.Select("id, claim_no, household_no, agreement_id, line, member_id_number, incident_date, status, stay_start, stay_end").
-		Where("id <> ?", r.ID).Where(mine).Find(&others).Error; err != nil {
+	if err := g.Select(otherColumns).Where("id <> ?", r.ID).Where(mine).Find(&others).Error; err != nil {
 		return c, err
 	}
-	for _, o := range others {
-		if o.HouseholdNo == r.HouseholdNo && o.AgreementID == r.AgreementID && (r.ID == 0 || o.ID < r.ID) {
-			c.Earlier++
-		}
-		if stayKey(r) != "" && o.MemberIDNumber == r.MemberIDNumber && o.Line == r.Line && o.Status != string(claim.Rejected) {
-			st := oversight.Stay{From: o.StayStart, To: o.StayEnd}
-			if st.From.IsZero() {
-				st = oversight.Stay{From: o.IncidentDate, To: o.IncidentDate}
-			}
-			c.Stays = append(c.Stays, oversight.OtherStay{ClaimNo: o.ClaimNo, Stay: st})
-		}
-	}
-	var near []struct {
-		IncidentDate znb.Date
-		Cause        string
-		N            int
-	}
-	if err := g.Raw(`SELECT incident_date, cause, COUNT(*) AS n FROM claims
+	var near []nearRow
+	lo, hi := clusterSpan(r.IncidentDate)
+	if err := g.Raw(`SELECT region_code, line, incident_date, cause, COUNT(*) AS n FROM claims
 		WHERE region_code = ? AND line = ? AND incident_date BETWEEN ? AND ? AND id <> ?
-		GROUP BY incident_date, cause`, r.RegionCode, r.Line,
-		r.IncidentDate.AddDays(1-oversight.ClusterDays), r.IncidentDate.AddDays(oversight.ClusterDays-1), r.ID).Scan(&near).Error; err != nil {
+		GROUP BY region_code, line, incident_date, cause`, r.RegionCode, r.Line, lo, hi, r.ID).Scan(&near).Error; err != nil {
 		return c, err
 	}
-	for _, n := range near {
-		c.Neighbours = append(c.Neighbours, oversight.Neighbour{Incident: n.IncidentDate, Cause: n.Cause, Count: n.N})
-	}
+	withClaims(&c, r, others, near)
 	if r.ID != 0 {
 		if err := g.Raw(`SELECT DISTINCT d2.sha256, c2.claim_no, c2.household_no, c2.insurer
 			FROM claim_documents d
@@ -101,6 +80,57 @@ func (db *DB) signalCase(g *gorm.DB, r *claimRow, coverStart znb.Date) (oversigh
 	return c, err
 }
 
+// newCase is the case of claim r as the claim itself tells it.
+func newCase(r *claimRow, coverStart znb.Date) oversight.Case {
+	return oversight.Case{ClaimNo: r.ClaimNo, Insurer: r.Insurer, HouseholdNo: r.HouseholdNo, Member: r.MemberIDNumber, Line: znb.Line(r.Line),
+		Village: r.RegionCode, Cause: r.Cause, Incident: r.IncidentDate, CoverStart: coverStart,
+		Stay: oversight.Stay{From: r.StayStart, To: r.StayEnd}}
+}
+
+// otherColumns are what a claim's case reads of the other claims.
+const otherColumns = "id, claim_no, household_no, agreement_id, line, member_id_number, incident_date, cause, status, stay_start, stay_end"
+
+// nearRow counts the claims of a line in a village on a day with a cause.
+type nearRow struct {
+	RegionCode   string
+	Line         string
+	IncidentDate znb.Date
+	Cause        string
+	N            int
+}
+
+// clusterSpan is the days whose claims may share a cluster with a claim of
+// the incident day.
+func clusterSpan(incident znb.Date) (lo, hi znb.Date) {
+	return incident.AddDays(1 - oversight.ClusterDays), incident.AddDays(oversight.ClusterDays - 1)
+}
+
+// withClaims sets the case's count of the household's earlier claims, the
+// member's other stays and the village's neighbours from other claims
+// (others, the household's and, on a hospitalization claim, the member's;
+// near, counted by village, line, day and cause), which may hold claims of
+// other households and villages: a group of reports reads them together.
+func withClaims(c *oversight.Case, r *claimRow, others []claimRow, near []nearRow) {
+	for _, o := range others {
+		if o.HouseholdNo == r.HouseholdNo && o.AgreementID == r.AgreementID && (r.ID == 0 || o.ID < r.ID) {
+			c.Earlier++
+		}
+		if stayKey(r) != "" && o.MemberIDNumber == r.MemberIDNumber && o.Line == r.Line && o.Status != string(claim.Rejected) {
+			st := oversight.Stay{From: o.StayStart, To: o.StayEnd}
+			if st.From.IsZero() {
+				st = oversight.Stay{From: o.IncidentDate, To: o.IncidentDate}
+			}
+			c.Stays = append(c.Stays, oversight.OtherStay{ClaimNo: o.ClaimNo, Stay: st})
+		}
+	}
+	lo, hi := clusterSpan(r.IncidentDate)
+	for _, n := range near {
+		if n.RegionCode == r.RegionCode && n.Line == r.Line && !n.IncidentDate.Before(lo) && !n.IncidentDate.After(hi) {
+			c.Neighbours = append(c.Neighbours, oversight.Neighbour{Incident: n.IncidentDate, Cause: n.Cause, Count: n.N})
+		}
+	}
+}
+
 // signalsOf computes the signals of claim r. Declared events matter only to
 // a cluster, so they are read only when the claim would be in one without
 // them: most reports are not.
@@ -109,10 +139,17 @@ func (db *DB) signalsOf(g *gorm.DB, r *claimRow, coverStart znb.Date) ([]oversig
 	if err != nil {
 		return nil, err
 	}
+	return signalsWith(c, func() ([]oversight.Event, error) { return db.declaredEvents(g, r) })
+}
+
+// signalsWith computes the signals of case c, with the declared events
+// (read by events) when c would be in a cluster without them.
+func signalsWith(c oversight.Case, events func() ([]oversight.Event, error)) ([]oversight.Signal, error) {
 	signals := oversight.Signals(c)
 	for _, s := range signals {
 		if s.Code == oversight.Cluster {
-			if c.Events, err = db.declaredEvents(g, r); err != nil {
+			var err error
+			if c.Events, err = events(); err != nil {
 				return nil, err
 			}
 			return oversight.Signals(c), nil
@@ -138,11 +175,7 @@ func stayKey(r *claimRow) string {
 // after_death signal catches.
 func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error) {
 	county := r.RegionCode[:min(6, len(r.RegionCode))]
-	var versions []struct {
-		ID            int64
-		EffectiveDate znb.Date
-		Listed        int
-	}
+	var versions []listVersion
 	if err := g.Raw(`SELECT v.id, v.effective_date,
 			CASE WHEN EXISTS (SELECT 1 FROM households h WHERE h.list_id = v.id AND h.household_no = ?) THEN 1 ELSE 0 END AS listed
 		FROM list_versions v WHERE v.county = ? ORDER BY v.id`, r.HouseholdNo, county).Scan(&versions).Error; err != nil || len(versions) == 0 {
@@ -150,28 +183,59 @@ func (db *DB) listFate(g *gorm.DB, r *claimRow) (death, left znb.Date, err error
 	}
 	latest := versions[len(versions)-1]
 	if r.MemberIDNumber != "" && latest.Listed == 1 {
-		var m []struct {
-			Status     string
-			StatusDate znb.Date
-		}
+		var m []memberFate
 		if err := g.Table("members").Select("status, status_date").Where("list_id = ? AND id_number = ?", latest.ID, r.MemberIDNumber).
 			Find(&m).Error; err != nil {
 			return death, left, err
 		}
-		if len(m) > 0 && registry.Status(m[0].Status) == registry.Deceased {
-			death = m[0].StatusDate
+		if len(m) > 0 {
+			death = m[0].death()
 		}
 	}
-	// the first version after the last one that listed the household
+	listed := make([]bool, len(versions))
+	for i, v := range versions {
+		listed[i] = v.Listed == 1
+	}
+	return death, leftOn(versions, listed), nil
+}
+
+// listVersion is a county's list version and whether it lists a household.
+type listVersion struct {
+	ID            int64
+	County        string
+	EffectiveDate znb.Date
+	Listed        int
+}
+
+// memberFate is a member's status in a list.
+type memberFate struct {
+	ListID     int64
+	IDNumber   string `gorm:"column:id_number"`
+	Status     string
+	StatusDate znb.Date
+}
+
+// death is the member's recorded death, the zero date for none.
+func (m memberFate) death() znb.Date {
+	if registry.Status(m.Status) == registry.Deceased {
+		return m.StatusDate
+	}
+	return znb.Date{}
+}
+
+// leftOn is the effective date of the first of the county's list versions
+// (in order) after the last one that listed the household (listed[i]), the
+// zero date while the latest lists it or none ever did.
+func leftOn(versions []listVersion, listed []bool) znb.Date {
 	for i := len(versions) - 1; i >= 0; i-- {
-		if versions[i].Listed == 1 {
+		if listed[i] {
 			if i < len(versions)-1 {
-				left = versions[i+1].EffectiveDate
+				return versions[i+1].EffectiveDate
 			}
 			break
 		}
 	}
-	return death, left, nil
+	return znb.Date{}
 }
 
 // sharedAccounts returns the other households whose current bank account

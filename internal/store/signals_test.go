@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -376,4 +378,81 @@ func reviewIfSignalled(t *testing.T, db *store.DB, no string) {
 	if err != nil && znb.CodeOf(err) != "not_signalled" {
 		t.Fatalf("review of %s: %v", no, err)
 	}
+}
+
+// Reports that queue together are checked together, and each sees those
+// before it in the group as stored claims, as one at a time: a household's
+// third claim is frequent, the fifth of a village's claims in three days a
+// cluster, a second report of one loss refused as its duplicate with the
+// first one's number, an incident after the member's death signalled, and
+// a report refused in the group leaves the others stored.
+func TestReportGroupSeesEarlier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFraudCounty(t, db)
+		type report struct {
+			line                  znb.Line
+			h, p, incident, cause string
+		}
+		reports := []report{
+			{znb.Property, "F1", "", "2024-02-10", "火灾"},
+			{znb.Agriculture, "F1", "", "2024-03-10", "火灾"},
+			{znb.Property, "F1", "", "2024-02-10", "火灾"}, // the first one again
+			{znb.Property, "F1", "", "2024-04-10", "自然灾害"},
+			{znb.Agriculture, "C1", "", "2024-03-01", "疫病"},
+			{znb.Agriculture, "C2", "", "2024-03-02", "疫病"},
+			{znb.Agriculture, "C3", "", "2024-03-02", "疫病"},
+			{znb.Agriculture, "C4", "", "2024-03-03", "疫病"},
+			{znb.Agriculture, "C5", "", "2024-03-03", "疫病"},
+			{znb.Accident, "D1", "D1m", "2024-05-10", "意外伤害"},
+			{znb.Property, "E2", "", "2024-01-31", "火灾"},
+		}
+		got := make([]*claim.Claim, len(reports))
+		errs := make([]error, len(reports))
+		release := db.HoldReports()
+		var wg sync.WaitGroup
+		for i, r := range reports {
+			in := store.ClaimReport{CertificateNo: f.cert[r.h], Line: r.line, IncidentDate: znb.MustDate(r.incident),
+				ReportedOn: znb.MustDate(r.incident), Cause: r.cause, Description: "测试"}
+			if r.p != "" {
+				in.MemberIDNumber = idn(claimCounty, f.person[r.p])
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i], errs[i] = db.ReportClaim(ctx, clerk, in)
+			}()
+			for db.QueuedReports() < i+1 { // queued in this order
+				time.Sleep(time.Millisecond)
+			}
+		}
+		release()
+		wg.Wait()
+		for i, err := range errs {
+			if i != 2 && err != nil {
+				t.Fatalf("report %d: %v", i, err)
+			}
+		}
+		var ze *znb.Error
+		if !errors.As(errs[2], &ze) || ze.Code != "duplicate_claim" || !reflect.DeepEqual(ze.Details, map[string]string{"claim_no": got[0].No}) {
+			t.Errorf("the same loss again in the group: %v, want duplicate_claim of %s", errs[2], got[0].No)
+		}
+		wantSignals(t, "first claim", got[0])
+		wantSignals(t, "second claim", got[1])
+		wantSignals(t, "third claim, in the same group", got[3], oversight.Frequent)
+		wantSignals(t, "fourth of a cluster", got[7])
+		wantSignals(t, "fifth of a cluster, in the same group", got[8], oversight.Cluster)
+		wantSignals(t, "incident after death", got[9], oversight.AfterDeath)
+		wantSignals(t, "incident on day 31", got[10])
+		cs, total, err := db.ListClaims(ctx, clerk, store.ClaimQuery{PageSize: 500})
+		if err != nil || total != int64(len(reports)-1) {
+			t.Fatalf("stored %d, %v; want %d", total, err, len(reports)-1)
+		}
+		for _, c := range cs {
+			stored, err := db.GetClaim(ctx, clerk, c.No)
+			if err != nil || len(stored.History) != 1 {
+				t.Errorf("claim %s: %v, history %v", c.No, err, stored)
+			}
+		}
+	})
 }
