@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -152,6 +153,67 @@ func TestCapDetail(t *testing.T) {
 			json.Unmarshal(want, &w)
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("capDetail = %.80s…, want %.80s…", got, want)
+			}
+		})
+	}
+}
+
+// A batch on SQLite whose first row is wide goes as bound arguments, eight
+// rows to a statement and the rest in a shorter one; a narrow one as JSON.
+// Both store every row as given.
+func TestBatchWideRows(t *testing.T) {
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cols := []string{"id", "feed_date", "file_name", "rows_read", "loaded", "skipped", "not_insured", "created_by", "created_at"}
+	for _, tc := range []struct {
+		name   string
+		file   string
+		values bool
+	}{
+		{"narrow", "名单.csv", false},
+		{"wide", strings.Repeat("长", 700) + `"引号"\`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			g := db.Gorm(ctx)
+			if err := g.Exec("DELETE FROM medical_feeds").Error; err != nil {
+				t.Fatal(err)
+			}
+			var used bool
+			err := db.BulkTx(ctx, func(tx *gorm.DB) error {
+				b := newBatch(ctx, db, tx, "medical_feeds", cols...)
+				for i := 1; i <= 20; i++ {
+					if err := b.add(i, znb.MustDate("2024-06-15"), tc.file, i*10, i, 0, 0, "办事员", int64(i)); err != nil {
+						return err
+					}
+				}
+				used = b.values
+				return b.close()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used != tc.values {
+				t.Errorf("bound arguments %v, want %v", used, tc.values)
+			}
+			var rows []medicalFeedRow
+			if err := g.Order("id").Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 20 {
+				t.Fatalf("%d rows, want 20", len(rows))
+			}
+			for i, r := range rows {
+				if n := i + 1; r.ID != int64(n) || r.FileName != tc.file || r.RowsRead != n*10 || r.Loaded != n ||
+					r.CreatedBy != "办事员" || r.FeedDate != znb.MustDate("2024-06-15") || r.CreatedAt != int64(n) {
+					t.Errorf("row %d: %+v", n, r)
+				}
 			}
 		})
 	}
