@@ -2,6 +2,8 @@ package subsidy
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -278,6 +280,30 @@ func TestInputsHash(t *testing.T) {
 		change(&tm, l, r)
 		if h, _ := InputsHash(Input{Terms: tm, List: l, Bill: Rows(r)}); h == base {
 			t.Errorf("changing the %s left the hash unchanged", name)
+		}
+	}
+}
+
+// TestByIDNumber: the hash's list order, sorted by packed keys, is the order
+// of the ID numbers as text, whatever mix of well-formed and odd numbers.
+func TestByIDNumber(t *testing.T) {
+	ids := []string{makeID(3), makeID(1), "52262519500101001x", "52262519500101001X", "522625195001010019",
+		"52262519500101002x", "5226251950010100", "52262519500101001", "522625195001010010A", "X", "",
+		"52262519500A010011", "0", "999999999999999999", "99999999999999999X", makeID(2), makeID(2000)}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 50 {
+		rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		list := make([]Entry, len(ids))
+		for i, id := range ids {
+			list[i].IDNumber = id
+		}
+		want := slices.Sorted(slices.Values(ids))
+		var got []string
+		for _, i := range byIDNumber(list) {
+			got = append(got, list[i].IDNumber)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got %q,\nwant %q", got, want)
 		}
 	}
 }
