@@ -98,12 +98,59 @@ func centsOf(d decimal.Decimal) (int64, bool) {
 	return s.IntPart(), true
 }
 
+// appendRow encodes bill row r as ahead queues it: its strings
+// length-prefixed, the premium in cents when it is a whole number of them
+// (a statement's always is) and as text otherwise.
+func appendRow(b []byte, r *subsidy.Row) []byte {
+	b = binary.AppendVarint(b, int64(r.Row))
+	b = appendStr(b, r.CertificateNo)
+	b = appendStr(b, r.HouseholdNo)
+	b = appendStr(b, r.IDNumber)
+	b = appendStr(b, r.Name)
+	b = appendCat(b, r.Category)
+	b = binary.AppendVarint(b, int64(r.CoverageStart.DaysSince(znb.Date{})))
+	b = binary.AppendVarint(b, int64(r.CoverageEnd.DaysSince(znb.Date{})))
+	if c, ok := centsOf(r.Premium); ok {
+		return binary.AppendVarint(append(b, 0), c)
+	}
+	return appendStr(append(b, 1), r.Premium.String())
+}
+
 var errBadBlock = errors.New("reconciliation block is corrupt")
 
-// itemReader decodes the items of one inflated block.
+// itemReader decodes the items of one inflated block, or the rows of one
+// chunk that ahead queued.
 type itemReader struct {
-	p   []byte
-	err error
+	p []byte
+	// text, when set, holds the same bytes as p did at the start: strings
+	// are then cut from it instead of being allocated one by one.
+	text string
+	err  error
+}
+
+// row decodes the next row appendRow encoded into r.
+func (x *itemReader) row(r *subsidy.Row) error {
+	r.Row = int(x.varint())
+	r.CertificateNo, r.HouseholdNo, r.IDNumber, r.Name = x.str(), x.str(), x.str(), x.str()
+	r.Category = x.cat()
+	r.CoverageStart, r.CoverageEnd = x.date(), x.date()
+	if len(x.p) == 0 {
+		return errBadBlock
+	}
+	tag := x.p[0]
+	x.p = x.p[1:]
+	switch tag {
+	case 0:
+		r.Premium = decimal.New(x.varint(), -2)
+	case 1:
+		var err error
+		if r.Premium, err = decimal.NewFromString(x.str()); err != nil && x.err == nil {
+			x.err = errBadBlock
+		}
+	default:
+		x.err = errBadBlock
+	}
+	return x.err
 }
 
 func (x *itemReader) uvarint() uint64 {
@@ -132,7 +179,13 @@ func (x *itemReader) str() string {
 		x.err, x.p = errBadBlock, nil
 		return ""
 	}
-	s := string(x.p[:n])
+	var s string
+	if x.text != "" {
+		at := len(x.text) - len(x.p)
+		s = x.text[at : at+int(n)]
+	} else {
+		s = string(x.p[:n])
+	}
 	x.p = x.p[n:]
 	return s
 }

@@ -165,7 +165,12 @@ func byIDNumber(list []Entry) []int32 {
 	byText := func(a, b int32) int {
 		return cmp.Or(cmp.Compare(list[a].IDNumber, list[b].IDNumber), cmp.Compare(a, b))
 	}
-	slices.SortFunc(keys, func(a, b keyed) int { return cmp.Or(cmp.Compare(a.k, b.k), byText(a.i, b.i)) })
+	slices.SortFunc(keys, func(a, b keyed) int {
+		if a.k != b.k {
+			return cmp.Compare(a.k, b.k)
+		}
+		return byText(a.i, b.i)
+	})
 	slices.SortFunc(odd, byText)
 	order := make([]int32, 0, len(list))
 	for _, k := range keys {
