@@ -307,3 +307,38 @@ func TestByIDNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestListIndex: every listed person is found under their ID number, in
+// either case of the check character, and nobody else is; odd ID numbers
+// are found as text.
+func TestListIndex(t *testing.T) {
+	var list []Entry
+	for i := range 5000 {
+		list = append(list, Entry{IDNumber: makeID(i * 7)})
+	}
+	list = append(list, Entry{IDNumber: "ABC"}, Entry{IDNumber: "000000000000000000"}, Entry{IDNumber: "52262519500101001x"})
+	x, err := newListIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range list {
+		if got, ok := x.find(e.IDNumber); !ok || got != i {
+			t.Errorf("find(%s) = %d, %v; want %d", e.IDNumber, got, ok, i)
+		}
+	}
+	for id, want := range map[string]int{"abc": 5000, "52262519500101001X": 5002, makeID(7 * 4999): 4999} {
+		if got, ok := x.find(id); !ok || got != want {
+			t.Errorf("find(%s) = %d, %v; want %d", id, got, ok, want)
+		}
+	}
+	for i := range 5000 {
+		if id := makeID(i*7 + 1); i > 0 {
+			if got, ok := x.find(id); ok {
+				t.Errorf("find(%s) = %d, want not found", id, got)
+			}
+		}
+	}
+	if _, ok := x.find("52262519500101001"); ok {
+		t.Error("a 17-digit number was found")
+	}
+}
