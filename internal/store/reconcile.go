@@ -288,11 +288,12 @@ func counted(bill iter.Seq2[subsidy.Row, error], progress func(int)) iter.Seq2[s
 	}
 }
 
-// ahead runs bill in a goroutine of its own, up to about a million rows
-// ahead of the reader, so that parsing a statement overlaps reading the
-// list and reconciling. The rows wait encoded (appendRow), at a quarter of
-// the memory of parsed rows and with no pointers for the collector to
-// follow. The reader gets the rows, then the bill's error if any; stop
+// ahead runs bill in a goroutine of its own, up to about a quarter of a
+// million rows ahead of the reader, so that parsing a statement overlaps
+// reading the list and reconciling. The rows wait encoded (appendRow), at a
+// quarter of the memory of parsed rows and with no pointers for the
+// collector to follow; a million of them would still be half the memory of
+// the list. The reader gets the rows, then the bill's error if any; stop
 // (idempotent) ends the goroutine early and waits for it, and must be
 // called before the bill's source is closed or its state read.
 func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, error], stop func()) {
@@ -301,7 +302,7 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 		n    int
 		data []byte
 	}
-	ch := make(chan rowChunk, 256)
+	ch := make(chan rowChunk, 64)
 	quit, done := make(chan struct{}), make(chan struct{})
 	var err error
 	go func() {
