@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -340,5 +341,27 @@ func TestListIndex(t *testing.T) {
 	}
 	if _, ok := x.find("52262519500101001"); ok {
 		t.Error("a 17-digit number was found")
+	}
+}
+
+// TestValidIDNumberBirth: the birth date in an ID number is checked as
+// time.Parse would, leap days and the year 1900 included.
+func TestValidIDNumberBirth(t *testing.T) {
+	withCheck := func(body string) string {
+		weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+		sum := 0
+		for i, w := range weights {
+			sum += int(body[i]-'0') * w
+		}
+		return body + string("10X98765432"[sum%11])
+	}
+	for _, birth := range []string{"19000101", "18991231", "20000229", "19000229", "20240230", "20241301",
+		"20240100", "20240431", "20240430", "99991231", "00000101"} {
+		id := withCheck("522625" + birth + "001")
+		b, err := time.Parse("20060102", birth)
+		want := err == nil && b.Year() >= 1900
+		if got := validIDNumber(id); got != want {
+			t.Errorf("validIDNumber(%s) = %v, want %v", id, got, want)
+		}
 	}
 }
