@@ -58,14 +58,10 @@ func appendItem(b []byte, d *subsidy.Detail) ([]byte, error) {
 		return b, fmt.Errorf("detail row %d: amounts not in whole cents", d.Row)
 	}
 	b = binary.AppendUvarint(b, uint64(d.Row))
-	b = appendStr(b, d.CertificateNo)
-	b = appendStr(b, d.HouseholdNo)
-	b = appendStr(b, d.IDNumber)
-	b = appendStr(b, d.Name)
+	b = appendStrs(b, d.CertificateNo, d.HouseholdNo, d.IDNumber, d.Name)
 	b = appendCat(b, d.ListCategory)
 	b = appendCat(b, d.BilledCategory)
-	b = binary.AppendVarint(b, int64(d.CoverageStart.DaysSince(znb.Date{})))
-	b = binary.AppendVarint(b, int64(d.CoverageEnd.DaysSince(znb.Date{})))
+	b = appendDates(b, d.CoverageStart, d.CoverageEnd)
 	b = binary.AppendVarint(b, premium)
 	b = binary.AppendVarint(b, expected)
 	b = binary.AppendVarint(b, allowed)
@@ -75,6 +71,21 @@ func appendItem(b []byte, d *subsidy.Detail) ([]byte, error) {
 func appendStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendStrs(b []byte, ss ...string) []byte {
+	for _, s := range ss {
+		b = appendStr(b, s)
+	}
+	return b
+}
+
+// appendDates encodes dates as days, as itemReader.date reads them.
+func appendDates(b []byte, ds ...znb.Date) []byte {
+	for _, d := range ds {
+		b = binary.AppendVarint(b, int64(d.DaysSince(znb.Date{})))
+	}
+	return b
 }
 
 func appendCat(b []byte, c znb.Category) []byte {
@@ -103,13 +114,9 @@ func centsOf(d decimal.Decimal) (int64, bool) {
 // (a statement's always is) and as text otherwise.
 func appendRow(b []byte, r *subsidy.Row) []byte {
 	b = binary.AppendVarint(b, int64(r.Row))
-	b = appendStr(b, r.CertificateNo)
-	b = appendStr(b, r.HouseholdNo)
-	b = appendStr(b, r.IDNumber)
-	b = appendStr(b, r.Name)
+	b = appendStrs(b, r.CertificateNo, r.HouseholdNo, r.IDNumber, r.Name)
 	b = appendCat(b, r.Category)
-	b = binary.AppendVarint(b, int64(r.CoverageStart.DaysSince(znb.Date{})))
-	b = binary.AppendVarint(b, int64(r.CoverageEnd.DaysSince(znb.Date{})))
+	b = appendDates(b, r.CoverageStart, r.CoverageEnd)
 	if c, ok := centsOf(r.Premium); ok {
 		return binary.AppendVarint(append(b, 0), c)
 	}
