@@ -58,14 +58,10 @@ func appendItem(b []byte, d *subsidy.Detail) ([]byte, error) {
 		return b, fmt.Errorf("detail row %d: amounts not in whole cents", d.Row)
 	}
 	b = binary.AppendUvarint(b, uint64(d.Row))
-	b = appendStr(b, d.CertificateNo)
-	b = appendStr(b, d.HouseholdNo)
-	b = appendStr(b, d.IDNumber)
-	b = appendStr(b, d.Name)
+	b = appendStrs(b, d.CertificateNo, d.HouseholdNo, d.IDNumber, d.Name)
 	b = appendCat(b, d.ListCategory)
 	b = appendCat(b, d.BilledCategory)
-	b = binary.AppendVarint(b, int64(d.CoverageStart.DaysSince(znb.Date{})))
-	b = binary.AppendVarint(b, int64(d.CoverageEnd.DaysSince(znb.Date{})))
+	b = appendDates(b, d.CoverageStart, d.CoverageEnd)
 	b = binary.AppendVarint(b, premium)
 	b = binary.AppendVarint(b, expected)
 	b = binary.AppendVarint(b, allowed)
@@ -75,6 +71,21 @@ func appendItem(b []byte, d *subsidy.Detail) ([]byte, error) {
 func appendStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendStrs(b []byte, ss ...string) []byte {
+	for _, s := range ss {
+		b = appendStr(b, s)
+	}
+	return b
+}
+
+// appendDates encodes dates as days, as itemReader.date reads them.
+func appendDates(b []byte, ds ...znb.Date) []byte {
+	for _, d := range ds {
+		b = binary.AppendVarint(b, int64(d.DaysSince(znb.Date{})))
+	}
+	return b
 }
 
 func appendCat(b []byte, c znb.Category) []byte {
@@ -98,12 +109,55 @@ func centsOf(d decimal.Decimal) (int64, bool) {
 	return s.IntPart(), true
 }
 
+// appendRow encodes bill row r as ahead queues it: its strings
+// length-prefixed, the premium in cents when it is a whole number of them
+// (a statement's always is) and as text otherwise.
+func appendRow(b []byte, r *subsidy.Row) []byte {
+	b = binary.AppendVarint(b, int64(r.Row))
+	b = appendStrs(b, r.CertificateNo, r.HouseholdNo, r.IDNumber, r.Name)
+	b = appendCat(b, r.Category)
+	b = appendDates(b, r.CoverageStart, r.CoverageEnd)
+	if c, ok := centsOf(r.Premium); ok {
+		return binary.AppendVarint(append(b, 0), c)
+	}
+	return appendStr(append(b, 1), r.Premium.String())
+}
+
 var errBadBlock = errors.New("reconciliation block is corrupt")
 
-// itemReader decodes the items of one inflated block.
+// itemReader decodes the items of one inflated block, or the rows of one
+// chunk that ahead queued.
 type itemReader struct {
-	p   []byte
-	err error
+	p []byte
+	// text, when set, holds the same bytes as p did at the start: strings
+	// are then cut from it instead of being allocated one by one.
+	text string
+	err  error
+}
+
+// row decodes the next row appendRow encoded into r.
+func (x *itemReader) row(r *subsidy.Row) error {
+	r.Row = int(x.varint())
+	r.CertificateNo, r.HouseholdNo, r.IDNumber, r.Name = x.str(), x.str(), x.str(), x.str()
+	r.Category = x.cat()
+	r.CoverageStart, r.CoverageEnd = x.date(), x.date()
+	if len(x.p) == 0 {
+		return errBadBlock
+	}
+	tag := x.p[0]
+	x.p = x.p[1:]
+	switch tag {
+	case 0:
+		r.Premium = decimal.New(x.varint(), -2)
+	case 1:
+		var err error
+		if r.Premium, err = decimal.NewFromString(x.str()); err != nil && x.err == nil {
+			x.err = errBadBlock
+		}
+	default:
+		x.err = errBadBlock
+	}
+	return x.err
 }
 
 func (x *itemReader) uvarint() uint64 {
@@ -132,7 +186,13 @@ func (x *itemReader) str() string {
 		x.err, x.p = errBadBlock, nil
 		return ""
 	}
-	s := string(x.p[:n])
+	var s string
+	if x.text != "" {
+		at := len(x.text) - len(x.p)
+		s = x.text[at : at+int(n)]
+	} else {
+		s = string(x.p[:n])
+	}
 	x.p = x.p[n:]
 	return s
 }

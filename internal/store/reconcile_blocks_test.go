@@ -191,3 +191,43 @@ func detailKey(d *subsidy.Detail) string {
 	}
 	return b.String()
 }
+
+// TestReconcileListWithCommas: household numbers and names may hold commas;
+// the list is read back exactly on each engine (SQLite packs each member
+// into one column).
+func TestReconcileListWithCommas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := storetest.ActiveAgreement(t, db, znb.System, storetest.AgreementSpec{No: "ZY-2024-CMA", County: reconCounty})
+		list := `"H,1",522625101001,青山村,已脱贫户,"张,三",` + idn(reconCounty, 1) + ",户主,正常,\n" +
+			`"H,1",522625101001,青山村,已脱贫户,李四,` + idn(reconCounty, 2) + ",子,正常,\n" +
+			`"1,2",522625101001,青山村,边缘易致贫户,"王,五,",` + idn(reconCounty, 3) + ",户主,死亡,2024-05-31\n"
+		l, err := db.ImportList(ctx, office, storetest.File(t, writeList(t, list)), store.ImportOptions{County: reconCounty, Effective: termStart})
+		if err != nil {
+			t.Fatal(err)
+		}
+		statement := storetest.WriteFile(t, "statement.csv", "户编号,身份证号,姓名,户类型,起保日期,终保日期,保费\n"+
+			`"H,1",`+idn(reconCounty, 1)+`,"张,三",已脱贫户,2024-01-01,2024-12-31,60.00`+"\n"+
+			`"1,2",`+idn(reconCounty, 3)+`,"王,五,",边缘易致贫户,2024-01-01,2024-05-31,`+premiumFor(termStart, znb.MustDate("2024-05-31")).StringFixed(2)+"\n")
+		rec, err := db.Reconcile(ctx, office, store.ReconcileOptions{AgreementID: a.ID, ListID: l.List.ID, Statement: statement, OpenStatement: openSheet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, items, _, err := db.ReconciliationItems(ctx, office, rec.ID, store.ItemQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range items {
+			got = append(got, fmt.Sprintf("%s %s %s %s %s", d.Finding, d.HouseholdNo, d.IDNumber, d.Name, d.ListCategory))
+		}
+		want := []string{
+			"matched H,1 " + idn(reconCounty, 1) + " 张,三 lifted",
+			"matched 1,2 " + idn(reconCounty, 3) + " 王,五, marginal",
+			"not_insured H,1 " + idn(reconCounty, 2) + " 李四 lifted",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}

@@ -67,14 +67,29 @@ type listHousehold struct {
 
 func (db *DB) readListEntries(ctx context.Context, l *registry.ListVersion) ([]subsidy.Entry, error) {
 	g := db.Gorm(ctx)
-	rows, err := g.Raw("SELECT household_no, category FROM households WHERE list_id = ?", l.ID).Rows()
+	// The pure-Go SQLite driver spends more per column than per row, so
+	// there each row travels packed into one text column. Only the last
+	// value of a packed row, or one with its length before it, may hold a
+	// comma: categories, statuses, dates and ID numbers never do.
+	packed := db.Dialect == SQLite
+	q := "SELECT household_no, category FROM households WHERE list_id = ?"
+	if packed {
+		q = "SELECT category || ',' || household_no FROM households WHERE list_id = ?"
+	}
+	rows, err := g.Raw(q, l.ID).Rows()
 	if err != nil {
 		return nil, err
 	}
 	households := make(map[string]listHousehold, l.Households)
-	var no, cat sql.RawBytes
+	var line, no, cat sql.RawBytes
 	for rows.Next() {
-		if err := rows.Scan(&no, &cat); err != nil {
+		if packed {
+			err = rows.Scan(&line)
+			cat, no, _ = bytes.Cut(line, []byte{','})
+		} else {
+			err = rows.Scan(&no, &cat)
+		}
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -87,12 +102,11 @@ func (db *DB) readListEntries(ctx context.Context, l *registry.ListVersion) ([]s
 		return nil, err
 	}
 
-	// The pure-Go SQLite driver spends more per column than per row, so
-	// there the fixed-format columns travel packed into one text column.
-	packed := db.Dialect == SQLite
-	q := "SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?"
+	q = "SELECT id_number, name, household_no, status, status_date, row_no FROM members WHERE list_id = ?"
 	if packed {
-		q = "SELECT row_no || ',' || status || ',' || IFNULL(status_date, '') || ',' || id_number, name, household_no FROM members WHERE list_id = ?"
+		q = `SELECT row_no || ',' || status || ',' || IFNULL(status_date, '') || ',' ||
+				length(CAST(household_no AS BLOB)) || ',' || household_no || id_number || ',' || name
+			FROM members WHERE list_id = ?`
 	}
 	rows, err = g.Raw(q, l.ID).Rows()
 	if err != nil {
@@ -103,27 +117,28 @@ func (db *DB) readListEntries(ctx context.Context, l *registry.ListVersion) ([]s
 	order := make([]int32, 0, l.Members)
 	sorted := true
 	var (
-		status, fixed sql.RawBytes
-		row           int32
+		id, name, status sql.RawBytes
+		row              int32
+		text             textArena
 	)
 	for rows.Next() {
 		var e subsidy.Entry
 		if packed {
-			if err := rows.Scan(&fixed, &e.Name, &no); err != nil {
+			if err := rows.Scan(&line); err != nil {
 				return nil, err
 			}
-			if err := unpackMember(fixed, &e, &row); err != nil {
+			if no, id, name, err = unpackMember(line, &e, &row); err != nil {
 				return nil, err
 			}
 		} else {
-			if err := rows.Scan(&e.IDNumber, &e.Name, &no, &status, &e.StatusDate, &row); err != nil {
+			if err := rows.Scan(&id, &name, &no, &status, &e.StatusDate, &row); err != nil {
 				return nil, err
 			}
 			e.Status = internStatus(string(status))
 		}
 		h, ok := households[string(no)]
 		if !ok { // cannot happen: every stored member has a stored household
-			return nil, fmt.Errorf("member %s: household %s missing", e.IDNumber, no)
+			return nil, fmt.Errorf("member %s: household %s missing", id, no)
 		}
 		e.HouseholdNo, e.Category = h.no, h.category
 		if n := len(order); n > 0 && row < order[n-1] {
@@ -131,40 +146,91 @@ func (db *DB) readListEntries(ctx context.Context, l *registry.ListVersion) ([]s
 		}
 		list = append(list, e)
 		order = append(order, row)
+		text.add(list, id, name)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	text.flush(list)
 	if !sorted {
 		byRow(list, order)
 	}
 	return list, nil
 }
 
-// unpackMember reads "row,status,status_date,id_number" (the packed
-// column of readListEntries) into e and row.
-func unpackMember(b []byte, e *subsidy.Entry, row *int32) error {
+// unpackMember reads "row,status,status_date,n,household_no id_number,name"
+// (the packed column of readListEntries, n the household number's length
+// in bytes) into e and row, and returns the household number, ID number
+// and name.
+func unpackMember(b []byte, e *subsidy.Entry, row *int32) (no, id, name []byte, err error) {
 	rowText, rest, ok1 := bytes.Cut(b, []byte{','})
 	status, rest, ok2 := bytes.Cut(rest, []byte{','})
-	date, id, ok3 := bytes.Cut(rest, []byte{','})
-	if !ok1 || !ok2 || !ok3 || len(rowText) == 0 {
-		return fmt.Errorf("member row %q: bad packed columns", b)
+	date, rest, ok3 := bytes.Cut(rest, []byte{','})
+	size, rest, ok4 := bytes.Cut(rest, []byte{','})
+	n, ok5 := digitsOf(rowText)
+	h, ok6 := digitsOf(size)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || int(h) > len(rest) {
+		return nil, nil, nil, fmt.Errorf("member row %q: bad packed columns", b)
 	}
-	n := int32(0)
-	for _, c := range rowText {
-		if c < '0' || c > '9' {
-			return fmt.Errorf("member row %q: bad row number", b)
-		}
-		n = n*10 + int32(c-'0')
+	no = rest[:h]
+	id, name, ok := bytes.Cut(rest[h:], []byte{','})
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("member row %q: bad packed columns", b)
 	}
 	*row = n
 	e.Status = internStatus(string(status))
-	e.IDNumber = string(id)
 	e.StatusDate = znb.Date{}
 	if len(date) > 0 {
-		return e.StatusDate.Scan(date)
+		err = e.StatusDate.Scan(date)
 	}
-	return nil
+	return no, id, name, err
+}
+
+// textArena gives the entries of a list their ID numbers and names cut
+// from one string per 64 KB: a million people then make a few hundred
+// objects instead of two million, each no larger than its text.
+type textArena struct {
+	buf  []byte
+	ends []int32 // where each ID number and each name ends in buf
+	from int     // the entry the first ID number in buf belongs to
+}
+
+// add queues the ID number and name of list's last entry.
+func (a *textArena) add(list []subsidy.Entry, id, name []byte) {
+	a.buf = append(a.buf, id...)
+	a.ends = append(a.ends, int32(len(a.buf)))
+	a.buf = append(a.buf, name...)
+	a.ends = append(a.ends, int32(len(a.buf)))
+	if len(a.buf) >= 64<<10 {
+		a.flush(list)
+	}
+}
+
+// flush sets the queued strings on their entries.
+func (a *textArena) flush(list []subsidy.Entry) {
+	s, at := string(a.buf), int32(0)
+	for k := 0; k < len(a.ends); k += 2 {
+		e := &list[a.from+k/2]
+		e.IDNumber, e.Name = s[at:a.ends[k]], s[a.ends[k]:a.ends[k+1]]
+		at = a.ends[k+1]
+	}
+	a.from += len(a.ends) / 2
+	a.buf, a.ends = a.buf[:0], a.ends[:0]
+}
+
+// digitsOf reads a non-empty decimal number small enough for an int32.
+func digitsOf(b []byte) (int32, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := int32(0)
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int32(c-'0')
+	}
+	return n, true
 }
 
 // byRow puts list in the order of its row numbers, in place.

@@ -298,37 +298,62 @@ func (s MemberStatus) Name() string {
 }
 
 // listIndex finds a listed person by ID number. A well-formed ID number packs
-// into a uint64 (17 digits and a check character), which keeps a
-// million-person index at a few dozen megabytes; anything else falls back to
-// a string key.
+// into a uint64 (17 digits and a check character), kept per entry; an
+// open-addressing table of entry numbers, at most half full, finds it. A
+// million people take 16 MB this way, against 40 MB in a Go map of the
+// same keys. Anything else falls back to a map of strings.
 type listIndex struct {
-	keys map[uint64]int32
-	odd  map[string]int32
+	keys  []uint64 // each entry's key (unused for an odd ID number)
+	slots []int32  // entry number + 1, or 0 for a free slot
+	shift uint8    // 64 − log2(len(slots))
+	odd   map[string]int32
 }
 
 func newListIndex(list []Entry) (listIndex, error) {
-	x := listIndex{keys: make(map[uint64]int32, len(list)), odd: map[string]int32{}}
+	bits := uint8(4)
+	for 1<<bits < 2*len(list) {
+		bits++
+	}
+	x := listIndex{keys: make([]uint64, len(list)), slots: make([]int32, 1<<bits), shift: 64 - bits,
+		odd: map[string]int32{}}
 	for i := range list {
 		id := list[i].IDNumber
 		if _, dup := x.find(id); dup {
 			return x, znb.Errorf(znb.Invalid, "list_duplicate_id", "名单中身份证号重复：%s", maskID(id))
 		}
-		if k, ok := idKey(id); ok {
-			x.keys[k] = int32(i)
-		} else {
+		k, ok := idKey(id)
+		if !ok {
 			x.odd[strings.ToUpper(id)] = int32(i)
+			continue
 		}
+		x.keys[i] = k
+		s := x.slot(k)
+		for x.slots[s] != 0 {
+			s = (s + 1) & (len(x.slots) - 1)
+		}
+		x.slots[s] = int32(i) + 1
 	}
 	return x, nil
 }
 
-func (x listIndex) find(id string) (int, bool) {
-	if k, ok := idKey(id); ok {
-		i, found := x.keys[k]
+// slot is where the search for key k starts (Fibonacci hashing).
+func (x *listIndex) slot(k uint64) int { return int((k * 0x9E3779B97F4A7C15) >> x.shift) }
+
+func (x *listIndex) find(id string) (int, bool) {
+	k, ok := idKey(id)
+	if !ok {
+		i, found := x.odd[strings.ToUpper(id)]
 		return int(i), found
 	}
-	i, found := x.odd[strings.ToUpper(id)]
-	return int(i), found
+	for s := x.slot(k); ; s = (s + 1) & (len(x.slots) - 1) {
+		i := x.slots[s]
+		if i == 0 {
+			return 0, false
+		}
+		if x.keys[i-1] == k {
+			return int(i - 1), true
+		}
+	}
 }
 
 // idKey packs an 18-character ID number into a uint64: the 17 digits, times

@@ -2,8 +2,11 @@ package subsidy
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -278,6 +281,87 @@ func TestInputsHash(t *testing.T) {
 		change(&tm, l, r)
 		if h, _ := InputsHash(Input{Terms: tm, List: l, Bill: Rows(r)}); h == base {
 			t.Errorf("changing the %s left the hash unchanged", name)
+		}
+	}
+}
+
+// TestByIDNumber: the hash's list order, sorted by packed keys, is the order
+// of the ID numbers as text, whatever mix of well-formed and odd numbers.
+func TestByIDNumber(t *testing.T) {
+	ids := []string{makeID(3), makeID(1), "52262519500101001x", "52262519500101001X", "522625195001010019",
+		"52262519500101002x", "5226251950010100", "52262519500101001", "522625195001010010A", "X", "",
+		"52262519500A010011", "0", "999999999999999999", "99999999999999999X", makeID(2), makeID(2000)}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 50 {
+		rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		list := make([]Entry, len(ids))
+		for i, id := range ids {
+			list[i].IDNumber = id
+		}
+		want := slices.Sorted(slices.Values(ids))
+		var got []string
+		for _, i := range byIDNumber(list) {
+			got = append(got, list[i].IDNumber)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got %q,\nwant %q", got, want)
+		}
+	}
+}
+
+// TestListIndex: every listed person is found under their ID number, in
+// either case of the check character, and nobody else is; odd ID numbers
+// are found as text.
+func TestListIndex(t *testing.T) {
+	var list []Entry
+	for i := range 5000 {
+		list = append(list, Entry{IDNumber: makeID(i * 7)})
+	}
+	list = append(list, Entry{IDNumber: "ABC"}, Entry{IDNumber: "000000000000000000"}, Entry{IDNumber: "52262519500101001x"})
+	x, err := newListIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range list {
+		if got, ok := x.find(e.IDNumber); !ok || got != i {
+			t.Errorf("find(%s) = %d, %v; want %d", e.IDNumber, got, ok, i)
+		}
+	}
+	for id, want := range map[string]int{"abc": 5000, "52262519500101001X": 5002, makeID(7 * 4999): 4999} {
+		if got, ok := x.find(id); !ok || got != want {
+			t.Errorf("find(%s) = %d, %v; want %d", id, got, ok, want)
+		}
+	}
+	for i := range 5000 {
+		if id := makeID(i*7 + 1); i > 0 {
+			if got, ok := x.find(id); ok {
+				t.Errorf("find(%s) = %d, want not found", id, got)
+			}
+		}
+	}
+	if _, ok := x.find("52262519500101001"); ok {
+		t.Error("a 17-digit number was found")
+	}
+}
+
+// TestValidIDNumberBirth: the birth date in an ID number is checked as
+// time.Parse would, leap days and the year 1900 included.
+func TestValidIDNumberBirth(t *testing.T) {
+	withCheck := func(body string) string {
+		weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+		sum := 0
+		for i, w := range weights {
+			sum += int(body[i]-'0') * w
+		}
+		return body + string("10X98765432"[sum%11])
+	}
+	for _, birth := range []string{"19000101", "18991231", "20000229", "19000229", "20240230", "20241301",
+		"20240100", "20240431", "20240430", "99991231", "00000101"} {
+		id := withCheck("522625" + birth + "001")
+		b, err := time.Parse("20060102", birth)
+		want := err == nil && b.Year() >= 1900
+		if got := validIDNumber(id); got != want {
+			t.Errorf("validIDNumber(%s) = %v, want %v", id, got, want)
 		}
 	}
 }

@@ -179,8 +179,15 @@ func validIDNumber(id string) bool {
 	if _, ok := idKey(id); !ok {
 		return false
 	}
-	birth, err := time.Parse("20060102", id[6:14])
-	if err != nil || birth.Year() < 1900 {
+	num := func(s string) int { // digits, as idKey checked
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	y := num(id[6:10])
+	if _, ok := znb.DayOf(y, time.Month(num(id[10:12])), num(id[12:14])); !ok || y < 1900 {
 		return false
 	}
 	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}

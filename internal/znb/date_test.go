@@ -2,6 +2,7 @@ package znb
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -90,5 +91,34 @@ func TestActorScope(t *testing.T) {
 	}
 	if !clerk.SeesInsurer("PICC-ZY") || clerk.SeesInsurer("CPIC") || office.SeesInsurer("PICC-ZY") {
 		t.Error("SeesInsurer")
+	}
+}
+
+// TestParseDateFastPath: the quick reading of YYYY-MM-DD agrees with
+// time.Parse on every day, month and leap year, valid or not.
+func TestParseDateFastPath(t *testing.T) {
+	slow := func(s string) (Date, error) {
+		for _, layout := range []string{dateLayout, "2006/01/02", "20060102", "2006/1/2", "2006-1-2"} {
+			if v, err := time.Parse(layout, s); err == nil {
+				return DateOf(v), nil
+			}
+		}
+		return Date{}, fmt.Errorf("invalid")
+	}
+	var cases []string
+	for _, y := range []int{0, 1, 1600, 1900, 2000, 2023, 2024, 2100, 9999} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				cases = append(cases, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	cases = append(cases, "2024-1a-01", "+024-01-01", "2024-01-0 ", "2024-01--1", "２024-01-01")
+	for _, s := range cases {
+		got, gerr := ParseDate(s)
+		want, werr := slow(s)
+		if got != want || (gerr == nil) != (werr == nil) {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v, %v", s, got, gerr, want, werr)
+		}
 	}
 }
