@@ -70,14 +70,7 @@ func TestAppendJSON(t *testing.T) {
 // setByID on SQLite finds each row by its id, whatever the table's size:
 // the JSON array is the outer loop of the join.
 func TestSetByIDFindsRowsByID(t *testing.T) {
-	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteDB(t)
 	g := db.Gorm(context.Background())
 	for _, tc := range []struct {
 		table, fixed string
@@ -162,14 +155,7 @@ func TestCapDetail(t *testing.T) {
 // rows to a statement and the rest in a shorter one; a narrow one as JSON.
 // Both store every row as given.
 func TestBatchWideRows(t *testing.T) {
-	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteDB(t)
 	cols := []string{"id", "feed_date", "file_name", "rows_read", "loaded", "skipped", "not_insured", "created_by", "created_at"}
 	for _, tc := range []struct {
 		name   string
@@ -217,4 +203,18 @@ func TestBatchWideRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sqliteDB is a fresh migrated SQLite database, closed when the test ends.
+func sqliteDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

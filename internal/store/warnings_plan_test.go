@@ -120,39 +120,12 @@ var aliased = regexp.MustCompile(`(?:FROM|JOIN) (\w+)(?: AS)? (\w+)\b`)
 // query reads each table ("" for the whole table, or the whole of an index).
 func planIndexes(t *testing.T, db *store.DB, q string, vars []any) map[string]string {
 	t.Helper()
-	prefix := "EXPLAIN QUERY PLAN "
-	if db.Dialect == store.MySQL {
-		prefix = "EXPLAIN "
-	}
-	rows, err := db.Gorm(context.Background()).Raw(prefix+q, vars...).Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	aliases := map[string]string{}
 	for _, m := range aliased.FindAllStringSubmatch(q, -1) {
 		aliases[m[2]] = m[1]
 	}
 	out := map[string]string{}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := map[string]string{}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			if v != nil {
-				row[cols[i]] = fmt.Sprint(v)
-			}
-		}
+	for _, row := range planRows(t, db, q, vars) {
 		table, index := row["table"], row["key"]
 		if db.Dialect == store.MySQL && (row["type"] == "ALL" || row["type"] == "index") {
 			index = "" // the whole table, or the whole of an index
@@ -223,6 +196,17 @@ func analyze(t *testing.T, db *store.DB) {
 // key column, SQLite's plan details.
 func explain(t *testing.T, db *store.DB, q string, vars []any) string {
 	t.Helper()
+	var out []string
+	for _, row := range planRows(t, db, q, vars) {
+		out = append(out, row["key"], row["detail"])
+	}
+	return strings.Join(out, " ")
+}
+
+// planRows returns the rows of the engine's plan of the query, column by
+// column (NULL columns left out).
+func planRows(t *testing.T, db *store.DB, q string, vars []any) []map[string]string {
+	t.Helper()
 	prefix := "EXPLAIN QUERY PLAN "
 	if db.Dialect == store.MySQL {
 		prefix = "EXPLAIN "
@@ -233,7 +217,7 @@ func explain(t *testing.T, db *store.DB, q string, vars []any) string {
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	var out []string
+	var out []map[string]string
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -243,16 +227,18 @@ func explain(t *testing.T, db *store.DB, q string, vars []any) string {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
+		row := map[string]string{}
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
 				v = string(b)
 			}
-			if c := cols[i]; c == "key" || c == "detail" {
-				out = append(out, fmt.Sprint(v))
+			if v != nil {
+				row[cols[i]] = fmt.Sprint(v)
 			}
 		}
+		out = append(out, row)
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 // An approval that has committed is answered as approved even when the
