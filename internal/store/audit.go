@@ -365,8 +365,11 @@ func (db *DB) VerifyAudit(ctx context.Context) (broken int64, checked int64, err
 // from the whole trail: for the command line and for tests. Requests read
 // through AuditTrailOf.
 func (db *DB) AuditTrail(ctx context.Context, object string, limit int) ([]AuditEntry, error) {
-	return db.auditTrail(ctx, object, 0, limit, func(q *gorm.DB) *gorm.DB { return q })
+	return db.auditTrail(ctx, object, 0, limit, everyEntry)
 }
+
+// everyEntry keeps the whole trail.
+func everyEntry(q *gorm.DB) *gorm.DB { return q }
 
 // AuditTrailOf returns the entries about object (all when empty) that the
 // actor may read, newest first: admin every entry, others those of their
@@ -384,7 +387,7 @@ func (db *DB) AuditTrailBefore(ctx context.Context, by znb.Actor, object string,
 	var within func(q *gorm.DB) *gorm.DB
 	switch {
 	case by.Role == znb.Admin:
-		within = func(q *gorm.DB) *gorm.DB { return q }
+		within = everyEntry
 	case by.Regional():
 		within = func(q *gorm.DB) *gorm.DB { return q.Where("region LIKE ?", by.Scope+"%") }
 	case by.Role.Insurer():

@@ -34,7 +34,6 @@ type batch struct {
 	head   string // INSERT INTO table (columns)
 	sql    string // the statement for a full batch
 	values bool   // rows go as bound arguments, not JSON
-	sqlite bool
 	cols   int
 	per    int // rows per statement
 	args   []any
@@ -53,9 +52,9 @@ type batch struct {
 const wideRow = 16 << 10
 
 func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...string) *batch {
-	b := &batch{ctx: ctx, tx: tx, cols: len(cols), sqlite: db.Dialect != MySQL}
+	b := &batch{ctx: ctx, tx: tx, cols: len(cols)}
 	b.head = "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
-	if !b.sqlite {
+	if db.Dialect == MySQL {
 		b.bind(8000 / len(cols))
 		return b
 	}
@@ -104,18 +103,24 @@ func (b *batch) addJSON(vals []any) error {
 	if b.n > 0 {
 		b.json = append(b.json, ',')
 	}
-	b.json = append(b.json, '[')
+	var err error
+	b.json, err = appendJSONRow(b.json, vals)
+	return err
+}
+
+// appendJSONRow appends vals as a JSON array.
+func appendJSONRow(b []byte, vals []any) ([]byte, error) {
+	b = append(b, '[')
 	for i, v := range vals {
 		if i > 0 {
-			b.json = append(b.json, ',')
+			b = append(b, ',')
 		}
 		var err error
-		if b.json, err = appendJSON(b.json, v); err != nil {
-			return err
+		if b, err = appendJSON(b, v); err != nil {
+			return b, err
 		}
 	}
-	b.json = append(b.json, ']')
-	return nil
+	return append(b, ']'), nil
 }
 
 // appendJSON appends v in JSON, as the driver would take it (a Valuer's

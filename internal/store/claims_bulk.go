@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -326,8 +325,8 @@ type caseColumn struct {
 
 // setByID sets, in the rows of table numbered ids, each of cols to its
 // value for the row and the fixed assignments (if any) with their
-// arguments, a hundred rows to a statement: the pure-Go SQLite driver binds
-// arguments in time quadratic in their number.
+// arguments: on MySQL a CASE of a hundred rows to a statement, on SQLite
+// as setByIDJSON.
 func setByID(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixed string, args ...any) error {
 	if tx.Dialector.Name() == "sqlite" {
 		return setByIDJSON(tx, table, ids, cols, fixed, args...)
@@ -365,20 +364,21 @@ func setByIDJSON(tx *gorm.DB, table string, ids []int64, cols []caseColumn, fixe
 	const per = 4000
 	q := setJSONQuery(table, cols, fixed)
 	rows := make([]byte, 0, 4096)
+	vals := make([]any, 1+len(cols))
 	for i := 0; i < len(ids); i += per {
 		rows = append(rows[:0], '[')
 		for k, id := range ids[i:min(i+per, len(ids))] {
 			if k > 0 {
 				rows = append(rows, ',')
 			}
-			rows = strconv.AppendInt(append(rows, '['), id, 10)
-			for _, col := range cols {
-				var err error
-				if rows, err = appendJSON(append(rows, ','), col.values[id]); err != nil {
-					return err
-				}
+			vals[0] = id
+			for j, col := range cols {
+				vals[1+j] = col.values[id]
 			}
-			rows = append(rows, ']')
+			var err error
+			if rows, err = appendJSONRow(rows, vals); err != nil {
+				return err
+			}
 		}
 		rows = append(rows, ']')
 		if err := tx.Exec(q, append(args[:len(args):len(args)], string(rows))...).Error; err != nil {
