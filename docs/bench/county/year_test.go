@@ -111,6 +111,13 @@ func runYear(t testing.TB, db *store.DB, size Size, out io.Writer) *Outcome {
 	y.lists()
 	fmt.Fprintf(out, "县域全年：%s，%d 户，约 %d 人，普通理赔 %d 件，洪灾不少于 %d 户，医保结算 %d 条\n",
 		db.Dialect, size.Households, size.Persons, size.Claims, size.Flooded, size.Settlements)
+	if db.Dialect == store.MySQL {
+		// A county's server keeps its working set in memory; one that
+		// does not measures its disk instead (docs/performance.md).
+		var pool int64
+		y.check(db.Gorm(y.ctx).Raw("SELECT @@innodb_buffer_pool_size").Scan(&pool).Error, "buffer pool")
+		fmt.Fprintf(out, "InnoDB 缓冲池 %d MB\n", pool>>20)
+	}
 	fmt.Fprintf(out, "阶段                    耗时   峰值内存\n")
 	y.stage("1 名单导入", "2024-06-15", y.importList)
 	y.stage("2 出单", "2024-06-15", y.issue)
