@@ -50,6 +50,53 @@ func TestHouseholdWarningsUseHouseholdIndexes(t *testing.T) {
 	})
 }
 
+// TestApprovalCountsOwnWarnings: the evaluation after an approval that
+// raises a warning counts the warnings of the claim's household, not of the
+// whole county: counting the county's made every approval slower as its
+// warnings grew (a county of 300,000 persons holds tens of thousands).
+func TestApprovalCountsOwnWarnings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		warningWorld(t, db)
+		cs, err := db.FindCertificates(ctx, znb.System, "W2", "")
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("certificate of W2: %v %v", cs, err)
+		}
+		c, err := db.ReportClaim(ctx, clerk, store.ClaimReport{CertificateNo: cs[0].No, Line: znb.Property,
+			IncidentDate: znb.MustDate("2024-06-01"), ReportedOn: znb.MustDate("2024-06-01"), Cause: "火灾"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AssessClaim(ctx, adjuster, c.No, &claim.Form{StructureLoss: "6000.00"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		sent := recordQueries(t, db, func() error {
+			_, err := db.ApproveClaim(ctx, approver, c.No, "")
+			return err
+		})
+		counts := 0
+		for _, q := range sent {
+			if !strings.Contains(q.sql, "FROM `warnings`") || !strings.Contains(strings.ToLower(q.sql), "count(") {
+				continue
+			}
+			counts++
+			if !strings.Contains(q.sql, "household_no") {
+				t.Errorf("counts every warning of the county: %s", q.sql)
+			}
+		}
+		if counts == 0 {
+			t.Fatal("the approval counted no warnings: it raised none, and the test no longer covers the count")
+		}
+		ws, _, err := db.ListWarnings(ctx, znb.Actor{Username: "office", Role: znb.Office, Scope: "522625"}, store.WarningQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(ws); !slices.Contains(got, "W2 large_loss") {
+			t.Errorf("warnings %v, want W2 large_loss raised by the approval", got)
+		}
+	})
+}
+
 // TestFeedReadsByIndex: every read a feed sends of the tables it looks up
 // by key goes through an index, on tables just loaded whose statistics
 // still describe them as they were (nothing is analysed). Asked for a
