@@ -39,25 +39,26 @@ func (db *DB) claimWithTerms(ctx context.Context, by znb.Actor, no string) (*cla
 	return r, t, nil
 }
 
-// limitUsed reads what approved claims have consumed of the claim's limit,
-// creating the row at zero when it is missing. With lock the row is locked
-// for the rest of the transaction. The insert that ignores a conflict comes
-// first, so that two transactions never both find the row missing and then
-// deadlock inserting it.
+// limitUsed reads what approved claims have consumed of the claim's limit:
+// zero when nothing was. With lock the row is created at zero when missing
+// and locked for the rest of the transaction; the insert that ignores a
+// conflict comes first, so that two transactions never both find the row
+// missing and then deadlock inserting it. Without lock (an assessment's
+// proposal) the row is only read.
 func (db *DB) limitUsed(tx *gorm.DB, r *claimRow, lock bool) (decimal.Decimal, error) {
-	row := limitRow{AgreementID: r.AgreementID, Line: r.Line, Subject: r.Subject, Used: decimal.Zero, UpdatedAt: db.nowMS()}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return decimal.Zero, err
-	}
 	q := "SELECT used FROM claim_limits WHERE agreement_id = ? AND line = ? AND subject = ?"
 	if lock {
+		row := limitRow{AgreementID: r.AgreementID, Line: r.Line, Subject: r.Subject, Used: decimal.Zero, UpdatedAt: db.nowMS()}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return decimal.Zero, err
+		}
 		q += db.forUpdate()
 	}
-	var used decimal.Decimal
-	if err := tx.Raw(q, r.AgreementID, r.Line, r.Subject).Row().Scan(&used); err != nil {
+	var used []decimal.Decimal
+	if err := tx.Raw(q, r.AgreementID, r.Line, r.Subject).Scan(&used).Error; err != nil || len(used) == 0 {
 		return decimal.Zero, err
 	}
-	return used, nil
+	return used[0], nil
 }
 
 // LimitUsed returns what approved claims have consumed of the limit of

@@ -301,8 +301,12 @@ func (db *DB) resignal(tx *gorm.DB, r *claimRow, c *claim.Claim, set map[string]
 	if err != nil {
 		return err
 	}
-	if err := tx.Where("claim_id = ?", r.ID).Delete(&signalRow{}).Error; err != nil {
-		return err
+	// A claim's signal rows are written with its signals column, so a
+	// claim whose column is empty has none to delete.
+	if r.Signals != "" {
+		if err := tx.Where("claim_id = ?", r.ID).Delete(&signalRow{}).Error; err != nil {
+			return err
+		}
 	}
 	for _, s := range signals {
 		if err := tx.Create(&signalRow{ClaimID: r.ID, Code: string(s.Code), Reason: s.Reason}).Error; err != nil {
