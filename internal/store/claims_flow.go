@@ -270,6 +270,9 @@ func (db *DB) moveClaim(tx *gorm.DB, by znb.Actor, r *claimRow, action string, s
 	if err := db.addEvent(tx, r.ID, ev); err != nil {
 		return nil, err
 	}
+	if c.History, err = db.claimEvents(tx, r.ID); err != nil {
+		return nil, err
+	}
 	// The household and subscribed systems hear of the move in the
 	// same transaction (see outbox.go).
 	if err := db.enqueueClaim(tx, r, c); err != nil {
@@ -289,9 +292,6 @@ func (db *DB) moveClaim(tx *gorm.DB, by znb.Actor, r *claimRow, action string, s
 		return nil, err
 	}
 	c.UpdatedAt = msToTime(r.UpdatedAt)
-	if c.History, err = db.claimEvents(tx, r.ID); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
 

@@ -277,16 +277,17 @@ func (db *DB) claimText(e notify.Event, c *claim.Claim, hotline string) news {
 // the messages of its move. A claim that reaches a status a second time
 // (approved again after an upheld objection sent it back) is a new event:
 // its key carries the count, e.g. CLM…/2, so that it is not taken for the
-// first one.
+// first one. c.History holds the claim's events, this move's included.
 func (db *DB) enqueueClaim(tx *gorm.DB, r *claimRow, c *claim.Claim) error {
 	n, ok, err := db.claimNews(tx, r, c)
 	if err != nil || !ok {
 		return err
 	}
 	var times int64
-	if err := tx.Raw("SELECT COUNT(*) FROM claim_events WHERE claim_id = ? AND to_status = ?", r.ID, string(c.Status)).
-		Scan(&times).Error; err != nil {
-		return err
+	for _, e := range c.History {
+		if e.To == c.Status {
+			times++
+		}
 	}
 	if times > 1 {
 		n.occurrence = itoa(times)
