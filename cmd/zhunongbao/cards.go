@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/card"
+	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -115,14 +117,8 @@ func cards(ctx context.Context, e *env, args []string) error {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return usageError{"output_folder_missing", fmt.Sprintf("无法建立输出文件夹 %s：%v", *out, err)}
 		}
-		for i, v := range villages {
-			path := filepath.Join(*out, card.VillageFileName(v.RegionCode, v.Name))
-			fmt.Fprintf(e.stderr, "[%d/%d] %s %s\n", i+1, len(villages), v.RegionCode, v.Name)
-			n, err := villageFile(ctx, e, p, a.ID, v.RegionCode, path, v.Certificates)
-			if err != nil {
-				return err
-			}
-			files = append(files, cardFileJSON{File: path, Village: v.RegionCode, Cards: n})
+		if files, err = villageFiles(ctx, e, p, a.ID, villages, *out); err != nil {
+			return err
 		}
 	}
 	sum := 0
@@ -148,6 +144,49 @@ func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64
 	}
 	fmt.Fprintln(e.stderr)
 	return n, err
+}
+
+// villageFiles writes each village's print file into folder, villages side
+// by side on every core (card.PrintAll), under one bar that counts the
+// agreement's cards; a line names each village as its file is written.
+func villageFiles(ctx context.Context, e *env, p *card.Printer, agreementID int64, villages []store.CertificateVillage, folder string) ([]cardFileJSON, error) {
+	total := 0
+	for _, v := range villages {
+		total += v.Certificates
+	}
+	var mu sync.Mutex // the bar and stderr
+	bar := newBarOf(e, total, fmt.Sprintf("明白卡 %d 个村", len(villages)), "张")
+	files := make([]cardFileJSON, len(villages))
+	written := 0
+	err := card.PrintAll(ctx, len(villages), func(ctx context.Context, i int) error {
+		v := villages[i]
+		path := filepath.Join(folder, card.VillageFileName(v.RegionCode, v.Name))
+		n := 0
+		err := writeAtomic(path, func(w io.Writer) error {
+			return p.Village(ctx, w, znb.System, agreementID, v.RegionCode, func() {
+				n++
+				mu.Lock()
+				bar.Add(1)
+				mu.Unlock()
+			})
+		})
+		if err != nil {
+			return err
+		}
+		files[i] = cardFileJSON{File: path, Village: v.RegionCode, Cards: n}
+		mu.Lock()
+		written++
+		fmt.Fprintf(e.stderr, "\n[%d/%d] %s %s：%d 张\n", written, len(villages), v.RegionCode, v.Name, n)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		bar.Exit() // where it stopped: a filled bar would say every file was written
+	} else {
+		bar.Finish()
+	}
+	fmt.Fprintln(e.stderr)
+	return files, err
 }
 
 // writeAtomic writes a file through a temporary one renamed at the end, so

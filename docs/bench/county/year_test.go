@@ -290,8 +290,9 @@ func (y *year) issue() {
 	y.step(fmt.Sprintf("出单 %d 户、%d 人", res.Certificates, res.Persons))
 }
 
-// cards prints every household's card, one PDF a village as `zhunongbao
-// cards` does, each file removed once written and counted.
+// cards prints every household's card, one PDF a village, villages side
+// by side as `zhunongbao cards` prints them, each file removed once
+// written and counted.
 func (y *year) cards() {
 	font, err := card.FindFont(os.Getenv("ZNB_PDF_FONT"))
 	y.check(err, "font")
@@ -300,23 +301,39 @@ func (y *year) cards() {
 	p := &card.Printer{Source: y.db, Renderer: r, Secret: []byte("county year"), BaseURL: "https://znb.example.cn"}
 	villages, err := y.db.CertificateVillages(y.ctx, y.agreementID)
 	y.check(err, "villages")
-	for _, v := range villages {
+	var mu sync.Mutex
+	err = card.PrintAll(y.ctx, len(villages), func(ctx context.Context, i int) error {
+		v := villages[i]
 		path := filepath.Join(y.dir, card.VillageFileName(v.RegionCode, v.Name))
 		f, err := os.Create(path)
-		y.check(err, "card file")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(path)
 		w := bufio.NewWriterSize(f, 1<<20)
-		err = p.Village(y.ctx, w, znb.System, y.agreementID, v.RegionCode, func() { y.res.Cards++ })
+		n := 0
+		err = p.Village(ctx, w, znb.System, y.agreementID, v.RegionCode, func() { n++ })
 		if err == nil {
 			err = w.Flush()
 		}
-		f.Close()
-		y.check(err, "cards of "+v.Name)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("cards of %s: %w", v.Name, err)
+		}
 		st, err := os.Stat(path)
-		y.check(err, "card file")
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		y.res.Cards += n
 		y.res.CardFiles++
 		y.res.CardBytes += st.Size()
-		os.Remove(path)
-	}
+		return nil
+	})
+	y.check(err, "cards")
 	y.step(fmt.Sprintf("%d 张，%d 个村的文件，共 %.0f MB", y.res.Cards, y.res.CardFiles, float64(y.res.CardBytes)/(1<<20)))
 }
 
