@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +80,8 @@ func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f r
 				HouseholdNo string
 				InsurerCode string
 			}
-			if err := tx.Raw(`SELECT DISTINCT c.household_no, a.insurer_code FROM certificates c JOIN agreements a ON a.id = c.agreement_id
+			if err := tx.Raw(`SELECT DISTINCT c.household_no, a.insurer_code FROM `+indexed(tx, "certificates c", "certificates_household")+`
+				JOIN agreements a ON a.id = c.agreement_id
 				WHERE c.county = ? AND c.household_no IN ?`, county, hs).Scan(&known).Error; err != nil {
 				return err
 			}
@@ -302,11 +305,13 @@ func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery, progre
 			}
 			chunk := claims[i:min(i+feedChunk, len(claims))]
 			hs := make([]string, len(chunk))
+			counties := map[string]bool{}
 			for j, c := range chunk {
-				hs[j] = c.HouseholdNo
+				hs[j], counties[c.RegionCode[:6]] = c.HouseholdNo, true
 			}
 			var acc []accountRow
-			if err := tx.Where("household_no IN ? AND current = 1", hs).Find(&acc).Error; err != nil {
+			if err := tx.Table(indexed(tx, "bank_accounts", "bank_accounts_household")).
+				Where("county IN ? AND household_no IN ? AND current = 1", slices.Collect(maps.Keys(counties)), hs).Find(&acc).Error; err != nil {
 				return err
 			}
 			byHH := map[string]accountRow{}
