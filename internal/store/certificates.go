@@ -232,7 +232,8 @@ func (db *DB) EachCertificate(ctx context.Context, agreementID int64, village st
 		switch {
 		case village == "":
 		case isVillageCode(village):
-			q = q.Where("region_code = ?", village)
+			q = g.Table(indexed(g, "certificates", "certificates_agreement_village")).
+				Where("agreement_id = ? AND region_code = ? AND household_no > ?", agreementID, village, after)
 		default:
 			q = q.Where("village_name = ?", village)
 		}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -211,6 +212,38 @@ func TestPaymentsReadByIndex(t *testing.T) {
 		}
 		if len(read) != len(want) {
 			t.Fatalf("read %v by household, want %v", read, want)
+		}
+	})
+}
+
+// TestVillageCardsReadByIndex: a village's certificates (its card file)
+// are read through the index led by agreement and village. Through the
+// agreement's household index, each village's file read every certificate
+// from the village's first household to the county's last.
+func TestVillageCardsReadByIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newClaimWorld(t, db, "znb-standard")
+		var got []string
+		sent := recordQueries(t, db, func() error {
+			return db.EachCertificate(context.Background(), w.agreementID, claimCounty+"101001", func(c *policy.Certificate) error {
+				got = append(got, c.HouseholdNo)
+				return nil
+			})
+		})
+		if want := []string{"H1", "H2"}; !slices.Equal(got, want) {
+			t.Errorf("village 101001: %v, want %v in household order", got, want)
+		}
+		read := false
+		for _, q := range sent {
+			if index, ok := planIndexes(t, db, q.sql, q.vars)["certificates"]; ok {
+				read = true
+				if index != "certificates_agreement_village" {
+					t.Errorf("%s\nreads certificates through %q, want certificates_agreement_village", q.sql, index)
+				}
+			}
+		}
+		if !read {
+			t.Fatal("no read of certificates recorded")
 		}
 	})
 }
