@@ -117,9 +117,9 @@ func returnNote(b *store.Batch) string { return "银行付款批次 " + b.No + "
 // claimTrail is what moving claims leaves behind: the claims, their events,
 // the outbox and the audit entries of claim moves, every column but the
 // rows' ids.
-func claimTrail(t *testing.T, db *store.DB) map[string][]map[string]any {
+func claimTrail(t *testing.T, db *store.DB) map[string][]map[string]string {
 	t.Helper()
-	out := map[string][]map[string]any{}
+	out := map[string][]map[string]string{}
 	for name, q := range map[string]string{
 		"claims": "SELECT claim_no, status, payment_ref, payable, remaining_before, remaining_after, updated_at FROM claims ORDER BY id",
 		"events": "SELECT c.claim_no, e.at_ms, e.actor_id, e.actor, e.role, e.from_status, e.to_status, e.note FROM claim_events e JOIN claims c ON c.id = e.claim_id ORDER BY e.id",
@@ -130,32 +130,7 @@ func claimTrail(t *testing.T, db *store.DB) map[string][]map[string]any {
 			UNION ALL SELECT at_ms, actor, role, action, object, detail, region, insurer FROM audit_pending WHERE action LIKE 'claim.%') a
 			ORDER BY object, action, detail`,
 	} {
-		rows, err := db.Gorm(context.Background()).Raw(q).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			row := map[string]any{}
-			for i, c := range cols {
-				if b, ok := vals[i].([]byte); ok {
-					vals[i] = string(b)
-				}
-				row[c] = fmt.Sprint(vals[i])
-			}
-			out[name] = append(out[name], row)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		out[name] = queryRows(t, db, q)
 	}
 	return out
 }
@@ -279,4 +254,41 @@ func TestReturnFileAllOrNothing(t *testing.T) {
 			t.Errorf("after the failed return: %+v, want %d items open and pending in one open batch", counts, n)
 		}
 	})
+}
+
+// queryRows returns the rows of a query, column by column (NULL columns
+// left out).
+func queryRows(t *testing.T, db *store.DB, q string, vars ...any) []map[string]string {
+	t.Helper()
+	rows, err := db.Gorm(context.Background()).Raw(q, vars...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []map[string]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := map[string]string{}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			if v != nil {
+				row[cols[i]] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
