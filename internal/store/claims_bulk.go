@@ -11,7 +11,6 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/money"
-	"github.com/zhunongbao/zhunongbao/internal/notify"
 	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -262,6 +261,20 @@ func (db *DB) writeApprovals(tx *gorm.DB, by znb.Actor, moved []claimRow, cs []*
 	if err := setAmounts(tx, "claim_accruals", "accumulated", accruals, stamp); err != nil {
 		return err
 	}
+	details := make([]map[string]any, len(cs))
+	for i, c := range cs {
+		details[i] = map[string]any{"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
+			"remaining_after": money.String(c.Remaining)}
+	}
+	return db.recordMoves(tx, by, moved, cs, events, "claim.approve", details)
+}
+
+// recordMoves stores what moveClaim stores after a claim's row for claims
+// moved together (their rows already updated): their events, their
+// messages, and their audit entries (action, each with its detail and the
+// state read back), with a statement per step for the lot.
+func (db *DB) recordMoves(tx *gorm.DB, by znb.Actor, moved []claimRow, cs []*claim.Claim, events []claim.Event,
+	action string, details []map[string]any) error {
 	ctx := tx.Statement.Context
 	evs := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
 	defer evs.close()
@@ -274,11 +287,15 @@ func (db *DB) writeApprovals(tx *gorm.DB, by znb.Actor, moved []claimRow, cs []*
 	if err := evs.close(); err != nil {
 		return err
 	}
-	if err := db.enqueueApprovals(tx, moved, cs); err != nil {
+	if err := db.enqueueMoves(tx, moved, cs); err != nil {
 		return err
 	}
 	// What the claims now hold, read back, is what audit verify compares
 	// the table with.
+	ids := make([]int64, len(moved))
+	for i := range moved {
+		ids[i] = moved[i].ID
+	}
 	var now []claimRow
 	if err := tx.Select("id", "status", "payable").Where("id IN ?", ids).Find(&now).Error; err != nil {
 		return err
@@ -289,11 +306,10 @@ func (db *DB) writeApprovals(tx *gorm.DB, by znb.Actor, moved []claimRow, cs []*
 	}
 	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
 	defer audits.close()
-	for i, c := range cs {
+	for i := range cs {
 		r := &moved[i]
-		vals, err := db.auditValues(by, scope{r.RegionCode, r.Insurer}, "claim.approve", claimObject(r.ClaimNo), map[string]any{
-			"payable": money.String(c.Payable), "remaining_before": money.String(c.RemainingBefore),
-			"remaining_after": money.String(c.Remaining), "state": state[r.ID]})
+		details[i]["state"] = state[r.ID]
+		vals, err := db.auditValues(by, scope{r.RegionCode, r.Insurer}, action, claimObject(r.ClaimNo), details[i])
 		if err != nil {
 			return err
 		}
@@ -402,11 +418,11 @@ func setJSONQuery(table string, cols []caseColumn, fixed string) string {
 	return q.String()
 }
 
-// enqueueApprovals is enqueueClaim for claims approved together: the
-// households' phones in one read, the times each claim reached its status
-// in another, the messages in batches. (A rejection's message names the
-// insurer's hotline, which enqueueClaim reads.)
-func (db *DB) enqueueApprovals(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) error {
+// enqueueMoves is enqueueClaim for claims moved together (approved, or
+// paid): the households' phones in one read, the times each claim reached
+// its status in another, the messages in batches. (A rejection's message
+// names the insurer's hotline, which enqueueClaim reads.)
+func (db *DB) enqueueMoves(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) error {
 	subs, err := subscriptions(tx)
 	if err != nil {
 		return err
@@ -439,7 +455,7 @@ func (db *DB) enqueueApprovals(tx *gorm.DB, rows []claimRow, cs []*claim.Claim) 
 	}
 	ns := make([]news, len(cs))
 	for i, c := range cs {
-		ns[i] = db.claimText(notify.ClaimApproved, c, "")
+		ns[i] = db.claimText(claimEvents[c.Status], c, "")
 		ns[i].phone = phones[homes[i]]
 		if t := times[reached{rows[i].ID, string(c.Status)}]; t > 1 {
 			ns[i].occurrence = itoa(t)

@@ -14,6 +14,7 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/objection"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -457,24 +458,23 @@ func (db *DB) LoadReturn(ctx context.Context, by znb.Actor, id int64, f registry
 			refused = rej
 			return disaster.ReturnRefusal(rej)
 		}
+		var paid []disaster.Item
 		for _, a := range answers {
 			it := &b.Items[a.Seq-1]
 			if a.Success {
 				it.Outcome = disaster.Success
-				r, err := db.claimRow(tx, by, it.ClaimNo, true)
-				if err != nil {
-					return err
-				}
-				if _, err := db.moveClaim(tx, by, r, "claim.pay", db.payStep(by, disaster.PaymentRef(b.No, it.Seq), "银行付款批次 "+b.No+" 回盘成功")); err != nil {
-					return err
-				}
+				paid = append(paid, *it)
 			} else {
 				it.Outcome, it.Reason = disaster.Failure, clipRunes(a.Reason, 255)
 			}
-			if err := tx.Model(&paymentItemRow{}).Where("batch_id = ? AND seq = ?", id, it.Seq).Updates(map[string]any{
-				"outcome": it.Outcome, "reason": it.Reason, "open_claim": nil}).Error; err != nil {
+		}
+		for i := 0; i < len(paid); i += returnChunk {
+			if err := db.payItems(tx, by, b.No, paid[i:min(i+returnChunk, len(paid))]); err != nil {
 				return err
 			}
+		}
+		if err := closeItems(tx, id, b.Items); err != nil {
+			return err
 		}
 		b.Totals = disaster.Tally(b.Items)
 		if !b.Totals.Balanced() {
@@ -499,6 +499,98 @@ func (db *DB) LoadReturn(ctx context.Context, by znb.Actor, id int64, f registry
 		return nil, znb.Wrap(err, "导入回盘文件")
 	}
 	return db.GetBatch(ctx, by, out.ID)
+}
+
+// returnChunk is how many claims of a return file are paid together.
+const returnChunk = 200
+
+// payItems pays the claims of a return file's successful items, in their
+// order, as moveClaim with payStep pays one: the claims are locked in one
+// statement, each is checked as a single payment checks it (in scope, not
+// under an upheld objection, approved), and the first refusal fails the
+// whole file; their rows, events, messages and audit entries are then
+// written a statement per step.
+func (db *DB) payItems(tx *gorm.DB, by znb.Actor, batchNo string, items []disaster.Item) error {
+	nos := make([]string, len(items))
+	for i, it := range items {
+		nos[i] = it.ClaimNo
+	}
+	var rows []claimRow
+	if err := tx.Raw("SELECT * FROM claims WHERE claim_no IN ? ORDER BY id"+db.forUpdate(), nos).Scan(&rows).Error; err != nil {
+		return err
+	}
+	at := make(map[string]int, len(rows))
+	cs := make([]*claim.Claim, len(rows))
+	bad := make([]error, len(rows))
+	for i := range rows {
+		at[rows[i].ClaimNo] = i
+		cs[i], bad[i] = rows[i].claim()
+		if bad[i] != nil {
+			cs[i] = &claim.Claim{}
+		}
+	}
+	if err := db.withOversight(tx, rows, cs); err != nil {
+		return err
+	}
+	blocked, err := blockedClaims(tx, nos)
+	if err != nil {
+		return err
+	}
+	moved := make([]claimRow, 0, len(items))
+	done := make([]*claim.Claim, 0, len(items))
+	events := make([]claim.Event, 0, len(items))
+	details := make([]map[string]any, 0, len(items))
+	refs := make(map[int64]any, len(items))
+	now := db.Now()
+	for _, it := range items {
+		i, ok := at[it.ClaimNo]
+		if !ok || !by.Sees(rows[i].RegionCode, rows[i].Insurer) {
+			return znb.ErrNotFound("理赔案件")
+		}
+		if bad[i] != nil {
+			return bad[i]
+		}
+		if nos := blocked[it.ClaimNo]; len(nos) > 0 {
+			return objection.ErrBlocked(it.ClaimNo, nos)
+		}
+		ref := disaster.PaymentRef(batchNo, it.Seq)
+		ev, err := cs[i].Pay(by, now, ref, "银行付款批次 "+batchNo+" 回盘成功")
+		if err != nil {
+			return err
+		}
+		moved, done, events = append(moved, rows[i]), append(done, cs[i]), append(events, ev)
+		details, refs[rows[i].ID] = append(details, moveDetail(ev, "payment_ref", ref)), ref
+	}
+	stamp := db.nowMS()
+	ids := make([]int64, len(moved))
+	for i := range moved {
+		ids[i] = moved[i].ID
+		moved[i].UpdatedAt, done[i].UpdatedAt = stamp, msToTime(stamp)
+	}
+	if err := setByID(tx, "claims", ids, []caseColumn{{"payment_ref", refs}}, "status = ?, updated_at = ?",
+		string(claim.Paid), stamp); err != nil {
+		return err
+	}
+	return db.recordMoves(tx, by, moved, done, events, "claim.pay", details)
+}
+
+// closeItems stores the outcome of every item of a batch answered by its
+// return file; none holds its claim open any longer.
+func closeItems(tx *gorm.DB, batchID int64, items []disaster.Item) error {
+	var rows []struct {
+		ID  int64
+		Seq int
+	}
+	if err := tx.Raw("SELECT id, seq FROM payment_items WHERE batch_id = ?", batchID).Scan(&rows).Error; err != nil {
+		return err
+	}
+	ids := make([]int64, len(rows))
+	outcome, reason := make(map[int64]any, len(rows)), make(map[int64]any, len(rows))
+	for i, r := range rows {
+		it := items[r.Seq-1]
+		ids[i], outcome[r.ID], reason[r.ID] = r.ID, it.Outcome, it.Reason
+	}
+	return setByID(tx, "payment_items", ids, []caseColumn{{"outcome", outcome}, {"reason", reason}}, "open_claim = NULL")
 }
 
 // CancelBatch cancels an open batch: its claims are free for the next one.

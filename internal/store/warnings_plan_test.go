@@ -338,42 +338,15 @@ func explain(t *testing.T, db *store.DB, q string, vars []any) string {
 	return strings.Join(out, " ")
 }
 
-// planRows returns the rows of the engine's plan of the query, column by
-// column (NULL columns left out).
+// planRows returns the rows of the engine's plan of the query, as
+// queryRows.
 func planRows(t *testing.T, db *store.DB, q string, vars []any) []map[string]string {
 	t.Helper()
 	prefix := "EXPLAIN QUERY PLAN "
 	if db.Dialect == store.MySQL {
 		prefix = "EXPLAIN "
 	}
-	rows, err := db.Gorm(context.Background()).Raw(prefix+q, vars...).Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []map[string]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := map[string]string{}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			if v != nil {
-				row[cols[i]] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, row)
-	}
-	return out
+	return queryRows(t, db, prefix+q, vars...)
 }
 
 // An approval that has committed is answered as approved even when the

@@ -1,0 +1,4 @@
+package store
+
+// ReturnChunk is how many claims of a return file are paid together.
+const ReturnChunk = returnChunk
