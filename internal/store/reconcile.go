@@ -391,6 +391,7 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 	}
 	rows = func(yield func(subsidy.Row, error) bool) {
 		var buf []byte
+		premiums := map[int64]decimal.Decimal{}
 		for c := range ch {
 			data := c.data
 			if data == nil {
@@ -404,7 +405,7 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 				<-held
 			}
 			// One string per chunk: the rows' strings are cut from it.
-			x := itemReader{p: data, text: string(data)}
+			x := itemReader{p: data, text: string(data), premiums: premiums}
 			for range c.n {
 				var r subsidy.Row
 				if e := x.row(&r); e != nil {
