@@ -332,7 +332,7 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 		// and reports whether c's data may be reused and whether to go on.
 		send := func(c rowChunk) (reuse, ok bool) {
 			select {
-			case <-quit: // a chunk going to the file waits for nothing that would notice
+			case <-quit: // looked at first: a chunk the file takes waits on nothing that would see it
 				return false, false
 			default:
 			}
