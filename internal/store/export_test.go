@@ -62,3 +62,11 @@ func (db *DB) QueuedReports() int {
 	defer db.reports.mu.Unlock()
 	return len(db.reports.jobs)
 }
+
+// OnListRead has every reconciliation call fn once it has read its list,
+// before it reconciles a row, for the rest of the test.
+func OnListRead(t interface{ Cleanup(func()) }, fn func()) {
+	prev := listRead
+	listRead = fn
+	t.Cleanup(func() { listRead = prev })
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -162,6 +164,7 @@ func (db *DB) reconcile(ctx context.Context, by znb.Actor, a *policy.Agreement, 
 	if err != nil {
 		return nil, err
 	}
+	listRead()
 	other, err := db.otherCover(ctx, a, list)
 	if err != nil {
 		return nil, err
@@ -260,6 +263,10 @@ func (db *DB) reconList(ctx context.Context, by znb.Actor, rec *subsidy.Reconcil
 	return l, nil
 }
 
+// listRead runs once a reconciliation has read its list, while the
+// statement may still be parsed; tests hold the run there.
+var listRead = func() {}
+
 func findingNo(f subsidy.Finding) int {
 	for i, g := range subsidy.Findings {
 		if g == f {
@@ -288,27 +295,68 @@ func counted(bill iter.Seq2[subsidy.Row, error], progress func(int)) iter.Seq2[s
 	}
 }
 
-// ahead runs bill in a goroutine of its own, up to 65,536 rows ahead of
-// the reader, so that parsing a statement overlaps reconciling it. The rows
-// wait encoded (appendRow), at a quarter of the memory of parsed rows and
-// with no pointers for the collector to follow. Reading further ahead, while
-// the list is read, would save a second or so of a million-row run but hold
-// another 60 MB at the run's busiest point, when every megabyte held is
-// doubled by the collector's headroom. The reader gets the rows, then the bill's error if any; stop
-// (idempotent) ends the goroutine early and waits for it, and must be
-// called before the bill's source is closed or its state read.
+// ahead runs bill in a goroutine of its own, so that parsing a statement
+// overlaps reading the list and then reconciling it. The rows wait encoded
+// (appendRow) in chunks of 4096: up to 16 chunks in memory, with no pointers
+// for the collector to follow, and beyond those in an unlinked temporary
+// file. The file lets the whole statement be parsed while the list is read
+// without holding it in the heap: a million rows are 60 MB, which the
+// collector's headroom would double at the run's busiest point. When the
+// file cannot be made or written, the goroutine waits for the reader
+// instead. The reader gets the rows, then the bill's error if any; stop
+// (idempotent) ends the goroutine early, waits for it and drops the file,
+// and must be called before the bill's source is closed or its state read.
 func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, error], stop func()) {
-	const chunk = 4096
+	const (
+		chunk    = 4096
+		inMemory = 16
+	)
+	// A chunk with data waits in memory; one without, size bytes at off in
+	// the file.
 	type rowChunk struct {
-		n    int
-		data []byte
+		n         int
+		data      []byte
+		off, size int64
 	}
-	ch := make(chan rowChunk, 16)
+	// 1024 chunks are four million rows: a statement larger still is read
+	// no further ahead than that.
+	ch := make(chan rowChunk, 1024)
+	held := make(chan struct{}, inMemory) // a token for each chunk held in memory
 	quit, done := make(chan struct{}), make(chan struct{})
+	spool := &spoolFile{}
 	var err error
 	go func() {
 		defer close(done)
 		defer close(ch)
+		// send queues c, in memory while there is room and the file works,
+		// and reports whether c's data may be reused and whether to go on.
+		send := func(c rowChunk) (reuse, ok bool) {
+			select {
+			case <-quit: // looked at first: a chunk the file takes waits on nothing that would see it
+				return false, false
+			default:
+			}
+			select {
+			case held <- struct{}{}:
+			default:
+				if off, written := spool.write(c.data); written {
+					c = rowChunk{n: c.n, off: off, size: int64(len(c.data))}
+					reuse = true
+					break
+				}
+				select {
+				case held <- struct{}{}:
+				case <-quit:
+					return false, false
+				}
+			}
+			select {
+			case ch <- c:
+				return reuse, true
+			case <-quit:
+				return false, false
+			}
+		}
 		c := rowChunk{data: make([]byte, 0, 256<<10)}
 		for r, e := range bill {
 			if e != nil {
@@ -317,19 +365,19 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 			}
 			c.data = appendRow(c.data, &r)
 			if c.n++; c.n == chunk {
-				select {
-				case ch <- c:
-				case <-quit:
+				reuse, ok := send(c)
+				if !ok {
 					return
 				}
-				c = rowChunk{data: make([]byte, 0, len(c.data)+len(c.data)/8)}
+				if reuse {
+					c = rowChunk{data: c.data[:0]}
+				} else {
+					c = rowChunk{data: make([]byte, 0, len(c.data)+len(c.data)/8)}
+				}
 			}
 		}
 		if c.n > 0 {
-			select {
-			case ch <- c:
-			case <-quit:
-			}
+			send(c)
 		}
 	}()
 	stopped := false
@@ -338,12 +386,26 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 			stopped = true
 			close(quit)
 			<-done
+			spool.close()
 		}
 	}
 	rows = func(yield func(subsidy.Row, error) bool) {
+		var buf []byte
+		premiums := map[int64]decimal.Decimal{}
 		for c := range ch {
+			data := c.data
+			if data == nil {
+				buf = slices.Grow(buf[:0], int(c.size))[:c.size]
+				if e := spool.read(buf, c.off); e != nil {
+					yield(subsidy.Row{}, znb.Wrap(e, "读取对账单"))
+					return
+				}
+				data = buf
+			} else {
+				<-held
+			}
 			// One string per chunk: the rows' strings are cut from it.
-			x := itemReader{p: c.data, text: string(c.data)}
+			x := itemReader{p: data, text: string(data), premiums: premiums}
 			for range c.n {
 				var r subsidy.Row
 				if e := x.row(&r); e != nil {
@@ -361,4 +423,50 @@ func ahead(bill iter.Seq2[subsidy.Row, error]) (rows iter.Seq2[subsidy.Row, erro
 		}
 	}
 	return rows, stop
+}
+
+// spoolFile is where ahead keeps the chunks its reader has not yet taken:
+// a temporary file made on the first write and removed at once, so that
+// nothing is left behind whatever happens to the process. Once it cannot be
+// made or written, it is not written again. The reader reads a chunk only
+// after the writer has handed it over.
+type spoolFile struct {
+	f      *os.File
+	end    int64
+	broken bool
+}
+
+// write appends data and returns where it starts; written is false when it
+// could not be.
+func (s *spoolFile) write(data []byte) (off int64, written bool) {
+	if s.broken {
+		return 0, false
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp("", "znb-statement-*")
+		if err != nil {
+			s.broken = true
+			return 0, false
+		}
+		os.Remove(f.Name())
+		s.f = f
+	}
+	if _, err := s.f.WriteAt(data, s.end); err != nil {
+		s.broken = true
+		return 0, false
+	}
+	off = s.end
+	s.end += int64(len(data))
+	return off, true
+}
+
+func (s *spoolFile) read(into []byte, off int64) error {
+	_, err := s.f.ReadAt(into, off)
+	return err
+}
+
+func (s *spoolFile) close() {
+	if s.f != nil {
+		s.f.Close()
+	}
 }

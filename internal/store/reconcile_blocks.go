@@ -132,7 +132,10 @@ type itemReader struct {
 	// text, when set, holds the same bytes as p did at the start: strings
 	// are then cut from it instead of being allocated one by one.
 	text string
-	err  error
+	// premiums, when set, keeps the premiums decoded so far by their cents:
+	// the rows of a statement share a few hundred amounts.
+	premiums map[int64]decimal.Decimal
+	err      error
 }
 
 // row decodes the next row appendRow encoded into r.
@@ -148,7 +151,7 @@ func (x *itemReader) row(r *subsidy.Row) error {
 	x.p = x.p[1:]
 	switch tag {
 	case 0:
-		r.Premium = decimal.New(x.varint(), -2)
+		r.Premium = x.cents(x.varint())
 	case 1:
 		var err error
 		if r.Premium, err = decimal.NewFromString(x.str()); err != nil && x.err == nil {
@@ -158,6 +161,17 @@ func (x *itemReader) row(r *subsidy.Row) error {
 		x.err = errBadBlock
 	}
 	return x.err
+}
+
+func (x *itemReader) cents(c int64) decimal.Decimal {
+	if d, ok := x.premiums[c]; ok {
+		return d
+	}
+	d := decimal.New(c, -2)
+	if x.premiums != nil && len(x.premiums) < 4096 {
+		x.premiums[c] = d
+	}
+	return d
 }
 
 func (x *itemReader) uvarint() uint64 {

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
@@ -72,7 +74,12 @@ type Rejection struct {
 // unknown or not covered by the agreement, a bad or reversed date or a cover
 // outside the term, a premium that is negative, unparseable or finer than a
 // cent. The row is usable only when no rejection is returned.
-func ParseRow(t Terms, raw RawRow) (Row, []Rejection) {
+func ParseRow(t Terms, raw RawRow) (Row, []Rejection) { return parseRow(t, raw, nil) }
+
+// parseRow is ParseRow with premiums, when not nil, keeping the amounts
+// read so far by their text: a statement repeats a few hundred amounts,
+// and parsing one costs more than the rest of its row.
+func parseRow(t Terms, raw RawRow, premiums map[string]decimal.Decimal) (Row, []Rejection) {
 	var rej []Rejection
 	bad := func(column, code, format string, args ...any) {
 		rej = append(rej, Rejection{Row: raw.Row, Column: column, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -117,12 +124,23 @@ func ParseRow(t Terms, raw RawRow) (Row, []Rejection) {
 		}
 	}
 
-	if r.Premium, err = money.Parse("premium", strings.TrimSpace(raw.Premium)); err != nil {
+	if r.Premium, err = parsePremium(strings.TrimSpace(raw.Premium), premiums); err != nil {
 		bad("premium", "statement_bad_premium", "保费不是有效金额（最多两位小数）：%s", raw.Premium)
 	} else if rj := checkPremium(&r); rj != nil {
 		rej = append(rej, *rj)
 	}
 	return r, rej
+}
+
+func parsePremium(s string, seen map[string]decimal.Decimal) (decimal.Decimal, error) {
+	if d, ok := seen[s]; ok {
+		return d, nil
+	}
+	d, err := money.Parse("premium", s)
+	if err == nil && seen != nil && len(seen) < 4096 {
+		seen[strings.Clone(s)] = d
+	}
+	return d, err
 }
 
 // checkRow applies the rules a reconciliation needs of any bill row, uploaded

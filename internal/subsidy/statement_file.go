@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -34,8 +36,10 @@ type Statement struct {
 	terms Terms
 	cols  [7]int // index of each Columns entry in the file
 	rej   []Rejection
-	bad   int // rejected cells, including those not kept
-	count int // data rows read
+	// premiums are the amounts read so far (parseRow).
+	premiums map[string]decimal.Decimal
+	bad      int // rejected cells, including those not kept
+	count    int // data rows read
 	// refused is set as soon as a row is rejected, for a reader in another
 	// goroutine than the one parsing.
 	refused atomic.Bool
@@ -47,7 +51,7 @@ type Statement struct {
 // rows are closed then. Otherwise the Statement owns rows and Close closes
 // them.
 func ReadStatement(rows RowReader, t Terms) (*Statement, error) {
-	s := &Statement{rows: rows, terms: t}
+	s := &Statement{rows: rows, terms: t, premiums: map[string]decimal.Decimal{}}
 	if !rows.Next() {
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -106,7 +110,7 @@ func (s *Statement) Bill() iter.Seq2[Row, error] {
 			raw := RawRow{Row: row, HouseholdNo: s.cell(cells, 0), IDNumber: s.cell(cells, 1),
 				Name: s.cell(cells, 2), Category: s.cell(cells, 3), CoverageStart: s.cell(cells, 4),
 				CoverageEnd: s.cell(cells, 5), Premium: s.cell(cells, 6)}
-			r, rej := ParseRow(s.terms, raw)
+			r, rej := parseRow(s.terms, raw, s.premiums)
 			if len(rej) > 0 {
 				s.bad += len(rej)
 				s.refused.Store(true)
