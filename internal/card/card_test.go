@@ -449,3 +449,69 @@ func TestCardSelfPaidAndContact(t *testing.T) {
 		}
 	}
 }
+
+// TestRendererConcurrent: one renderer draws many files at once (a
+// county's villages side by side, or two clerks' requests), each with its
+// own text. The Latin text went through one translator shared by every
+// document, whose buffer two documents overwrote at once: it panicked, or
+// printed one card's certificate number on another.
+func TestRendererConcurrent(t *testing.T) {
+	r := newRenderer(t)
+	const files, perFile = 8, 12
+	out := make([]bytes.Buffer, files)
+	var wg sync.WaitGroup
+	errs := make(chan error, files)
+	for f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- r.Write(&out[f], func(yield func(Card) error) error {
+				for i := range perFile {
+					if err := yield(testCard(fmt.Sprintf("%02d%03d", f, i), Active, family(400+f*perFile+i, "罗正华", "张美兰"))); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for f := range files {
+		text := pdfText(t, out[f].Bytes())
+		for i := range perFile {
+			assertContains(t, text, fmt.Sprintf("ZNB5226252024000001-%02d%03d", f, i))
+		}
+		for g := range files {
+			if other := fmt.Sprintf("ZNB5226252024000001-%02d", g); g != f && strings.Contains(text, other) {
+				t.Errorf("file %d shows file %d's certificate numbers", f, g)
+			}
+		}
+	}
+}
+
+// TestLatinConcurrent: the translation of Latin text to the core font's
+// encoding, which every document does for its numbers and dates, gives each
+// caller its own text however many documents are drawn at once.
+func TestLatinConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20000 {
+				in := fmt.Sprintf("ZNB%02d-%06d é", g, i)
+				if got := cp1252(in); got != fmt.Sprintf("ZNB%02d-%06d \xe9", g, i) {
+					t.Errorf("cp1252(%q) = %q", in, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

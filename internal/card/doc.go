@@ -1,6 +1,7 @@
 package card
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
@@ -91,7 +92,20 @@ func (r *Renderer) width(c rune) float64 {
 	return w
 }
 
-var cp1252 = gofpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")
+// translators hold gofpdf's translators to Windows-1252 (the core font's
+// encoding). Each writes into a buffer of its own, so one translator
+// shared by documents drawn at once printed one document's numbers on
+// another, or panicked.
+var translators = sync.Pool{New: func() any {
+	return gofpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")
+}}
+
+// cp1252 is s in Windows-1252.
+func cp1252(s string) string {
+	tr := translators.Get().(func(string) string)
+	defer translators.Put(tr)
+	return tr(s)
+}
 
 // glyphMissing is the error for text no font can show: printing it would
 // give empty boxes, which on an insurance card is worse than no card.
@@ -152,7 +166,10 @@ func (r *Renderer) newDocUsing(title string, used runeSet, ttf []byte) *doc {
 	f.SetCreationDate(at)
 	f.SetModificationDate(at)
 	f.SetCatalogSort(true)
-	f.AddUTF8FontFromBytes(cjkFont, "", ttf)
+	// gofpdf pads the font's tables in place when it subsets them, so a
+	// font shared by documents drawn at once is written by each: every
+	// document gets its own copy.
+	f.AddUTF8FontFromBytes(cjkFont, "", bytes.Clone(ttf))
 	f.SetLineWidth(0.25)
 	d := &doc{r: r, f: f, local: map[rune]float64{}, used: used, blocks: map[string]block{}, heights: map[string]float64{},
 		smallest: map[int]float64{}}
