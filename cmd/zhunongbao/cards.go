@@ -137,11 +137,7 @@ func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64
 	err := writeAtomic(path, func(w io.Writer) error {
 		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; bar.Add(1) })
 	})
-	if err != nil {
-		bar.Exit() // where it stopped: a filled bar would say the file was written
-	} else {
-		bar.Finish()
-	}
+	bar.End(err)
 	fmt.Fprintln(e.stderr)
 	return n, err
 }
@@ -180,11 +176,7 @@ func villageFiles(ctx context.Context, e *env, p *card.Printer, agreementID int6
 		mu.Unlock()
 		return nil
 	})
-	if err != nil {
-		bar.Exit() // where it stopped: a filled bar would say every file was written
-	} else {
-		bar.Finish()
-	}
+	bar.End(err)
 	fmt.Fprintln(e.stderr)
 	return files, err
 }

@@ -58,6 +58,16 @@ func (b *bar) Finish() { b.pb.Finish() }
 // Exit leaves the bar where it is, for work that stopped short.
 func (b *bar) Exit() { b.pb.Exit() }
 
+// End fills the bar when the work ended without err, and otherwise leaves
+// it where it stopped: a filled bar would say the work was done.
+func (b *bar) End(err error) {
+	if err != nil {
+		b.Exit()
+	} else {
+		b.Finish()
+	}
+}
+
 // rate formats count things of unit done in d, or "" before a second has
 // passed: too early to tell.
 func rate(count int, d time.Duration, unit string) string {

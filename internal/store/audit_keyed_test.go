@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -96,13 +95,7 @@ func TestAuditStateDetected(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newClaimWorld(t, db, "znb-standard")
-		c, err := db.ReportClaim(ctx, clerk, w.report(znb.Property, "H1", 0, "2024-05-10", "火灾"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AssessClaim(ctx, adjuster, c.No, &claim.Form{StructureLoss: "1200"}, ""); err != nil {
-			t.Fatal(err)
-		}
+		no := w.assessed(t, db, "H1", "2024-05-10", "1200")
 		c2, err := db.ReportClaim(ctx, clerk, w.report(znb.Property, "H2", 0, "2024-05-11", "火灾"))
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +105,7 @@ func TestAuditStateDetected(t *testing.T) {
 			t.Fatalf("untouched: %+v, %v", r, err)
 		}
 		g := db.Gorm(ctx)
-		g.Exec("UPDATE claims SET payable = 99999 WHERE claim_no = ?", c.No)
+		g.Exec("UPDATE claims SET payable = 99999 WHERE claim_no = ?", no)
 		g.Exec("UPDATE claims SET status = 'approved' WHERE claim_no = ?", c2.No)
 		g.Exec("UPDATE certificates SET premium = premium + 1 WHERE certificate_no = ?", w.cert["H2"])
 		r, err = db.CheckAudit(ctx, "")
@@ -120,7 +113,7 @@ func TestAuditStateDetected(t *testing.T) {
 			t.Fatalf("tampered: %+v, %v", r, err)
 		}
 		want := map[string]string{
-			"claim:" + c.No:               "payable",
+			"claim:" + no:                 "payable",
 			"claim:" + c2.No:              "status",
 			"certificate:" + w.cert["H2"]: "status/premium",
 		}

@@ -205,14 +205,7 @@ func dump(t *testing.T, db *store.DB) map[string]map[string]bool {
 		cols, _ := rows.Columns()
 		set := map[string]bool{}
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+			vals := rowValues(t, rows, len(cols))
 			parts := make([]string, len(vals))
 			for i, v := range vals {
 				parts[i] = fmt.Sprintf("%v", v)

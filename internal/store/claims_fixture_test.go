@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -100,4 +101,19 @@ func (w *claimWorld) report(line znb.Line, household string, person int, inciden
 		r.MemberIDNumber = idn(claimCounty, person)
 	}
 	return r
+}
+
+// assessed reports a fire at household's home on day and assesses its
+// structure loss, and returns the claim's number.
+func (w *claimWorld) assessed(t *testing.T, db *store.DB, household, day, loss string) string {
+	t.Helper()
+	ctx := context.Background()
+	c, err := db.ReportClaim(ctx, clerk, w.report(znb.Property, household, 0, day, "火灾"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AssessClaim(ctx, adjuster, c.No, &claim.Form{StructureLoss: loss}, ""); err != nil {
+		t.Fatal(err)
+	}
+	return c.No
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -268,16 +269,8 @@ func queryRows(t *testing.T, db *store.DB, q string, vars ...any) []map[string]s
 	cols, _ := rows.Columns()
 	var out []map[string]string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
 		row := map[string]string{}
-		for i, v := range vals {
+		for i, v := range rowValues(t, rows, len(cols)) {
 			if b, ok := v.([]byte); ok {
 				v = string(b)
 			}
@@ -291,4 +284,18 @@ func queryRows(t *testing.T, db *store.DB, q string, vars ...any) []map[string]s
 		t.Fatal(err)
 	}
 	return out
+}
+
+// rowValues scans the current row of rows, one value a column.
+func rowValues(t *testing.T, rows *sql.Rows, cols int) []any {
+	t.Helper()
+	vals := make([]any, cols)
+	ptrs := make([]any, cols)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	return vals
 }

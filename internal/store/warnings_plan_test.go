@@ -171,14 +171,7 @@ func TestPaymentsReadByIndex(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newClaimWorld(t, db, "znb-standard")
-		c, err := db.ReportClaim(ctx, clerk, w.report(znb.Property, "H1", 0, "2024-05-10", "火灾"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AssessClaim(ctx, adjuster, c.No, &claim.Form{StructureLoss: "3000.00"}, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ApproveClaim(ctx, approver, c.No, ""); err != nil {
+		if _, err := db.ApproveClaim(ctx, approver, w.assessed(t, db, "H1", "2024-05-10", "3000.00"), ""); err != nil {
 			t.Fatal(err)
 		}
 		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
@@ -401,21 +394,15 @@ func TestApprovalStandsWhenWarningsFail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newClaimWorld(t, db, "znb-standard")
-		c, err := db.ReportClaim(ctx, clerk, w.report(znb.Property, "H1", 0, "2024-05-20", "火灾"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AssessClaim(ctx, adjuster, c.No, &claim.Form{StructureLoss: "6000.00"}, ""); err != nil {
-			t.Fatal(err)
-		}
+		no := w.assessed(t, db, "H1", "2024-05-20", "6000.00")
 		if err := db.Gorm(ctx).Exec("DROP TABLE warnings").Error; err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.ApproveClaim(ctx, approver, c.No, "")
+		got, err := db.ApproveClaim(ctx, approver, no, "")
 		if err != nil || got.Status != claim.Approved {
 			t.Fatalf("approval answered %v, %v", got, err)
 		}
-		if again, err := db.GetClaim(ctx, approver, c.No); err != nil || again.Status != claim.Approved {
+		if again, err := db.GetClaim(ctx, approver, no); err != nil || again.Status != claim.Approved {
 			t.Fatalf("stored as %v, %v", again, err)
 		}
 	})
