@@ -133,12 +133,19 @@ func cards(ctx context.Context, e *env, args []string) error {
 // stderr and returns the number of cards.
 func villageFile(ctx context.Context, e *env, p *card.Printer, agreementID int64, village, path string, total int) (int, error) {
 	bar := newBarOf(e, total, "明白卡 "+village, "张")
-	n := 0
-	err := writeAtomic(path, func(w io.Writer) error {
-		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; bar.Add(1) })
-	})
+	n, err := writeVillage(ctx, p, agreementID, village, path, func() { bar.Add(1) })
 	bar.End(err)
 	fmt.Fprintln(e.stderr)
+	return n, err
+}
+
+// writeVillage writes one village's print file at path (writeAtomic) and
+// returns how many cards it holds; done follows each card.
+func writeVillage(ctx context.Context, p *card.Printer, agreementID int64, village, path string, done func()) (int, error) {
+	n := 0
+	err := writeAtomic(path, func(w io.Writer) error {
+		return p.Village(ctx, w, znb.System, agreementID, village, func() { n++; done() })
+	})
 	return n, err
 }
 
@@ -157,14 +164,10 @@ func villageFiles(ctx context.Context, e *env, p *card.Printer, agreementID int6
 	err := card.PrintAll(ctx, len(villages), func(ctx context.Context, i int) error {
 		v := villages[i]
 		path := filepath.Join(folder, card.VillageFileName(v.RegionCode, v.Name))
-		n := 0
-		err := writeAtomic(path, func(w io.Writer) error {
-			return p.Village(ctx, w, znb.System, agreementID, v.RegionCode, func() {
-				n++
-				mu.Lock()
-				bar.Add(1)
-				mu.Unlock()
-			})
+		n, err := writeVillage(ctx, p, agreementID, v.RegionCode, path, func() {
+			mu.Lock()
+			bar.Add(1)
+			mu.Unlock()
 		})
 		if err != nil {
 			return err

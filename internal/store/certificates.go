@@ -228,12 +228,15 @@ func (db *DB) EachCertificate(ctx context.Context, agreementID int64, village st
 	g := db.Gorm(ctx)
 	after := ""
 	for {
-		q := g.Where("agreement_id = ? AND household_no > ?", agreementID, after)
+		q := g
+		if isVillageCode(village) {
+			q = q.Table(indexed(g, "certificates", "certificates_agreement_village"))
+		}
+		q = q.Where("agreement_id = ? AND household_no > ?", agreementID, after)
 		switch {
 		case village == "":
 		case isVillageCode(village):
-			q = g.Table(indexed(g, "certificates", "certificates_agreement_village")).
-				Where("agreement_id = ? AND region_code = ? AND household_no > ?", agreementID, village, after)
+			q = q.Where("region_code = ?", village)
 		default:
 			q = q.Where("village_name = ?", village)
 		}

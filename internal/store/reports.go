@@ -247,13 +247,6 @@ func dateText(col string) string { return "CAST(" + col + " AS CHAR)" }
 // cents: SQLite may hand it over as a binary float.
 func roundCents(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 
-func roundShares(ds [5]decimal.Decimal) [5]decimal.Decimal {
-	for i := range ds {
-		ds[i] = roundCents(ds[i])
-	}
-	return ds
-}
-
 // reportClaims feeds the builder the claims in scope that may count in the
 // window: reported by its last day and not closed before its first (a
 // closed claim's updated_at is the moment it closed; a day's margin covers

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -336,8 +338,9 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 	// MySQL counts a row its ON DUPLICATE KEY clause left alone as
 	// affected, so what was raised is counted, not taken from the inserts.
 	var before, after int64
+	count := countWarnings(rows)
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := countWarnings(tx, rows, &before); err != nil {
+		if err := count(tx, &before); err != nil {
 			return err
 		}
 		for i := 0; i < len(rows); i += 500 {
@@ -346,7 +349,7 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 				return err
 			}
 		}
-		if err := countWarnings(tx, rows, &after); err != nil {
+		if err := count(tx, &after); err != nil {
 			return err
 		}
 		return db.warningNews(tx, rows)
@@ -358,24 +361,26 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 	return int(raised), nil
 }
 
-// countWarnings counts the stored warnings of the county of rows, only of
-// rows' households when they are few: an approval evaluates one household,
-// and counting every warning of the county for it made each approval slower
-// as the county's warnings grew.
-func countWarnings(tx *gorm.DB, rows []warningRow, n *int64) error {
-	q := tx.Model(&warningRow{}).Where("county = ?", rows[0].County)
+// countWarnings returns a count of the stored warnings of the county of
+// rows, only of rows' households when they are few: an approval evaluates
+// one household, and counting every warning of the county for it made each
+// approval slower as the county's warnings grew.
+func countWarnings(rows []warningRow) func(tx *gorm.DB, n *int64) error {
 	seen := map[string]bool{}
 	for _, r := range rows {
 		seen[r.HouseholdNo] = true
 	}
+	var hs []string
 	if len(seen) <= 100 {
-		hs := make([]string, 0, len(seen))
-		for h := range seen {
-			hs = append(hs, h)
-		}
-		q = q.Where("household_no IN ?", hs)
+		hs = slices.Collect(maps.Keys(seen))
 	}
-	return q.Count(n).Error
+	return func(tx *gorm.DB, n *int64) error {
+		q := tx.Model(&warningRow{}).Where("county = ?", rows[0].County)
+		if hs != nil {
+			q = q.Where("household_no IN ?", hs)
+		}
+		return q.Count(n).Error
+	}
 }
 
 // warningNews writes, in the warnings' transaction, the warning.raised
