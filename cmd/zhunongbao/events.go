@@ -292,7 +292,7 @@ func batchBuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := store.BatchQuery{EventID: *id}
+	q := disaster.BatchQuery{EventID: *id}
 	if *id == 0 {
 		var err1, err2 error
 		q.From, err1 = znb.ParseDate(*from)

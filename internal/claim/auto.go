@@ -60,6 +60,16 @@ func (c *Claim) Auto() bool {
 	return false
 }
 
+// CheckConfirmable refuses the confirmation of a proposal on any claim but
+// an automatic illness claim (not_auto_claim): the others are assessed with
+// their own figures.
+func (c *Claim) CheckConfirmable() error {
+	if !c.Auto() || c.Line != znb.Illness {
+		return znb.Errorf(znb.Invalid, "not_auto_claim", "只有平台主动立案的因病案件可以确认建议金额；其他案件请填写理算数据")
+	}
+	return nil
+}
+
 // OpensIllnessClaim says whether a household's settlements not yet in any
 // claim (amount: their out-of-pocket added up) open a new illness claim: when
 // the household has no open automatic claim to add them to and they add

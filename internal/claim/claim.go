@@ -137,6 +137,15 @@ func (c *Claim) Oversight() oversight.Assessment {
 	return oversight.Assessment{Signals: c.Signals, SignalsAt: c.SignalsAt, AssessorID: c.AssessorID, Assessor: c.Assessor}
 }
 
+// Review checks an approver's review note on the claim: only an open claim
+// (reported or assessed) is reviewed, under oversight.NewReview's rules.
+func (c *Claim) Review(a znb.Actor, now time.Time, note string) (oversight.Review, error) {
+	if c.Status != Reported && c.Status != Assessed {
+		return oversight.Review{}, znb.Errorf(znb.Conflict, "claim_closed", "案件状态为“%s”，不再复核", c.Status.Name())
+	}
+	return oversight.NewReview(a, c.Oversight(), now, note)
+}
+
 // Key is what makes two claims the same loss: one subject (the member's ID
 // number on per-person lines, the household number otherwise), one line, one
 // incident date and one cause.

@@ -85,6 +85,15 @@ const (
 	Dead    Status = "dead"    // given up: refused for good, or failing for a day
 )
 
+// CheckRequeue refuses to send again any message but a dead letter: the
+// others are sent or on their way.
+func (s Status) CheckRequeue() error {
+	if s != Dead {
+		return znb.Errorf(znb.Conflict, "not_dead", "只有已放弃（死信）的消息可以重新发送，这条消息的状态是 %s", s)
+	}
+	return nil
+}
+
 // SegmentChars is how many characters one SMS segment carries; a longer
 // text is sent as segments of 67 (the rest carry the joining header).
 const (

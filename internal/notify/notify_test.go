@@ -182,3 +182,17 @@ func TestMaskPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRequeue(t *testing.T) {
+	for _, tc := range []struct {
+		s    Status
+		want string
+	}{{Dead, ""}, {Pending, "not_dead"}, {Sent, "not_dead"}} {
+		t.Run(string(tc.s), func(t *testing.T) {
+			err := tc.s.CheckRequeue()
+			if got := znb.CodeOf(err); got != tc.want {
+				t.Fatalf("code %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -199,3 +199,28 @@ func (t *Tally) Add(it Item) {
 		t.Pending++
 	}
 }
+
+// SampleUnit checks who asks for which sample: insurer staff for their
+// insurer, offices within their region (their own by default), admin for
+// any; the insurer must be named.
+func SampleUnit(by znb.Actor, insurer, region string) (string, string, error) {
+	insurer, region = strings.TrimSpace(insurer), strings.TrimSpace(region)
+	if by.Role.Insurer() && insurer == "" {
+		insurer = by.Scope
+	}
+	if by.Regional() && region == "" {
+		region = by.Scope
+	}
+	if insurer == "" {
+		return "", "", znb.Errorf(znb.Invalid, "insurer_required", "须指明承保机构代码")
+	}
+	if region != "" {
+		if _, err := znb.ParseRegion(region); err != nil {
+			return "", "", err
+		}
+	}
+	if by.Role.Insurer() && insurer != by.Scope || by.Regional() && !strings.HasPrefix(region, by.Scope) {
+		return "", "", znb.ErrNotFound("抽查范围")
+	}
+	return insurer, region, nil
+}

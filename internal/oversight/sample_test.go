@@ -179,3 +179,40 @@ func TestTally(t *testing.T) {
 		t.Fatalf("tally = %+v", tl)
 	}
 }
+
+// TestSampleUnit: insurer staff sample their own insurer, offices their
+// region (their own by default), admin any named insurer; another's unit
+// answers as missing, so scope cannot be probed.
+func TestSampleUnit(t *testing.T) {
+	admin := znb.Actor{Username: "root", Role: znb.Admin}
+	office := znb.Actor{Username: "office", Role: znb.Office, Scope: "522625"}
+	approver := znb.Actor{Username: "appr", Role: znb.Approver, Scope: "PICC"}
+	for _, tc := range []struct {
+		name                string
+		by                  znb.Actor
+		insurer, region     string
+		wantIns, wantRegion string
+		want                string
+	}{
+		{"approver, own insurer by default", approver, "", "", "PICC", "", ""},
+		{"approver, a village", approver, "PICC", "522625101001", "PICC", "522625101001", ""},
+		{"approver, another insurer", approver, "CPIC", "", "", "", "not_found"},
+		{"office, own county by default", office, "PICC", "", "PICC", "522625", ""},
+		{"office, a township of its county", office, " PICC ", "522625101", "PICC", "522625101", ""},
+		{"office, another county", office, "PICC", "522626", "", "", "not_found"},
+		{"office names no insurer", office, "", "", "", "", "insurer_required"},
+		{"admin names no insurer", admin, "", "", "", "", "insurer_required"},
+		{"admin, any insurer", admin, "CPIC", "", "CPIC", "", ""},
+		{"bad region", office, "PICC", "52262", "", "", "invalid_region"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ins, region, err := SampleUnit(tc.by, tc.insurer, tc.region)
+			if got := znb.CodeOf(err); got != tc.want {
+				t.Fatalf("code %q, want %q", got, tc.want)
+			}
+			if err == nil && (ins != tc.wantIns || region != tc.wantRegion) {
+				t.Fatalf("unit %q %q, want %q %q", ins, region, tc.wantIns, tc.wantRegion)
+			}
+		})
+	}
+}

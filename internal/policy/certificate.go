@@ -78,14 +78,22 @@ func (c *Certificate) Period() Term {
 	return t
 }
 
+// Head is the member whose relation is 户主, if the certificate names one.
+func (c *Certificate) Head() (Insured, bool) {
+	for _, m := range c.Members {
+		if m.Relation == registry.Head {
+			return m, true
+		}
+	}
+	return Insured{}, false
+}
+
 // HeadName is the name printed as the household's head (on cards, the
 // verify page and claims): the member whose relation is 户主, else the first
 // member; "" for a certificate without members.
 func (c *Certificate) HeadName() string {
-	for _, m := range c.Members {
-		if m.Relation == registry.Head {
-			return m.Name
-		}
+	if h, ok := c.Head(); ok {
+		return h.Name
 	}
 	if len(c.Members) > 0 {
 		return c.Members[0].Name

@@ -324,7 +324,7 @@ func (s *Server) buildBatch(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	b, err := s.DB.BuildBatch(c.UserContext(), actor(c), store.BatchQuery{EventID: in.EventID, From: in.From, To: in.To}, nil)
+	b, err := s.DB.BuildBatch(c.UserContext(), actor(c), disaster.BatchQuery{EventID: in.EventID, From: in.From, To: in.To}, nil)
 	if err != nil {
 		return err
 	}

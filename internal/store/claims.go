@@ -111,7 +111,7 @@ func (r *claimRow) claim() (*claim.Claim, error) {
 		c.Payable, c.RemainingBefore, c.Remaining = r.Payable.Decimal, r.RemainingBefore.Decimal, r.RemainingAfter.Decimal
 	}
 	if r.Assessment != nil && *r.Assessment != "" && *r.Assessment != "null" {
-		in, err := assessmentOf(c.Line, *r.Assessment)
+		in, err := claim.DecodeAssessment(c.Line, *r.Assessment)
 		if err != nil {
 			return nil, znb.Wrap(err, "读取理算数据")
 		}

@@ -319,8 +319,10 @@ func (f *reportFacts) declared(g *gorm.DB, r *claimRow) ([]oversight.Event, erro
 func (db *DB) decideReport(ctx context.Context, g *gorm.DB, f *reportFacts, t reportTarget, j *reportJob) error {
 	by, in, rep := j.by, &j.in, &j.rep
 	cert, ag := t.cert, t.ag
-	if j.ev != nil && cert != nil && !j.ev.Struck(cert.RegionCode) {
-		return znb.Errorf(znb.Invalid, "region_not_in_event", "户 %s 所在村不在灾害事件“%s”的受灾范围内", cert.HouseholdNo, j.ev.Name)
+	if j.ev != nil && cert != nil {
+		if err := j.ev.CheckStruck(cert.RegionCode, cert.HouseholdNo); err != nil {
+			return err
+		}
 	}
 	var memberName, headName string
 	if cert != nil {

@@ -211,11 +211,8 @@ type eventClaim struct {
 // time. progress, when set, is told in the transaction how many entries are
 // made into claims so far, out of how many.
 func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f registry.File, progress func(done, total int)) (*WorksheetLoad, error) {
-	if err := claim.Permit(by, znb.ReportClaim); err != nil {
+	if err := disaster.CheckUploader(by); err != nil {
 		return nil, err
-	}
-	if !znb.Granted(by, znb.AssessClaim) {
-		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "定损表须由理算人员上传")
 	}
 	e, err := db.GetEvent(ctx, by, eventID)
 	if err != nil {
@@ -272,7 +269,7 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 		// meanwhile counts, and a bad row still undoes the whole load.
 		res.Claims, res.Payable = res.Claims[:0], decimal.Zero
 		bad, err := db.eventClaims(tx, by, e, entries, today, progress, func(made []*eventClaim) error {
-			if len(res.Claims)+len(made) > len(nos) {
+			if len(res.Claims)+len(made) > len(nos) { // numbers were reserved for the rows as first read
 				return znb.Errorf(znb.Conflict, "worksheet_changed", "上传期间其他案件发生变化，请重新上传定损表")
 			}
 			for _, m := range made {
@@ -713,8 +710,8 @@ func (db *DB) ApproveArea(ctx context.Context, by znb.Actor, eventID int64, regi
 	if region, err = e.Area(region); err != nil {
 		return nil, err
 	}
-	if !znb.Granted(by, znb.DecideClaim) {
-		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "当前角色无权核赔")
+	if err := disaster.CheckAreaApprover(by); err != nil {
+		return nil, err
 	}
 	var nos []string
 	if err := db.Gorm(ctx).Table("claims").

@@ -110,7 +110,7 @@ func BenchmarkEvent50k(b *testing.B) {
 				}
 				b.StartTimer()
 				start = time.Now()
-				batch, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
+				batch, err := db.BuildBatch(ctx, clerk, disaster.BatchQuery{EventID: e.ID}, nil)
 				if err != nil || batch.Totals.Count != len(hs) {
 					b.Fatalf("batch: %v", err)
 				}

@@ -56,10 +56,8 @@ func excludedPerson(cert *policy.Certificate, line znb.Line, member string) stri
 	if line.PerPerson() {
 		return member
 	}
-	for _, m := range cert.Members {
-		if m.Relation == "户主" {
-			return m.IDNumber
-		}
+	if h, ok := cert.Head(); ok {
+		return h.IDNumber
 	}
 	return member
 }

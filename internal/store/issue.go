@@ -344,7 +344,7 @@ type listed struct {
 // them: the head's mobile number, else the first member's (the rule of
 // householdPhones).
 func (l *listed) note(name, rel, phone string) {
-	head := rel == "户主"
+	head := rel == registry.Head
 	if head {
 		l.head = name
 	}

@@ -151,7 +151,9 @@ func (db *DB) resumable(ctx context.Context, row *runRow) (*run, error) {
 }
 
 // starter is the actor who started a run: an enabled account of that
-// name, or the operator's command line.
+// name, or the operator's command line. A run resumed after a restart acts
+// for its starter, so an account disabled or removed meanwhile stops it: a
+// fact of the users table, read here.
 func (db *DB) starter(ctx context.Context, username string) (znb.Actor, error) {
 	var u userRow
 	err := db.Gorm(ctx).Where("username = ?", username).Take(&u).Error

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -389,8 +388,12 @@ func (db *DB) ConfirmClaim(ctx context.Context, by znb.Actor, no, note string) (
 	if err != nil {
 		return nil, err
 	}
-	if !strings.Contains(","+r.Flags+",", ","+claim.FlagAuto+",") || r.Line != string(znb.Illness) {
-		return nil, znb.Errorf(znb.Invalid, "not_auto_claim", "只有平台主动立案的因病案件可以确认建议金额；其他案件请填写理算数据")
+	c, err := r.claim()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckConfirmable(); err != nil {
+		return nil, err
 	}
 	in, err := db.claimSettlements(g, r)
 	if err != nil {

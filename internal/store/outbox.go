@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
@@ -214,8 +215,8 @@ func (db *DB) householdPhones(g *gorm.DB, homes []home) (map[home]string, error)
 		if a.ListID != b.ListID {
 			return a.ListID > b.ListID
 		}
-		if (a.Relation == "户主") != (b.Relation == "户主") {
-			return a.Relation == "户主"
+		if (a.Relation == registry.Head) != (b.Relation == registry.Head) {
+			return a.Relation == registry.Head
 		}
 		return a.RowNo < b.RowNo
 	})
@@ -562,8 +563,8 @@ func (db *DB) RequeueOutbox(ctx context.Context, by znb.Actor, id int64) error {
 		if res.RowsAffected == 0 || (by.Regional() && !strings.HasPrefix(m.RegionCode, by.Scope)) {
 			return znb.ErrNotFound("消息")
 		}
-		if notify.Status(m.Status) != notify.Dead {
-			return znb.Errorf(znb.Conflict, "not_dead", "只有已放弃（死信）的消息可以重新发送，这条消息的状态是 %s", m.Status)
+		if err := notify.Status(m.Status).CheckRequeue(); err != nil {
+			return err
 		}
 		now := db.nowMS()
 		if err := tx.Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{"status": string(notify.Pending),

@@ -49,15 +49,9 @@ type AccountLoad struct {
 // household not on the county's certificates). An account that differs from
 // a household's current one replaces it; the old one is kept as history.
 func (db *DB) LoadAccounts(ctx context.Context, by znb.Actor, county string, f registry.File) (*AccountLoad, error) {
-	county, err := znb.ParseCounty(county)
+	county, err := disaster.CheckAccountsUpload(by, county)
 	if err != nil {
 		return nil, err
-	}
-	if err := znb.Allow(by, znb.LoadAccounts); err != nil {
-		return nil, err
-	}
-	if by.Regional() && !by.SeesRegion(county) {
-		return nil, znb.Errorf(znb.Forbidden, "out_of_scope", "无权为 %s 上传账户", county)
 	}
 	rows, err := f.Open()
 	if err != nil {
@@ -237,13 +231,6 @@ type Batch struct {
 	Unpayable []string
 }
 
-// BatchQuery chooses the approved claims of a batch: an event's, or those
-// approved between two days (both included).
-type BatchQuery struct {
-	EventID  int64
-	From, To znb.Date
-}
-
 func batchObject(id int64) string { return "payment_batch:" + itoa(id) }
 
 // BuildBatch builds a payment batch of the insurer's approved, unpaid
@@ -253,15 +240,9 @@ func batchObject(id int64) string { return "payment_batch:" + itoa(id) }
 // open batches: the unique index on payment_items.open_claim refuses a
 // racing build. progress, when set, is told in the transaction how many
 // claims are written into the batch so far, out of how many.
-func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery, progress func(done, total int)) (*Batch, error) {
-	if err := znb.Allow(by, znb.BuildPayments); err != nil {
+func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q disaster.BatchQuery, progress func(done, total int)) (*Batch, error) {
+	if err := q.CheckBuild(by); err != nil {
 		return nil, err
-	}
-	if !by.Role.Insurer() {
-		return nil, znb.Errorf(znb.Forbidden, "role_not_allowed", "付款批次须由保险机构人员生成")
-	}
-	if q.EventID == 0 && (q.From.IsZero() || q.To.IsZero() || q.To.Before(q.From)) {
-		return nil, znb.Errorf(znb.Invalid, "invalid_batch_query", "须给出灾害事件，或起止日期（核赔日期范围）")
 	}
 	if q.EventID != 0 {
 		if _, err := db.GetEvent(ctx, by, q.EventID); err != nil {
@@ -333,8 +314,8 @@ func (db *DB) BuildBatch(ctx context.Context, by znb.Actor, q BatchQuery, progre
 				}
 			}
 		}
-		if len(out.Items) == 0 {
-			return znb.Errorf(znb.Conflict, "no_payable_claims", "没有可付款的已核赔案件（已在其他未回盘批次中的、没有银行账户的不计）")
+		if err := disaster.CheckPayable(len(out.Items)); err != nil {
+			return err
 		}
 		if err := items.close(); err != nil {
 			if isUniqueViolation(err) {

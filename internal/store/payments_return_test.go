@@ -87,7 +87,7 @@ func returnWorld(t *testing.T, db *store.DB, households int) *store.Batch {
 	if _, err := db.LoadAccounts(ctx, countyOffice, claimCounty, storetest.File(t, accounts)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := db.BuildBatch(ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
+	b, err := db.BuildBatch(ctx, clerk, disaster.BatchQuery{EventID: e.ID}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/policy"
+	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/report"
 	"github.com/zhunongbao/zhunongbao/internal/subsidy"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -519,7 +520,7 @@ func (db *DB) noticeClaims(ctx context.Context, agreementID int64, village strin
 	}
 	for cert, at := range heads {
 		var ids []string
-		if err := g.Table("certificate_members").Where("certificate_no = ? AND relation = ?", cert, "户主").
+		if err := g.Table("certificate_members").Where("certificate_no = ? AND relation = ?", cert, registry.Head).
 			Order("id").Limit(1).Pluck("id_number", &ids).Error; err != nil {
 			return nil, znb.Wrap(err, "读取户主")
 		}

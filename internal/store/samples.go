@@ -76,31 +76,6 @@ type SampleRequest struct {
 
 func sampleObject(id int64) string { return "sample:" + itoa(id) }
 
-// sampleUnit checks who asks for which sample: insurer staff for their
-// insurer, offices within their region (their own by default), admin for
-// any; the insurer must be named.
-func sampleUnit(by znb.Actor, insurer, region string) (string, string, error) {
-	insurer, region = strings.TrimSpace(insurer), strings.TrimSpace(region)
-	if by.Role.Insurer() && insurer == "" {
-		insurer = by.Scope
-	}
-	if by.Regional() && region == "" {
-		region = by.Scope
-	}
-	if insurer == "" {
-		return "", "", znb.Errorf(znb.Invalid, "insurer_required", "须指明承保机构代码")
-	}
-	if region != "" {
-		if _, err := znb.ParseRegion(region); err != nil {
-			return "", "", err
-		}
-	}
-	if by.Role.Insurer() && insurer != by.Scope || by.Regional() && !strings.HasPrefix(region, by.Scope) {
-		return "", "", znb.ErrNotFound("抽查范围")
-	}
-	return insurer, region, nil
-}
-
 // paidIn returns the claims of the unit paid within the month: id, number
 // and payable.
 func (db *DB) paidIn(g *gorm.DB, insurer, region string, m oversight.Month) ([]claimRow, error) {
@@ -121,7 +96,7 @@ func (db *DB) DrawSample(ctx context.Context, by znb.Actor, in SampleRequest) (*
 	if err := znb.Allow(by, znb.SampleClaims); err != nil {
 		return nil, err
 	}
-	insurer, region, err := sampleUnit(by, in.Insurer, in.Region)
+	insurer, region, err := oversight.SampleUnit(by, in.Insurer, in.Region)
 	if err != nil {
 		return nil, err
 	}

@@ -371,10 +371,7 @@ func (db *DB) ReviewClaim(ctx context.Context, by znb.Actor, no, note string) (*
 		if err != nil {
 			return err
 		}
-		if c.Status != claim.Reported && c.Status != claim.Assessed {
-			return znb.Errorf(znb.Conflict, "claim_closed", "案件状态为“%s”，不再复核", c.Status.Name())
-		}
-		rv, err := oversight.NewReview(by, c.Oversight(), db.Now(), note)
+		rv, err := c.Review(by, db.Now(), note)
 		if err != nil {
 			return err
 		}

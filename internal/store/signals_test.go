@@ -142,7 +142,7 @@ func TestPlantedFraud(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFraudCounty(t, db)
-		assess := func(c *claim.Claim, facts claim.Facts) *claim.Claim {
+		assess := func(t *testing.T, c *claim.Claim, facts claim.Facts) *claim.Claim {
 			t.Helper()
 			a, err := db.AssessClaim(ctx, adjuster, c.No, facts, "")
 			if err != nil {
@@ -151,7 +151,7 @@ func TestPlantedFraud(t *testing.T) {
 			return a
 		}
 		docs := t.TempDir()
-		attach := func(c *claim.Claim, body string) {
+		attach := func(t *testing.T, c *claim.Claim, body string) {
 			t.Helper()
 			if _, err := db.AddClaimDocument(ctx, clerk, c.No, docs, store.DocumentUpload{Kind: claim.OtherDocument,
 				FileName: "invoice.pdf", Body: strings.NewReader("%PDF-1.4\n" + body), MaxBytes: 1 << 20}); err != nil {
@@ -159,97 +159,123 @@ func TestPlantedFraud(t *testing.T) {
 			}
 		}
 
-		// early_claim: the cover of every household started 2024-01-01
-		e1 := f.report(t, db, znb.Property, "E1", "", "2024-01-30", "火灾")
-		e2 := f.report(t, db, znb.Property, "E2", "", "2024-01-31", "火灾")
-		wantSignals(t, "incident on day 30", e1, oversight.EarlyClaim)
-		wantSignals(t, "incident on day 31", e2)
-
-		// frequent: F1's third claim of the year, of any line
-		f1 := f.report(t, db, znb.Property, "F1", "", "2024-02-10", "火灾")
-		f2 := f.report(t, db, znb.Agriculture, "F1", "", "2024-03-10", "火灾")
-		f3 := f.report(t, db, znb.Property, "F1", "", "2024-04-10", "自然灾害")
-		wantSignals(t, "first claim", f1)
-		wantSignals(t, "second claim", f2)
-		wantSignals(t, "third claim", f3, oversight.Frequent)
-
-		// after_death: the newer list (not yet applied to the
-		// certificates) records D1's member dead on 2024-05-01, D2's on
-		// 2024-05-20, and L1 and L2 gone from 2024-05-01
-		d1 := f.report(t, db, znb.Accident, "D1", "D1m", "2024-05-10", "意外伤害")
-		d2 := f.report(t, db, znb.Accident, "D2", "D2m", "2024-05-20", "意外伤害")
-		l1 := f.report(t, db, znb.Property, "L1", "", "2024-05-15", "火灾")
-		l2 := f.report(t, db, znb.Property, "L2", "", "2024-04-30", "火灾")
-		wantSignals(t, "incident after death", d1, oversight.AfterDeath)
-		wantSignals(t, "incident on the day of death", d2)
-		wantSignals(t, "incident after leaving the list", l1, oversight.AfterDeath)
-		wantSignals(t, "incident before leaving the list", l2)
-
-		// shared_document: S2 sends the invoice S1 sent; S3 another one
-		s1 := f.report(t, db, znb.Property, "S1", "", "2024-02-20", "火灾")
-		s2 := f.report(t, db, znb.Property, "S2", "", "2024-02-25", "火灾")
-		s3 := f.report(t, db, znb.Property, "S3", "", "2024-03-05", "火灾")
-		attach(s1, "发票 0001")
-		attach(s2, "发票 0001")
-		attach(s3, "发票 0002")
-		wantSignals(t, "copied document", assess(s2, property("1000", "0", "0")), oversight.SharedDocument)
-		wantSignals(t, "own document", assess(s3, property("1000", "0", "0")))
-		wantSignals(t, "document copied from", assess(s1, property("1000", "0", "0")), oversight.SharedDocument)
-
-		// cluster: five agriculture claims in village 2 within three days;
-		// the fifth is signalled on report, the first on assessment
+		// Each step plants one signal and its near misses; the reads at the
+		// end see every claim planted.
+		step := func(name string, fn func(t *testing.T)) {
+			if !t.Run(name, fn) {
+				t.FailNow()
+			}
+		}
+		var e1, e2, f1, f2, f3, d1, l1, s1, s2, s3, o1a, o1b, o2a, o2b, sa *claim.Claim
 		var cs []*claim.Claim
-		for i, day := range []string{"2024-03-01", "2024-03-02", "2024-03-02", "2024-03-03", "2024-03-03"} {
-			cs = append(cs, f.report(t, db, znb.Agriculture, fmt.Sprintf("C%d", i+1), "", day, "疫病"))
-		}
-		wantSignals(t, "fourth of a cluster on report", cs[3])
-		wantSignals(t, "fifth of a cluster", cs[4], oversight.Cluster)
-		wantSignals(t, "first of a cluster, assessed", assess(cs[0], agriculture("2000")), oversight.Cluster)
-		var ns []*claim.Claim
-		for i, day := range []string{"2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-03-05"} {
-			ns = append(ns, f.report(t, db, znb.Agriculture, fmt.Sprintf("N%d", i+1), "", day, "疫病"))
-		}
-		for _, n := range ns {
-			wantSignals(t, "five over five days", n)
-		}
-		wantSignals(t, "five over five days, assessed", assess(ns[2], agriculture("2000")))
+		step("early_claim", func(t *testing.T) {
+			// early_claim: the cover of every household started 2024-01-01
+			e1 = f.report(t, db, znb.Property, "E1", "", "2024-01-30", "火灾")
+			e2 = f.report(t, db, znb.Property, "E2", "", "2024-01-31", "火灾")
+			wantSignals(t, "incident on day 30", e1, oversight.EarlyClaim)
+			wantSignals(t, "incident on day 31", e2)
 
-		// overlap: O1's two hospital stays overlap, O2's follow each other
-		o1a := f.report(t, db, znb.Hospitalization, "O1", "O1", "2024-02-01", "意外伤害")
-		o1b := f.report(t, db, znb.Hospitalization, "O1", "O1", "2024-02-08", "意外伤害")
-		o2a := f.report(t, db, znb.Hospitalization, "O2", "O2", "2024-02-01", "意外伤害")
-		o2b := f.report(t, db, znb.Hospitalization, "O2", "O2", "2024-02-11", "意外伤害")
-		wantSignals(t, "stay overlapping", assess(o1a, stay("2024-02-01", "2024-02-10")), oversight.Overlap)
-		wantSignals(t, "stay overlapped", assess(o1b, stay("2024-02-08", "2024-02-12")), oversight.Overlap)
-		wantSignals(t, "stay before", assess(o2a, stay("2024-02-01", "2024-02-10")))
-		wantSignals(t, "stay after", assess(o2b, stay("2024-02-11", "2024-02-15")))
+		})
+		step("frequent", func(t *testing.T) {
+			// frequent: F1's third claim of the year, of any line
+			f1 = f.report(t, db, znb.Property, "F1", "", "2024-02-10", "火灾")
+			f2 = f.report(t, db, znb.Agriculture, "F1", "", "2024-03-10", "火灾")
+			f3 = f.report(t, db, znb.Property, "F1", "", "2024-04-10", "自然灾害")
+			wantSignals(t, "first claim", f1)
+			wantSignals(t, "second claim", f2)
+			wantSignals(t, "third claim", f3, oversight.Frequent)
 
-		// shared_account: S3 and O2 are paid into one account, E2 into
-		// its own
-		if _, err := db.LoadAccounts(ctx, countyOffice, claimCounty, storetest.File(t, storetest.WriteFile(t, "acc.csv",
-			"户编号,户名,账号,开户行\nS3,户主S3,6222021234567894,镇远农商行\nO2,户主O2,6222021234567894,镇远农商行\nE2,户主E2,12345678901234,镇远农商行\n"))); err != nil {
-			t.Fatal(err)
-		}
-		sa := f.report(t, db, znb.Property, "S3", "", "2024-06-01", "火灾")
-		wantSignals(t, "account shared", sa, oversight.SharedAccount)
-		wantSignals(t, "own account", f.report(t, db, znb.Property, "E2", "", "2024-06-02", "火灾"))
+		})
+		step("after_death", func(t *testing.T) {
+			// after_death: the newer list (not yet applied to the
+			// certificates) records D1's member dead on 2024-05-01, D2's on
+			// 2024-05-20, and L1 and L2 gone from 2024-05-01
+			d1 = f.report(t, db, znb.Accident, "D1", "D1m", "2024-05-10", "意外伤害")
+			d2 := f.report(t, db, znb.Accident, "D2", "D2m", "2024-05-20", "意外伤害")
+			l1 = f.report(t, db, znb.Property, "L1", "", "2024-05-15", "火灾")
+			l2 := f.report(t, db, znb.Property, "L2", "", "2024-04-30", "火灾")
+			wantSignals(t, "incident after death", d1, oversight.AfterDeath)
+			wantSignals(t, "incident on the day of death", d2)
+			wantSignals(t, "incident after leaving the list", l1, oversight.AfterDeath)
+			wantSignals(t, "incident before leaving the list", l2)
 
-		// cluster under a declared event: the same five claims in three
-		// days as above, in a village and days an event of their cause
-		// covers
-		if _, err := db.DeclareEvent(ctx, countyOffice, disaster.Declaration{Name: "6月疫病", Cause: "疫病",
-			First: znb.MustDate("2024-06-05"), Last: znb.MustDate("2024-06-07"), Regions: []string{fv2}}); err != nil {
-			t.Fatal(err)
-		}
-		for i, day := range []string{"2024-06-05", "2024-06-06", "2024-06-06", "2024-06-07", "2024-06-07"} {
-			wantSignals(t, "cluster an event covers", f.report(t, db, znb.Agriculture, fmt.Sprintf("C%d", i+1), "", day, "疫病"))
-		}
+		})
+		step("shared_document", func(t *testing.T) {
+			// shared_document: S2 sends the invoice S1 sent; S3 another one
+			s1 = f.report(t, db, znb.Property, "S1", "", "2024-02-20", "火灾")
+			s2 = f.report(t, db, znb.Property, "S2", "", "2024-02-25", "火灾")
+			s3 = f.report(t, db, znb.Property, "S3", "", "2024-03-05", "火灾")
+			attach(t, s1, "发票 0001")
+			attach(t, s2, "发票 0001")
+			attach(t, s3, "发票 0002")
+			wantSignals(t, "copied document", assess(t, s2, property("1000", "0", "0")), oversight.SharedDocument)
+			wantSignals(t, "own document", assess(t, s3, property("1000", "0", "0")))
+			wantSignals(t, "document copied from", assess(t, s1, property("1000", "0", "0")), oversight.SharedDocument)
 
-		// What is stored is what was reported: read back with reasons.
-		got, err := db.GetClaim(ctx, clerk, f3.No)
-		if err != nil || len(got.Signals) != 1 || !strings.Contains(got.Signals[0].Reason, "第 3 次") {
-			t.Fatalf("stored signals of %s: %+v, %v", f3.No, got, err)
-		}
+		})
+		step("cluster", func(t *testing.T) {
+			// cluster: five agriculture claims in village 2 within three days;
+			// the fifth is signalled on report, the first on assessment
+			for i, day := range []string{"2024-03-01", "2024-03-02", "2024-03-02", "2024-03-03", "2024-03-03"} {
+				cs = append(cs, f.report(t, db, znb.Agriculture, fmt.Sprintf("C%d", i+1), "", day, "疫病"))
+			}
+			wantSignals(t, "fourth of a cluster on report", cs[3])
+			wantSignals(t, "fifth of a cluster", cs[4], oversight.Cluster)
+			wantSignals(t, "first of a cluster, assessed", assess(t, cs[0], agriculture("2000")), oversight.Cluster)
+			var ns []*claim.Claim
+			for i, day := range []string{"2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-03-05"} {
+				ns = append(ns, f.report(t, db, znb.Agriculture, fmt.Sprintf("N%d", i+1), "", day, "疫病"))
+			}
+			for _, n := range ns {
+				wantSignals(t, "five over five days", n)
+			}
+			wantSignals(t, "five over five days, assessed", assess(t, ns[2], agriculture("2000")))
+
+		})
+		step("overlap", func(t *testing.T) {
+			// overlap: O1's two hospital stays overlap, O2's follow each other
+			o1a = f.report(t, db, znb.Hospitalization, "O1", "O1", "2024-02-01", "意外伤害")
+			o1b = f.report(t, db, znb.Hospitalization, "O1", "O1", "2024-02-08", "意外伤害")
+			o2a = f.report(t, db, znb.Hospitalization, "O2", "O2", "2024-02-01", "意外伤害")
+			o2b = f.report(t, db, znb.Hospitalization, "O2", "O2", "2024-02-11", "意外伤害")
+			wantSignals(t, "stay overlapping", assess(t, o1a, stay("2024-02-01", "2024-02-10")), oversight.Overlap)
+			wantSignals(t, "stay overlapped", assess(t, o1b, stay("2024-02-08", "2024-02-12")), oversight.Overlap)
+			wantSignals(t, "stay before", assess(t, o2a, stay("2024-02-01", "2024-02-10")))
+			wantSignals(t, "stay after", assess(t, o2b, stay("2024-02-11", "2024-02-15")))
+
+		})
+		step("shared_account", func(t *testing.T) {
+			// shared_account: S3 and O2 are paid into one account, E2 into
+			// its own
+			if _, err := db.LoadAccounts(ctx, countyOffice, claimCounty, storetest.File(t, storetest.WriteFile(t, "acc.csv",
+				"户编号,户名,账号,开户行\nS3,户主S3,6222021234567894,镇远农商行\nO2,户主O2,6222021234567894,镇远农商行\nE2,户主E2,12345678901234,镇远农商行\n"))); err != nil {
+				t.Fatal(err)
+			}
+			sa = f.report(t, db, znb.Property, "S3", "", "2024-06-01", "火灾")
+			wantSignals(t, "account shared", sa, oversight.SharedAccount)
+			wantSignals(t, "own account", f.report(t, db, znb.Property, "E2", "", "2024-06-02", "火灾"))
+
+		})
+		step("cluster under an event", func(t *testing.T) {
+			// cluster under a declared event: the same five claims in three
+			// days as above, in a village and days an event of their cause
+			// covers
+			if _, err := db.DeclareEvent(ctx, countyOffice, disaster.Declaration{Name: "6月疫病", Cause: "疫病",
+				First: znb.MustDate("2024-06-05"), Last: znb.MustDate("2024-06-07"), Regions: []string{fv2}}); err != nil {
+				t.Fatal(err)
+			}
+			for i, day := range []string{"2024-06-05", "2024-06-06", "2024-06-06", "2024-06-07", "2024-06-07"} {
+				wantSignals(t, "cluster an event covers", f.report(t, db, znb.Agriculture, fmt.Sprintf("C%d", i+1), "", day, "疫病"))
+			}
+
+		})
+		step("stored", func(t *testing.T) {
+			// What is stored is what was reported: read back with reasons.
+			got, err := db.GetClaim(ctx, clerk, f3.No)
+			if err != nil || len(got.Signals) != 1 || !strings.Contains(got.Signals[0].Reason, "第 3 次") {
+				t.Fatalf("stored signals of %s: %+v, %v", f3.No, got, err)
+			}
+		})
 
 		t.Run("list by signal", func(t *testing.T) {
 			for code, want := range map[oversight.Code][]string{
@@ -278,7 +304,7 @@ func TestPlantedFraud(t *testing.T) {
 		})
 
 		t.Run("a signalled claim needs a second approver's review", func(t *testing.T) {
-			a1 := assess(e1, property("1000", "0", "0"))
+			a1 := assess(t, e1, property("1000", "0", "0"))
 			wantSignals(t, "early claim assessed", a1, oversight.EarlyClaim)
 			queued := func() bool {
 				q, _, err := db.ListClaims(ctx, approver, store.ClaimQuery{Queue: true, PageSize: 500})
@@ -325,7 +351,7 @@ func TestPlantedFraud(t *testing.T) {
 			clock := db.Now
 			db.Now = func() time.Time { return clock().Add(time.Minute) }
 			defer func() { db.Now = clock }()
-			assess(e1, property("1200", "0", "0"))
+			assess(t, e1, property("1200", "0", "0"))
 			if _, err := db.ApproveClaim(ctx, approver, e1.No, ""); znb.CodeOf(err) != "review_required" {
 				t.Fatalf("approve after re-assessment: %v, want review_required", err)
 			}
@@ -341,7 +367,7 @@ func TestPlantedFraud(t *testing.T) {
 				t.Fatalf("approve after review: %v", err)
 			}
 			// an unsignalled claim needs no review
-			assess(e2, property("1000", "0", "0"))
+			assess(t, e2, property("1000", "0", "0"))
 			if _, err := db.ApproveClaim(ctx, approver, e2.No, ""); err != nil {
 				t.Fatalf("approve unsignalled: %v", err)
 			}

@@ -1,6 +1,15 @@
 // Package store keeps the platform's data in SQLite (the embedded default) or
 // MySQL/MariaDB/TiDB through GORM. Database rows live only here; callers get
 // domain types back.
+//
+// The rules of the platform (who may do what, eligibility, payouts, states,
+// file formats) belong to the domain packages; store asks them. The errors
+// store raises itself are of three kinds, each said where it is raised: a
+// fact of the tables (a number or name already taken, a row another request
+// is writing, a duplicate that raced past its check and met a unique index),
+// the database's own files (backup, restore, the audit chain and its
+// checkpoints), and the few checks that can only sit where the data streams
+// (an uploaded document's kind, known from its first bytes).
 package store
 
 import (

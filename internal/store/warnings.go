@@ -197,7 +197,7 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 			}
 			continue
 		}
-		a, err := assessmentOf(znb.Line(c.Line), *c.Assessment)
+		a, err := claim.DecodeAssessment(znb.Line(c.Line), *c.Assessment)
 		if err != nil {
 			continue
 		}
@@ -501,33 +501,6 @@ func (db *DB) agreementYears(g *gorm.DB, county string) (map[int64]int, error) {
 		}
 	}
 	return out, nil
-}
-
-// assessmentOf reads a stored assessment of line l.
-func assessmentOf(l znb.Line, s string) (claim.Assessment, error) {
-	switch l {
-	case znb.Property:
-		return decodeAs[claim.PropertyAssessment](s)
-	case znb.Agriculture:
-		return decodeAs[claim.AgricultureAssessment](s)
-	case znb.Disaster:
-		return decodeAs[claim.DisasterAssessment](s)
-	case znb.Accident:
-		return decodeAs[claim.AccidentAssessment](s)
-	case znb.Hospitalization:
-		return decodeAs[claim.HospitalizationAssessment](s)
-	case znb.Illness:
-		return decodeAs[claim.IllnessAssessment](s)
-	case znb.Education:
-		return decodeAs[claim.EducationAssessment](s)
-	}
-	return nil, znb.Errorf(znb.Invalid, "invalid_line", "险种无效：%q", string(l))
-}
-
-func decodeAs[T claim.Assessment](s string) (claim.Assessment, error) {
-	var a T
-	err := json.Unmarshal([]byte(s), &a)
-	return a, err
 }
 
 // WarningQuery filters the warnings list.

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/disaster"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/store"
 	"github.com/zhunongbao/zhunongbao/internal/store/storetest"
@@ -182,7 +183,7 @@ func TestPaymentsReadByIndex(t *testing.T) {
 				return err
 			}
 			today := znb.DateOf(db.Now().In(znb.CST))
-			b, err := db.BuildBatch(ctx, clerk, store.BatchQuery{From: today, To: today}, nil)
+			b, err := db.BuildBatch(ctx, clerk, disaster.BatchQuery{From: today, To: today}, nil)
 			if err == nil && (len(b.Items) != 1 || b.Items[0].Account != "6222021234567894") {
 				t.Errorf("batch items %+v, want H1's claim to H1's account", b.Items)
 			}

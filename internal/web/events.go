@@ -263,7 +263,7 @@ func (w *console) buildBatch(c *fiber.Ctx) error {
 	for _, f := range []string{"event_id", "from", "to"} {
 		v.Form[f] = strings.TrimSpace(c.FormValue(f))
 	}
-	var q store.BatchQuery
+	var q disaster.BatchQuery
 	q.EventID, _ = strconv.ParseInt(v.Form["event_id"], 10, 64)
 	if q.EventID == 0 {
 		for f, day := range map[string]*znb.Date{"from": &q.From, "to": &q.To} {

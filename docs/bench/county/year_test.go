@@ -435,7 +435,7 @@ func (y *year) claims() {
 	y.res.Claims, y.res.Approved = n, n
 	y.step(fmt.Sprintf("报案、理算、核赔 %d 件", n))
 
-	b, err := y.db.BuildBatch(y.ctx, clerk, store.BatchQuery{From: today, To: today}, nil)
+	b, err := y.db.BuildBatch(y.ctx, clerk, disaster.BatchQuery{From: today, To: today}, nil)
 	y.check(err, "claim batch")
 	b = y.bankFile(b.ID, "claims")
 	y.step("付款批次与银行文件")
@@ -597,7 +597,7 @@ func (y *year) flood() {
 		y.approveVillage(e.ID, v)
 	}
 	y.step(fmt.Sprintf("按村核赔 %d 个村（其中 %d 案先复核）", len(villages), y.res.FloodReviewed))
-	b, err := y.db.BuildBatch(y.ctx, clerk, store.BatchQuery{EventID: e.ID}, nil)
+	b, err := y.db.BuildBatch(y.ctx, clerk, disaster.BatchQuery{EventID: e.ID}, nil)
 	y.check(err, "flood batch")
 	y.res.FloodBatch = y.bankFile(b.ID, "flood")
 	y.step("付款批次与银行文件")
