@@ -72,14 +72,15 @@ const (
 )
 
 // ReadSettlements reads the settlement file row by row and calls each (when
-// not nil) with every clean row, in file order. It returns every fault of
-// every bad row — a missing or malformed field, an ID number that fails its
-// check, a settlement date in the future or before admission, a settlement
-// number given twice in the file (reported on each of its rows) — and the
-// number of data rows. A fault of the file itself (unreadable, no data, a
-// missing column) is the error. The caller stores nothing while a row is
-// rejected; each sees rows before the duplicates of later rows are known,
-// so a caller that stores must read the file twice (check, then write).
+// not nil) with every clean row whose settlement number the file has not
+// given before, in file order. It returns every fault of every bad row — a
+// missing or malformed field, an ID number that fails its check, a
+// settlement date in the future or before admission, a settlement number
+// given twice in the file (reported on each of its rows) — and the number of
+// data rows. A fault of the file itself (unreadable, no data, a missing
+// column) is the error. each sees rows before the faults of later rows are
+// known: a caller that stores them must do so in a transaction it rolls back
+// when any row is rejected.
 func ReadSettlements(rows registry.Rows, today znb.Date, each func(SettlementRow) error) ([]registry.Reject, int, error) {
 	cols, row, err := settlementHeader(rows)
 	if err != nil {
@@ -99,18 +100,20 @@ func ReadSettlements(rows registry.Rows, today znb.Date, each func(SettlementRow
 		}
 		data++
 		s, bad := readSettlement(row, cells, cols, today)
+		again := false
 		if s.No != "" {
 			if at, seen := first[s.No]; seen {
 				if len(dups[s.No]) == 0 {
 					dups[s.No] = []int{at}
 				}
 				dups[s.No] = append(dups[s.No], row)
+				again = true
 			} else {
 				first[strings.Clone(s.No)] = row
 			}
 		}
 		rej = append(rej, bad...)
-		if len(bad) == 0 && each != nil {
+		if len(bad) == 0 && !again && each != nil {
 			if err := each(s); err != nil {
 				return nil, data, err
 			}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"sync"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -97,30 +99,20 @@ const feedChunk = 500
 
 // ImportSettlements loads a settlement file. A file with a bad row is
 // refused whole (settlements_rejected, every bad row in the details) and
-// nothing is stored.
+// nothing is stored: the file is read once, in the transaction that stores
+// it, and the transaction is rolled back when any row is rejected. The file
+// is parsed on a goroutine of its own, a chunk ahead of the writes.
 func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.File) (*MedicalImport, error) {
 	if err := znb.Allow(by, znb.ImportSettlements); err != nil {
 		return nil, err
 	}
 	today := znb.DateOf(db.Now().In(znb.CST))
 	res := &MedicalImport{FeedDate: today}
-	rows, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	rej, n, err := fpb.ReadSettlements(rows, today, nil)
-	rows.Close()
-	if err != nil {
-		return nil, err
-	}
-	res.Rows, res.Rejected = n, rej
-	if err := fpb.SettlementsRefusal(rej); err != nil {
-		return res, err
-	}
 	touched := map[accrualKey]bool{}
 	var order []accrualKey
-	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
-		feed := medicalFeedRow{FeedDate: today, FileName: clipRunes(f.Name, 255), RowsRead: n, CreatedBy: by.Username, CreatedAt: db.nowMS()}
+	var refused error
+	err := db.BulkTx(ctx, func(tx *gorm.DB) error {
+		feed := medicalFeedRow{FeedDate: today, FileName: clipRunes(f.Name, 255), CreatedBy: by.Username, CreatedAt: db.nowMS()}
 		if err := tx.Create(&feed).Error; err != nil {
 			return err
 		}
@@ -132,41 +124,50 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		defer rows.Close()
 		out := newBatch(ctx, db, tx, "medical_settlements", settlementColumns...)
 		defer out.close()
-		var chunk []fpb.SettlementRow
 		covers := coverCache{}
-		flush := func() error {
-			keys, err := db.storeSettlements(tx, out, by, feed.ID, chunk, covers, res)
+		ahead := readAhead(rows, today)
+		defer ahead.stop()
+		var werr error
+		for chunk := range ahead.chunks {
+			if werr != nil {
+				continue
+			}
+			var keys []accrualKey
+			if keys, werr = db.storeSettlements(tx, out, by, feed.ID, chunk, covers, res); werr != nil {
+				ahead.stop()
+			}
 			for _, k := range keys {
 				if !touched[k] {
 					touched[k] = true
 					order = append(order, k)
 				}
 			}
-			chunk = chunk[:0]
-			return err
 		}
-		if _, _, err := fpb.ReadSettlements(rows, today, func(s fpb.SettlementRow) error {
-			if chunk = append(chunk, s); len(chunk) == feedChunk {
-				return flush()
-			}
-			return nil
-		}); err != nil {
-			return err
+		if werr != nil {
+			return werr
 		}
-		if err := flush(); err != nil {
-			return err
+		if ahead.err != nil {
+			return ahead.err
+		}
+		res.Rows, res.Rejected = ahead.rows, ahead.rejected
+		if refused = fpb.SettlementsRefusal(ahead.rejected); refused != nil {
+			return refused
 		}
 		if err := out.close(); err != nil {
 			return err
 		}
-		if err := tx.Model(&medicalFeedRow{}).Where("id = ?", feed.ID).Updates(map[string]any{
+		if err := tx.Model(&medicalFeedRow{}).Where("id = ?", feed.ID).Updates(map[string]any{"rows_read": res.Rows,
 			"loaded": res.Loaded, "skipped": res.Skipped, "not_insured": len(res.NotInsured)}).Error; err != nil {
 			return err
 		}
 		return db.audit(tx, by, scope{region: by.Scope}, "medical.import", "medical_feed:"+itoa(feed.ID), map[string]any{
-			"file": f.Name, "sha256": f.SHA256, "rows": n, "loaded": res.Loaded, "skipped": res.Skipped,
+			"file": f.Name, "sha256": f.SHA256, "rows": res.Rows, "loaded": res.Loaded, "skipped": res.Skipped,
 			"not_insured": len(res.NotInsured)})
 	})
+	if refused != nil {
+		// What the refused file would have loaded is not reported.
+		return &MedicalImport{FeedDate: today, Rows: res.Rows, Rejected: res.Rejected}, refused
+	}
 	if err != nil {
 		return nil, znb.Wrap(err, "保存医保结算数据")
 	}
@@ -190,6 +191,53 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 	}
 	return res, nil
 }
+
+// settlementsAhead is a settlement file being parsed on a goroutine of its
+// own: its clean rows come in chunks of feedChunk; once chunks is closed,
+// the file's rejects, data rows and fault are set.
+type settlementsAhead struct {
+	chunks   chan []fpb.SettlementRow
+	halt     chan struct{}
+	halted   sync.Once
+	rejected []registry.Reject
+	rows     int
+	err      error
+}
+
+var errStopped = errors.New("settlement feed stopped")
+
+// readAhead starts parsing the file.
+func readAhead(rows registry.Rows, today znb.Date) *settlementsAhead {
+	a := &settlementsAhead{chunks: make(chan []fpb.SettlementRow, 2), halt: make(chan struct{})}
+	go func() {
+		defer close(a.chunks)
+		send := func(chunk []fpb.SettlementRow) error {
+			select {
+			case a.chunks <- chunk:
+				return nil
+			case <-a.halt:
+				return errStopped
+			}
+		}
+		chunk := make([]fpb.SettlementRow, 0, feedChunk)
+		a.rejected, a.rows, a.err = fpb.ReadSettlements(rows, today, func(s fpb.SettlementRow) error {
+			if chunk = append(chunk, s); len(chunk) < feedChunk {
+				return nil
+			}
+			err := send(chunk)
+			chunk = make([]fpb.SettlementRow, 0, feedChunk)
+			return err
+		})
+		if a.err == nil && len(chunk) > 0 {
+			a.err = send(chunk)
+		}
+	}()
+	return a
+}
+
+// stop tells the parser that no more chunks are wanted: the writes failed,
+// or the caller returns.
+func (a *settlementsAhead) stop() { a.halted.Do(func() { close(a.halt) }) }
 
 // accrualKey is a household under an agreement, whose year accrues.
 type accrualKey struct {
@@ -328,10 +376,30 @@ var settlementColumns = []string{"settlement_no", "feed_id", "id_number", "name"
 	"settled_on", "total", "basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "non_reimbursable",
 	"out_of_pocket", "agreement_id", "insurer", "certificate_no", "household_no", "region_code", "claim_no", "created_at"}
 
-// heldColumns are the columns of a settlement a claim reads: its figures
-// and where it belongs.
-const heldColumns = "id, settlement_no, settled_on, total, basic_insurance_paid, critical_illness_paid, medical_assistance_paid, " +
-	"non_reimbursable, out_of_pocket, agreement_id, insurer, certificate_no, household_no, claim_no"
+// heldSettlements reads the settlements q picks, in the order they accrue,
+// with the columns a claim reads: their figures and where they belong. The
+// rows are scanned without GORM's reflection, which cost more than the
+// query itself when a county's feed reads every household's settlements.
+func heldSettlements(q *gorm.DB) ([]settlementRow, error) {
+	rows, err := q.Select("id, settlement_no, settled_on, total, basic_insurance_paid, critical_illness_paid, " +
+		"medical_assistance_paid, non_reimbursable, out_of_pocket, agreement_id, insurer, certificate_no, household_no, claim_no").
+		Order("settled_on, id").Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []settlementRow
+	for rows.Next() {
+		var s settlementRow
+		if err := rows.Scan(&s.ID, &s.SettlementNo, &s.SettledOn, &s.Total, &s.BasicInsurancePaid, &s.CriticalIllnessPaid,
+			&s.MedicalAssistancePaid, &s.NonReimbursable, &s.OutOfPocket, &s.AgreementID, &s.Insurer, &s.CertificateNo,
+			&s.HouseholdNo, &s.ClaimNo); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
 
 // optDate is an optional date as a column value: NULL when zero.
 func optDate(d znb.Date) any {
@@ -344,9 +412,9 @@ func optDate(d znb.Date) any {
 // claimSettlements reads the settlements the illness claim r holds, as its
 // assessment.
 func (db *DB) claimSettlements(tx *gorm.DB, r *claimRow) (claim.IllnessAssessment, error) {
-	var rows []settlementRow
-	if err := tx.Select(heldColumns).Where("agreement_id = ? AND household_no = ? AND claim_no = ?", r.AgreementID, r.HouseholdNo, r.ClaimNo).
-		Order("settled_on, id").Find(&rows).Error; err != nil {
+	rows, err := heldSettlements(tx.Table("medical_settlements").
+		Where("agreement_id = ? AND household_no = ? AND claim_no = ?", r.AgreementID, r.HouseholdNo, r.ClaimNo))
+	if err != nil {
 		return claim.IllnessAssessment{}, err
 	}
 	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(rows))}

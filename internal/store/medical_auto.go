@@ -262,10 +262,9 @@ func figures(g *gorm.DB, q string, args ...any) (map[accrualKey]decimal.Decimal,
 // claim number in SQL led the planners to read every settlement of the
 // county not yet in a claim.
 func groupSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, agreements []int64, subjects []string) error {
-	var rows []settlementRow
-	if err := tx.Table(indexed(tx, "medical_settlements", "medical_settlements_household")).Select(heldColumns).
-		Where("agreement_id IN ? AND household_no IN ?", agreements, subjects).
-		Order("settled_on, id").Find(&rows).Error; err != nil {
+	rows, err := heldSettlements(tx.Table(indexed(tx, "medical_settlements", "medical_settlements_household")).
+		Where("agreement_id IN ? AND household_no IN ?", agreements, subjects))
+	if err != nil {
 		return err
 	}
 	for _, s := range rows {

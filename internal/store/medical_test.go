@@ -255,3 +255,56 @@ func TestMedicalFeedAcrossChunks(t *testing.T) {
 		})
 	}
 }
+
+// TestMedicalFeedLateFault: the file is read once, in the transaction that
+// stores it, so chunks of good rows are written before a fault at its end is
+// met; the fault still leaves nothing stored (no settlement, feed, claim or
+// audit entry), a number given again after its first row was written is
+// refused as a duplicate rather than failing the insert, and the same file
+// mended then loads whole.
+func TestMedicalFeedLateFault(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+		audits := countRows(t, db, "audit_pending") + countRows(t, db, "audit_log")
+		rows := []string{settlementLine("JS-A", pHead1, "张三丰", "2024-05-01", "6000.00", "0")}
+		for i := 0; i < 1200; i++ {
+			rows = append(rows, settlementLine(fmt.Sprintf("JS-X%d", i), 500+i%150, "王五", "2024-05-02", "100.00", "0"))
+		}
+		late := append(append([]string{}, rows...),
+			settlementLine("JS-A", pSpouse1, "李四", "2024-05-03", "100.00", "0"),
+			settlementLine("JS-Z", pSpouse1, "李四", "2024-05-03", "abc", "0"))
+		res, err := feed(t, db, office, late...)
+		if znb.CodeOf(err) != "settlements_rejected" {
+			t.Fatalf("err %v", err)
+		}
+		var got []string
+		for _, r := range res.Rejected {
+			got = append(got, fmt.Sprintf("%d %s", r.Row, r.Code))
+		}
+		if want := "2 duplicate_settlement 1203 duplicate_settlement 1204 invalid_amount"; strings.Join(got, " ") != want {
+			t.Fatalf("rejects %v, want %s", got, want)
+		}
+		if res.Rows != 1203 || res.Loaded != 0 || res.FeedID != 0 {
+			t.Errorf("refused import %+v", res)
+		}
+		for _, table := range []string{"medical_settlements", "medical_feeds", "claims"} {
+			if n := countRows(t, db, table); n != 0 {
+				t.Errorf("%s: %d rows stored", table, n)
+			}
+		}
+		if n := countRows(t, db, "audit_pending") + countRows(t, db, "audit_log"); n != audits {
+			t.Errorf("audit entries %d → %d", audits, n)
+		}
+		res, err = feed(t, db, office, rows...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows != 1201 || res.Loaded != 1 || len(res.NotInsured) != 1200 || len(res.Opened) != 1 {
+			t.Fatalf("mended file: rows %d, loaded %d, not insured %d, opened %v", res.Rows, res.Loaded, len(res.NotInsured), res.Opened)
+		}
+		if n := countRows(t, db, "medical_settlements"); n != 1201 {
+			t.Errorf("%d settlements stored, want 1201", n)
+		}
+	})
+}
