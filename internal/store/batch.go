@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"slices"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,31 +21,44 @@ import (
 // On MySQL it sends multi-row INSERTs of about 8,000 values through one
 // prepared statement. The pure-Go SQLite driver parses every statement on
 // each execution and binds arguments in time quadratic in their number, so
-// there a batch's values are written into the statement's text as SQL
-// literals (text, integers, NULL; any other value, and text holding a NUL
-// byte, is still bound as an argument): one statement of up to litRows rows
-// or about litBytes of text. Literals cost about half of what the earlier
-// way did, a JSON array unpacked by json_each and json_extract: SQLite finds
-// a row's parsed JSON again for each column by comparing the row's whole
-// text, so a row cost its columns times its length.
+// there a batch travels as one JSON array bound to a single parameter and
+// unpacked by json_each: one short statement per few thousand rows. But
+// json_extract finds each row's parsed JSON again for each column by
+// comparing the row's whole text, so a row's cost grows with its columns
+// times its length: a table whose first row is wider than wideRow bytes
+// (columns × JSON text: a settlement of the 医保 feed, a claim with its
+// assessment) has its values written into the statement's text as SQL
+// literals instead (text, integers, booleans, NULL; any other value, and
+// text holding a NUL byte, is still bound), up to litRows rows or about
+// litBytes of text a statement. Literals cost SQLite's parser a little per
+// value, whatever the row's width; narrow rows (a list's members) are
+// cheaper as JSON.
 type batch struct {
-	ctx   context.Context
-	tx    *gorm.DB
-	head  string // INSERT INTO table (columns)
-	sql   string // the statement for a full batch (MySQL)
-	cols  int
-	per   int // rows per statement
-	args  []any
-	n     int
-	total int
-	full  *sql.Stmt // prepared once for full batches (MySQL)
-	lit   []byte    // the statement being written (SQLite)
-	pipe  *pipe     // when set, SQLite statements run on the pipe's goroutine
+	ctx    context.Context
+	tx     *gorm.DB
+	head   string // INSERT INTO table (columns)
+	sql    string // the statement for a full batch
+	values bool   // rows go as bound arguments (MySQL)
+	cols   int
+	per    int // rows per statement
+	args   []any
+	n      int
+	total  int
+	full   *sql.Stmt // prepared once for full batches
+	json   []byte
+	lit    []byte // the statement being written, for wide rows on SQLite
+	pipe   *pipe  // when set, SQLite statements run on the pipe's goroutine
 }
 
-// litRows and litBytes bound a SQLite statement of literal rows: past a few
-// hundred rows a longer statement saves nothing, and its text is held twice
-// (here and in the parser).
+// wideRow is the width of a row (columns × bytes of its JSON) from which a
+// batch on SQLite writes literals instead: between a list's members (9
+// columns, ~100 bytes, JSON cheaper) and the feed's settlements (21 columns,
+// ~250 bytes, literals 1.7 times cheaper).
+const wideRow = 2 << 10
+
+// litRows and litBytes bound a statement of literal rows: past a few hundred
+// rows a longer statement saves nothing, and its text is held twice (here
+// and in the parser).
 const (
 	litRows  = 1000
 	litBytes = 256 << 10
@@ -55,14 +68,25 @@ func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...st
 	b := &batch{ctx: ctx, tx: tx, cols: len(cols)}
 	b.head = "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
 	if db.Dialect == MySQL {
-		b.per = 8000 / len(cols)
-		b.args = make([]any, 0, 64) // grows to a full batch where there is one
-		b.sql = b.head + "VALUES " + tuples(b.per, b.cols)
+		b.bind(8000 / len(cols))
 		return b
 	}
-	b.per = litRows
-	b.lit = append(make([]byte, 0, 4096), b.head+"VALUES "...)
+	b.per = 8000
+	sel := make([]string, len(cols))
+	for i := range cols {
+		sel[i] = fmt.Sprintf("json_extract(value, '$[%d]')", i)
+	}
+	b.sql = b.head + "SELECT " + strings.Join(sel, ", ") + " FROM json_each(?)"
+	b.json = append(make([]byte, 0, 4096), '[')
 	return b
+}
+
+// bind makes the batch send its rows as bound arguments, per rows to a
+// statement.
+func (b *batch) bind(per int) {
+	b.values, b.per = true, per
+	b.args = make([]any, 0, 64) // grows to a full batch where there is one
+	b.sql = b.head + "VALUES " + tuples(b.per, b.cols)
 }
 
 func tuples(rows, cols int) string {
@@ -72,10 +96,20 @@ func tuples(rows, cols int) string {
 
 // add queues one row, writing a statement when the batch is full.
 func (b *batch) add(vals ...any) error {
-	if b.lit == nil {
+	if b.values {
 		b.args = append(b.args, vals...)
-	} else if err := b.addLiteral(vals); err != nil {
+	} else if b.lit != nil {
+		if err := b.addLiteral(vals); err != nil {
+			return err
+		}
+	} else if err := b.addJSON(vals); err != nil {
 		return err
+	} else if b.n == 0 && b.total == 0 && b.pipe == nil && (len(b.json)-2)*b.cols > wideRow {
+		b.json, b.per = nil, litRows
+		b.lit = append(make([]byte, 0, 4096), b.head+"VALUES "...)
+		if err := b.addLiteral(vals); err != nil {
+			return err
+		}
 	}
 	b.n++
 	if b.n == b.per || len(b.lit) > litBytes {
@@ -150,6 +184,15 @@ func appendLiteral(b []byte, v any) ([]byte, bool) {
 	return b, false
 }
 
+func (b *batch) addJSON(vals []any) error {
+	if b.n > 0 {
+		b.json = append(b.json, ',')
+	}
+	var err error
+	b.json, err = appendJSONRow(b.json, vals)
+	return err
+}
+
 // appendJSONRow appends vals as a JSON array.
 func appendJSONRow(b []byte, vals []any) ([]byte, error) {
 	b = append(b, '[')
@@ -220,12 +263,16 @@ func (b *batch) flush() error {
 	var err error
 	switch {
 	case b.lit != nil:
-		if b.pipe != nil {
-			err = b.pipe.exec(string(b.lit), b.args)
-		} else {
-			_, err = pool.ExecContext(b.ctx, string(b.lit), b.args...)
-		}
+		_, err = pool.ExecContext(b.ctx, string(b.lit), b.args...)
 		b.lit = append(b.lit[:0], b.head+"VALUES "...)
+	case !b.values:
+		b.json = append(b.json, ']')
+		if b.pipe != nil {
+			err = b.pipe.exec(b.sql, string(b.json))
+		} else {
+			_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
+		}
+		b.json = append(b.json[:0], '[')
 	case b.n == b.per:
 		if b.full == nil {
 			if b.full, err = pool.PrepareContext(b.ctx, b.sql); err != nil {
@@ -289,14 +336,14 @@ type pipe struct {
 	ctx  context.Context
 	pool gorm.ConnPool
 	jobs chan string
-	args chan []any
+	arg  chan string
 	done chan struct{}
 	mu   sync.Mutex
 	err  error
 }
 
 func newPipe(ctx context.Context, tx *gorm.DB) *pipe {
-	p := &pipe{ctx: ctx, pool: tx.Statement.ConnPool, jobs: make(chan string, 2), args: make(chan []any, 2), done: make(chan struct{})}
+	p := &pipe{ctx: ctx, pool: tx.Statement.ConnPool, jobs: make(chan string, 2), arg: make(chan string, 2), done: make(chan struct{})}
 	go p.run()
 	return p
 }
@@ -304,11 +351,11 @@ func newPipe(ctx context.Context, tx *gorm.DB) *pipe {
 func (p *pipe) run() {
 	defer close(p.done)
 	for sql := range p.jobs {
-		args := <-p.args
+		arg := <-p.arg
 		if p.failed() != nil {
 			continue
 		}
-		if _, err := p.pool.ExecContext(p.ctx, sql, args...); err != nil {
+		if _, err := p.pool.ExecContext(p.ctx, sql, arg); err != nil {
 			p.mu.Lock()
 			p.err = err
 			p.mu.Unlock()
@@ -323,12 +370,12 @@ func (p *pipe) failed() error {
 }
 
 // exec queues a statement; it returns the error of an earlier one, if any.
-func (p *pipe) exec(sql string, args []any) error {
+func (p *pipe) exec(sql, arg string) error {
 	if err := p.failed(); err != nil {
 		return err
 	}
 	p.jobs <- sql
-	p.args <- slices.Clone(args)
+	p.arg <- arg
 	return nil
 }
 

@@ -154,76 +154,56 @@ func TestCapDetail(t *testing.T) {
 	}
 }
 
-// TestBatchLiterals: a batch on SQLite writes its values into the
-// statement as literals, and stores exactly what binding each value would
-// have stored — the same value of the same type in every column — for text
-// with quotes, backslashes, NUL bytes and invalid UTF-8, integers at their
-// limits, booleans, NULL, decimals and dates, and for the values it binds
-// instead (floats, bytes, times), over more rows than one statement holds.
-func TestBatchLiterals(t *testing.T) {
+// A batch on SQLite whose first row is wide goes as literals; a narrow one
+// as JSON. Both store every row as given.
+func TestBatchWideRows(t *testing.T) {
 	db := sqliteDB(t)
-	ctx := context.Background()
-	g := db.Gorm(ctx)
-	cols := []string{"k", "t", "i", "n", "d", "x"}
-	for _, table := range []string{"lit_rows", "bound_rows"} {
-		if err := g.Exec("CREATE TABLE " + table + " (k INTEGER, t TEXT, i BIGINT, n DECIMAL(18,2), d DATE, x)").Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	values := []any{"plain", "张三丰", "it's", `a\b`, "''", "nul\x00inside", "bad\xffutf8", "", nil,
-		int64(math.MaxInt64), int64(math.MinInt64), 0, int32(-7), true, false,
-		decimal.RequireFromString("1200.50"), decimal.RequireFromString("0.10"), znb.MustDate("2024-06-15"), znb.Date{},
-		1.5, []byte{0, 1, 2}, time.Date(2024, 6, 15, 8, 30, 0, 0, time.UTC), "1e3", "0012"}
-	row := func(k int) []any {
-		v := values[k%len(values)]
-		return []any{k, v, v, v, v, v}
-	}
-	const n = litRows*2 + 17
-	err := db.BulkTx(ctx, func(tx *gorm.DB) error {
-		b := newBatch(ctx, db, tx, "lit_rows", cols...)
-		for k := 0; k < n; k++ {
-			if err := b.add(row(k)...); err != nil {
-				return err
-			}
-		}
-		if err := b.close(); err != nil {
-			return err
-		}
-		for k := 0; k < n; k++ {
-			if err := tx.Exec("INSERT INTO bound_rows (k, t, i, n, d, x) VALUES (?, ?, ?, ?, ?, ?)", row(k)...).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := func(table string) []string {
-		var out []string
-		rows, err := g.Raw("SELECT k, typeof(t), quote(t), typeof(i), quote(i), typeof(n), quote(n), typeof(d), quote(d), typeof(x), quote(x) FROM " + table + " ORDER BY k").Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k int
-			var f [10]string
-			if err := rows.Scan(&k, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9]); err != nil {
+	cols := []string{"id", "feed_date", "file_name", "rows_read", "loaded", "skipped", "not_insured", "created_by", "created_at"}
+	for _, tc := range []struct {
+		name    string
+		file    string
+		literal bool
+	}{
+		{"narrow", "名单.csv", false},
+		{"wide", strings.Repeat("长", 700) + `"引号"\`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			g := db.Gorm(ctx)
+			if err := g.Exec("DELETE FROM medical_feeds").Error; err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprint(k, f))
-		}
-		return out
-	}
-	lit, bound := read("lit_rows"), read("bound_rows")
-	if len(lit) != n || len(bound) != n {
-		t.Fatalf("%d and %d rows, want %d", len(lit), len(bound), n)
-	}
-	for k := range lit {
-		if lit[k] != bound[k] {
-			t.Errorf("row %d (%T %v):\nliteral %s\nbound   %s", k, values[k%len(values)], values[k%len(values)], lit[k], bound[k])
-		}
+			var used bool
+			err := db.BulkTx(ctx, func(tx *gorm.DB) error {
+				b := newBatch(ctx, db, tx, "medical_feeds", cols...)
+				for i := 1; i <= 20; i++ {
+					if err := b.add(i, znb.MustDate("2024-06-15"), tc.file, i*10, i, 0, 0, "办事员", int64(i)); err != nil {
+						return err
+					}
+				}
+				used = b.lit != nil
+				return b.close()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used != tc.literal {
+				t.Errorf("literals %v, want %v", used, tc.literal)
+			}
+			var rows []medicalFeedRow
+			if err := g.Order("id").Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 20 {
+				t.Fatalf("%d rows, want 20", len(rows))
+			}
+			for i, r := range rows {
+				if n := i + 1; r.ID != int64(n) || r.FileName != tc.file || r.RowsRead != n*10 || r.Loaded != n ||
+					r.CreatedBy != "办事员" || r.FeedDate != znb.MustDate("2024-06-15") || r.CreatedAt != int64(n) {
+					t.Errorf("row %d: %+v", n, r)
+				}
+			}
+		})
 	}
 }
 
@@ -239,4 +219,81 @@ func sqliteDB(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// TestBatchLiterals: a batch of wide rows on SQLite writes its values into
+// the statement as literals, and stores exactly what binding each value would
+// have stored — the same value of the same type in every column — for text
+// with quotes, backslashes, NUL bytes and invalid UTF-8, integers at their
+// limits, booleans, NULL, decimals and dates, and for the values it binds
+// instead (floats, bytes, times), over more rows than one statement holds.
+func TestBatchLiterals(t *testing.T) {
+	db := sqliteDB(t)
+	ctx := context.Background()
+	g := db.Gorm(ctx)
+	cols := []string{"k", "t", "i", "n", "d", "x", "w"}
+	for _, table := range []string{"lit_rows", "bound_rows"} {
+		if err := g.Exec("CREATE TABLE " + table + " (k INTEGER, t TEXT, i BIGINT, n DECIMAL(18,2), d DATE, x, w TEXT)").Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	values := []any{"plain", "张三丰", "it's", `a\b`, "''", "nul\x00inside", "bad\xffutf8", "", nil,
+		int64(math.MaxInt64), int64(math.MinInt64), 0, int32(-7), true, false,
+		decimal.RequireFromString("1200.50"), decimal.RequireFromString("0.10"), znb.MustDate("2024-06-15"), znb.Date{},
+		1.5, []byte{0, 1, 2}, time.Date(2024, 6, 15, 8, 30, 0, 0, time.UTC), "1e3", "0012"}
+	wide := strings.Repeat("宽", 200) // makes the rows wide enough for literals
+	row := func(k int) []any {
+		v := values[k%len(values)]
+		return []any{k, v, v, v, v, v, wide}
+	}
+	const n = litRows*2 + 17
+	err := db.BulkTx(ctx, func(tx *gorm.DB) error {
+		b := newBatch(ctx, db, tx, "lit_rows", cols...)
+		for k := 0; k < n; k++ {
+			if err := b.add(row(k)...); err != nil {
+				return err
+			}
+		}
+		if b.lit == nil {
+			t.Error("the rows did not go as literals")
+		}
+		if err := b.close(); err != nil {
+			return err
+		}
+		for k := 0; k < n; k++ {
+			if err := tx.Exec("INSERT INTO bound_rows (k, t, i, n, d, x, w) VALUES (?, ?, ?, ?, ?, ?, ?)", row(k)...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(table string) []string {
+		var out []string
+		rows, err := g.Raw("SELECT k, typeof(t), quote(t), typeof(i), quote(i), typeof(n), quote(n), typeof(d), quote(d), typeof(x), quote(x), w FROM " + table + " ORDER BY k").Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k int
+			var f [11]string
+			if err := rows.Scan(&k, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10]); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(k, f))
+		}
+		return out
+	}
+	lit, bound := read("lit_rows"), read("bound_rows")
+	if len(lit) != n || len(bound) != n {
+		t.Fatalf("%d and %d rows, want %d", len(lit), len(bound), n)
+	}
+	for k := range lit {
+		if lit[k] != bound[k] {
+			t.Errorf("row %d (%T %v):\nliteral %s\nbound   %s", k, values[k%len(values)], values[k%len(values)], lit[k], bound[k])
+		}
+	}
 }
