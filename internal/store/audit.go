@@ -188,6 +188,7 @@ type pendingRow struct {
 // MySQL, the write lock on SQLite), so concurrent chainers, in this process
 // or another, extend the chain one after the other.
 func (db *DB) chain(ctx context.Context) error {
+	ctx = context.WithValue(ctx, asideKey{}, true)
 	for {
 		n := 0
 		err := db.tx(ctx, func(tx *gorm.DB) error {
