@@ -189,10 +189,8 @@ func (db *DB) writeGroupThen(ctx context.Context, jobs []*reportJob, w *reportGr
 		return db.transaction(ctx, func(tx *gorm.DB) error {
 			err := db.writeReports(tx, jobs)
 			if err == nil {
-				err = groupWritten(jobs)
-			}
-			if err == nil {
 				w.committing()
+				err = groupWritten(jobs)
 			}
 			if err != nil && znb.CodeOf(err) == "duplicate_claim" {
 				if ok, werr := written(tx, jobs); werr != nil || ok {
@@ -204,8 +202,8 @@ func (db *DB) writeGroupThen(ctx context.Context, jobs []*reportJob, w *reportGr
 	})
 }
 
-// groupWritten runs once a group's rows are written, before its commit:
-// tests make a commit fail with it, or hold it.
+// groupWritten runs once a group's rows are written, as its commit begins:
+// tests make the commit fail with it, or hold it.
 var groupWritten = func([]*reportJob) error { return nil }
 
 // written reports whether every claim of jobs is stored, and sets their ids.
