@@ -56,7 +56,8 @@ func (w *reportGroup) done() bool {
 // leadNext writes the next group of queued reports; its caller holds
 // db.leading, which it gives up as the group's writing begins (or when
 // there is nothing to write), so that the group after is checked meanwhile.
-func (db *DB) leadNext(ctx context.Context) {
+// False when no report was queued: another leader has the caller's.
+func (db *DB) leadNext(ctx context.Context) bool {
 	unlead := func() { <-db.leading }
 	prev := db.writing.Load()
 	if prev != nil {
@@ -73,18 +74,18 @@ func (db *DB) leadNext(ctx context.Context) {
 	if prev == nil || prev.done() {
 		if !db.takeGate(ctx) {
 			unlead()
-			return
+			return true
 		}
 		if jobs = db.take(); len(jobs) == 0 {
 			<-db.slots
 			unlead()
-			return
+			return false
 		}
 		db.checkReports(ctx, jobs)
 	} else {
 		if jobs = db.take(); len(jobs) == 0 {
 			unlead()
-			return
+			return false
 		}
 		reps := make([]claim.Report, len(jobs))
 		for i, j := range jobs {
@@ -98,7 +99,7 @@ func (db *DB) leadNext(ctx context.Context) {
 				j.done <- errBusy()
 			}
 			unlead()
-			return
+			return true
 		}
 		if !fresh || db.gateGen.Load() != prev.gen+1 || prev.failed {
 			for i, j := range jobs {
@@ -109,6 +110,7 @@ func (db *DB) leadNext(ctx context.Context) {
 	}
 	db.writeDecided(ctx, jobs, unlead)
 	<-db.slots
+	return true
 }
 
 // takeGate takes the gate for a report group; false after busyWait.

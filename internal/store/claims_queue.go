@@ -84,7 +84,9 @@ func (db *DB) writeReport(ctx context.Context, j *reportJob) error {
 		case slots <- struct{}{}:
 			db.leadHeld(ctx, j)
 		case db.leading <- struct{}{}:
-			db.leadNext(ctx)
+			if !db.leadNext(ctx) {
+				return <-j.done
+			}
 		case <-t.C:
 			if db.unqueue(j) {
 				return errBusy()
