@@ -126,7 +126,7 @@ func (db *DB) takeGate(ctx context.Context) bool {
 	}
 }
 
-// writing makes the reports of jobs, about to be written behind the gate,
+// startWriting makes the reports of jobs, about to be written behind the gate,
 // the group that the next group is checked against; nil on MySQL, where
 // groups do not wait for each other.
 func (db *DB) startWriting(jobs []*reportJob) *reportGroup {
