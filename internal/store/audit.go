@@ -188,7 +188,6 @@ type pendingRow struct {
 // MySQL, the write lock on SQLite), so concurrent chainers, in this process
 // or another, extend the chain one after the other.
 func (db *DB) chain(ctx context.Context) error {
-	ctx = context.WithValue(ctx, asideKey{}, true)
 	for {
 		n := 0
 		err := db.tx(ctx, func(tx *gorm.DB) error {

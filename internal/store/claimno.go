@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -36,28 +35,6 @@ func (db *DB) claimNo(ctx context.Context, today znb.Date) (string, error) {
 // group's leader), which must not wait for the gate again.
 func (db *DB) claimNoHeld(ctx context.Context, today znb.Date) (string, error) {
 	return db.nextClaimNo(ctx, today, func(ctx context.Context, fn func(tx *gorm.DB) error) error {
-		err := retrying(ctx, func() error { return db.transaction(ctx, fn) })
-		db.committed(err)
-		return err
-	})
-}
-
-// claimNoAside is claimNo for a leader that checks its group while another
-// group holds the gate (claims_pipe.go). Moving the day's counter is no
-// write the group's checks read, so it does not count as a writer between
-// the two groups (gateGen).
-func (db *DB) claimNoAside(ctx context.Context, today znb.Date) (string, error) {
-	return db.nextClaimNo(ctx, today, func(ctx context.Context, fn func(tx *gorm.DB) error) error {
-		t := time.NewTimer(busyWait)
-		defer t.Stop()
-		select {
-		case db.gate <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return errBusy()
-		}
-		defer db.leaveWrite()
 		err := retrying(ctx, func() error { return db.transaction(ctx, fn) })
 		db.committed(err)
 		return err

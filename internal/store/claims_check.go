@@ -37,7 +37,6 @@ type reportFacts struct {
 	events   []oversight.Event // declared events, read when a report first needs them
 	eventsOK bool
 	lo, hi   znb.Date // the days any report's cluster may span
-	claimNo  func(context.Context, znb.Date) (string, error)
 }
 
 // inList names a household, or a member (by id number), in a list version.
@@ -58,13 +57,6 @@ type reportTarget struct {
 // gets its rows to write, or its refusal in refused. The caller holds the
 // write gate (the group's slot).
 func (db *DB) checkReports(ctx context.Context, jobs []*reportJob) {
-	db.decideReports(ctx, db.Gorm(ctx), jobs, nil, db.claimNoHeld)
-}
-
-// decideReports is checkReports reading through g, with the claims of
-// stored as stored ones and claim numbers from claimNo.
-func (db *DB) decideReports(ctx context.Context, g *gorm.DB, jobs []*reportJob, stored []claimRow,
-	claimNo func(context.Context, znb.Date) (string, error)) {
 	var todo []*reportJob
 	for _, j := range jobs {
 		if j.row == nil && j.refused == nil {
@@ -74,6 +66,7 @@ func (db *DB) decideReports(ctx context.Context, g *gorm.DB, jobs []*reportJob, 
 	if len(todo) == 0 {
 		return
 	}
+	g := db.Gorm(ctx)
 	targets, f, err := db.reportFacts(g, todo)
 	if err != nil {
 		for _, j := range todo {
@@ -81,10 +74,6 @@ func (db *DB) decideReports(ctx context.Context, g *gorm.DB, jobs []*reportJob, 
 		}
 		return
 	}
-	for i := range stored {
-		f.add(stored[i])
-	}
-	f.claimNo = claimNo
 	for i, j := range todo {
 		if targets[i].ag != nil {
 			j.agreementID = targets[i].ag.ID
@@ -363,7 +352,7 @@ func (db *DB) decideReport(ctx context.Context, g *gorm.DB, f *reportFacts, t re
 		MemberIDNumber: rep.Member, MemberName: memberName, Subject: rep.Subject(), IncidentDate: in.IncidentDate,
 		ReportedOn: in.ReportedOn, Cause: rep.Cause, Description: in.Description, Flags: strings.Join(flags, ","),
 		Status: string(claim.Reported), DupKey: &dup, CreatedBy: by.Username, CreatedAt: now, UpdatedAt: now}
-	if row.ClaimNo, err = f.claimNo(ctx, j.today); err != nil {
+	if row.ClaimNo, err = db.claimNoHeld(ctx, j.today); err != nil {
 		return err
 	}
 	cs := newCase(&row, rep.Cover.Start)
@@ -391,14 +380,11 @@ func (db *DB) decideReport(ctx context.Context, g *gorm.DB, f *reportFacts, t re
 	j.row, j.signals, j.news, j.claim = &row, signals, &n, c
 	j.event = eventRow(0, c.Open(by, db.Now(), in.Description))
 	// The reports after this one see it as a stored claim.
-	f.add(row)
+	k := earlier{ag.ID, cert.No}
+	e := f.earlier[k]
+	e.counting = append(e.counting, rep.Key())
+	f.earlier[k] = e
+	f.others = append(f.others, row)
+	f.near = append(f.near, nearRow{RegionCode: row.RegionCode, Line: row.Line, IncidentDate: row.IncidentDate, Cause: row.Cause, N: 1})
 	return nil
-}
-
-// add makes claim r, accepted but not yet stored, count in the facts as a
-// stored one.
-func (f *reportFacts) add(r claimRow) {
-	addEarlier(f.earlier, &r)
-	f.others = append(f.others, r)
-	f.near = append(f.near, nearRow{RegionCode: r.RegionCode, Line: r.Line, IncidentDate: r.IncidentDate, Cause: r.Cause, N: 1})
 }

@@ -60,54 +60,36 @@ type reportJob struct {
 // each saves its reports most of their statements and a log flush apiece.
 // If the group fails (a duplicate that raced another report), it is rolled
 // back and each report is written alone, so only the duplicate is refused.
-//
-// On SQLite a group is also checked while the group before it writes and
-// waits for its commit to reach the disk (leadAhead, claims_pipe.go): the
-// one writer's checks, inserts and sync would otherwise follow each other.
 func (db *DB) writeReport(ctx context.Context, j *reportJob) error {
 	j.done = make(chan error, 1)
 	q := &db.reports
 	q.mu.Lock()
 	q.jobs = append(q.jobs, j)
 	q.mu.Unlock()
-	ctx = context.WithoutCancel(ctx)
-	slots := db.slots
-	if db.leading != nil {
-		slots = nil // one leader at a time, leadNext
-	}
 	t := time.NewTimer(busyWait)
 	defer t.Stop()
+	select {
+	case err := <-j.done:
+		return err
+	case db.slots <- struct{}{}:
+	case <-t.C:
+		if db.unqueue(j) {
+			return errBusy()
+		}
+		return <-j.done // a leader has it
+	}
 	for {
 		select {
 		case err := <-j.done:
+			<-db.slots
 			return err
-		case slots <- struct{}{}:
-			db.leadHeld(ctx, j)
-		case db.leading <- struct{}{}:
-			if !db.leadNext(ctx) {
-				return <-j.done
-			}
-		case <-t.C:
-			if db.unqueue(j) {
-				return errBusy()
-			}
-			return <-j.done // a leader has it
+		default:
+		}
+		if !db.lead(context.WithoutCancel(ctx)) {
+			<-db.slots // free the slot while another leader writes j
+			return <-j.done
 		}
 	}
-}
-
-// leadHeld writes queued groups behind the slot its caller took (on
-// MySQL) until j is written.
-func (db *DB) leadHeld(ctx context.Context, j *reportJob) {
-	for len(j.done) == 0 {
-		jobs := db.take()
-		if len(jobs) == 0 {
-			break // another leader has j
-		}
-		db.checkReports(ctx, jobs)
-		db.writeDecided(ctx, jobs, func() {})
-	}
-	<-db.slots
 }
 
 // unqueue takes j out of the queue; false if a leader has taken it already.
@@ -124,23 +106,20 @@ func (db *DB) unqueue(j *reportJob) bool {
 	return false
 }
 
-// take takes the oldest queued reports, a group's worth at most.
-func (db *DB) take() []*reportJob {
+// lead writes the oldest queued reports; false when none was queued.
+func (db *DB) lead(ctx context.Context) bool {
 	q := &db.reports
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	n := min(len(q.jobs), maxGroup)
 	jobs := append([]*reportJob(nil), q.jobs[:n]...)
 	q.jobs = append(q.jobs[:0], q.jobs[n:]...)
-	return jobs
-}
-
-// writeDecided writes the checked reports of jobs behind the slot its
-// caller holds and answers them all; it calls started once the group is
-// the one the next group is checked against.
-func (db *DB) writeDecided(ctx context.Context, jobs []*reportJob, started func()) {
+	q.mu.Unlock()
+	if n == 0 {
+		return false
+	}
 	// The refused are answered once the group is written, so that a
 	// duplicate of a report earlier in the group finds its claim number.
+	db.checkReports(ctx, jobs)
 	refused := slices.DeleteFunc(slices.Clone(jobs), func(j *reportJob) bool { return j.refused == nil })
 	jobs = slices.DeleteFunc(jobs, func(j *reportJob) bool { return j.refused != nil })
 	defer func() {
@@ -148,28 +127,24 @@ func (db *DB) writeDecided(ctx context.Context, jobs []*reportJob, started func(
 			j.done <- j.refused
 		}
 	}()
-	n := len(jobs)
+	n = len(jobs)
 	if n == 0 {
-		started()
-		return
+		return true
 	}
-	w := db.startWriting(jobs)
-	started()
-	err := db.writeGroupThen(ctx, jobs, w)
+	err := db.writeGroup(ctx, jobs)
 	if err == nil || n == 1 || isDiskFull(err) {
 		db.committed(err)
-		w.finish(err != nil)
 		for _, j := range jobs {
 			j.done <- err
 		}
-		return
+		return true
 	}
 	for _, j := range jobs {
 		err := db.writeGroup(ctx, []*reportJob{j})
 		db.committed(err)
 		j.done <- err
 	}
-	w.finish(true)
+	return true
 }
 
 // writeGroup writes the reports in one transaction. It runs behind a slot
@@ -181,19 +156,9 @@ func (db *DB) writeDecided(ctx context.Context, jobs []*reportJob, started func(
 // reports' own claim numbers, which no other report can hold, and the
 // reports are stored.
 func (db *DB) writeGroup(ctx context.Context, jobs []*reportJob) error {
-	return db.writeGroupThen(ctx, jobs, nil)
-}
-
-// writeGroupThen is writeGroup telling w (unless nil) when the group's
-// rows are written and its commit begins.
-func (db *DB) writeGroupThen(ctx context.Context, jobs []*reportJob, w *reportGroup) error {
 	return retrying(ctx, func() error {
 		return db.transaction(ctx, func(tx *gorm.DB) error {
 			err := db.writeReports(tx, jobs)
-			if err == nil {
-				w.committing()
-				err = groupWritten(jobs)
-			}
 			if err != nil && znb.CodeOf(err) == "duplicate_claim" {
 				if ok, werr := written(tx, jobs); werr != nil || ok {
 					return werr
@@ -203,10 +168,6 @@ func (db *DB) writeGroupThen(ctx context.Context, jobs []*reportJob, w *reportGr
 		})
 	})
 }
-
-// groupWritten runs once a group's rows are written, as its commit begins:
-// tests make the commit fail with it, or hold it.
-var groupWritten = func([]*reportJob) error { return nil }
 
 // written reports whether every claim of jobs is stored, and sets their ids.
 func written(tx *gorm.DB, jobs []*reportJob) (bool, error) {

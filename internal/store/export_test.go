@@ -70,26 +70,3 @@ func OnListRead(t interface{ Cleanup(func()) }, fn func()) {
 	listRead = fn
 	t.Cleanup(func() { listRead = prev })
 }
-
-// OnReportGroupCommit has every report group, its rows written, call fn
-// with its claim numbers as its commit begins, for the rest of the test;
-// an error of fn fails the commit.
-func OnReportGroupCommit(t interface{ Cleanup(func()) }, fn func(nos []string) error) {
-	prev := groupWritten
-	groupWritten = func(jobs []*reportJob) error {
-		nos := make([]string, len(jobs))
-		for i, j := range jobs {
-			nos[i] = j.row.ClaimNo
-		}
-		return fn(nos)
-	}
-	t.Cleanup(func() { groupWritten = prev })
-}
-
-// OnReportGroupCheckedAhead has every report group checked while the one
-// before it commits call fn once checked, for the rest of the test.
-func OnReportGroupCheckedAhead(t interface{ Cleanup(func()) }, fn func()) {
-	prev := checkedAhead
-	checkedAhead = fn
-	t.Cleanup(func() { checkedAhead = prev })
-}

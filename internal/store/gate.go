@@ -29,7 +29,6 @@ func (db *DB) enterWrite(ctx context.Context) (release func(), err error) {
 	}
 	select {
 	case db.gate <- struct{}{}:
-		db.entered(ctx)
 		return db.leaveWrite, nil
 	default:
 	}
@@ -37,24 +36,11 @@ func (db *DB) enterWrite(ctx context.Context) (release func(), err error) {
 	defer t.Stop()
 	select {
 	case db.gate <- struct{}{}:
-		db.entered(ctx)
 		return db.leaveWrite, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-t.C:
 		return nil, errBusy()
-	}
-}
-
-// asideKey marks the context of a writer whose writes no report's checks
-// read (the audit chain): a report group checked while it held the gate
-// stays valid (claims_pipe.go).
-type asideKey struct{}
-
-// entered counts a writer that took the gate.
-func (db *DB) entered(ctx context.Context) {
-	if ctx.Value(asideKey{}) == nil {
-		db.gateGen.Add(1)
 	}
 }
 

@@ -42,13 +42,10 @@ type DB struct {
 	Holidays objection.Calendar
 	Log      *slog.Logger
 
-	gate          writeGate                   // SQLite only
-	reports       reportQueue                 // claim reports waiting to be written
-	slots         chan struct{}               // report groups being written: the gate on SQLite
-	leading       chan struct{}               // SQLite: the one leader that checks the next report group
-	writing       atomic.Pointer[reportGroup] // SQLite: the report group last written
-	gateGen       atomic.Int64                // SQLite: times a writer took the gate, to tell whether one came between two groups
-	commits       atomic.Int64                // SQLite transactions committed, for the checkpointer
+	gate          writeGate     // SQLite only
+	reports       reportQueue   // claim reports waiting to be written
+	slots         chan struct{} // report groups being written: the gate on SQLite
+	commits       atomic.Int64  // SQLite transactions committed, for the checkpointer
 	ckptDone      chan struct{}
 	restartFrames atomic.Int64  // log length that makes the checkpointer restart it
 	shrinkLog     atomic.Bool   // a full disk kept the log from being truncated: the checkpointer tries
@@ -133,7 +130,6 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 	if kind == SQLite {
 		db.gate = make(writeGate, 1)
 		db.slots = db.gate
-		db.leading = make(chan struct{}, 1)
 		db.restartFrames.Store(restartFrames)
 		db.ckptDone = make(chan struct{})
 		go db.checkpointer()
