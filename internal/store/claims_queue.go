@@ -205,8 +205,9 @@ func (r *claimRow) reportValues() []any {
 		r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt, r.EventID}
 }
 
-// writeReports inserts the reports' claims, reads back their ids, then
-// inserts their events and audit entries: four statements for the group.
+// writeReports inserts the reports' claims, takes their ids (on SQLite
+// from the INSERT itself, elsewhere read back), then inserts their events,
+// signals and audit entries: a statement per table for the group.
 func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	if len(jobs) == 0 {
 		return nil
