@@ -48,6 +48,7 @@ type batch struct {
 	json   []byte
 	lit    []byte // the statement being written, for wide rows on SQLite
 	pipe   *pipe  // when set, SQLite statements run on the pipe's goroutine
+	lastID int64  // on SQLite, the rowid of the last row of a batch written in one statement
 }
 
 // wideRow is the width of a row (columns × bytes of its JSON) from which a
@@ -81,12 +82,39 @@ func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...st
 	return b
 }
 
+// newFewBatch is newBatch for a transaction that writes a few rows to
+// table (a report group's, up to maxGroup), many times a second. On SQLite
+// json_extract cost more than binding the arguments of a few dozen rows,
+// and one statement's rows get consecutive rowids (ids).
+func newFewBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...string) *batch {
+	b := newBatch(ctx, db, tx, table, cols...)
+	if db.Dialect == SQLite {
+		b.json = nil
+		b.bind(8000 / len(cols))
+	}
+	return b
+}
+
+// ids are the rowids of the rows written, in their order, when SQLite
+// wrote them in one statement: a new rowid is one more than the largest,
+// and the gate keeps other writers out. Nil otherwise.
+func (b *batch) ids() []int64 {
+	if !b.values || b.lastID <= 0 || b.total == 0 || b.total > b.per || b.tx.Dialector.Name() != SQLite {
+		return nil
+	}
+	out := make([]int64, b.total)
+	for i := range out {
+		out[i] = b.lastID - int64(b.total-1-i)
+	}
+	return out
+}
+
 // bind makes the batch send its rows as bound arguments, per rows to a
 // statement.
 func (b *batch) bind(per int) {
 	b.values, b.per = true, per
 	b.args = make([]any, 0, 64) // grows to a full batch where there is one
-	b.sql = b.head + "VALUES " + tuples(b.per, b.cols)
+	b.sql = ""                  // made when a batch fills up: most never do
 }
 
 func tuples(rows, cols int) string {
@@ -275,13 +303,19 @@ func (b *batch) flush() error {
 		b.json = append(b.json[:0], '[')
 	case b.n == b.per:
 		if b.full == nil {
+			if b.sql == "" {
+				b.sql = b.head + "VALUES " + tuples(b.per, b.cols)
+			}
 			if b.full, err = pool.PrepareContext(b.ctx, b.sql); err != nil {
 				return err
 			}
 		}
 		_, err = b.full.ExecContext(b.ctx, b.args...)
 	default:
-		_, err = pool.ExecContext(b.ctx, b.head+"VALUES "+tuples(b.n, b.cols), b.args...)
+		var res sql.Result
+		if res, err = pool.ExecContext(b.ctx, b.head+"VALUES "+tuples(b.n, b.cols), b.args...); err == nil && b.total == 0 {
+			b.lastID, _ = res.LastInsertId()
+		}
 	}
 	if err != nil {
 		return err

@@ -205,14 +205,15 @@ func (r *claimRow) reportValues() []any {
 		r.Cause, r.Description, r.Flags, r.Status, r.DupKey, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Signals, r.SignalsAt, r.EventID}
 }
 
-// writeReports inserts the reports' claims, reads back their ids, then
-// inserts their events and audit entries: four statements for the group.
+// writeReports inserts the reports' claims, takes their ids (on SQLite
+// from the INSERT itself, elsewhere read back), then inserts their events,
+// signals and audit entries: a statement per table for the group.
 func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}
 	ctx := tx.Statement.Context
-	claims := newBatch(ctx, db, tx, "claims", claimColumns...)
+	claims := newFewBatch(ctx, db, tx, "claims", claimColumns...)
 	nos := make([]string, len(jobs))
 	at := make(map[string]*reportJob, len(jobs))
 	for i, j := range jobs {
@@ -229,17 +230,23 @@ func (db *DB) writeReports(tx *gorm.DB, jobs []*reportJob) error {
 		}
 		return err
 	}
-	ids, err := claimIDs(tx, nos)
-	if err != nil {
-		return err
+	if ids := claims.ids(); len(ids) == len(jobs) {
+		for i, j := range jobs {
+			j.row.ID = ids[i]
+		}
+	} else {
+		ids, err := claimIDs(tx, nos)
+		if err != nil {
+			return err
+		}
+		for no, id := range ids {
+			at[no].row.ID = id
+		}
 	}
-	for no, id := range ids {
-		at[no].row.ID = id
-	}
-	events := newBatch(ctx, db, tx, "claim_events", claimEventColumns...)
-	audits := newBatch(ctx, db, tx, "audit_pending", auditColumns...)
-	signals := newBatch(ctx, db, tx, "claim_signals", "claim_id", "code", "reason")
-	err = func() error {
+	events := newFewBatch(ctx, db, tx, "claim_events", claimEventColumns...)
+	audits := newFewBatch(ctx, db, tx, "audit_pending", auditColumns...)
+	signals := newFewBatch(ctx, db, tx, "claim_signals", "claim_id", "code", "reason")
+	err := func() error {
 		for _, j := range jobs {
 			e := &j.event
 			if err := events.add(j.row.ID, e.AtMs, e.ActorID, e.Actor, e.Role, e.FromStatus, e.ToStatus, e.Note); err != nil {

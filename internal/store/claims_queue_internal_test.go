@@ -132,6 +132,53 @@ func TestReportGroupWrittenTwice(t *testing.T) {
 	}
 }
 
+// A group's claims take their ids from the rowid SQLite gave the last row
+// of their one INSERT: each report must get its own claim's id, and its
+// event must hang on it, also after the table's last claim was deleted.
+func TestReportGroupIDs(t *testing.T) {
+	ctx := context.Background()
+	db := openQueueDB(t, "ids")
+	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
+	group := func(g, n int) []*reportJob {
+		jobs := make([]*reportJob, n)
+		for i := range jobs {
+			key, no := fmt.Sprintf("ids%d-%d", g, i), fmt.Sprintf("CLM%d%02d", g, i)
+			row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
+				RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
+				ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
+			audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			jobs[i] = &reportJob{row: row, audit: audit,
+				event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported, Note: no})}
+		}
+		return jobs
+	}
+	for g, n := range []int{3, 7} {
+		jobs := group(g, n)
+		if err := db.writeGroup(ctx, jobs); err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range jobs {
+			var stored struct {
+				ID   int64
+				Note string
+			}
+			db.gorm.Raw("SELECT c.id, e.note FROM claims c JOIN claim_events e ON e.claim_id = c.id WHERE c.claim_no = ?", j.row.ClaimNo).Scan(&stored)
+			if stored.ID == 0 || stored.ID != j.row.ID || stored.Note != j.row.ClaimNo {
+				t.Errorf("claim %s: id %d, stored as %d with the event of %q", j.row.ClaimNo, j.row.ID, stored.ID, stored.Note)
+			}
+		}
+		if err := db.gorm.Exec("DELETE FROM claim_events WHERE claim_id = ?", jobs[n-1].row.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.gorm.Exec("DELETE FROM claims WHERE id = ?", jobs[n-1].row.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A report group's leader takes claim numbers while it holds the write
 // gate. Another caller that found the block used up reserves the next one
 // behind the gate; the leader must not wait for that caller (which waits
