@@ -179,11 +179,7 @@ func (b *batch) flush() error {
 	switch {
 	case !b.values:
 		b.json = append(b.json, ']')
-		if b.pipe != nil {
-			err = b.pipe.exec(pool, b.sql, string(b.json))
-		} else {
-			_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
-		}
+		err = b.exec(pool, b.sql, string(b.json))
 		b.json = append(b.json[:0], '[')
 	case b.n == b.per:
 		if b.full == nil {
@@ -191,27 +187,37 @@ func (b *batch) flush() error {
 				return err
 			}
 		}
-		if b.pipe != nil {
-			err = b.pipe.execStmt(b.full, b.args...)
-			b.args = make([]any, 0, cap(b.args))
-		} else {
-			_, err = b.full.ExecContext(b.ctx, b.args...)
-		}
+		err = b.exec(prepared{b.full}, "", b.args...)
 	default:
-		if b.pipe != nil {
-			err = b.pipe.exec(pool, b.head+"VALUES "+tuples(b.n, b.cols), b.args...)
-			b.args = make([]any, 0, cap(b.args))
-		} else {
-			_, err = pool.ExecContext(b.ctx, b.head+"VALUES "+tuples(b.n, b.cols), b.args...)
-		}
+		err = b.exec(pool, b.head+"VALUES "+tuples(b.n, b.cols), b.args...)
 	}
 	if err != nil {
 		return err
 	}
 	b.total += b.n
+	if b.pipe != nil {
+		// The pipe holds the arguments until their statement has run.
+		b.args = make([]any, 0, cap(b.args))
+	}
 	b.args = b.args[:0]
 	b.n = 0
 	return nil
+}
+
+// exec runs a statement, or queues it on the batch's pipe.
+func (b *batch) exec(on execer, query string, args ...any) error {
+	if b.pipe != nil {
+		return b.pipe.exec(on, query, args...)
+	}
+	_, err := on.ExecContext(b.ctx, query, args...)
+	return err
+}
+
+// prepared is a prepared statement as an execer, whose query is its own.
+type prepared struct{ *sql.Stmt }
+
+func (p prepared) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return p.Stmt.ExecContext(ctx, args...)
 }
 
 // close writes what is queued and releases the prepared statement (on a
@@ -303,14 +309,6 @@ func (p *pipe) failed() error {
 func (p *pipe) exec(on execer, query string, args ...any) error {
 	return p.do(func() error {
 		_, err := on.ExecContext(p.ctx, query, args...)
-		return err
-	})
-}
-
-// execStmt is exec for a prepared statement.
-func (p *pipe) execStmt(st *sql.Stmt, args ...any) error {
-	return p.do(func() error {
-		_, err := st.ExecContext(p.ctx, args...)
 		return err
 	})
 }
