@@ -291,15 +291,11 @@ func (b *batch) flush() error {
 	var err error
 	switch {
 	case b.lit != nil:
-		_, err = pool.ExecContext(b.ctx, string(b.lit), b.args...)
+		err = b.exec(pool, string(b.lit), b.args...)
 		b.lit = append(b.lit[:0], b.head+"VALUES "...)
 	case !b.values:
 		b.json = append(b.json, ']')
-		if b.pipe != nil {
-			err = b.pipe.exec(b.sql, string(b.json))
-		} else {
-			_, err = pool.ExecContext(b.ctx, b.sql, string(b.json))
-		}
+		err = b.exec(pool, b.sql, string(b.json))
 		b.json = append(b.json[:0], '[')
 	case b.n == b.per:
 		if b.full == nil {
@@ -310,10 +306,15 @@ func (b *batch) flush() error {
 				return err
 			}
 		}
-		_, err = b.full.ExecContext(b.ctx, b.args...)
+		err = b.exec(prepared{b.full}, "", b.args...)
 	default:
-		var res sql.Result
-		if res, err = pool.ExecContext(b.ctx, b.head+"VALUES "+tuples(b.n, b.cols), b.args...); err == nil && b.total == 0 {
+		query := b.head + "VALUES " + tuples(b.n, b.cols)
+		if b.pipe != nil || b.total > 0 {
+			err = b.exec(pool, query, b.args...)
+			break
+		}
+		var res sql.Result // ids need the first statement's last rowid
+		if res, err = pool.ExecContext(b.ctx, query, b.args...); err == nil {
 			b.lastID, _ = res.LastInsertId()
 		}
 	}
@@ -321,16 +322,41 @@ func (b *batch) flush() error {
 		return err
 	}
 	b.total += b.n
+	if b.pipe != nil {
+		// The pipe holds the arguments until their statement has run.
+		b.args = make([]any, 0, cap(b.args))
+	}
 	b.args = b.args[:0]
 	b.n = 0
 	return nil
 }
 
-// close writes what is queued and releases the prepared statement.
+// exec runs a statement, or queues it on the batch's pipe.
+func (b *batch) exec(on execer, query string, args ...any) error {
+	if b.pipe != nil {
+		return b.pipe.exec(on, query, args...)
+	}
+	_, err := on.ExecContext(b.ctx, query, args...)
+	return err
+}
+
+// prepared is a prepared statement as an execer, whose query is its own.
+type prepared struct{ *sql.Stmt }
+
+func (p prepared) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return p.Stmt.ExecContext(ctx, args...)
+}
+
+// close writes what is queued and releases the prepared statement (on a
+// pipe, once the statements queued before have run).
 func (b *batch) close() error {
 	err := b.flush()
 	if b.full != nil {
-		b.full.Close()
+		if full := b.full; b.pipe != nil {
+			b.pipe.do(full.Close)
+		} else {
+			full.Close()
+		}
 		b.full = nil
 	}
 	return err
@@ -362,34 +388,36 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // pipe runs a transaction's batch statements on a second goroutine, in the
-// order given, so that on SQLite the caller prepares the next batch on one
-// core while the driver writes the last one on the other. Statements of the
-// caller's own (reads, updates) may run between them: a pipe suits writes
-// that nothing in the same transaction reads back before wait.
+// order given, so that the caller prepares the next batch on one core while
+// the database writes the last one (on SQLite, the driver on the other
+// core; on MySQL, the server). Statements of the caller's own (reads,
+// updates) may run between them: a pipe suits writes that nothing in the
+// same transaction reads back before wait.
 type pipe struct {
 	ctx  context.Context
-	pool gorm.ConnPool
-	jobs chan string
-	arg  chan string
+	jobs chan func() error
 	done chan struct{}
 	mu   sync.Mutex
 	err  error
 }
 
-func newPipe(ctx context.Context, tx *gorm.DB) *pipe {
-	p := &pipe{ctx: ctx, pool: tx.Statement.ConnPool, jobs: make(chan string, 2), arg: make(chan string, 2), done: make(chan struct{})}
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func newPipe(ctx context.Context) *pipe {
+	p := &pipe{ctx: ctx, jobs: make(chan func() error, 2), done: make(chan struct{})}
 	go p.run()
 	return p
 }
 
 func (p *pipe) run() {
 	defer close(p.done)
-	for sql := range p.jobs {
-		arg := <-p.arg
+	for job := range p.jobs {
 		if p.failed() != nil {
 			continue
 		}
-		if _, err := p.pool.ExecContext(p.ctx, sql, arg); err != nil {
+		if err := job(); err != nil {
 			p.mu.Lock()
 			p.err = err
 			p.mu.Unlock()
@@ -404,12 +432,20 @@ func (p *pipe) failed() error {
 }
 
 // exec queues a statement; it returns the error of an earlier one, if any.
-func (p *pipe) exec(sql, arg string) error {
+// The pipe owns args until the statement has run.
+func (p *pipe) exec(on execer, query string, args ...any) error {
+	return p.do(func() error {
+		_, err := on.ExecContext(p.ctx, query, args...)
+		return err
+	})
+}
+
+// do queues job after the statements already queued.
+func (p *pipe) do(job func() error) error {
 	if err := p.failed(); err != nil {
 		return err
 	}
-	p.jobs <- sql
-	p.arg <- arg
+	p.jobs <- job
 	return nil
 }
 

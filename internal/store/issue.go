@@ -626,7 +626,7 @@ func newChunkWriter(ctx context.Context, db *DB, tx *gorm.DB, r *run, c *chunkRe
 	// The rows of a chunk are only read back in later chunks, so on SQLite
 	// they are written on a second goroutine while the next are prepared.
 	if db.Dialect == SQLite {
-		w.pipe = newPipe(ctx, tx)
+		w.pipe = newPipe(ctx)
 		for _, b := range []*batch{w.certs, w.covers, w.ends, w.excl, w.sms} {
 			b.pipe = w.pipe
 		}

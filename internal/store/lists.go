@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 
@@ -144,6 +145,10 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f regist
 	defer rows.Close()
 	hh := newBatch(ctx, db, tx, "households", "list_id", "household_no", "region_code", "village_name", "category", "income_per_capita", "risk_eliminated")
 	mm := newBatch(ctx, db, tx, "members", "list_id", "household_no", "id_number", "name", "relation", "status", "status_date", "phone", "row_no")
+	// Nothing reads the list back before it is whole, so the database writes
+	// one batch while the next is read from the file.
+	p := newPipe(ctx)
+	hh.pipe, mm.pipe = p, p
 	err = registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County, func(h registry.Household, m registry.Member) error {
 		if !v.OK(h.No) {
 			return nil
@@ -162,16 +167,10 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f regist
 		}
 		return mm.add(listID, m.HouseholdNo, m.IDNumber, m.Name, m.Relation, string(m.Status), m.StatusDate, m.Phone, m.Row)
 	})
-	if err != nil {
-		hh.close()
-		mm.close()
+	if err = errors.Join(closeAll(err, hh, mm), p.wait()); err != nil {
 		return nil, err
 	}
-	if err := hh.close(); err != nil {
-		mm.close()
-		return nil, err
-	}
-	return accounts, mm.close()
+	return accounts, nil
 }
 
 func boolInt(b *bool) any {

@@ -178,3 +178,48 @@ func TestImportListRefuses(t *testing.T) {
 		}
 	})
 }
+
+// TestImportListManyBatches imports a list of many statements' worth of
+// rows, whose batches the database writes while the next are read: every
+// member arrives once, and an import stopped halfway leaves nothing behind
+// and no statement running after its rollback.
+func TestImportListManyBatches(t *testing.T) {
+	var buf strings.Builder
+	members := storetest.Generate(t, &buf, "522625", 3000, 3, znb.MustDate("2024-06-15"))
+	path := storetest.WriteFile(t, "big.csv", buf.String())
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Run("Stopped", func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_, err := db.ImportList(ctx, znb.System, storetest.File(t, path), store.ImportOptions{
+				County: "522625", Effective: znb.MustDate("2024-01-01"),
+				Progress: func(phase string, rows int) {
+					if phase == "write" && rows >= members/2 {
+						cancel()
+					}
+				}})
+			if err == nil {
+				t.Fatal("import stopped halfway succeeded")
+			}
+			if got := tableCounts(t, db); got != [3]int64{} {
+				t.Errorf("after the stopped import: %v rows in list_versions, households, members; want none", got)
+			}
+		})
+		t.Run("OK", func(t *testing.T) {
+			res, err := db.ImportList(context.Background(), znb.System, storetest.File(t, path),
+				store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var distinct int64
+			if err := db.Gorm(context.Background()).Raw("SELECT COUNT(DISTINCT row_no) FROM members WHERE list_id = ?",
+				res.List.ID).Scan(&distinct).Error; err != nil {
+				t.Fatal(err)
+			}
+			got, want := tableCounts(t, db), [3]int64{1, int64(res.List.Households), int64(members)}
+			if res.List.Members != members || got != want || distinct != int64(members) {
+				t.Errorf("stored %v rows (%d distinct members), list says %d members; want %v", got, distinct, res.List.Members, want)
+			}
+		})
+	})
+}
