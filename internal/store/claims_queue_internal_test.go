@@ -12,6 +12,21 @@ import (
 	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
+// testReportJob is a checked property report of H1 numbered no, with its
+// duplicate key, its first event (noted note) and its audit entry.
+func testReportJob(t *testing.T, db *DB, by znb.Actor, key, no, note string) *reportJob {
+	t.Helper()
+	row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
+		RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
+		ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
+	audit, err := db.auditValues(by, scope{}, "claim.report", claimObject(no), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &reportJob{row: row, audit: audit,
+		event: eventRow(0, claim.Event{Actor: by.Username, Role: by.Role, At: time.Now(), To: claim.Reported, Note: note})}
+}
+
 // Reports that queue while the gate is held are written in one commit;
 // when one of them is a duplicate, it alone is refused and the others are
 // still written. The queue's groups are seen from inside on SQLite, where
@@ -30,16 +45,7 @@ func TestReportGroups(t *testing.T) {
 				if i == dup {
 					key = fmt.Sprintf("g%d-%d", dup, 0)
 				}
-				no := fmt.Sprintf("CLM%d%02d", dup+1, i)
-				row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
-					RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
-					ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
-				audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				jobs[i] = &reportJob{row: row, audit: audit,
-					event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported})}
+				jobs[i] = testReportJob(t, db, clerk, key, fmt.Sprintf("CLM%d%02d", dup+1, i), "")
 			}
 			release, err := db.enterWrite(ctx)
 			if err != nil {
@@ -142,16 +148,8 @@ func TestReportGroupIDs(t *testing.T) {
 	group := func(g, n int) []*reportJob {
 		jobs := make([]*reportJob, n)
 		for i := range jobs {
-			key, no := fmt.Sprintf("ids%d-%d", g, i), fmt.Sprintf("CLM%d%02d", g, i)
-			row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
-				RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
-				ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
-			audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			jobs[i] = &reportJob{row: row, audit: audit,
-				event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported, Note: no})}
+			no := fmt.Sprintf("CLM%d%02d", g, i)
+			jobs[i] = testReportJob(t, db, clerk, fmt.Sprintf("ids%d-%d", g, i), no, no)
 		}
 		return jobs
 	}
