@@ -38,7 +38,7 @@ type batch struct {
 	tx     *gorm.DB
 	head   string // INSERT INTO table (columns)
 	sql    string // the statement for a full batch
-	values bool   // rows go as bound arguments (MySQL)
+	values bool   // rows go as bound arguments (MySQL, and SQLite's few-row batches)
 	cols   int
 	per    int // rows per statement
 	args   []any
@@ -47,7 +47,7 @@ type batch struct {
 	full   *sql.Stmt // prepared once for full batches
 	json   []byte
 	lit    []byte // the statement being written, for wide rows on SQLite
-	pipe   *pipe  // when set, SQLite statements run on the pipe's goroutine
+	pipe   *pipe  // when set, statements run on the pipe's goroutine
 	lastID int64  // on SQLite, the rowid of the last row of a batch written in one statement
 }
 
@@ -156,11 +156,9 @@ func (b *batch) addLiteral(vals []any) error {
 		if i > 0 {
 			b.lit = append(b.lit, ',')
 		}
-		if dv, ok := v.(driver.Valuer); ok {
-			var err error
-			if v, err = dv.Value(); err != nil {
-				return err
-			}
+		v, err := driverValue(v)
+		if err != nil {
+			return err
 		}
 		var ok bool
 		if b.lit, ok = appendLiteral(b.lit, v); !ok {
@@ -170,6 +168,14 @@ func (b *batch) addLiteral(vals []any) error {
 	}
 	b.lit = append(b.lit, ')')
 	return nil
+}
+
+// driverValue is v as the driver takes it: a Valuer's value, else v.
+func driverValue(v any) (any, error) {
+	if dv, ok := v.(driver.Valuer); ok {
+		return dv.Value()
+	}
+	return v, nil
 }
 
 // appendLiteral appends v as a SQLite literal the way the driver would bind
@@ -240,11 +246,9 @@ func appendJSONRow(b []byte, vals []any) ([]byte, error) {
 // value). The values a row holds (text, integers, NULL) are written
 // directly: encoding/json's reflection cost a tenth of a bulk write.
 func appendJSON(b []byte, v any) ([]byte, error) {
-	if dv, ok := v.(driver.Valuer); ok {
-		var err error
-		if v, err = dv.Value(); err != nil {
-			return b, err
-		}
+	v, err := driverValue(v)
+	if err != nil {
+		return b, err
 	}
 	switch x := v.(type) {
 	case nil:
