@@ -4,6 +4,12 @@
 //
 //	{{PK}}      an auto-increment BIGINT primary key column
 //	{{TABLE}}   table options (InnoDB, utf8mb4 with binary collation on MySQL)
+//	{{KEYED}}   the options of a table that is nothing but its primary key
+//	            (as {{TABLE}}, and WITHOUT ROWID on SQLite: one B-tree, not two)
+//
+// A few migrations also move data in ways one SQL text cannot say for all
+// engines; the runner calls the program registered for such a file after
+// its statements, in the same transaction.
 //
 // An index is dropped as MySQL says it, DROP INDEX name ON table; the runner
 // leaves out the table for SQLite.

@@ -49,6 +49,8 @@ type batch struct {
 	lit    []byte // the statement being written, for wide rows on SQLite
 	pipe   *pipe  // when set, statements run on the pipe's goroutine
 	lastID int64  // on SQLite, the rowid of the last row of a batch written in one statement
+	bytes  int    // of text bound to the statement being gathered
+	tail   string // ends every statement: what a duplicate key does
 }
 
 // wideRow is the width of a row (columns × bytes of its JSON) from which a
@@ -64,6 +66,12 @@ const (
 	litRows  = 1000
 	litBytes = 256 << 10
 )
+
+// argBytes bounds the text bound to one statement: MariaDB refuses a
+// statement longer than its max_allowed_packet (16 MB unless raised), and
+// a batch of rows with long text (a feed's settlement sets) reaches that
+// long before its rows fill a statement.
+const argBytes = 4 << 20
 
 func newBatch(ctx context.Context, db *DB, tx *gorm.DB, table string, cols ...string) *batch {
 	b := &batch{ctx: ctx, tx: tx, cols: len(cols)}
@@ -126,6 +134,11 @@ func tuples(rows, cols int) string {
 func (b *batch) add(vals ...any) error {
 	if b.values {
 		b.args = append(b.args, vals...)
+		for _, v := range vals {
+			if t, ok := v.(string); ok {
+				b.bytes += len(t)
+			}
+		}
 	} else if b.lit != nil {
 		if err := b.addLiteral(vals); err != nil {
 			return err
@@ -140,10 +153,36 @@ func (b *batch) add(vals ...any) error {
 		}
 	}
 	b.n++
-	if b.n == b.per || len(b.lit) > litBytes {
+	if b.n == b.per || len(b.lit) > litBytes || b.bytes > argBytes {
 		return b.flush()
 	}
 	return nil
+}
+
+// skipDuplicates makes the batch leave out a row whose unique key a stored
+// row has, as an INSERT with ON CONFLICT DO NOTHING does. Call it before
+// the first row.
+func (b *batch) skipDuplicates() {
+	if b.tx.Dialector.Name() == SQLite {
+		b.tail = " ON CONFLICT DO NOTHING"
+		if b.json != nil {
+			// SQLite reads ON after a SELECT's FROM as a join's
+			// constraint unless a WHERE comes first.
+			b.sql += " WHERE true" + b.tail
+		}
+		return
+	}
+	b.tail = " ON DUPLICATE KEY UPDATE id = id"
+}
+
+// literal makes a batch on SQLite write its rows as literals from the
+// first, whatever that row's width: for rows whose text JSON would escape
+// (line breaks).
+func (b *batch) literal() {
+	if b.json != nil && b.n == 0 && b.total == 0 && b.pipe == nil {
+		b.json, b.per = nil, litRows
+		b.lit = append(make([]byte, 0, 4096), b.head+"VALUES "...)
+	}
 }
 
 // addLiteral writes a row into the statement.
@@ -295,7 +334,7 @@ func (b *batch) flush() error {
 	var err error
 	switch {
 	case b.lit != nil:
-		err = b.exec(pool, string(b.lit), b.args...)
+		err = b.exec(pool, string(b.lit)+b.tail, b.args...)
 		b.lit = append(b.lit[:0], b.head+"VALUES "...)
 	case !b.values:
 		b.json = append(b.json, ']')
@@ -304,7 +343,7 @@ func (b *batch) flush() error {
 	case b.n == b.per:
 		if b.full == nil {
 			if b.sql == "" {
-				b.sql = b.head + "VALUES " + tuples(b.per, b.cols)
+				b.sql = b.head + "VALUES " + tuples(b.per, b.cols) + b.tail
 			}
 			if b.full, err = pool.PrepareContext(b.ctx, b.sql); err != nil {
 				return err
@@ -312,7 +351,7 @@ func (b *batch) flush() error {
 		}
 		err = b.exec(prepared{b.full}, "", b.args...)
 	default:
-		query := b.head + "VALUES " + tuples(b.n, b.cols)
+		query := b.head + "VALUES " + tuples(b.n, b.cols) + b.tail
 		if b.pipe != nil || b.total > 0 {
 			err = b.exec(pool, query, b.args...)
 			break
@@ -331,7 +370,7 @@ func (b *batch) flush() error {
 		b.args = make([]any, 0, cap(b.args))
 	}
 	b.args = b.args[:0]
-	b.n = 0
+	b.n, b.bytes = 0, 0
 	return nil
 }
 

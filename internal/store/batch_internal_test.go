@@ -79,7 +79,7 @@ func TestSetByIDFindsRowsByID(t *testing.T) {
 		table, fixed string
 		cols         []caseColumn
 	}{
-		{"medical_settlements", "", []caseColumn{{name: "claim_no"}}},
+		{"settlement_sets", "", []caseColumn{{name: "claim_no"}}},
 		{"claims", "updated_at = ?", []caseColumn{{name: "remaining_before"}, {name: "remaining_after"}}},
 	} {
 		var plan []struct{ Detail string }
@@ -294,6 +294,48 @@ func TestBatchLiterals(t *testing.T) {
 	for k := range lit {
 		if lit[k] != bound[k] {
 			t.Errorf("row %d (%T %v):\nliteral %s\nbound   %s", k, values[k%len(values)], values[k%len(values)], lit[k], bound[k])
+		}
+	}
+}
+
+// TestBatchSkipsDuplicates: a batch told to skip duplicates leaves out the
+// rows whose unique key is stored or came earlier, however its rows travel
+// (JSON, literals, bound arguments), and writes the others.
+func TestBatchSkipsDuplicates(t *testing.T) {
+	db := sqliteDB(t)
+	g := db.Gorm(context.Background())
+	if err := g.Exec("CREATE TABLE dups (id INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, v TEXT NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"json", "literal", "values"} {
+		if err := g.Exec("DELETE FROM dups").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Exec("INSERT INTO dups (k, v) VALUES ('k1', 'stored')").Error; err != nil {
+			t.Fatal(err)
+		}
+		b := newBatch(context.Background(), db, g, "dups", "k", "v")
+		switch mode {
+		case "literal":
+			b.literal()
+		case "values":
+			b = newFewBatch(context.Background(), db, g, "dups", "k", "v")
+		}
+		b.skipDuplicates()
+		for _, k := range []string{"k0", "k1", "k2", "k0", "k3"} {
+			if err := b.add(k, "new"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.close(); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		var got []string
+		if err := g.Raw("SELECT k || '=' || v FROM dups ORDER BY k").Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := "k0=new k1=stored k2=new k3=new"; strings.Join(got, " ") != want {
+			t.Errorf("%s: %v, want %s", mode, got, want)
 		}
 	}
 }

@@ -70,3 +70,8 @@ func OnListRead(t interface{ Cleanup(func()) }, fn func()) {
 	listRead = fn
 	t.Cleanup(func() { listRead = prev })
 }
+
+// MigrateTo applies the migrations up to the file named last.
+func (db *DB) MigrateTo(ctx context.Context, last string) ([]string, error) {
+	return db.migrate(ctx, last)
+}

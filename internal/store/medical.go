@@ -38,38 +38,6 @@ type medicalFeedRow struct {
 
 func (medicalFeedRow) TableName() string { return "medical_feeds" }
 
-type settlementRow struct {
-	ID                    int64
-	SettlementNo          string
-	FeedID                int64
-	IDNumber              string `gorm:"column:id_number"`
-	Name                  string
-	Provider              string
-	AdmittedOn            *znb.Date
-	DischargedOn          *znb.Date
-	SettledOn             znb.Date
-	Total                 decimal.Decimal
-	BasicInsurancePaid    decimal.Decimal
-	CriticalIllnessPaid   decimal.Decimal
-	MedicalAssistancePaid decimal.Decimal
-	NonReimbursable       decimal.Decimal
-	OutOfPocket           decimal.Decimal
-	AgreementID           int64
-	Insurer               string
-	CertificateNo         string
-	HouseholdNo           string
-	RegionCode            string
-	ClaimNo               string
-	CreatedAt             int64
-}
-
-func (settlementRow) TableName() string { return "medical_settlements" }
-
-func (r *settlementRow) settlement() claim.Settlement {
-	return claim.Settlement{No: r.SettlementNo, Total: r.Total, BasicInsurancePaid: r.BasicInsurancePaid,
-		CriticalIllnessPaid: r.CriticalIllnessPaid, MedicalAssistancePaid: r.MedicalAssistancePaid, NonReimbursable: r.NonReimbursable}
-}
-
 // MedicalImport is what one settlement feed did.
 type MedicalImport struct {
 	FeedID     int64
@@ -122,7 +90,7 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 			return err
 		}
 		defer rows.Close()
-		out := newBatch(ctx, db, tx, "medical_settlements", settlementColumns...)
+		out := db.newSetWriter(tx, feed.ID)
 		defer out.close()
 		covers := coverCache{}
 		ahead := readAhead(rows, today)
@@ -133,7 +101,7 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 				continue
 			}
 			var keys []accrualKey
-			if keys, werr = db.storeSettlements(tx, out, by, feed.ID, chunk, covers, res); werr != nil {
+			if keys, werr = db.storeSettlements(tx, out, by, chunk, covers, res); werr != nil {
 				ahead.stop()
 			}
 			for _, k := range keys {
@@ -305,12 +273,12 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 	return nil
 }
 
-// storeSettlements writes a chunk of clean settlements: a settlement number
-// loaded before is skipped; the others are stored with the household whose
-// certificate in the uploader's scope covered the person on the settlement
-// date, or without one (reported as not insured). It returns the households
-// that took settlements.
-func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int64, chunk []fpb.SettlementRow, byID coverCache, res *MedicalImport) ([]accrualKey, error) {
+// storeSettlements stores a chunk of clean settlements: a settlement number
+// loaded before is skipped; the others go into the set of the household
+// whose certificate in the uploader's scope covered the person on the
+// settlement date, or into the set of persons not insured (reported). It
+// returns the households that took settlements.
+func (db *DB) storeSettlements(tx *gorm.DB, out *setWriter, by znb.Actor, chunk []fpb.SettlementRow, byID coverCache, res *MedicalImport) ([]accrualKey, error) {
 	if len(chunk) == 0 {
 		return nil, nil
 	}
@@ -324,26 +292,19 @@ func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int
 			ids = append(ids, s.IDNumber)
 		}
 	}
-	var loaded []string
-	if err := tx.Table(indexed(tx, "medical_settlements", "medical_settlements_no")).Where("settlement_no IN ?", nos).
-		Pluck("settlement_no", &loaded).Error; err != nil {
+	done, err := loadedNumbers(tx, nos)
+	if err != nil {
 		return nil, err
-	}
-	done := map[string]bool{}
-	for _, no := range loaded {
-		done[no] = true
 	}
 	if err := byID.load(tx, ids); err != nil {
 		return nil, err
 	}
 	var keys []accrualKey
-	now := db.nowMS()
 	for _, s := range chunk {
 		if done[s.No] {
 			res.Skipped++
 			continue
 		}
-		var row settlementRow
 		var cover *personCover
 		for _, c := range byID[s.IDNumber] {
 			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
@@ -351,54 +312,22 @@ func (db *DB) storeSettlements(tx *gorm.DB, out *batch, by znb.Actor, feedID int
 				break
 			}
 		}
+		var err error
 		if cover == nil {
 			res.NotInsured = append(res.NotInsured, NotInsured{Row: s.Row, SettlementNo: s.No,
 				IDNumber: registry.MaskID(s.IDNumber), Name: s.Name, SettledOn: s.SettledOn})
+			err = out.add(setKey{}, "", "", s)
 		} else {
-			row.AgreementID, row.Insurer, row.CertificateNo = cover.AgreementID, cover.InsurerCode, cover.CertificateNo
-			row.HouseholdNo, row.RegionCode = cover.HouseholdNo, cover.RegionCode
 			res.Loaded++
 			keys = append(keys, accrualKey{cover.AgreementID, cover.HouseholdNo})
+			err = out.add(setKey{agreementID: cover.AgreementID, householdNo: cover.HouseholdNo, certificateNo: cover.CertificateNo},
+				cover.InsurerCode, cover.RegionCode, s)
 		}
-		done[s.No] = true
-		if err := out.add(s.No, feedID, s.IDNumber, s.Name, s.Provider, optDate(s.AdmittedOn), optDate(s.DischargedOn),
-			s.SettledOn, s.Total, s.BasicInsurancePaid, s.CriticalIllnessPaid, s.MedicalAssistancePaid, s.NonReimbursable,
-			s.OutOfPocket(), row.AgreementID, row.Insurer, row.CertificateNo, row.HouseholdNo, row.RegionCode, "", now); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
 	return keys, nil
-}
-
-// settlementColumns are the columns a feed writes, in the order
-// storeSettlements gives them.
-var settlementColumns = []string{"settlement_no", "feed_id", "id_number", "name", "provider", "admitted_on", "discharged_on",
-	"settled_on", "total", "basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "non_reimbursable",
-	"out_of_pocket", "agreement_id", "insurer", "certificate_no", "household_no", "region_code", "claim_no", "created_at"}
-
-// heldSettlements reads the settlements q picks, in the order they accrue,
-// with the columns a claim reads: their figures and where they belong. The
-// rows are scanned without GORM's reflection, which cost more than the
-// query itself when a county's feed reads every household's settlements.
-func heldSettlements(q *gorm.DB) ([]settlementRow, error) {
-	rows, err := q.Select("id, settlement_no, settled_on, total, basic_insurance_paid, critical_illness_paid, " +
-		"medical_assistance_paid, non_reimbursable, out_of_pocket, agreement_id, insurer, certificate_no, household_no, claim_no").
-		Order("settled_on, id").Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []settlementRow
-	for rows.Next() {
-		var s settlementRow
-		if err := rows.Scan(&s.ID, &s.SettlementNo, &s.SettledOn, &s.Total, &s.BasicInsurancePaid, &s.CriticalIllnessPaid,
-			&s.MedicalAssistancePaid, &s.NonReimbursable, &s.OutOfPocket, &s.AgreementID, &s.Insurer, &s.CertificateNo,
-			&s.HouseholdNo, &s.ClaimNo); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // optDate is an optional date as a column value: NULL when zero.
@@ -412,14 +341,14 @@ func optDate(d znb.Date) any {
 // claimSettlements reads the settlements the illness claim r holds, as its
 // assessment.
 func (db *DB) claimSettlements(tx *gorm.DB, r *claimRow) (claim.IllnessAssessment, error) {
-	rows, err := heldSettlements(tx.Table("medical_settlements").
+	rows, err := readSettlements(tx.Table("settlement_sets").
 		Where("agreement_id = ? AND household_no = ? AND claim_no = ?", r.AgreementID, r.HouseholdNo, r.ClaimNo))
 	if err != nil {
 		return claim.IllnessAssessment{}, err
 	}
 	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(rows))}
 	for i := range rows {
-		in.Settlements[i] = rows[i].settlement()
+		in.Settlements[i] = rows[i].Settlement
 	}
 	return in, nil
 }
@@ -504,7 +433,7 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 		return out, znb.Wrap(err, "读取因病累计")
 	}
 	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM "+
-		indexed(g, "medical_settlements", "medical_settlements_household")+
+		indexed(g, "settlement_sets", "settlement_sets_household")+
 		" WHERE claim_no = '' AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
 	if err != nil {
 		return nil, nil, err

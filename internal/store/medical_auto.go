@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"sort"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -172,7 +171,7 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		}
 		sum := decimal.Zero
 		for _, s := range h.fresh {
-			sum = sum.Add(s.OutOfPocket)
+			sum = sum.Add(s.OutOfPocket())
 		}
 		if !claim.OpensIllnessClaim(terms[h.key.agreementID], acc[h.key], used[h.key], sum) {
 			h.fresh = nil
@@ -262,7 +261,7 @@ func figures(g *gorm.DB, q string, args ...any) (map[accrualKey]decimal.Decimal,
 // claim number in SQL led the planners to read every settlement of the
 // county not yet in a claim.
 func groupSettlements(tx *gorm.DB, at map[accrualKey]*autoHousehold, agreements []int64, subjects []string) error {
-	rows, err := heldSettlements(tx.Table(indexed(tx, "medical_settlements", "medical_settlements_household")).
+	rows, err := readSettlements(tx.Table(indexed(tx, "settlement_sets", "settlement_sets_household")).
 		Where("agreement_id IN ? AND household_no IN ?", agreements, subjects))
 	if err != nil {
 		return err
@@ -338,7 +337,7 @@ type autoWrite struct {
 	newNos []string
 	events []pendingEvent
 	audits [][]any
-	// the settlements the claims take: their ids, and each one's claim number
+	// the settlement sets the claims take: their ids, and each one's claim number
 	settledIDs []int64
 	settled    map[int64]any
 }
@@ -377,15 +376,10 @@ func (w *autoWrite) propose(r *claimRow, h *autoHousehold, terms *policy.LineTer
 		w.audits = append(w.audits, a)
 	}
 	all := append(append([]settlementRow{}, h.held...), h.fresh...)
-	sort.SliceStable(all, func(i, j int) bool {
-		if all[i].SettledOn != all[j].SettledOn {
-			return all[i].SettledOn.Before(all[j].SettledOn)
-		}
-		return all[i].ID < all[j].ID
-	})
+	sortSettlements(all)
 	in := claim.IllnessAssessment{Settlements: make([]claim.Settlement, len(all))}
 	for i := range all {
-		in.Settlements[i] = all[i].settlement()
+		in.Settlements[i] = all[i].Settlement
 	}
 	c.Accumulated = acc
 	ev, err := c.Propose(db.Now(), terms, used, in, "医保结算数据新增 "+itoa(int64(len(h.fresh)))+" 张结算单，平台按累计自付费用重新理算，待理算人员确认")
@@ -415,7 +409,9 @@ func (w *autoWrite) propose(r *claimRow, h *autoHousehold, terms *policy.LineTer
 	}
 	w.audits = append(w.audits, a)
 	for _, s := range h.fresh {
-		w.settledIDs, w.settled[s.ID] = append(w.settledIDs, s.ID), r.ClaimNo
+		if _, seen := w.settled[s.SetID]; !seen {
+			w.settledIDs, w.settled[s.SetID] = append(w.settledIDs, s.SetID), r.ClaimNo
+		}
 	}
 	return nil
 }
@@ -459,7 +455,7 @@ func (w *autoWrite) finish() error {
 	return w.markSettled()
 }
 
-// markSettled writes each settlement's claim number.
+// markSettled writes the claim number of each set the claims took.
 func (w *autoWrite) markSettled() error {
-	return setByID(w.tx, "medical_settlements", w.settledIDs, []caseColumn{{"claim_no", w.settled}}, "")
+	return setByID(w.tx, "settlement_sets", w.settledIDs, []caseColumn{{"claim_no", w.settled}}, "")
 }

@@ -72,7 +72,7 @@ func TestMedicalFeed(t *testing.T) {
 					t.Errorf("missing reject %q in %v", want, res.Rejected)
 				}
 			}
-			if n := countRows(t, db, "medical_settlements") + countRows(t, db, "medical_feeds"); n != 0 {
+			if n := countRows(t, db, "settlement_sets") + countRows(t, db, "settlement_numbers") + countRows(t, db, "medical_feeds"); n != 0 {
 				t.Errorf("stored %d rows", n)
 			}
 		})
@@ -288,7 +288,7 @@ func TestMedicalFeedLateFault(t *testing.T) {
 		if res.Rows != 1203 || res.Loaded != 0 || res.FeedID != 0 {
 			t.Errorf("refused import %+v", res)
 		}
-		for _, table := range []string{"medical_settlements", "medical_feeds", "claims"} {
+		for _, table := range []string{"settlement_sets", "settlement_numbers", "medical_feeds", "claims"} {
 			if n := countRows(t, db, table); n != 0 {
 				t.Errorf("%s: %d rows stored", table, n)
 			}
@@ -303,8 +303,8 @@ func TestMedicalFeedLateFault(t *testing.T) {
 		if res.Rows != 1201 || res.Loaded != 1 || len(res.NotInsured) != 1200 || len(res.Opened) != 1 {
 			t.Fatalf("mended file: rows %d, loaded %d, not insured %d, opened %v", res.Rows, res.Loaded, len(res.NotInsured), res.Opened)
 		}
-		if n := countRows(t, db, "medical_settlements"); n != 1201 {
-			t.Errorf("%d settlements stored, want 1201", n)
+		if n := countRows(t, db, "settlement_numbers"); n != 1201 {
+			t.Errorf("%d settlement numbers stored, want 1201", n)
 		}
 	})
 }

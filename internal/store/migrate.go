@@ -14,9 +14,16 @@ import (
 )
 
 var tokens = map[string]map[string]string{
-	SQLite: {"{{PK}}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TABLE}}": ""},
+	SQLite: {"{{PK}}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TABLE}}": "", "{{KEYED}}": "WITHOUT ROWID"},
 	MySQL: {"{{PK}}": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-		"{{TABLE}}": "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+		"{{TABLE}}": "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+		"{{KEYED}}": "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+}
+
+// programs move the data of the migrations that need more than SQL, after
+// the file's statements.
+var programs = map[string]func(db *DB, tx *gorm.DB) error{
+	"0024_settlement_sets.sql": moveSettlements,
 }
 
 // Migrate applies the embedded migrations not yet applied, in name order, and
@@ -24,6 +31,17 @@ var tokens = map[string]map[string]string{
 // the engine allows (MySQL commits DDL implicitly, so a failed file there is
 // reported by name for the operator to repair).
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	ran, err := db.migrate(ctx, "")
+	if err != nil {
+		return ran, err
+	}
+	db.startChainer()
+	return ran, nil
+}
+
+// migrate applies the migrations not yet applied up to the file named last
+// (all when last is empty).
+func (db *DB) migrate(ctx context.Context, last string) ([]string, error) {
 	g := db.gorm.WithContext(ctx)
 	if err := g.Exec(db.dialect(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version VARCHAR(128) NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL) {{TABLE}}`)).Error; err != nil {
@@ -44,6 +62,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	sort.Strings(names)
 	var ran []string
 	for _, name := range names {
+		if last != "" && name > last {
+			break
+		}
 		if applied[name] {
 			continue
 		}
@@ -57,6 +78,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 					return fmt.Errorf("%w\n%s", err, stmt)
 				}
 			}
+			if p := programs[name]; p != nil {
+				if err := p(db, tx); err != nil {
+					return err
+				}
+			}
 			return tx.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", name, db.nowMS()).Error
 		})
 		if err != nil {
@@ -64,7 +90,6 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		ran = append(ran, name)
 	}
-	db.startChainer()
 	return ran, nil
 }
 

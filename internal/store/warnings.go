@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/fpb"
@@ -139,7 +138,7 @@ func (db *DB) EvaluateWarnings(ctx context.Context, county string, households ..
 	if len(agreements) == 0 {
 		agreements = append(agreements, 0) // no agreement: nothing of the county is insured
 	}
-	q := g.Table("medical_settlements").Select("agreement_id, household_no, MAX(region_code) AS region_code, SUM(out_of_pocket) AS total").
+	q := g.Table("settlement_sets").Select("agreement_id, household_no, MAX(region_code) AS region_code, SUM(out_of_pocket) AS total").
 		Where("agreement_id IN ?", agreements)
 	if err := only(q, "household_no").Group("agreement_id, household_no").Scan(&burdens).Error; err != nil {
 		return 0, znb.Wrap(err, "读取医保结算")
@@ -322,6 +321,10 @@ func (db *DB) warnAfter(ctx context.Context, county string, households ...string
 		}
 		return
 	}
+	if len(households) > warnWhole {
+		db.warnAfter(ctx, county)
+		return
+	}
 	for i := 0; i < len(households); i += feedChunk {
 		part := households[i:min(i+feedChunk, len(households))]
 		if _, err := db.EvaluateWarnings(ctx, county, part...); err != nil {
@@ -329,6 +332,15 @@ func (db *DB) warnAfter(ctx context.Context, county string, households ...string
 		}
 	}
 }
+
+var warningColumns = []string{"county", "household_no", "rule", "year", "region_code", "village", "head_name", "figures",
+	"status", "raised_on", "updated_at"}
+
+// warnWhole is how many households from which warnAfter evaluates the
+// county whole: a feed names most of a county's households, and their
+// evaluation a chunk at a time read the county's list and agreements again
+// for each chunk.
+const warnWhole = 8 * feedChunk
 
 // storeWarnings writes the warnings not stored before.
 func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error) {
@@ -343,11 +355,20 @@ func (db *DB) storeWarnings(ctx context.Context, rows []warningRow) (int, error)
 		if err := count(tx, &before); err != nil {
 			return err
 		}
-		for i := 0; i < len(rows); i += 500 {
-			part := rows[i:min(i+500, len(rows))]
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
+		// A county's evaluation raises warnings by the ten thousand: GORM's
+		// inserts bound so many arguments that the driver spent seconds
+		// binding them.
+		out := newBatch(ctx, db, tx, "warnings", warningColumns...)
+		out.skipDuplicates()
+		for _, r := range rows {
+			if err := out.add(r.County, r.HouseholdNo, r.Rule, r.Year, r.RegionCode, r.Village, r.HeadName, r.Figures,
+				r.Status, r.RaisedOn, r.UpdatedAt); err != nil {
+				out.close()
 				return err
 			}
+		}
+		if err := out.close(); err != nil {
+			return err
 		}
 		if err := count(tx, &after); err != nil {
 			return err

@@ -1,0 +1,89 @@
+package fpb
+
+import (
+	"encoding/csv"
+	"io"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/zhunongbao/zhunongbao/internal/money"
+	"github.com/zhunongbao/zhunongbao/internal/znb"
+)
+
+// A feed keeps the settlements of one household together, as lines in the
+// export's own twelve columns (dates as YYYY-MM-DD, amounts to the cent):
+// a county sends a million settlements a year, and a stored row each cost
+// more than everything else a feed does. What is read back is what the
+// export said, in the order the file gave it.
+
+// AppendSettlement appends s to the lines b, as one CSV line.
+func AppendSettlement(b []byte, s SettlementRow) []byte {
+	b = appendField(b, s.No)
+	for _, f := range [...]string{s.IDNumber, s.Name, s.Provider, dateField(s.AdmittedOn), dateField(s.DischargedOn),
+		s.SettledOn.String(), money.String(s.Total), money.String(s.BasicInsurancePaid), money.String(s.CriticalIllnessPaid),
+		money.String(s.MedicalAssistancePaid), money.String(s.NonReimbursable)} {
+		b = appendField(append(b, ','), f)
+	}
+	return append(b, '\n')
+}
+
+// ParseSettlements reads lines written by AppendSettlement. Row is each
+// settlement's place in the lines, from 1.
+func ParseSettlements(lines string) ([]SettlementRow, error) {
+	r := csv.NewReader(strings.NewReader(lines))
+	r.FieldsPerRecord = len(settlementColumns)
+	r.ReuseRecord = true
+	var out []SettlementRow
+	for {
+		f, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		s := SettlementRow{Row: len(out) + 1, IDNumber: f[colID], Name: f[colName], Provider: f[colProvider]}
+		s.No = f[colNo]
+		var errs [8]error
+		s.AdmittedOn, errs[0] = optDate(f[colAdmitted])
+		s.DischargedOn, errs[1] = optDate(f[colDischarged])
+		s.SettledOn, errs[2] = znb.ParseDate(f[colSettled])
+		s.Total, errs[3] = decimal.NewFromString(f[colTotal])
+		s.BasicInsurancePaid, errs[4] = decimal.NewFromString(f[colBasic])
+		s.CriticalIllnessPaid, errs[5] = decimal.NewFromString(f[colCritical])
+		s.MedicalAssistancePaid, errs[6] = decimal.NewFromString(f[colAssistance])
+		s.NonReimbursable, errs[7] = decimal.NewFromString(f[colNonReimb])
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, s)
+	}
+}
+
+func dateField(d znb.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func optDate(v string) (znb.Date, error) {
+	if v == "" {
+		return znb.Date{}, nil
+	}
+	return znb.ParseDate(v)
+}
+
+// appendField appends v, quoted when it holds a comma, a quote or a line
+// break.
+func appendField(b []byte, v string) []byte {
+	if !strings.ContainsAny(v, ",\"\r\n") {
+		return append(b, v...)
+	}
+	b = append(b, '"')
+	b = append(b, strings.ReplaceAll(v, `"`, `""`)...)
+	return append(b, '"')
+}
