@@ -1,6 +1,8 @@
 package claim
 
 import (
+	"encoding/json"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/zhunongbao/zhunongbao/internal/money"
@@ -254,4 +256,48 @@ func (a EducationAssessment) adjust(_ *policy.LineTerms, b *breakdown) error {
 	b.set("education_cost", "非义务教育阶段教育支出", a.Costs)
 	b.less("less_grants", "减各类资助", a.Grants)
 	return nil
+}
+
+// MarshalJSON writes the assessment as encoding/json would, without its
+// reflection: a county's feed proposes tens of thousands of illness claims,
+// each listing every settlement of its household.
+func (a IllnessAssessment) MarshalJSON() ([]byte, error) {
+	if a.Settlements == nil {
+		return []byte(`{"Settlements":null}`), nil
+	}
+	b := make([]byte, 0, 32+160*len(a.Settlements))
+	b = append(b, `{"Settlements":[`...)
+	for i, s := range a.Settlements {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"No":`...)
+		if plainJSON(s.No) {
+			b = append(append(append(b, '"'), s.No...), '"')
+		} else {
+			no, err := json.Marshal(s.No)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, no...)
+		}
+		b = append(b, `,"Total":"`...)
+		b = append(append(b, s.Total.String()...), `","BasicInsurancePaid":"`...)
+		b = append(append(b, s.BasicInsurancePaid.String()...), `","CriticalIllnessPaid":"`...)
+		b = append(append(b, s.CriticalIllnessPaid.String()...), `","MedicalAssistancePaid":"`...)
+		b = append(append(b, s.MedicalAssistancePaid.String()...), `","NonReimbursable":"`...)
+		b = append(append(b, s.NonReimbursable.String()...), `"}`...)
+	}
+	return append(b, "]}"...), nil
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

@@ -72,6 +72,41 @@ func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.C
 	}
 }
 
+// claimNos returns n new claim numbers: what the block in hand has left,
+// and the rest reserved in one transaction. A feed or a disaster event
+// opens claims by the ten thousand, and taking them a block of claimBlock
+// at a time was a commit to disk every claimBlock claims.
+func (db *DB) claimNos(ctx context.Context, today znb.Date, n int) ([]string, error) {
+	c := &db.claims
+	day := strings.ReplaceAll(today.String(), "-", "")
+	out := make([]string, 0, n)
+	c.mu.Lock()
+	for c.day == day && c.next <= c.last && len(out) < n {
+		out = append(out, fmt.Sprintf("CLM%s%06d", day, c.next))
+		c.next++
+	}
+	c.mu.Unlock()
+	rest := int64(n - len(out))
+	if rest == 0 {
+		return out, nil
+	}
+	last, err := db.reserveClaimNos(ctx, db.Tx, day, rest)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	// A block another caller put in hand meanwhile is older than these
+	// numbers: it becomes a gap, so that numbers still rise.
+	if c.day == day && c.last < last {
+		c.next = c.last + 1
+	}
+	c.mu.Unlock()
+	for seq := last - rest + 1; seq <= last; seq++ {
+		out = append(out, fmt.Sprintf("CLM%s%06d", day, seq))
+	}
+	return out, nil
+}
+
 // reserveClaimNos moves the day's counter on by k in its own short
 // transaction (run by run) and returns the last number reserved.
 func (db *DB) reserveClaimNos(ctx context.Context, run func(context.Context, func(*gorm.DB) error) error, day string, k int64) (int64, error) {

@@ -249,11 +249,9 @@ func (db *DB) LoadWorksheet(ctx context.Context, by znb.Actor, eventID int64, f 
 	}
 	// Claim numbers are taken before the transaction: their counter has
 	// its own, and numbers a failed load took are only a gap.
-	nos := make([]string, count)
-	for i := range nos {
-		if nos[i], err = db.claimNo(ctx, today); err != nil {
-			return nil, err
-		}
+	nos, err := db.claimNos(ctx, today, count)
+	if err != nil {
+		return nil, err
 	}
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
 		up := worksheetRow{EventID: eventID, SHA256: f.SHA256, FileName: clipRunes(f.Name, 255), RowsRead: n,

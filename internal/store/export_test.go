@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/zhunongbao/zhunongbao/internal/znb"
 )
 
 // Rechain recomputes every entry's hash from seq from and moves the head, as
@@ -74,4 +76,13 @@ func OnListRead(t interface{ Cleanup(func()) }, fn func()) {
 // MigrateTo applies the migrations up to the file named last.
 func (db *DB) MigrateTo(ctx context.Context, last string) ([]string, error) {
 	return db.migrate(ctx, last)
+}
+
+// TakeClaimNos takes n claim numbers at once (n = 0: one, as a report does).
+func (db *DB) TakeClaimNos(ctx context.Context, today znb.Date, n int) ([]string, error) {
+	if n == 0 {
+		no, err := db.claimNo(ctx, today)
+		return []string{no}, err
+	}
+	return db.claimNos(ctx, today, n)
 }

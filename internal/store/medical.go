@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -69,11 +70,14 @@ const feedChunk = 500
 // refused whole (settlements_rejected, every bad row in the details) and
 // nothing is stored: the file is read once, in the transaction that stores
 // it, and the transaction is rolled back when any row is rejected. The file
-// is parsed on a goroutine of its own, a chunk ahead of the writes.
+// is parsed on a goroutine of its own, and its settlements looked up on
+// another (numbers loaded before, the covers of their persons), each a
+// chunk ahead of the writes.
 func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.File) (*MedicalImport, error) {
 	if err := znb.Allow(by, znb.ImportSettlements); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	today := znb.DateOf(db.Now().In(znb.CST))
 	res := &MedicalImport{FeedDate: today}
 	touched := map[accrualKey]bool{}
@@ -92,17 +96,18 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		defer rows.Close()
 		out := db.newSetWriter(tx, feed.ID)
 		defer out.close()
-		covers := coverCache{}
 		ahead := readAhead(rows, today)
 		defer ahead.stop()
+		look := lookAhead(db.Gorm(ctx), by, ahead)
+		defer look.stop()
 		var werr error
-		for chunk := range ahead.chunks {
+		for chunk := range look.chunks {
 			if werr != nil {
 				continue
 			}
 			var keys []accrualKey
-			if keys, werr = db.storeSettlements(tx, out, by, chunk, covers, res); werr != nil {
-				ahead.stop()
+			if keys, werr = storeSettlements(out, chunk, res); werr != nil {
+				look.stop()
 			}
 			for _, k := range keys {
 				if !touched[k] {
@@ -113,6 +118,9 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 		}
 		if werr != nil {
 			return werr
+		}
+		if look.err != nil {
+			return look.err
 		}
 		if ahead.err != nil {
 			return ahead.err
@@ -139,6 +147,8 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 	if err != nil {
 		return nil, znb.Wrap(err, "保存医保结算数据")
 	}
+	db.Log.Info("medical feed stored", "feed", res.FeedID, "rows", res.Rows, "loaded", res.Loaded, "skipped", res.Skipped,
+		"not_insured", len(res.NotInsured), "households", len(order), "elapsed", time.Since(start).Round(time.Millisecond))
 	candidates, open, err := db.illnessCandidates(ctx, order)
 	if err != nil {
 		return nil, err
@@ -146,6 +156,11 @@ func (db *DB) ImportSettlements(ctx context.Context, by znb.Actor, f registry.Fi
 	if res.Opened, res.Updated, err = db.autoIllnessAll(ctx, candidates, open, today); err != nil {
 		return nil, err
 	}
+	db.Log.Info("medical feed claims", "feed", res.FeedID, "opened", len(res.Opened), "updated", len(res.Updated),
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	defer func() {
+		db.Log.Info("medical feed warnings evaluated", "feed", res.FeedID, "elapsed", time.Since(start).Round(time.Millisecond))
+	}()
 	counties := map[string][]string{}
 	for _, k := range order {
 		a, err := db.claimAgreement(db.Gorm(ctx), k.agreementID)
@@ -273,15 +288,61 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 	return nil
 }
 
-// storeSettlements stores a chunk of clean settlements: a settlement number
-// loaded before is skipped; the others go into the set of the household
-// whose certificate in the uploader's scope covered the person on the
-// settlement date, or into the set of persons not insured (reported). It
-// returns the households that took settlements.
-func (db *DB) storeSettlements(tx *gorm.DB, out *setWriter, by znb.Actor, chunk []fpb.SettlementRow, byID coverCache, res *MedicalImport) ([]accrualKey, error) {
-	if len(chunk) == 0 {
-		return nil, nil
-	}
+// resolved is a chunk of clean settlements with what the lookups found:
+// whether each number was loaded before, and the cover that insured its
+// person on its date (nil: not insured).
+type resolved struct {
+	rows   []fpb.SettlementRow
+	loaded []bool
+	cover  []*personCover
+}
+
+// lookups resolves a feed's parsed chunks on a goroutine of its own.
+type lookups struct {
+	chunks chan resolved
+	halt   chan struct{}
+	halted sync.Once
+	ahead  *settlementsAhead
+	err    error // set before chunks is closed
+}
+
+// lookAhead starts resolving the chunks the parser sends, through g: not
+// the feed's transaction but what was committed before it. A settlement
+// number loaded before was loaded by a feed that committed (numbers the
+// file gives twice the parser refuses), and a feed does not change covers.
+// The cover of a settlement is that of a certificate in by's scope which
+// covered the person on the settlement date.
+func lookAhead(g *gorm.DB, by znb.Actor, ahead *settlementsAhead) *lookups {
+	l := &lookups{chunks: make(chan resolved, 2), halt: make(chan struct{}), ahead: ahead}
+	go func() {
+		defer close(l.chunks)
+		covers := coverCache{}
+		for chunk := range ahead.chunks {
+			r, err := resolve(g, by, chunk, covers)
+			if err != nil {
+				l.err = err
+				ahead.stop()
+				return
+			}
+			select {
+			case l.chunks <- r:
+			case <-l.halt:
+				return
+			}
+		}
+	}()
+	return l
+}
+
+// stop tells the lookups and the parser that no more chunks are wanted.
+func (l *lookups) stop() {
+	l.halted.Do(func() { close(l.halt) })
+	l.ahead.stop()
+}
+
+// resolve looks up a chunk.
+func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCache) (resolved, error) {
+	r := resolved{rows: chunk, loaded: make([]bool, len(chunk)), cover: make([]*personCover, len(chunk))}
 	nos := make([]string, len(chunk))
 	ids := make([]string, 0, len(chunk))
 	seenID := map[string]bool{}
@@ -292,36 +353,46 @@ func (db *DB) storeSettlements(tx *gorm.DB, out *setWriter, by znb.Actor, chunk 
 			ids = append(ids, s.IDNumber)
 		}
 	}
-	done, err := loadedNumbers(tx, nos)
+	done, err := loadedNumbers(g, nos)
 	if err != nil {
-		return nil, err
+		return r, err
 	}
-	if err := byID.load(tx, ids); err != nil {
-		return nil, err
+	if err := byID.load(g, ids); err != nil {
+		return r, err
 	}
-	var keys []accrualKey
-	for _, s := range chunk {
-		if done[s.No] {
-			res.Skipped++
-			continue
-		}
-		var cover *personCover
+	for i, s := range chunk {
+		r.loaded[i] = done[s.No]
 		for _, c := range byID[s.IDNumber] {
 			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
-				cover = c
+				r.cover[i] = c
 				break
 			}
 		}
+	}
+	return r, nil
+}
+
+// storeSettlements stores a resolved chunk: a settlement number loaded
+// before is skipped; the others go into the set of the household whose
+// certificate covered the person, or into the set of persons not insured
+// (reported). It returns the households that took settlements.
+func storeSettlements(out *setWriter, chunk resolved, res *MedicalImport) ([]accrualKey, error) {
+	var keys []accrualKey
+	for i, s := range chunk.rows {
+		if chunk.loaded[i] {
+			res.Skipped++
+			continue
+		}
 		var err error
-		if cover == nil {
+		if c := chunk.cover[i]; c == nil {
 			res.NotInsured = append(res.NotInsured, NotInsured{Row: s.Row, SettlementNo: s.No,
 				IDNumber: registry.MaskID(s.IDNumber), Name: s.Name, SettledOn: s.SettledOn})
 			err = out.add(setKey{}, "", "", s)
 		} else {
 			res.Loaded++
-			keys = append(keys, accrualKey{cover.AgreementID, cover.HouseholdNo})
-			err = out.add(setKey{agreementID: cover.AgreementID, householdNo: cover.HouseholdNo, certificateNo: cover.CertificateNo},
-				cover.InsurerCode, cover.RegionCode, s)
+			keys = append(keys, accrualKey{c.AgreementID, c.HouseholdNo})
+			err = out.add(setKey{agreementID: c.AgreementID, householdNo: c.HouseholdNo, certificateNo: c.CertificateNo},
+				c.InsurerCode, c.RegionCode, s)
 		}
 		if err != nil {
 			return nil, err
@@ -341,8 +412,12 @@ func optDate(d znb.Date) any {
 // claimSettlements reads the settlements the illness claim r holds, as its
 // assessment.
 func (db *DB) claimSettlements(tx *gorm.DB, r *claimRow) (claim.IllnessAssessment, error) {
-	rows, err := readSettlements(tx.Table("settlement_sets").
+	sets, err := readSets(tx.Table("settlement_sets").
 		Where("agreement_id = ? AND household_no = ? AND claim_no = ?", r.AgreementID, r.HouseholdNo, r.ClaimNo))
+	if err != nil {
+		return claim.IllnessAssessment{}, err
+	}
+	rows, err := parseSets(sets)
 	if err != nil {
 		return claim.IllnessAssessment{}, err
 	}
@@ -356,7 +431,12 @@ func (db *DB) claimSettlements(tx *gorm.DB, r *claimRow) (claim.IllnessAssessmen
 // assessedColumns are the columns an assessment sets on its claim, and its
 // audit detail.
 func assessedColumns(c *claim.Claim) (set, detail map[string]any, err error) {
-	input, err := json.Marshal(c.Input)
+	var input []byte
+	if m, ok := c.Input.(json.Marshaler); ok {
+		input, err = m.MarshalJSON() // as compact as json.Marshal makes it, without checking it again
+	} else {
+		input, err = json.Marshal(c.Input)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

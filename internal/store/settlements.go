@@ -1,8 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"errors"
-	"sort"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -26,59 +27,71 @@ const (
 )
 
 // settlementRow is a stored settlement as a claim reads it: what the export
-// said, the set that holds it (Row is its place there) and where the set
-// belongs.
+// said, and the set that holds it (Row is its place there).
 type settlementRow struct {
 	fpb.SettlementRow
-	SetID         int64
-	AgreementID   int64
-	Insurer       string
-	CertificateNo string
-	HouseholdNo   string
-	ClaimNo       string
+	SetID int64
 }
 
 // sortSettlements puts settlements in the order they accrue: by settlement
 // date, then as the feeds gave them.
 func sortSettlements(s []settlementRow) {
-	sort.SliceStable(s, func(i, j int) bool {
-		a, b := &s[i], &s[j]
-		if a.SettledOn != b.SettledOn {
-			return a.SettledOn.Before(b.SettledOn)
+	slices.SortFunc(s, func(a, b settlementRow) int {
+		if c := a.SettledOn.Compare(b.SettledOn); c != 0 {
+			return c
 		}
-		if a.SetID != b.SetID {
-			return a.SetID < b.SetID
+		if c := cmp.Compare(a.SetID, b.SetID); c != 0 {
+			return c
 		}
-		return a.Row < b.Row
+		return cmp.Compare(a.Row, b.Row)
 	})
 }
 
-// readSettlements reads the settlements of the sets q picks, in the order
-// they accrue.
-func readSettlements(q *gorm.DB) ([]settlementRow, error) {
-	rows, err := q.Select("id, agreement_id, insurer, certificate_no, household_no, claim_no, body").Rows()
+// storedSet is a stored settlement set: where it belongs, its figures in
+// sum, and its lines as stored.
+type storedSet struct {
+	ID            int64
+	AgreementID   int64
+	Insurer       string
+	CertificateNo string
+	HouseholdNo   string
+	ClaimNo       string
+	Settlements   int
+	LastOn        znb.Date
+	OutOfPocket   decimal.Decimal
+	Body          string
+}
+
+// readSets reads the sets q picks.
+func readSets(q *gorm.DB) ([]storedSet, error) {
+	rows, err := q.Select("id, agreement_id, insurer, certificate_no, household_no, claim_no, settlements, last_on, out_of_pocket, body").Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []settlementRow
+	var out []storedSet
 	for rows.Next() {
-		var set settlementRow
-		var lines string
-		if err := rows.Scan(&set.SetID, &set.AgreementID, &set.Insurer, &set.CertificateNo, &set.HouseholdNo, &set.ClaimNo, &lines); err != nil {
+		var s storedSet
+		if err := rows.Scan(&s.ID, &s.AgreementID, &s.Insurer, &s.CertificateNo, &s.HouseholdNo, &s.ClaimNo, &s.Settlements,
+			&s.LastOn, &s.OutOfPocket, &s.Body); err != nil {
 			return nil, err
 		}
-		ss, err := fpb.ParseSettlements(lines)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// parseSets reads the settlements of sets, in the order they accrue.
+func parseSets(sets []storedSet) ([]settlementRow, error) {
+	var out []settlementRow
+	for _, set := range sets {
+		ss, err := fpb.ParseSettlements(set.Body)
 		if err != nil {
-			return nil, znb.Errorf(znb.Internal, "settlement_set_corrupt", "结算单组 %d 无法读取：%v", set.SetID, err)
+			return nil, znb.Errorf(znb.Internal, "settlement_set_corrupt", "结算单组 %d 无法读取：%v", set.ID, err)
 		}
 		for _, s := range ss {
-			set.SettlementRow = s
-			out = append(out, set)
+			out = append(out, settlementRow{SettlementRow: s, SetID: set.ID})
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	sortSettlements(out)
 	return out, nil

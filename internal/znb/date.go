@@ -1,6 +1,7 @@
 package znb
 
 import (
+	"cmp"
 	"database/sql/driver"
 	"fmt"
 	"time"
@@ -114,6 +115,9 @@ func (d Date) AddDays(n int) Date { return Date{d.n + int32(n)} }
 func (d Date) DaysSince(e Date) int { return int(d.n - e.n) }
 
 func (d Date) Before(e Date) bool { return d.n < e.n }
+
+// Compare is -1, 0 or +1 as d is before, on or after e.
+func (d Date) Compare(e Date) int { return cmp.Compare(d.n, e.n) }
 func (d Date) After(e Date) bool  { return d.n > e.n }
 
 // Min returns the earlier of two set dates, ignoring a zero one.
