@@ -102,8 +102,13 @@ func listImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	bar := newBar(e, -1, "检查名单")
-	phase := "check"
+	// Without --partial the file is read once, checked while it is written;
+	// with it, checked whole first and then read again to write.
+	phase, label := "import", "检查并写入名单"
+	if *partial {
+		phase, label = "check", "检查名单"
+	}
+	bar := newBar(e, -1, label)
 	res, err := db.ImportList(ctx, znb.System, f, store.ImportOptions{
 		County: *county, Effective: effective, Partial: *partial,
 		Progress: func(p string, rows int) {

@@ -68,6 +68,9 @@ type checker struct {
 	ids    map[uint64]seen
 	dups   map[uint64][]seen
 	rej    []Reject
+	// faulty is set by the first row that breaks a rule, its own or one
+	// across rows, as soon as it is seen.
+	faulty bool
 }
 
 // Check reads a whole list file once and applies every rule to
@@ -78,6 +81,19 @@ type checker struct {
 // by a row per person, so a list of a million people checks in well under a
 // gigabyte.
 func Check(rows Rows, county string, today znb.Date) (*Verdict, error) {
+	return CheckEach(rows, county, today, nil)
+}
+
+// CheckEach is Check that also hands rows on while it reads, so that a list
+// taken whole or not at all is read once: fn is called for each row, in file
+// order, as long as no rule has been broken yet by that row or any before
+// it, whether a rule of the row alone or one across rows seen so far (an ID
+// number met before, a second 户主, a household field or bank account that
+// disagrees with the household's first row). A household without 户主
+// shows only at the end. So fn never gets a second row of an ID number nor
+// a second 户主 of a household, and when the Verdict rejects nothing, fn
+// got every row. An error from fn stops the reading and is returned.
+func CheckEach(rows Rows, county string, today znb.Date, fn func(Household, Member) error) (*Verdict, error) {
 	l, headerRow, err := readHeader(rows)
 	if err != nil {
 		return nil, err
@@ -95,6 +111,11 @@ func Check(rows Rows, county string, today znb.Date) (*Verdict, error) {
 		parseRow(&p, &l, cells, row, county, today)
 		checkText(&p)
 		c.add(&p, row)
+		if fn != nil && !c.faulty {
+			if err := fn(p.h, p.m); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -106,6 +127,9 @@ func (c *checker) add(p *parsed, row int) {
 	for _, f := range p.faults {
 		c.reject(row, f.col, f.code, f.msg)
 	}
+	if len(p.faults) > 0 {
+		c.faulty = true
+	}
 	hh := int32(-1)
 	if no := p.h.No; no != "" {
 		i, ok := c.index[no]
@@ -116,7 +140,11 @@ func (c *checker) add(p *parsed, row int) {
 			c.index[c.hhs[i].no] = i
 		}
 		hh = i
-		c.addToHousehold(&c.hhs[i], p, row, !ok)
+		h := &c.hhs[i]
+		c.addToHousehold(h, p, row, !ok)
+		if h.heads > 1 || h.mismatch != 0 {
+			c.faulty = true
+		}
 	}
 	if id := p.raw[colID]; wellFormed(id) {
 		k := idKey(id)
@@ -125,6 +153,7 @@ func (c *checker) add(p *parsed, row int) {
 				c.dups[k] = []seen{first}
 			}
 			c.dups[k] = append(c.dups[k], seen{int32(row), hh})
+			c.faulty = true
 		} else {
 			c.ids[k] = seen{int32(row), hh}
 		}

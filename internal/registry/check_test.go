@@ -340,3 +340,52 @@ func TestEachFields(t *testing.T) {
 		t.Errorf("optional fields: %+v %+v", got[0], hs[2])
 	}
 }
+
+// TestCheckEach checks that CheckEach gives the verdict of Check and hands
+// on rows only while no rule has been broken: never the row that breaks
+// one, nor any after it.
+func TestCheckEach(t *testing.T) {
+	id, rel := at("身份证号"), at("与户主关系")
+	tests := []struct {
+		name string
+		edit func(r [][]string)
+		rows []int // the rows fn gets
+	}{
+		{"clean", func(r [][]string) {}, []int{2, 3, 4}},
+		{"bad cell", func(r [][]string) { r[2][at("户类型")] = "贫困户" }, []int{2}},
+		{"second head", func(r [][]string) { r[2][rel] = "户主" }, []int{2}},
+		{"id met before", func(r [][]string) { r[3][id] = r[2][id] }, []int{2, 3}},
+		{"household field disagrees", func(r [][]string) { r[2][at("村名")] = "石坪" }, []int{2}},
+		// A household's want of a 户主 shows only at the end.
+		{"no head", func(r [][]string) { r[3][rel] = "子" }, []int{2, 3, 4}},
+	}
+	for _, tc := range tests {
+		list := fixture()
+		tc.edit(list)
+		path := tempFile(t, "l.csv", csvOf(list))
+		want, err := checkFile(t, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := sheet.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		v, err := CheckEach(rows, county, today, func(h Household, m Member) error {
+			got = append(got, m.Row)
+			return nil
+		})
+		rows.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, tc.rows) {
+			t.Errorf("%s: fn got rows %v, want %v", tc.name, got, tc.rows)
+		}
+		if !reflect.DeepEqual(faultsOf(v), faultsOf(want)) || v.Households != want.Households || v.Members != want.Members ||
+			v.TotalHouseholds != want.TotalHouseholds || v.TotalMembers != want.TotalMembers {
+			t.Errorf("%s: verdict %+v, Check's %+v", tc.name, v, want)
+		}
+	}
+}

@@ -34,8 +34,9 @@ type Writer interface {
 
 // File is a spreadsheet to load: its name as the user knows it, the SHA-256
 // of its bytes (kept with what it loaded and in the audit), and Open, which
-// reads its rows from the start. A list import opens it twice: once to
-// check, once to write.
+// reads its rows from the start. A list import opens it once, to check and
+// write together, or with the partial option twice: to check, then to write;
+// a transaction run again opens it again.
 type File struct {
 	Name   string
 	SHA256 string

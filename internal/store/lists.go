@@ -58,9 +58,11 @@ type ImportOptions struct {
 // ImportList checks the list file and stores it as a new version in one
 // transaction: either the whole version is there or nothing is. Without the
 // partial option any bad row rejects the file (code list_rejected, with the
-// report in Details); with it, households with a bad row are left out. The
-// file is read twice, to check and then to write, so memory holds the
-// verdict, not the list.
+// report in Details); the file is then read once, checked while it is
+// written, and the transaction rolled back when the check refuses it. With
+// the partial option, households with a bad row are left out; a household's
+// fault may show after its rows, so the file is checked whole first and read
+// again to write. Either way memory holds the verdict, not the list.
 func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o ImportOptions) (*Import, error) {
 	county, err := registry.CheckImport(by, o.County, o.Effective)
 	if err != nil {
@@ -71,33 +73,53 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 		o.Progress = func(string, int) {}
 	}
 	today := znb.DateOf(db.Now().In(znb.CST))
-	rows, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	v, err := registry.Check(&counting{Rows: rows, phase: "check", progress: o.Progress}, o.County, today)
-	rows.Close()
-	if err != nil {
-		return nil, err
-	}
-	res := &Import{Rejected: v.Rejected, Households: v.Households, Members: v.Members}
-	if err := v.Refusal(o.Partial); err != nil {
-		if !o.Partial {
-			res.Households, res.Members = 0, 0
+	var v *registry.Verdict
+	var pass listPass
+	if o.Partial {
+		rows, err := f.Open()
+		if err != nil {
+			return nil, err
 		}
-		return res, err
+		v, err = registry.Check(&counting{Rows: rows, phase: "check", progress: o.Progress}, o.County, today)
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := v.Refusal(true); err != nil {
+			return &Import{Rejected: v.Rejected}, err
+		}
+		pass = func(rows registry.Rows, fn rowFunc) error {
+			return registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County,
+				func(h registry.Household, m registry.Member) error {
+					if !v.OK(h.No) {
+						return nil
+					}
+					return fn(h, m)
+				})
+		}
+	} else {
+		pass = func(rows registry.Rows, fn rowFunc) (err error) {
+			v, err = registry.CheckEach(&counting{Rows: rows, phase: "import", progress: o.Progress}, o.County, today, fn)
+			return err
+		}
 	}
+	res := &Import{}
 	row := listRow{County: o.County, EffectiveDate: o.Effective, SourceName: f.Name, Sha256: f.SHA256,
 		CreatedBy: by.Username, CreatedAt: db.nowMS()}
+	var refused error
 	err = db.BulkTx(ctx, func(tx *gorm.DB) error {
-		row.ID = 0 // set by the insert of this run
+		row.ID, refused = 0, nil // set by this run
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		accounts, err := db.writeList(ctx, tx, row.ID, f, o, v)
+		accounts, err := db.writeList(ctx, tx, row.ID, f, pass)
 		if err != nil {
 			return err
 		}
+		if refused = v.Refusal(o.Partial); refused != nil {
+			return refused
+		}
+		res.Rejected, res.Households, res.Members = v.Rejected, v.Households, v.Members
 		if res.Accounts, _, err = db.saveAccounts(ctx, tx, by, o.County, accounts); err != nil {
 			return err
 		}
@@ -120,6 +142,10 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 		}
 		return db.audit(tx, by, scope{region: o.County}, "list.import", listObject(row.ID), details)
 	})
+	if refused != nil {
+		// Nothing was stored, so nothing is counted.
+		return &Import{Rejected: v.Rejected}, refused
+	}
 	if err != nil {
 		return nil, znb.Wrap(err, "保存名单")
 	}
@@ -130,12 +156,19 @@ func (db *DB) ImportList(ctx context.Context, by znb.Actor, f registry.File, o I
 
 func listObject(id int64) string { return "list:" + itoa(id) }
 
-// writeList streams the file a second time and writes the clean households
-// and their members. A household row is written with its head's row, which
-// every stored household has exactly one of. It returns the bank accounts
-// the clean households' rows give, one per household (rows that give one
-// agree: Check saw to it), for saveAccounts.
-func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f registry.File, o ImportOptions, v *registry.Verdict) ([]disaster.Account, error) {
+// rowFunc takes one row of a list to store.
+type rowFunc = func(registry.Household, registry.Member) error
+
+// listPass reads a list file from its rows and calls fn for each row to
+// store, in file order.
+type listPass func(rows registry.Rows, fn rowFunc) error
+
+// writeList reads the file through pass and writes the households and
+// members it hands on. A household row is written with its head's row,
+// which every stored household has exactly one of. It returns the bank
+// accounts the rows give, one per household (rows that give one agree: the
+// check saw to it), for saveAccounts.
+func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f registry.File, pass listPass) ([]disaster.Account, error) {
 	rows, err := f.Open()
 	if err != nil {
 		return nil, err
@@ -149,10 +182,7 @@ func (db *DB) writeList(ctx context.Context, tx *gorm.DB, listID int64, f regist
 	// one batch while the next is read from the file.
 	p := newPipe(ctx)
 	hh.pipe, mm.pipe = p, p
-	err = registry.Each(&counting{Rows: rows, phase: "write", progress: o.Progress}, o.County, func(h registry.Household, m registry.Member) error {
-		if !v.OK(h.No) {
-			return nil
-		}
+	err = pass(rows, func(h registry.Household, m registry.Member) error {
 		if a := h.Account; a != (registry.BankAccount{}) && !given[h.No] {
 			if given == nil {
 				given = map[string]bool{}
@@ -203,7 +233,9 @@ func (db *DB) crossCounty(tx *gorm.DB, listID int64, county string) ([]registry.
 	return out, err
 }
 
-// counting reports progress every 10,000 rows.
+// counting reports progress every 10,000 rows, under the name of the pass:
+// check and then write for a partial import, import for one that checks
+// while it writes.
 type counting struct {
 	registry.Rows
 	phase    string

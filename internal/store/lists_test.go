@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -194,7 +196,7 @@ func TestImportListManyBatches(t *testing.T) {
 			_, err := db.ImportList(ctx, znb.System, storetest.File(t, path), store.ImportOptions{
 				County: "522625", Effective: znb.MustDate("2024-01-01"),
 				Progress: func(phase string, rows int) {
-					if phase == "write" && rows >= members/2 {
+					if phase == "import" && rows >= members/2 {
 						cancel()
 					}
 				}})
@@ -222,4 +224,92 @@ func TestImportListManyBatches(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestImportListLateFaults puts the faults of a list many batches long at
+// its end, after the rows they collide with were written: a second 户主 of
+// the first household (whose household row is already written, under a
+// unique index), a repeat of an early ID number, and a bad cell. The import
+// reads the file once, writing as it checks, and must still refuse it with
+// the report a check alone gives and store nothing, not even an audit entry.
+func TestImportListLateFaults(t *testing.T) {
+	var buf strings.Builder
+	storetest.Generate(t, &buf, "522625", 8000, 5, znb.MustDate("2024-06-15"))
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	cells := func(row int) []string { return strings.Split(lines[row-1], ",") } // spreadsheet row numbers
+	// Ages past any generated person's, so no generated ID repeats them.
+	newID := func(seq string) string { s := "52262519100101" + seq; return s + string(registry.CheckDigit(s)) }
+	id1, id2 := newID("901"), newID("902")
+	if strings.Contains(buf.String(), id1) || strings.Contains(buf.String(), id2) {
+		t.Fatal("the generated list holds the IDs meant to be new")
+	}
+	head := cells(2)
+	if head[6] != registry.Head || cells(3)[0] != head[0] {
+		t.Fatalf("row 2 is not the head of a household of several rows: %v", head)
+	}
+	late := len(lines) + 1 // the row number of the first row added
+	second := append([]string(nil), head...)
+	second[4], second[5] = "钱七", id1
+	dup := append([]string(nil), head...)
+	dup[0], dup[4], dup[5] = "LATE-DUP", "孙八", cells(3)[5]
+	bad := append([]string(nil), head...)
+	bad[0], bad[1], bad[4], bad[5] = "LATE-BAD", "522626101001", "周九", id2
+	for _, r := range [][]string{second, dup, bad} {
+		lines = append(lines, strings.Join(r, ","))
+	}
+	path := storetest.WriteFile(t, "late.csv", strings.Join(lines, "\n")+"\n")
+
+	// The report a check alone gives of this file.
+	rows, err := storetest.File(t, path).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := registry.Check(rows, "522625", znb.DateOf(time.Now().In(znb.CST)))
+	rows.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[int]map[string]bool{}
+	for _, r := range want.Rejected {
+		if codes[r.Row] == nil {
+			codes[r.Row] = map[string]bool{}
+		}
+		codes[r.Row][r.Code] = true
+	}
+	for row, code := range map[int]string{2: "multiple_heads", 3: "duplicate_id", late: "multiple_heads",
+		late + 1: "duplicate_id", late + 2: "region_outside_county"} {
+		if !codes[row][code] {
+			t.Fatalf("the check does not find %s on row %d: %v", code, row, codes)
+		}
+	}
+
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		res, err := db.ImportList(ctx, office, storetest.File(t, path), store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")})
+		if znb.CodeOf(err) != "list_rejected" {
+			t.Fatalf("err = %v, want list_rejected", err)
+		}
+		if res == nil || res.List != nil || res.Households != 0 || res.Members != 0 || res.Accounts != 0 {
+			t.Fatalf("refused import = %+v, want only the rejected rows", res)
+		}
+		if !reflect.DeepEqual(res.Rejected, want.Rejected) {
+			t.Errorf("rejected %d faults, the check %d; first differing: %v", len(res.Rejected), len(want.Rejected), firstDiff(res.Rejected, want.Rejected))
+		}
+		var audit int64
+		if err := db.Gorm(ctx).Raw("SELECT COUNT(*) FROM audit_log").Scan(&audit).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := tableCounts(t, db); got != [3]int64{} || audit != 0 {
+			t.Errorf("after the refusal: %v rows in list_versions, households, members, %d audit entries; want none", got, audit)
+		}
+	})
+}
+
+func firstDiff(a, b []registry.Reject) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return fmt.Sprintf("%+v against %+v", a[i], b[i])
+		}
+	}
+	return "one is longer"
 }
