@@ -86,3 +86,11 @@ func (db *DB) TakeClaimNos(ctx context.Context, today znb.Date, n int) ([]string
 	}
 	return db.claimNos(ctx, today, n)
 }
+
+// SetSettlementSets makes the feed's settlement sets at most lines bytes
+// and its buffer of open sets buffer bytes.
+func SetSettlementSets(t interface{ Cleanup(func()) }, lines, buffer int) {
+	l, b := setLines, setBuffer
+	setLines, setBuffer = lines, buffer
+	t.Cleanup(func() { setLines, setBuffer = l, b })
+}

@@ -270,22 +270,28 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	var covers []personCover
-	if err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
+	// Scanned without GORM's reflection, which cost twice the query.
+	rows, err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
 		c.region_code, c.cancelled_from, a.insurer_code
 		FROM `+indexed(tx, "certificate_members m", "certificate_members_id_number")+`
 		JOIN `+indexed(tx, "certificates c", "certificates_no")+` ON c.certificate_no = m.certificate_no
-		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Scan(&covers).Error; err != nil {
+		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Rows()
+	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for _, id := range missing {
 		cc[id] = nil
 	}
-	for i := range covers {
-		c := &covers[i]
+	for rows.Next() {
+		c := &personCover{}
+		if err := rows.Scan(&c.IDNumber, &c.CoverStart, &c.CoverEnd, &c.CertificateNo, &c.AgreementID, &c.HouseholdNo,
+			&c.RegionCode, &c.CancelledFrom, &c.InsurerCode); err != nil {
+			return err
+		}
 		cc[c.IDNumber] = append(cc[c.IDNumber], c)
 	}
-	return nil
+	return rows.Err()
 }
 
 // resolved is a chunk of clean settlements with what the lookups found:
@@ -295,6 +301,8 @@ type resolved struct {
 	rows   []fpb.SettlementRow
 	loaded []bool
 	cover  []*personCover
+	lines  []byte // each settlement's line in a set (fpb.AppendSettlement), ends at ends[i]
+	ends   []int
 }
 
 // lookups resolves a feed's parsed chunks on a goroutine of its own.
@@ -360,7 +368,10 @@ func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCach
 	if err := byID.load(g, ids); err != nil {
 		return r, err
 	}
+	r.ends = make([]int, len(chunk))
 	for i, s := range chunk {
+		r.lines = fpb.AppendSettlement(r.lines, s)
+		r.ends[i] = len(r.lines)
 		r.loaded[i] = done[s.No]
 		for _, c := range byID[s.IDNumber] {
 			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
@@ -378,7 +389,10 @@ func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCach
 // (reported). It returns the households that took settlements.
 func storeSettlements(out *setWriter, chunk resolved, res *MedicalImport) ([]accrualKey, error) {
 	var keys []accrualKey
+	from := 0
 	for i, s := range chunk.rows {
+		line := chunk.lines[from:chunk.ends[i]]
+		from = chunk.ends[i]
 		if chunk.loaded[i] {
 			res.Skipped++
 			continue
@@ -387,12 +401,12 @@ func storeSettlements(out *setWriter, chunk resolved, res *MedicalImport) ([]acc
 		if c := chunk.cover[i]; c == nil {
 			res.NotInsured = append(res.NotInsured, NotInsured{Row: s.Row, SettlementNo: s.No,
 				IDNumber: registry.MaskID(s.IDNumber), Name: s.Name, SettledOn: s.SettledOn})
-			err = out.add(setKey{}, "", "", s)
+			err = out.add(setKey{}, "", "", s, line)
 		} else {
 			res.Loaded++
 			keys = append(keys, accrualKey{c.AgreementID, c.HouseholdNo})
 			err = out.add(setKey{agreementID: c.AgreementID, householdNo: c.HouseholdNo, certificateNo: c.CertificateNo},
-				c.InsurerCode, c.RegionCode, s)
+				c.InsurerCode, c.RegionCode, s, line)
 		}
 		if err != nil {
 			return nil, err

@@ -308,3 +308,109 @@ func TestMedicalFeedLateFault(t *testing.T) {
 		}
 	})
 }
+
+// TestMedicalFeedSmallSets: a household's settlements split over many sets
+// (each at most one line, the open sets written every few lines) still go
+// into one automatic claim whole, listed in settlement-date order, across
+// two feeds; the adjuster's confirmation reads them all back.
+func TestMedicalFeedSmallSets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		store.SetSettlementSets(t, 10, 300)
+		ctx := context.Background()
+		newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+		res, err := feed(t, db, office,
+			settlementLine("JS-3", pHead1, "张三丰", "2024-05-03", "2000.00", "0"),
+			settlementLine("JS-1", pSpouse1, "李四", "2024-05-01", "2000.00", "0"),
+			settlementLine("JS-X", 600, "王五", "2024-05-01", "100.00", "0"),
+			settlementLine("JS-2", pHead1, "张三丰", "2024-05-02", "2000.00", "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Loaded != 3 || len(res.Opened) != 1 {
+			t.Fatalf("loaded %d, opened %v", res.Loaded, res.Opened)
+		}
+		if n := countRows(t, db, "settlement_sets"); n != 4 {
+			t.Errorf("%d sets, want one a settlement (4)", n)
+		}
+		no := res.Opened[0]
+		// 6,000 against the 5,000 trigger line at 50%.
+		nos := func(want string) {
+			t.Helper()
+			c, err := db.GetClaim(ctx, adjuster, no)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := c.Input.(claim.IllnessAssessment)
+			if !ok {
+				t.Fatalf("assessment %T", c.Input)
+			}
+			var got []string
+			for _, s := range a.Settlements {
+				got = append(got, s.No)
+			}
+			if strings.Join(got, " ")+" "+c.Payable.StringFixed(2) != want {
+				t.Errorf("claim holds %v, proposes %s; want %s", got, c.Payable.StringFixed(2), want)
+			}
+		}
+		nos("JS-1 JS-2 JS-3 500.00")
+		res, err = feed(t, db, office,
+			settlementLine("JS-5", pSpouse1, "李四", "2024-05-05", "1000.00", "0"),
+			settlementLine("JS-0", pHead1, "张三丰", "2024-04-30", "1000.00", "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Opened) != 0 || len(res.Updated) != 1 || res.Updated[0] != no {
+			t.Fatalf("second feed opened %v, updated %v; want %s updated", res.Opened, res.Updated, no)
+		}
+		nos("JS-0 JS-1 JS-2 JS-3 JS-5 1500.00")
+		if _, err := db.ConfirmClaim(ctx, adjuster, no, ""); err != nil {
+			t.Fatal(err)
+		}
+		nos("JS-0 JS-1 JS-2 JS-3 JS-5 1500.00")
+	})
+}
+
+// TestSettlementNumbersSkipped: numbers loaded before are skipped whether
+// a chunk's numbers follow on from the stored ones, come again in order, are
+// scattered over a range holding many other stored numbers, or hold a
+// space.
+func TestSettlementNumbersSkipped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+		var first []string
+		for i := 0; i < 1200; i++ {
+			first = append(first, settlementLine(fmt.Sprintf("N%04d", i), 500+i%150, "王五", "2024-05-02", "100.00", "0"))
+		}
+		first = append(first, settlementLine("JS 7", 600, "王五", "2024-05-02", "100.00", "0"))
+		for _, tc := range []struct {
+			name          string
+			rows          []string
+			rows2, skip2  int
+			wantNotInsure int
+		}{
+			{"new", first, 1201, 0, 1201},
+			{"again in order", first, 1201, 1201, 0},
+			{"scattered", []string{
+				settlementLine("N0005", 510, "王五", "2024-05-02", "100.00", "0"),
+				settlementLine("N0500x", 510, "王五", "2024-05-02", "100.00", "0"),
+				settlementLine("N1190", 510, "王五", "2024-05-02", "100.00", "0")}, 3, 2, 1},
+			{"with a space", []string{
+				settlementLine("JS 7", 510, "王五", "2024-05-02", "100.00", "0"),
+				settlementLine("JS 8", 510, "王五", "2024-05-02", "100.00", "0")}, 2, 1, 1},
+		} {
+			res, err := feed(t, db, office, tc.rows...)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if res.Rows != tc.rows2 || res.Skipped != tc.skip2 || len(res.NotInsured) != tc.wantNotInsure {
+				t.Errorf("%s: rows %d, skipped %d, stored %d; want %d, %d, %d", tc.name, res.Rows, res.Skipped, len(res.NotInsured),
+					tc.rows2, tc.skip2, tc.wantNotInsure)
+			}
+		}
+		if n := countRows(t, db, "settlement_numbers"); n != 1203 {
+			t.Errorf("%d numbers stored, want 1,203", n)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -21,7 +22,7 @@ import (
 
 // setLines bounds the lines of one set (TEXT holds 65,535 bytes on MySQL);
 // setBuffer bounds what a feed holds before it writes its open sets.
-const (
+var (
 	setLines  = 32_000
 	setBuffer = 16 << 20
 )
@@ -143,9 +144,10 @@ func (db *DB) newSetWriter(tx *gorm.DB, feedID int64) *setWriter {
 	return w
 }
 
-// add stores s in the set of k, which belongs to the insurer and region
-// given (empty for a person not insured).
-func (w *setWriter) add(k setKey, insurer, region string, s fpb.SettlementRow) error {
+// add stores s, whose line (fpb.AppendSettlement) is given, in the set of
+// k, which belongs to the insurer and region given (empty for a person not
+// insured).
+func (w *setWriter) add(k setKey, insurer, region string, s fpb.SettlementRow, line []byte) error {
 	if w.numbers != nil {
 		if err := w.numbers.add(s.No, w.feedID); err != nil {
 			return err
@@ -157,17 +159,13 @@ func (w *setWriter) add(k setKey, insurer, region string, s fpb.SettlementRow) e
 		w.open[k] = set
 		w.order = append(w.order, set)
 	}
-	before := len(set.lines)
-	line := fpb.AppendSettlement(set.lines, s)
-	if before > 0 && len(line) > setLines {
-		set.lines = line[:before]
+	if len(set.lines) > 0 && len(set.lines)+len(line) > setLines {
 		if err := w.write(set); err != nil {
 			return err
 		}
-		line = fpb.AppendSettlement(set.lines[:0], s)
 	}
-	set.lines = line
-	w.held += len(line) - before
+	set.lines = append(set.lines, line...)
+	w.held += len(line)
 	if set.n == 0 || s.SettledOn.Before(set.first) {
 		set.first = s.SettledOn
 	}
@@ -215,17 +213,39 @@ func (w *setWriter) close() error {
 }
 
 // loadedNumbers reads which of the settlement numbers were loaded by an
-// earlier feed.
+// earlier feed. An export numbers its settlements in order, so a chunk's
+// numbers are first looked for by their range: a new file's range holds no
+// stored number, and one loaded again holds about its own numbers. Only
+// when the range holds more (numbers out of order) are they looked up one
+// by one.
 func loadedNumbers(tx *gorm.DB, nos []string) (map[string]bool, error) {
 	var loaded []string
-	if err := tx.Table("settlement_numbers").Where("settlement_no IN ?", nos).Pluck("settlement_no", &loaded).Error; err != nil {
-		return nil, err
+	ranged := !slices.ContainsFunc(nos, padded)
+	if ranged {
+		lo, hi := slices.Min(nos), slices.Max(nos)
+		if err := tx.Table("settlement_numbers").Where("settlement_no BETWEEN ? AND ?", lo, hi).Limit(len(nos)+1).
+			Pluck("settlement_no", &loaded).Error; err != nil {
+			return nil, err
+		}
+	}
+	if !ranged || len(loaded) > len(nos) {
+		loaded = loaded[:0]
+		if err := tx.Table("settlement_numbers").Where("settlement_no IN ?", nos).Pluck("settlement_no", &loaded).Error; err != nil {
+			return nil, err
+		}
 	}
 	done := make(map[string]bool, len(loaded))
 	for _, no := range loaded {
 		done[no] = true
 	}
 	return done, nil
+}
+
+// padded reports whether no holds a space or a control character: MySQL's
+// binary collation compares text as if padded with spaces, so such a
+// number may sort there otherwise than byte by byte.
+func padded(no string) bool {
+	return strings.IndexFunc(no, func(r rune) bool { return r <= ' ' }) >= 0
 }
 
 // moveSettlements moves the settlements stored a row each (before sets)
@@ -286,7 +306,7 @@ func moveSettlements(db *DB, tx *gorm.DB) error {
 				}
 				w.feedID = o.feed
 			}
-			if err := w.add(o.key, o.insurer, o.reg, o.s); err != nil {
+			if err := w.add(o.key, o.insurer, o.reg, o.s, fpb.AppendSettlement(nil, o.s)); err != nil {
 				return err
 			}
 		}
