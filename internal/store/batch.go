@@ -440,6 +440,7 @@ type pipe struct {
 	ctx  context.Context
 	jobs chan func() error
 	done chan struct{}
+	fail chan struct{} // closed when a job fails
 	mu   sync.Mutex
 	err  error
 }
@@ -449,7 +450,7 @@ type execer interface {
 }
 
 func newPipe(ctx context.Context) *pipe {
-	p := &pipe{ctx: ctx, jobs: make(chan func() error, 2), done: make(chan struct{})}
+	p := &pipe{ctx: ctx, jobs: make(chan func() error, 2), done: make(chan struct{}), fail: make(chan struct{})}
 	go p.run()
 	return p
 }
@@ -464,6 +465,7 @@ func (p *pipe) run() {
 			p.mu.Lock()
 			p.err = err
 			p.mu.Unlock()
+			close(p.fail)
 		}
 	}
 }

@@ -94,3 +94,12 @@ func SetSettlementSets(t interface{ Cleanup(func()) }, lines, buffer int) {
 	setLines, setBuffer = lines, buffer
 	t.Cleanup(func() { setLines, setBuffer = l, b })
 }
+
+// SetAutoGroups makes the automatic illness claims go group households to
+// a group and span groups to a transaction, and calls written as each
+// group's writes start (nil: nothing), failing the group when it fails.
+func SetAutoGroups(t interface{ Cleanup(func()) }, group, span int, written func() error) {
+	g, s, w := autoGroup, autoSpan, autoWritten
+	autoGroup, autoSpan, autoWritten = group, span, written
+	t.Cleanup(func() { autoGroup, autoSpan, autoWritten = g, s, w })
+}

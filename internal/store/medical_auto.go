@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -28,7 +29,7 @@ import (
 // statement per claim and step made that minutes. A group's transaction
 // ends in a commit to disk, which at 200 households a group was a sixth
 // of a county's feed.
-const autoGroup = 1000
+var autoGroup = 1000
 
 // autoIllnessAll brings the automatic illness claims of the candidate
 // households up to date, autoGroup households to a transaction. A household
@@ -62,27 +63,75 @@ func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[a
 			nos[j] = taken[i]
 		}
 	}
-	for i := 0; i < len(cands); i += autoGroup {
-		group := cands[i:min(i+autoGroup, len(cands))]
-		var done autoDone
+	for i := 0; i < len(cands); i += autoGroup * autoSpan {
+		span := cands[i:min(i+autoGroup*autoSpan, len(cands))]
+		var dones []autoDone
 		err = db.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
-			done, err = db.autoIllnessGroup(tx, group, terms, today, nos[i:i+len(group)])
+			dones, err = db.autoSpan(ctx, tx, span, terms, today, nos[i:i+len(span)])
 			return err
 		})
 		if err != nil {
 			return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
 		}
-		opened, updated = append(opened, done.opened...), append(updated, done.updated...)
-		for _, k := range done.again {
-			op, up, err := db.autoIllness(ctx, k, today)
-			if err != nil {
-				return nil, nil, err
+		for _, done := range dones {
+			opened, updated = append(opened, done.opened...), append(updated, done.updated...)
+			for _, k := range done.again {
+				op, up, err := db.autoIllness(ctx, k, today)
+				if err != nil {
+					return nil, nil, err
+				}
+				opened, updated = append(opened, op...), append(updated, up...)
 			}
-			opened, updated = append(opened, op...), append(updated, up...)
 		}
 	}
 	return opened, updated, nil
+}
+
+// autoSpan is how many groups one transaction takes.
+var autoSpan = 8
+
+// autoSpan brings the claims of a span of groups up to date in the
+// transaction tx. The statements run in order on a goroutine of their own
+// (a pipe): each group's reads, queued before the previous group's writes,
+// so that a group's proposals are worked out while the statements of the
+// groups beside it run. Groups have no household in common.
+func (db *DB) autoSpan(ctx context.Context, tx *gorm.DB, span []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) ([]autoDone, error) {
+	type read struct {
+		plan *autoPlan
+		err  error
+	}
+	p := newPipe(ctx)
+	queue := func(at int) <-chan read {
+		got := make(chan read, 1)
+		end := min(at+autoGroup, len(span))
+		p.do(func() error {
+			plan, err := db.autoRead(tx, span[at:end], terms, today, nos[at:end])
+			got <- read{plan, err}
+			return err
+		})
+		return got
+	}
+	var dones []autoDone
+	next := queue(0)
+	for at := 0; at < len(span); at += autoGroup {
+		var r read
+		select {
+		case r = <-next:
+		case <-p.fail:
+			return nil, p.wait()
+		}
+		if r.err != nil {
+			return nil, errors.Join(r.err, p.wait())
+		}
+		if at+autoGroup < len(span) {
+			next = queue(at + autoGroup)
+		}
+		r.plan.work(db)
+		p.do(func() error { return db.autoWrites(tx, r.plan) })
+		dones = append(dones, r.plan.done)
+	}
+	return dones, p.wait()
 }
 
 // autoIllness brings one household's automatic illness claim up to date,
@@ -136,7 +185,25 @@ type autoHousehold struct {
 // something to pay (claim.OpensIllnessClaim); each claim is then proposed
 // again on all its settlements.
 func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (autoDone, error) {
-	var done autoDone
+	plan, err := db.autoRead(tx, group, terms, today, nos)
+	if err != nil {
+		return autoDone{}, err
+	}
+	plan.work(db)
+	return plan.done, db.autoWrites(tx, plan)
+}
+
+// autoPlan is a group's claims as read and decided, and their proposals.
+type autoPlan struct {
+	done autoDone
+	ps   []*proposal
+}
+
+// autoRead locks and reads what a group's claims need, and decides which
+// claims open and which take new settlements.
+func (db *DB) autoRead(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (*autoPlan, error) {
+	plan := &autoPlan{}
+	done := &plan.done
 	hs := make([]*autoHousehold, 0, len(group))
 	at := make(map[accrualKey]*autoHousehold, len(group))
 	var agreements []int64
@@ -155,18 +222,18 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		subjects = append(subjects, k.householdNo)
 	}
 	if len(hs) == 0 {
-		return done, nil
+		return plan, nil
 	}
 	line := string(znb.Illness)
 	used, acc, err := db.lockIllness(tx, hs)
 	if err != nil {
-		return done, err
+		return nil, err
 	}
 	var open []claimRow
 	if err := tx.Raw("SELECT * FROM "+indexed(tx, "claims", "claims_subject")+
 		" WHERE agreement_id IN ? AND line = ? AND subject IN ? AND status IN (?, ?) AND flags LIKE ? ORDER BY id"+db.forUpdate(),
 		agreements, line, subjects, string(claim.Reported), string(claim.Assessed), "%"+claim.FlagAuto+"%").Scan(&open).Error; err != nil {
-		return done, err
+		return nil, err
 	}
 	for i := range open {
 		if h := at[accrualKey{open[i].AgreementID, open[i].Subject}]; h != nil && h.open == nil {
@@ -174,7 +241,7 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		}
 	}
 	if err := groupSettlements(tx, at, agreements, subjects); err != nil {
-		return done, err
+		return nil, err
 	}
 
 	// Who gets a new claim, and where their certificates say they live.
@@ -202,10 +269,9 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 	}
 	homes, err := certificateHomes(tx, certs)
 	if err != nil {
-		return done, err
+		return nil, err
 	}
 
-	var ps []*proposal
 	for _, h := range hs {
 		if len(h.fresh) == 0 {
 			continue
@@ -219,10 +285,15 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 			p.r = db.autoClaimRow(h.no, last, homes[last.CertificateNo], today)
 			done.opened = append(done.opened, h.no)
 		}
-		ps = append(ps, p)
+		plan.ps = append(plan.ps, p)
 	}
-	// The proposals are worked out side by side: they read and write
-	// nothing but their own household's figures.
+	return plan, nil
+}
+
+// work works out the plan's proposals side by side: each reads and writes
+// nothing but its own household's figures.
+func (plan *autoPlan) work(db *DB) {
+	ps := plan.ps
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(ps)) {
@@ -235,14 +306,28 @@ func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]
 		}()
 	}
 	wg.Wait()
-	w := db.newAutoWrite(tx)
-	defer w.close()
-	for _, p := range ps {
-		if err := w.take(p); err != nil {
-			return done, err
+}
+
+// autoWritten, when set, is called as each group's writes start (a test's
+// fault).
+var autoWritten func() error
+
+// autoWrites writes a plan's claims, events, audit entries and the claim
+// numbers of the sets they took.
+func (db *DB) autoWrites(tx *gorm.DB, plan *autoPlan) error {
+	if autoWritten != nil {
+		if err := autoWritten(); err != nil {
+			return err
 		}
 	}
-	return done, w.finish()
+	w := db.newAutoWrite(tx)
+	defer w.close()
+	for _, p := range plan.ps {
+		if err := w.take(p); err != nil {
+			return err
+		}
+	}
+	return w.finish()
 }
 
 // lastSet is the set holding the latest of sets' settlements.

@@ -35,23 +35,30 @@ func benchSize(b *testing.B, name string, def int) int {
 // that the list rules compare every household with its previous version.
 func feedBenchWorld(b *testing.B, engine string, households, n int, twice bool) (*store.DB, string) {
 	b.Helper()
-	list, _ := storetest.CountyList(b, households)
+	db := storetest.Engine(b, engine)
+	return db, countyFeed(b, db, households, n, twice)
+}
+
+// countyFeed sets up feedBenchWorld's county in db and returns the path of
+// its settlement file.
+func countyFeed(t testing.TB, db *store.DB, households, n int, twice bool) string {
+	t.Helper()
+	list, _ := storetest.CountyList(t, households)
 	settlements := filepath.Join(os.TempDir(), fmt.Sprintf("znb-bench-settlements-%d-%d.csv", households, n))
 	if _, err := os.Stat(settlements); err != nil {
-		storetest.WriteSettlements(b, list, settlements, n)
+		storetest.WriteSettlements(t, list, settlements, n)
 	}
-	db := storetest.Engine(b, engine)
 	office := znb.Actor{Username: "office", Role: znb.Office, Scope: "522625"}
-	a := storetest.ActiveAgreement(b, db, office, storetest.AgreementSpec{No: "BENCH-FPB", County: "522625", Product: "fpb-household",
+	a := storetest.ActiveAgreement(t, db, office, storetest.AgreementSpec{No: "BENCH-FPB", County: "522625", Product: "fpb-household",
 		Categories: []znb.Category{znb.Lifted, znb.NotLifted, znb.Returned, znb.UnstableLifted, znb.Marginal, znb.SuddenHardship}})
 	opts := store.ImportOptions{County: "522625", Effective: znb.MustDate("2024-01-01")}
-	storetest.ImportAndIssue(b, db, office, a.ID, list, opts)
+	storetest.ImportAndIssue(t, db, office, a.ID, list, opts)
 	if twice {
-		if _, err := db.ImportList(context.Background(), office, storetest.File(b, list), opts); err != nil {
-			b.Fatal(err)
+		if _, err := db.ImportList(context.Background(), office, storetest.File(t, list), opts); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return db, settlements
+	return settlements
 }
 
 // BenchmarkMedicalFeed loads a million settlements against a county of

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -413,4 +414,65 @@ func TestSettlementNumbersSkipped(t *testing.T) {
 			t.Errorf("%d numbers stored, want 1,203", n)
 		}
 	})
+}
+
+// TestAutoClaimsPipelined: the automatic claims of a county's feed, three
+// households to a group and four groups to a transaction (the groups'
+// statements on a pipe, proposals worked out beside them), are the claims
+// the default sizes give, household by household; a group whose writes
+// fail fails the feed's claims without hanging, and leaves none of its
+// transaction's claims behind.
+func TestAutoClaimsPipelined(t *testing.T) {
+	claims := func(t *testing.T, db *store.DB) map[string]string {
+		t.Helper()
+		var rows []struct{ HouseholdNo, Payable, Status string }
+		if err := db.Gorm(context.Background()).Raw("SELECT household_no, payable, status FROM claims WHERE line = 'illness'").
+			Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r.HouseholdNo] = r.Payable + " " + r.Status
+		}
+		return out
+	}
+	for _, engine := range []string{store.SQLite, store.MySQL} {
+		t.Run(engine, func(t *testing.T) {
+			load := func(group, span int, written func() error) (*store.MedicalImport, map[string]string, error) {
+				t.Helper()
+				db := storetest.Engine(t, engine)
+				path := countyFeed(t, db, 40, 600, false)
+				store.SetAutoGroups(t, group, span, written)
+				res, err := db.ImportSettlements(context.Background(), znb.System, storetest.File(t, path))
+				return res, claims(t, db), err
+			}
+			res, want, err := load(1000, 8, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Opened) < 20 {
+				t.Fatalf("the county's feed opened %d claims; the test wants a few groups of them", len(res.Opened))
+			}
+			got, small, err := load(3, 4, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Opened) != len(res.Opened) || fmt.Sprint(small) != fmt.Sprint(want) {
+				t.Errorf("in small groups: opened %d, claims\n%v\nwant %d,\n%v", len(got.Opened), small, len(res.Opened), want)
+			}
+			groups := 0
+			_, left, err := load(3, 4, func() error {
+				if groups++; groups == 6 { // the second transaction's second group
+					return errors.New("planted write fault")
+				}
+				return nil
+			})
+			if err == nil || !strings.Contains(err.Error(), "planted write fault") {
+				t.Fatalf("err %v, want the planted fault", err)
+			}
+			if len(left) != 12 { // the first transaction's four groups of three
+				t.Errorf("%d claims left, want the first transaction's 12", len(left))
+			}
+		})
+	}
 }
