@@ -2,6 +2,7 @@ package fpb
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"strings"
 
@@ -31,6 +32,45 @@ func AppendSettlement(b []byte, s SettlementRow) []byte {
 // ParseSettlements reads lines written by AppendSettlement. Row is each
 // settlement's place in the lines, from 1.
 func ParseSettlements(lines string) ([]SettlementRow, error) {
+	var out []SettlementRow
+	var f [12]string
+	for len(lines) > 0 {
+		i := strings.IndexByte(lines, '\n')
+		if i < 0 {
+			i = len(lines)
+		}
+		line := lines[:i]
+		if strings.IndexByte(line, '"') >= 0 {
+			// A quoted field may hold a line break: the rest is read as
+			// CSV, which knows its quotes.
+			rest, err := parseQuoted(lines, len(out))
+			return append(out, rest...), err
+		}
+		lines = lines[min(i+1, len(lines)):]
+		n := 0
+		for n < len(f)-1 {
+			j := strings.IndexByte(line, ',')
+			if j < 0 {
+				break
+			}
+			f[n], line = line[:j], line[j+1:]
+			n++
+		}
+		if f[n] = line; n != len(f)-1 || strings.IndexByte(line, ',') >= 0 {
+			return nil, fmt.Errorf("settlement line %d: want %d fields", len(out)+1, len(f))
+		}
+		s, err := settlementOf(f[:], len(out)+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// parseQuoted reads lines holding quoted fields, numbering them on from
+// before.
+func parseQuoted(lines string, before int) ([]SettlementRow, error) {
 	r := csv.NewReader(strings.NewReader(lines))
 	r.FieldsPerRecord = len(settlementColumns)
 	r.ReuseRecord = true
@@ -43,24 +83,35 @@ func ParseSettlements(lines string) ([]SettlementRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := SettlementRow{Row: len(out) + 1, IDNumber: f[colID], Name: f[colName], Provider: f[colProvider]}
-		s.No = f[colNo]
-		var errs [8]error
-		s.AdmittedOn, errs[0] = optDate(f[colAdmitted])
-		s.DischargedOn, errs[1] = optDate(f[colDischarged])
-		s.SettledOn, errs[2] = znb.ParseDate(f[colSettled])
-		s.Total, errs[3] = decimal.NewFromString(f[colTotal])
-		s.BasicInsurancePaid, errs[4] = decimal.NewFromString(f[colBasic])
-		s.CriticalIllnessPaid, errs[5] = decimal.NewFromString(f[colCritical])
-		s.MedicalAssistancePaid, errs[6] = decimal.NewFromString(f[colAssistance])
-		s.NonReimbursable, errs[7] = decimal.NewFromString(f[colNonReimb])
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
+		s, err := settlementOf(f, before+len(out)+1)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, s)
 	}
+}
+
+// settlementOf reads the twelve fields of a line.
+func settlementOf(f []string, row int) (SettlementRow, error) {
+	// The fields share the lines' memory: a set's settlements are read
+	// for the moment a claim is worked out.
+	s := SettlementRow{Row: row, IDNumber: f[colID], Name: f[colName], Provider: f[colProvider]}
+	s.No = f[colNo]
+	var errs [8]error
+	s.AdmittedOn, errs[0] = optDate(f[colAdmitted])
+	s.DischargedOn, errs[1] = optDate(f[colDischarged])
+	s.SettledOn, errs[2] = znb.ParseDate(f[colSettled])
+	s.Total, errs[3] = decimal.NewFromString(f[colTotal])
+	s.BasicInsurancePaid, errs[4] = decimal.NewFromString(f[colBasic])
+	s.CriticalIllnessPaid, errs[5] = decimal.NewFromString(f[colCritical])
+	s.MedicalAssistancePaid, errs[6] = decimal.NewFromString(f[colAssistance])
+	s.NonReimbursable, errs[7] = decimal.NewFromString(f[colNonReimb])
+	for _, err := range errs {
+		if err != nil {
+			return SettlementRow{}, fmt.Errorf("settlement line %d: %w", row, err)
+		}
+	}
+	return s, nil
 }
 
 func dateField(d znb.Date) string {

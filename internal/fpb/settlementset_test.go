@@ -18,6 +18,8 @@ func TestSettlementLines(t *testing.T) {
 				MedicalAssistancePaid: d("0"), NonReimbursable: d("300.00")}},
 		{IDNumber: "52262519900101002X", Name: `杨 "阿妹"`, Provider: "镇卫生院,门诊\n二楼", SettledOn: znb.MustDate("2024-04-02"),
 			Settlement: claim.Settlement{No: `JS,"2"`, Total: d("80")}},
+		{IDNumber: "522625199001010011", Name: "王小二", SettledOn: znb.MustDate("2024-04-03"),
+			Settlement: claim.Settlement{No: "JS0003", Total: d("1.5"), NonReimbursable: d("1.5")}},
 	}
 	var b []byte
 	for _, r := range rows {
@@ -48,7 +50,8 @@ func TestSettlementLines(t *testing.T) {
 		t.Errorf("no lines: %v, %v", got, err)
 	}
 	for _, bad := range []string{"JS1,1,2\n", "JS1,522625199001010011,王,,,,2024-13-01,1.00,0,0,0,0\n",
-		"JS1,522625199001010011,王,,,,2024-01-01,abc,0,0,0,0\n"} {
+		"JS1,522625199001010011,王,,,,2024-01-01,abc,0,0,0,0\n",
+		"JS1,522625199001010011,王,,,,2024-01-01,1.00,0,0,0,0,9\n"} {
 		if _, err := ParseSettlements(bad); err == nil {
 			t.Errorf("%q read without an error", bad)
 		}

@@ -271,8 +271,8 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 		return nil
 	}
 	// Scanned without GORM's reflection, which cost twice the query.
-	rows, err := tx.Raw(`SELECT m.id_number, m.cover_start, m.cover_end, c.certificate_no, c.agreement_id, c.household_no,
-		c.region_code, c.cancelled_from, a.insurer_code
+	rows, err := tx.Raw(`SELECT m.id_number, `+dateText("m.cover_start")+`, `+dateText("m.cover_end")+`,
+		c.certificate_no, c.agreement_id, c.household_no, c.region_code, `+dateText("c.cancelled_from")+`, a.insurer_code
 		FROM `+indexed(tx, "certificate_members m", "certificate_members_id_number")+`
 		JOIN `+indexed(tx, "certificates c", "certificates_no")+` ON c.certificate_no = m.certificate_no
 		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Rows()
@@ -369,6 +369,7 @@ func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCach
 		return r, err
 	}
 	r.ends = make([]int, len(chunk))
+	r.lines = make([]byte, 0, 128*len(chunk))
 	for i, s := range chunk {
 		r.lines = fpb.AppendSettlement(r.lines, s)
 		r.ends[i] = len(r.lines)

@@ -65,7 +65,8 @@ type storedSet struct {
 
 // readSets reads the sets q picks.
 func readSets(q *gorm.DB) ([]storedSet, error) {
-	rows, err := q.Select("id, agreement_id, insurer, certificate_no, household_no, claim_no, settlements, last_on, out_of_pocket, body").Rows()
+	rows, err := q.Select("id, agreement_id, insurer, certificate_no, household_no, claim_no, settlements, " +
+		dateText("last_on") + ", out_of_pocket, body").Rows()
 	if err != nil {
 		return nil, err
 	}
