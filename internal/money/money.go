@@ -4,6 +4,7 @@
 package money
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -19,8 +20,27 @@ var Zero = decimal.Zero
 // Round rounds half-up (away from zero on .5) to the cent.
 func Round(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 
-// String formats d with exactly two decimals, e.g. "1234.50".
-func String(d decimal.Decimal) string { return d.StringFixed(2) }
+// String formats d with exactly two decimals, e.g. "1234.50", rounding
+// half-up. An amount of at most two decimals whose cents fit an int64 is
+// written from its coefficient: StringFixed works through big.Int and its
+// division, and a 医保 feed formats millions of amounts.
+func String(d decimal.Decimal) string {
+	e := d.Exponent()
+	if e < -2 || e > 0 || d.NumDigits()+int(e)+2 > 18 { // cents < 10^18
+		return d.StringFixed(2)
+	}
+	cents := d.CoefficientInt64()
+	for ; e > -2; e-- {
+		cents *= 10
+	}
+	var buf [24]byte
+	b := buf[:0]
+	if cents < 0 {
+		b, cents = append(b, '-'), -cents
+	}
+	b = strconv.AppendInt(b, cents/100, 10)
+	return string(append(b, '.', byte('0'+cents/10%10), byte('0'+cents%10)))
+}
 
 // maxDigits is how many digits an amount may have before the point: the
 // database holds amounts as DECIMAL(18,2).

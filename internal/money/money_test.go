@@ -209,3 +209,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestString compares the coefficient path with StringFixed on amounts of
+// every exponent it takes and on those it leaves to StringFixed.
+func TestString(t *testing.T) {
+	cases := []string{"0", "-0", "0.00", "0.5", "-0.5", "0.05", "-0.05", "1", "-1", "10", "1234.5", "1234.50",
+		"-1234.56", "9999999999999999.99", "-9999999999999999.99", "99999999999999999", "123456789012345678901234",
+		"1.005", "1.004", "-1.005", "2.675", "0.001", "1e3", "1.5e1", "12.3e-1"}
+	for c := int64(-100_000); c <= 100_000; c += 997 {
+		for e := int32(-4); e <= 2; e++ {
+			cases = append(cases, decimal.New(c, e).String())
+		}
+	}
+	for _, s := range cases {
+		d := decimal.RequireFromString(s)
+		if got, want := String(d), d.StringFixed(2); got != want {
+			t.Errorf("String(%s) = %q, want %q", s, got, want)
+		}
+	}
+	for _, d := range []decimal.Decimal{decimal.New(-5, -2), decimal.New(123, 0), decimal.New(-7, -1), decimal.New(0, -2)} {
+		if got, want := String(d), d.StringFixed(2); got != want {
+			t.Errorf("String(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
