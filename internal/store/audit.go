@@ -213,8 +213,8 @@ func (db *DB) chain(ctx context.Context) error {
 					return nil
 				}
 			}
-			var rows []pendingRow
-			if err := tx.Table("audit_pending").Order("id").Limit(500).Find(&rows).Error; err != nil {
+			rows, err := pendingEntries(tx)
+			if err != nil {
 				return err
 			}
 			if n = len(rows); n == 0 {
@@ -243,10 +243,34 @@ func (db *DB) chain(ctx context.Context) error {
 			}
 			return tx.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash).Error
 		})
-		if err != nil || n < 500 {
+		if err != nil || n < chainBatch {
 			return err
 		}
 	}
+}
+
+// chainBatch is how many pending entries one chaining transaction moves: a
+// bulk job (a 医保 feed's automatic claims) leaves a hundred thousand.
+const chainBatch = 2000
+
+// pendingEntries reads the oldest pending entries, without GORM's
+// reflection: their details are long and many.
+func pendingEntries(tx *gorm.DB) ([]pendingRow, error) {
+	rs, err := tx.Raw("SELECT id, at_ms, actor, role, action, object, detail, region, insurer FROM audit_pending ORDER BY id LIMIT ?",
+		chainBatch).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []pendingRow
+	for rs.Next() {
+		var p pendingRow
+		if err := rs.Scan(&p.ID, &p.AtMs, &p.Actor, &p.Role, &p.Action, &p.Object, &p.Detail, &p.Region, &p.Insurer); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rs.Err()
 }
 
 // FlushAudit chains every pending entry now; readers of the trail call it

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
+	"github.com/zhunongbao/zhunongbao/internal/money"
 	"github.com/zhunongbao/zhunongbao/internal/policy"
 	"github.com/zhunongbao/zhunongbao/internal/registry"
 	"github.com/zhunongbao/zhunongbao/internal/znb"
@@ -547,6 +548,15 @@ func (p *proposal) propose(db *DB) error {
 	}
 	set["status"], set["updated_at"] = string(c.Status), db.nowMS()
 	detail["state"] = claimState(string(c.Status), decimal.NullDecimal{Decimal: c.Payable, Valid: true})
+	// The settlements are stored facts (settlement_sets): the entry names
+	// them and their sum rather than copying each one, which wrote every
+	// settlement twice more (the pending entry and the chained one).
+	nos, oop := make([]string, len(in.Settlements)), decimal.Zero
+	for i, s := range in.Settlements {
+		nos[i], oop = s.No, oop.Add(s.OutOfPocket())
+	}
+	delete(detail, "assessment")
+	detail["settlement_nos"], detail["out_of_pocket"] = nos, money.String(oop)
 	a, err := db.auditValues(claim.Platform, at, "claim.assess", claimObject(r.ClaimNo), detail)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -107,6 +108,26 @@ func TestMedicalFeed(t *testing.T) {
 		if c.Line != znb.Illness || !c.Auto() || !c.Proposed() || c.Status != claim.Assessed || c.Payable.StringFixed(2) != "1000.00" ||
 			c.ReportedOn != znb.MustDate("2024-06-15") || c.IncidentDate != znb.MustDate("2024-06-01") || c.CertificateNo != w.cert["H1"] {
 			t.Fatalf("auto claim %+v", c)
+		}
+		// the proposal's audit entry names the settlements and their sum
+		if err := db.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		trail, err := db.AuditTrail(ctx, "claim:"+no, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var assessed map[string]any
+		for _, e := range trail {
+			if e.Action == "claim.assess" {
+				if err := json.Unmarshal([]byte(e.Detail), &assessed); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if fmt.Sprint(assessed["settlement_nos"]) != "[JS-1 JS-2 JS-3]" || assessed["out_of_pocket"] != "7000.00" ||
+			assessed["payable"] != "1000.00" || assessed["assessment"] != nil {
+			t.Errorf("audit of the proposal: %v", assessed)
 		}
 		if res, err = feed(t, db, office, third...); err != nil || res.Skipped != 2 || len(res.Opened)+len(res.Updated) != 0 {
 			t.Fatalf("repeat feed: %+v %v", res, err)
