@@ -86,3 +86,7 @@ func (db *DB) TakeClaimNos(ctx context.Context, today znb.Date, n int) ([]string
 	}
 	return db.claimNos(ctx, today, n)
 }
+
+// HoldRevisionReads runs f after each read of the account revision, before
+// the callers waiting on it get the number; set before the calls begin.
+func (db *DB) HoldRevisionReads(f func()) { db.keys.held = f }

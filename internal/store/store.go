@@ -62,6 +62,7 @@ type DB struct {
 	stop          chan struct{}
 	chainDone     chan struct{}
 	claims        claimNos
+	keys          keyCache
 	auditKey      []byte // signs the audit trail; see SetAuditKey
 	warnUnsigned  sync.Once
 	scopes        sync.Map  // agreement ID → agreementScope

@@ -107,9 +107,10 @@ func TestAccountKeyStopsEverywhere(t *testing.T) {
 	})
 }
 
-// BenchmarkUserByKey is the price of asking the database for the key on
-// every request (one row by a unique index), which keeps a disabled or
-// rotated key from working anywhere after the change commits.
+// BenchmarkUserByKey is the price of a request's key check when the key is
+// known: one read of the account revision, shared by the requests that
+// arrive while a read runs, which keeps a disabled or rotated key from
+// working anywhere after the change commits.
 func BenchmarkUserByKey(b *testing.B) {
 	for _, e := range []struct {
 		name string
