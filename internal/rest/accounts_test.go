@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -112,6 +113,52 @@ func TestAccountsHTTP(t *testing.T) {
 		}
 		if code, b := h.call("POST", "/api/v1/users/nobody/enable", admin, nil); code != 404 {
 			t.Errorf("unknown user: %d %s", code, b)
+		}
+	})
+}
+
+// TestKeyStopsOnOtherServer: two servers, each its own process on one
+// database. A key verified (and kept) by server B is refused by B on the
+// very next request after it is disabled or rotated away through server A;
+// near misses of the kept key are refused too.
+func TestKeyStopsOnOtherServer(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		a, b := newHarness(t, storetest.Open(t, dsn)), newHarness(t, storetest.Open(t, dsn))
+		admin := a.user("root", znb.Admin, "")
+		key := a.user("office-a", znb.Office, "522625")
+		me := func(h *harness, key string) int { code, _ := h.call("GET", "/api/v1/me", key, nil); return code }
+		post := func(path string) []byte {
+			t.Helper()
+			code, body := a.call("POST", path, admin, nil)
+			if code != 200 {
+				t.Fatalf("POST %s on A: %d %s", path, code, body)
+			}
+			return body
+		}
+		for range 3 {
+			if code := me(b, key); code != 200 {
+				t.Fatalf("key on B: %d", code)
+			}
+		}
+		for _, wrong := range []string{key[:len(key)-1], key + "0", strings.ToUpper(key)} {
+			if code := me(b, wrong); code != 401 {
+				t.Errorf("near miss %q of a kept key on B: %d, want 401", wrong, code)
+			}
+		}
+		post("/api/v1/users/office-a/disable")
+		if code := me(b, key); code != 401 {
+			t.Errorf("key disabled through A, on B: %d, want 401", code)
+		}
+		post("/api/v1/users/office-a/enable")
+		if code := me(b, key); code != 200 {
+			t.Errorf("key enabled again through A, on B: %d, want 200", code)
+		}
+		var rotated struct {
+			APIKey string `json:"api_key"`
+		}
+		decodeJSON(t, post("/api/v1/users/office-a/rotate-key"), &rotated)
+		if old, now := me(b, key), me(b, rotated.APIKey); old != 401 || now != 200 {
+			t.Errorf("after rotation through A, on B: old key %d, new key %d; want 401, 200", old, now)
 		}
 	})
 }

@@ -103,3 +103,7 @@ func SetAutoGroups(t interface{ Cleanup(func()) }, group, span int, written func
 	autoGroup, autoSpan, autoWritten = group, span, written
 	t.Cleanup(func() { autoGroup, autoSpan, autoWritten = g, s, w })
 }
+
+// HoldRevisionReads runs f after each read of the account revision, before
+// the callers waiting on it get the number; set before the calls begin.
+func (db *DB) HoldRevisionReads(f func()) { db.keys.held = f }

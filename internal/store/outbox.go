@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
 	"github.com/zhunongbao/zhunongbao/internal/notify"
@@ -150,19 +149,40 @@ func (db *DB) enqueueAll(tx *gorm.DB, ns []news) error {
 	return db.writeMessages(tx, subs, ns)
 }
 
-// writeMessages writes the messages of ns to subs (and their SMS) in tx.
+// outboxColumns are the columns a new message is written with; the rest
+// start at their defaults.
+var outboxColumns = []string{"idem_key", "event", "channel", "target", "subscription_id", "subject",
+	"region_code", "body", "status", "next_at", "created_at"}
+
+// fewMessages is the most messages written as a few-row batch: a group of
+// claim reports has one or two a report.
+const fewMessages = 2 * maxGroup
+
+// writeMessages writes the messages of ns to subs (and their SMS) in tx,
+// through a batch rather than GORM: each group of claim reports writes
+// them, and GORM's reflection cost as much as the insert.
 func (db *DB) writeMessages(tx *gorm.DB, subs []subscriptionRow, ns []news) error {
 	var rows []outboxRow
 	for _, n := range ns {
 		rows = append(rows, db.messages(subs, n)...)
 	}
-	for i := 0; i < len(rows); i += 500 {
-		part := rows[i:min(i+500, len(rows))]
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&part).Error; err != nil {
+	if len(rows) == 0 {
+		return nil
+	}
+	open := newBatch
+	if len(rows) <= fewMessages {
+		open = newFewBatch
+	}
+	b := open(tx.Statement.Context, db, tx, "notification_outbox", outboxColumns...)
+	b.skipDuplicates()
+	for _, r := range rows {
+		if err := b.add(r.IdemKey, r.Event, r.Channel, r.Target, r.SubscriptionID, r.Subject,
+			r.RegionCode, r.Body, r.Status, r.NextAt, r.CreatedAt); err != nil {
+			b.close()
 			return err
 		}
 	}
-	return nil
+	return b.close()
 }
 
 // home names a household of a county.

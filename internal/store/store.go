@@ -62,6 +62,7 @@ type DB struct {
 	stop          chan struct{}
 	chainDone     chan struct{}
 	claims        claimNos
+	keys          keyCache
 	auditKey      []byte // signs the audit trail; see SetAuditKey
 	warnUnsigned  sync.Once
 	scopes        sync.Map  // agreement ID → agreementScope
@@ -117,7 +118,11 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		g, err = gorm.Open(sqlite.Open(rest+"?_pragma=busy_timeout(30000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous("+mode+")&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+itoa(journalSizeLimit)+")&_txlock=immediate"), cfg)
 		if err == nil {
 			sqlDB, _ := g.DB()
+			// As many idle as open: database/sql keeps only two idle by
+			// default and closes the rest, and a new SQLite connection
+			// reads and parses the whole schema before its first query.
 			sqlDB.SetMaxOpenConns(4)
+			sqlDB.SetMaxIdleConns(4)
 		}
 	case MySQL:
 		g, err = gorm.Open(mysql.Open(mysqlDSN(rest)), cfg)

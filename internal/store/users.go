@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 
 	"gorm.io/gorm"
 
@@ -65,32 +63,6 @@ func (db *DB) CreateUser(ctx context.Context, by znb.Actor, username string, rol
 		return "", znb.Wrap(err, "创建用户")
 	}
 	return key, nil
-}
-
-// UserByKey returns the actor an API key belongs to; an unknown or disabled
-// key is Unauthorized. Every call asks the database, so a disable or a key
-// rotation by any process refuses the old key on the very next request. The
-// look-up is one row by a unique index, the same round trip a cache would
-// need to learn whether it is still fresh (BenchmarkUserByKey; claim reports
-// over HTTP measured no slower without the cache that was here).
-func (db *DB) UserByKey(ctx context.Context, key string) (znb.Actor, error) {
-	var a znb.Actor
-	var role string
-	// database/sql directly: this runs on every request, and GORM's
-	// statement building would cost as much again as the query.
-	sqlDB, err := db.gorm.DB()
-	if err == nil {
-		err = sqlDB.QueryRowContext(ctx, "SELECT id, username, role, scope FROM users WHERE key_hash = ? AND disabled = 0",
-			hashKey(key)).Scan(&a.ID, &a.Username, &role, &a.Scope)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return znb.Actor{}, znb.Errorf(znb.Unauthorized, "unauthorized", "API 密钥无效")
-	}
-	if err != nil {
-		return znb.Actor{}, znb.Wrap(err, "读取用户")
-	}
-	a.Role = znb.Role(role)
-	return a, nil
 }
 
 // UserByName returns the actor of an enabled account, for the command line
@@ -165,7 +137,9 @@ func (db *DB) RotateKey(ctx context.Context, by znb.Actor, username string) (str
 	return key, out, nil
 }
 
-// changeUser locks the named account and lets fn change it, for admin only.
+// changeUser locks the named account and lets fn change it, for admin only;
+// the change moves the account revision, so every process verifies its
+// keys again.
 func (db *DB) changeUser(ctx context.Context, by znb.Actor, username string, fn func(tx *gorm.DB, row *userRow) error) error {
 	if err := znb.Allow(by, znb.ManageUsers); err != nil {
 		return err
@@ -178,7 +152,10 @@ func (db *DB) changeUser(ctx context.Context, by znb.Actor, username string, fn 
 		if row.ID == 0 {
 			return znb.ErrNotFound("用户")
 		}
-		return fn(tx, &row)
+		if err := fn(tx, &row); err != nil {
+			return err
+		}
+		return moveRevision(tx)
 	})
 	return znb.Wrap(err, "修改用户")
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/store"
@@ -106,9 +107,10 @@ func TestAccountKeyStopsEverywhere(t *testing.T) {
 	})
 }
 
-// BenchmarkUserByKey is the price of asking the database for the key on
-// every request (one row by a unique index), which keeps a disabled or
-// rotated key from working anywhere after the change commits.
+// BenchmarkUserByKey is the price of a request's key check when the key is
+// known: one read of the account revision, shared by the requests that
+// arrive while a read runs, which keeps a disabled or rotated key from
+// working anywhere after the change commits.
 func BenchmarkUserByKey(b *testing.B) {
 	for _, e := range []struct {
 		name string
@@ -133,4 +135,39 @@ func BenchmarkUserByKey(b *testing.B) {
 			})
 		})
 	}
+}
+
+// TestPoolKeepsConnections: a burst of requests wider than the pool leaves
+// its connections open for the next burst. A SQLite connection opened anew
+// parses the whole schema first, which cost claim reports over HTTP more
+// than the key look-up itself.
+func TestPoolKeepsConnections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		key, err := db.CreateUser(ctx, znb.System, "office-a", znb.Office, "522625")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 50 {
+					if _, err := db.UserByKey(ctx, key); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		sqlDB, err := db.Gorm(ctx).DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := sqlDB.Stats(); s.MaxIdleClosed > 0 {
+			t.Errorf("%d connections closed as surplus idle (%d open)", s.MaxIdleClosed, s.OpenConnections)
+		}
+	})
 }
