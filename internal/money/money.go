@@ -68,11 +68,39 @@ func Decimal(s string, places int32) (d decimal.Decimal, ok bool) {
 	if !plain(s) {
 		return decimal.Zero, false
 	}
+	if d, ok, done := small(s, places); done {
+		return d, ok
+	}
 	d, err := decimal.NewFromString(s)
 	if err != nil || !d.Equal(d.Round(places)) {
 		return decimal.Zero, false
 	}
 	return d, true
+}
+
+// small reads a plain number of at most 18 digits from its digits, as
+// NewFromString would (the exponent is minus the count of decimals), without
+// big.Int's parsing: a 医保 feed has five amounts a row. done is false for
+// a longer number.
+func small(s string, places int32) (d decimal.Decimal, ok, done bool) {
+	neg := strings.HasPrefix(s, "-")
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if len(whole)+len(frac) > 18 {
+		return decimal.Zero, false, false
+	}
+	if int(places) < len(frac) && strings.Trim(frac[places:], "0") != "" {
+		return decimal.Zero, false, true
+	}
+	var c int64
+	for _, digits := range [2]string{whole, frac} {
+		for i := 0; i < len(digits); i++ {
+			c = c*10 + int64(digits[i]-'0')
+		}
+	}
+	if neg {
+		c = -c
+	}
+	return decimal.New(c, -int32(len(frac))), true, true
 }
 
 // plain reports whether s is -?[0-9]+(\.[0-9]+)? with at most maxDigits

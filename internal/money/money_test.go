@@ -233,3 +233,20 @@ func TestString(t *testing.T) {
 		}
 	}
 }
+
+// TestDecimalSmall: numbers read from their digits are the decimals
+// NewFromString makes, exponent and all, and refused alike.
+func TestDecimalSmall(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "-0.00", "7", "-7", "1.5", "1.50", "1.500", "1.505", "-1.25",
+		"0001.10", "123456789012345678", "12345678901234567.8", "1234567890123456.78", "9999999999999999.99",
+		"-9999999999999999.99", "0.000000000000000001", "1.2300000", "3.0", "2.5", "33.333"} {
+		for places := int32(0); places <= 3; places++ {
+			d, ok := Decimal(s, places)
+			want, err := decimal.NewFromString(s)
+			wantOK := plain(s) && err == nil && want.Equal(want.Round(places))
+			if ok != wantOK || ok && (!d.Equal(want) || d.Exponent() != want.Exponent() || d.String() != want.String()) {
+				t.Errorf("Decimal(%q, %d) = %v (exp %d) %v, want %v (exp %d) %v", s, places, d, d.Exponent(), ok, want, want.Exponent(), wantOK)
+			}
+		}
+	}
+}
