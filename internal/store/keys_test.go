@@ -77,14 +77,7 @@ func TestKnownKeysNeverLetWrongKeysIn(t *testing.T) {
 func TestKeyCheckReadsAfterArrival(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		one, two := storetest.Open(t, dsn), storetest.Open(t, dsn)
-		key, err := one.CreateUser(ctx, znb.System, "office-a", znb.Office, "522625")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := two.UserByKey(ctx, key); err != nil { // now kept by two
-			t.Fatal(err)
-		}
+		one, two, key := twoProcesses(t, dsn) // the key now kept by two
 		read, release := make(chan struct{}), make(chan struct{})
 		var once sync.Once
 		two.HoldRevisionReads(func() {

@@ -46,20 +46,28 @@ func TestCreateUserRefuses(t *testing.T) {
 	})
 }
 
+// twoProcesses opens two DBs on dsn, as two service processes, with the
+// account office-a made on one and its key verified on the other.
+func twoProcesses(t *testing.T, dsn string) (one, two *store.DB, key string) {
+	t.Helper()
+	one, two = storetest.Open(t, dsn), storetest.Open(t, dsn)
+	key, err := one.CreateUser(context.Background(), znb.System, "office-a", znb.Office, "522625")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.UserByKey(context.Background(), key); err != nil {
+		t.Fatalf("new key on the other process: %v", err)
+	}
+	return one, two, key
+}
+
 // TestAccountKeyStopsEverywhere: two processes of one database (two DBs);
 // a key disabled or rotated away on one is refused by the other on its very
 // next request, not when a cache expires. Each change is audited.
 func TestAccountKeyStopsEverywhere(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		one, two := storetest.Open(t, dsn), storetest.Open(t, dsn)
-		key, err := one.CreateUser(ctx, znb.System, "office-a", znb.Office, "522625")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := two.UserByKey(ctx, key); err != nil {
-			t.Fatalf("new key on the other process: %v", err)
-		}
+		one, two, key := twoProcesses(t, dsn)
 		a, err := one.DisableUser(ctx, znb.System, "office-a")
 		if err != nil || !a.Disabled {
 			t.Fatalf("disable: %+v, %v", a, err)
