@@ -135,9 +135,7 @@ func (b *batch) add(vals ...any) error {
 	if b.values {
 		b.args = append(b.args, vals...)
 		for _, v := range vals {
-			if t, ok := v.(string); ok {
-				b.bytes += len(t)
-			}
+			b.bytes += textLen(v)
 		}
 	} else if b.lit != nil {
 		if err := b.addLiteral(vals); err != nil {
@@ -203,10 +201,27 @@ func (b *batch) addLiteral(vals []any) error {
 		if b.lit, ok = appendLiteral(b.lit, v); !ok {
 			b.lit = append(b.lit, '?')
 			b.args = append(b.args, v)
+			b.bytes += textLen(v)
 		}
 	}
 	b.lit = append(b.lit, ')')
 	return nil
+}
+
+// bound is text that a batch binds as an argument, never writes into a
+// statement as a literal: long text (a settlement set's lines), which
+// SQLite's parser would scan and copy once more.
+type bound string
+
+// textLen is the length of v when it is text.
+func textLen(v any) int {
+	switch t := v.(type) {
+	case string:
+		return len(t)
+	case bound:
+		return len(t)
+	}
+	return 0
 }
 
 // driverValue is v as the driver takes it: a Valuer's value, else v.

@@ -240,7 +240,8 @@ func TestBatchLiterals(t *testing.T) {
 	values := []any{"plain", "张三丰", "it's", `a\b`, "''", "nul\x00inside", "bad\xffutf8", "", nil,
 		int64(math.MaxInt64), int64(math.MinInt64), 0, int32(-7), true, false,
 		decimal.RequireFromString("1200.50"), decimal.RequireFromString("0.10"), znb.MustDate("2024-06-15"), znb.Date{},
-		1.5, []byte{0, 1, 2}, time.Date(2024, 6, 15, 8, 30, 0, 0, time.UTC), "1e3", "0012"}
+		1.5, []byte{0, 1, 2}, time.Date(2024, 6, 15, 8, 30, 0, 0, time.UTC), "1e3", "0012",
+		bound("it's\nbound, 张三丰"), bound("")}
 	wide := strings.Repeat("宽", 200) // makes the rows wide enough for literals
 	row := func(k int) []any {
 		v := values[k%len(values)]
@@ -337,5 +338,35 @@ func TestBatchSkipsDuplicates(t *testing.T) {
 		if want := "k0=new k1=stored k2=new k3=new"; strings.Join(got, " ") != want {
 			t.Errorf("%s: %v, want %s", mode, got, want)
 		}
+	}
+}
+
+// TestBatchCountsBoundText: text bound beside literals counts toward the
+// bytes a statement may carry (MariaDB refuses a statement over its
+// max_allowed_packet), so a batch of long settlement sets is written in
+// statements of about argBytes.
+func TestBatchCountsBoundText(t *testing.T) {
+	db := sqliteDB(t)
+	g := db.Gorm(context.Background())
+	if err := g.Exec("CREATE TABLE long_rows (k INTEGER, body TEXT)").Error; err != nil {
+		t.Fatal(err)
+	}
+	b := newBatch(context.Background(), db, g, "long_rows", "k", "body")
+	b.literal()
+	body := bound(strings.Repeat("行", argBytes/3/4+1)) // a quarter of argBytes and a little more
+	for k := range 4 {
+		if err := b.add(k, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int64
+	if err := g.Raw("SELECT COUNT(*) FROM long_rows").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 || b.n != 0 {
+		t.Errorf("after four rows over argBytes: %d written, %d held", n, b.n)
+	}
+	if err := b.close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -187,7 +187,7 @@ func (w *setWriter) write(s *openSet) error {
 		return nil
 	}
 	err := w.sets.add(w.feedID, s.key.agreementID, s.key.householdNo, s.key.certificateNo, s.insurer, s.region,
-		s.n, s.first, s.last, s.outOfPocket, s.key.claimNo, string(s.lines), w.now)
+		s.n, s.first, s.last, s.outOfPocket, s.key.claimNo, bound(s.lines), w.now)
 	w.held -= len(s.lines)
 	s.lines, s.n, s.outOfPocket = s.lines[:0], 0, decimal.Zero
 	return err
