@@ -88,7 +88,7 @@ func (db *DB) auditValues(by znb.Actor, where scope, action, object string, deta
 	if actor == "" {
 		actor = "anonymous"
 	}
-	return []any{db.nowMS(), actor, string(by.Role), action, object, string(d), where.region, where.insurer}, nil
+	return []any{db.nowMS(), actor, string(by.Role), action, object, bound(d), where.region, where.insurer}, nil
 }
 
 const (
@@ -228,7 +228,7 @@ func (db *DB) chain(ctx context.Context) error {
 					Object: p.Object, Detail: p.Detail, Region: p.Region, Insurer: p.Insurer, PrevHash: head.Hash, V: 2}
 				r.Hash = entryHash(&r)
 				r.Mac = db.sign("entry", r.Hash)
-				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, r.Detail,
+				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, bound(r.Detail),
 					r.Region, r.Insurer, r.PrevHash, r.Hash, r.V, r.Mac); err != nil {
 					out.close()
 					return err

@@ -209,8 +209,9 @@ func (b *batch) addLiteral(vals []any) error {
 }
 
 // bound is text that a batch binds as an argument, never writes into a
-// statement as a literal: long text (a settlement set's lines), which
-// SQLite's parser would scan and copy once more.
+// statement as a literal: long text (a settlement set's lines, a claim's
+// assessment, an audit entry's detail), which SQLite's parser would scan
+// and copy once more. In a JSON batch it is text like any other.
 type bound string
 
 // textLen is the length of v when it is text.
@@ -303,6 +304,9 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	v, err := driverValue(v)
 	if err != nil {
 		return b, err
+	}
+	if x, ok := v.(bound); ok {
+		v = string(x)
 	}
 	switch x := v.(type) {
 	case nil:

@@ -598,7 +598,7 @@ func (r *claimRow) keepAssessment(c *claim.Claim, set map[string]any) {
 
 // assessedValues are the values of assessedClaimColumns.
 func (r *claimRow) assessedValues(c *claim.Claim) []any {
-	return append(r.reportValues(), *r.Assessment, *r.Breakdown, c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor)
+	return append(r.reportValues(), bound(*r.Assessment), bound(*r.Breakdown), c.Payable, c.RemainingBefore, c.Remaining, r.AssessorID, r.Assessor)
 }
 
 // writeEventClaims inserts the claims, reads back their ids, and inserts
