@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,8 @@ func TestWalkthrough(t *testing.T) {
 			`"list_id":1,"county":"522625"`,
 			`"household_no":"5226251012010001"`,
 			`"row":5,"column":"id_number","code":"id_check_digit"`,
-			`"list_id": 2`,
-			`"from_list_id":1,"to_list_id":2`,
+			`"list_id": `, // 2, or 3 on MySQL: InnoDB keeps the number a refused upload took
+			`"from_list_id":1,"to_list_id":`,
 			`"status":"draft"`,
 			`"status":"active"`,
 			`"role": "approver"`,
@@ -65,6 +66,9 @@ func TestWalkthrough(t *testing.T) {
 				t.Fatalf("the walk-through did not print %s (in order); its output:\n%s", w, out)
 			}
 			rest = rest[i+len(w):]
+		}
+		if m := regexp.MustCompile(`"list_id": (\d+)(?s:.*?)"from_list_id":1,"to_list_id":(\d+)`).FindStringSubmatch(out); m == nil || m[1] != m[2] || m[1] == "1" {
+			t.Errorf("the second list and the diff's: %q", m)
 		}
 		for file, magic := range map[string]string{"demo.csv": "\ufeff户编号", "山堡村.pdf": "%PDF", "对账.xlsx": "PK"} {
 			b, err := os.ReadFile(filepath.Join(work, file))
