@@ -191,62 +191,160 @@ func (db *DB) chain(ctx context.Context) error {
 	for {
 		n := 0
 		err := db.tx(ctx, func(tx *gorm.DB) error {
-			var head struct {
-				Seq  int64
-				Hash string
-			}
-			if err := tx.Raw("SELECT seq, hash FROM audit_head WHERE id = 1" + db.forUpdate()).Scan(&head).Error; err != nil {
+			head, ok, err := db.lockHead(tx)
+			if err != nil || !ok {
 				return err
 			}
-			if !db.AuditKeyed() && head.Seq > 0 {
-				// A signed chain is extended by signed entries only: a
-				// process started without the key leaves its entries for
-				// one that has it, rather than break the chain.
-				var mac string
-				if err := tx.Raw("SELECT mac FROM audit_log WHERE seq = ?", head.Seq).Scan(&mac).Error; err != nil {
-					return err
-				}
-				if mac != "" {
-					db.warnUnsigned.Do(func() {
-						db.Log.Warn("audit chain is signed but this process has no audit key (ZNB_AUDIT_KEY); its entries wait for a process that has it")
-					})
-					return nil
-				}
-			}
-			rows, err := pendingEntries(tx)
-			if err != nil {
+			n, err = db.movePending(tx, &head)
+			if err != nil || n == 0 {
 				return err
 			}
-			if n = len(rows); n == 0 {
-				return nil
-			}
-			out := newBatch(ctx, db, tx, "audit_log", "seq", "at_ms", "actor", "role", "action", "object", "detail",
-				"region", "insurer", "prev_hash", "hash", "v", "mac")
-			ids := make([]int64, n)
-			for i, p := range rows {
-				r := auditRow{Seq: head.Seq + 1, AtMs: p.AtMs, Actor: p.Actor, Role: p.Role, Action: p.Action,
-					Object: p.Object, Detail: p.Detail, Region: p.Region, Insurer: p.Insurer, PrevHash: head.Hash, V: 2}
-				r.Hash = entryHash(&r)
-				r.Mac = db.sign("entry", r.Hash)
-				if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, bound(r.Detail),
-					r.Region, r.Insurer, r.PrevHash, r.Hash, r.V, r.Mac); err != nil {
-					out.close()
-					return err
-				}
-				head.Seq, head.Hash, ids[i] = r.Seq, r.Hash, p.ID
-			}
-			if err := out.close(); err != nil {
-				return err
-			}
-			if err := tx.Exec("DELETE FROM audit_pending WHERE id IN ?", ids).Error; err != nil {
-				return err
-			}
-			return tx.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash).Error
+			return head.store(tx)
 		})
 		if err != nil || n < chainBatch {
 			return err
 		}
 	}
+}
+
+// chainHead is the last entry of the chain.
+type chainHead struct {
+	Seq  int64
+	Hash string
+}
+
+func (h *chainHead) store(tx *gorm.DB) error {
+	return tx.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", h.Seq, h.Hash).Error
+}
+
+// lockHead reads the head of the chain and locks it for tx. ok is false
+// when this process may not extend the chain: a signed chain is extended by
+// signed entries only, so a process started without the key leaves its
+// entries for one that has it, rather than break the chain.
+func (db *DB) lockHead(tx *gorm.DB) (head chainHead, ok bool, err error) {
+	if err := tx.Raw("SELECT seq, hash FROM audit_head WHERE id = 1" + db.forUpdate()).Scan(&head).Error; err != nil {
+		return head, false, err
+	}
+	if !db.AuditKeyed() && head.Seq > 0 {
+		var mac string
+		if err := tx.Raw("SELECT mac FROM audit_log WHERE seq = ?", head.Seq).Scan(&mac).Error; err != nil {
+			return head, false, err
+		}
+		if mac != "" {
+			db.warnUnsigned.Do(func() {
+				db.Log.Warn("audit chain is signed but this process has no audit key (ZNB_AUDIT_KEY); its entries wait for a process that has it")
+			})
+			return head, false, nil
+		}
+	}
+	return head, true, nil
+}
+
+// movePending chains up to chainBatch of the oldest pending entries after
+// head, which it moves on, and returns how many it moved.
+func (db *DB) movePending(tx *gorm.DB, head *chainHead) (int, error) {
+	rows, err := pendingEntries(tx)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	if err := db.appendEntries(tx, head, rows); err != nil {
+		return 0, err
+	}
+	ids := make([]int64, len(rows))
+	for i, p := range rows {
+		ids[i] = p.ID
+	}
+	return len(rows), tx.Exec("DELETE FROM audit_pending WHERE id IN ?", ids).Error
+}
+
+// appendEntries writes rows into audit_log after head, each with its hash
+// and signature, and moves head on.
+func (db *DB) appendEntries(tx *gorm.DB, head *chainHead, rows []pendingRow) error {
+	out := newBatch(tx.Statement.Context, db, tx, "audit_log", "seq", "at_ms", "actor", "role", "action", "object", "detail",
+		"region", "insurer", "prev_hash", "hash", "v", "mac")
+	for _, p := range rows {
+		r := auditRow{Seq: head.Seq + 1, AtMs: p.AtMs, Actor: p.Actor, Role: p.Role, Action: p.Action,
+			Object: p.Object, Detail: p.Detail, Region: p.Region, Insurer: p.Insurer, PrevHash: head.Hash, V: 2}
+		r.Hash = entryHash(&r)
+		r.Mac = db.sign("entry", r.Hash)
+		if err := out.add(r.Seq, r.AtMs, r.Actor, r.Role, r.Action, r.Object, bound(r.Detail),
+			r.Region, r.Insurer, r.PrevHash, r.Hash, r.V, r.Mac); err != nil {
+			out.close()
+			return err
+		}
+		head.Seq, head.Hash = r.Seq, r.Hash
+	}
+	return out.close()
+}
+
+// chainNow puts entries (auditValues rows) straight into the chain inside
+// tx, after every entry pending that tx can see: a bulk job's hundred
+// thousand entries are then written once, not written pending, read back,
+// written again and deleted. It holds the chain's head until tx ends (on
+// SQLite tx holds the write lock anyway), so it is for a job's
+// transactions, not a request's. It reports false, writing nothing, when
+// the entries must go pending instead (see lockHead).
+func (db *DB) chainNow(tx *gorm.DB, entries [][]any) (bool, error) {
+	head, ok, err := db.lockHead(tx)
+	if err != nil || !ok {
+		return false, err
+	}
+	for {
+		n, err := db.movePending(tx, &head)
+		if err != nil {
+			return false, err
+		}
+		if n < chainBatch {
+			break
+		}
+	}
+	rows := make([]pendingRow, len(entries))
+	for i, e := range entries {
+		if rows[i], ok = pendingOf(e); !ok {
+			return false, fmt.Errorf("audit entry %v is not what auditValues makes", e)
+		}
+	}
+	if err := db.appendEntries(tx, &head, rows); err != nil {
+		return false, err
+	}
+	return true, head.store(tx)
+}
+
+// auditAll records the entries (auditValues rows) of a bulk job's
+// transaction: straight into the chain when this process may extend it,
+// else pending.
+func (db *DB) auditAll(tx *gorm.DB, entries [][]any) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if done, err := db.chainNow(tx, entries); done || err != nil {
+		return err
+	}
+	b := newBatch(tx.Statement.Context, db, tx, "audit_pending", auditColumns...)
+	for _, e := range entries {
+		if err := b.add(e...); err != nil {
+			b.close()
+			return err
+		}
+	}
+	return b.close()
+}
+
+// pendingOf is the entry of the values auditValues made.
+func pendingOf(e []any) (pendingRow, bool) {
+	if len(e) != len(auditColumns) {
+		return pendingRow{}, false
+	}
+	at, ok0 := e[0].(int64)
+	actor, ok1 := e[1].(string)
+	role, ok2 := e[2].(string)
+	action, ok3 := e[3].(string)
+	object, ok4 := e[4].(string)
+	detail, ok5 := e[5].(bound)
+	region, ok6 := e[6].(string)
+	insurer, ok7 := e[7].(string)
+	return pendingRow{AtMs: at, Actor: actor, Role: role, Action: action, Object: object, Detail: string(detail),
+		Region: region, Insurer: insurer}, ok0 && ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7
 }
 
 // chainBatch is how many pending entries one chaining transaction moves: a

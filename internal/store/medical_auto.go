@@ -604,7 +604,6 @@ func (w *autoWrite) finish() error {
 	}
 	ctx := w.tx.Statement.Context
 	events := newBatch(ctx, w.db, w.tx, "claim_events", claimEventColumns...)
-	audits := newBatch(ctx, w.db, w.tx, "audit_pending", auditColumns...)
 	err := func() error {
 		for _, p := range w.events {
 			id := p.id
@@ -616,14 +615,12 @@ func (w *autoWrite) finish() error {
 				return err
 			}
 		}
-		for _, a := range w.audits {
-			if err := audits.add(a...); err != nil {
-				return err
-			}
-		}
 		return nil
 	}()
-	if err := closeAll(err, events, audits); err != nil {
+	if err := closeAll(err, events); err != nil {
+		return err
+	}
+	if err := w.db.auditAll(w.tx, w.audits); err != nil {
 		return err
 	}
 	return w.markSettled()

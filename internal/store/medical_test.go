@@ -497,3 +497,90 @@ func TestAutoClaimsPipelined(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoClaimsChainAtOnce: the entries of automatic claims go straight
+// into the hash chain in the claims' transaction, never through
+// audit_pending (a trigger counts what is written there), after an entry
+// made before them; the chain verifies. A process without the key of a
+// signed chain leaves them pending instead, and nothing is lost.
+func TestAutoClaimsChainAtOnce(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := storetest.Open(t, dsn)
+		newClaimWorld(t, db, "fpb-household")
+		office := znb.Actor{Username: "office", Role: znb.Office, Scope: claimCounty}
+		g := db.Gorm(ctx)
+		trigger := "CREATE TRIGGER count_pending AFTER INSERT ON audit_pending FOR EACH ROW UPDATE pending_claims SET n = n + (NEW.action LIKE 'claim.%')"
+		if db.Dialect == store.SQLite {
+			trigger = "CREATE TRIGGER count_pending AFTER INSERT ON audit_pending BEGIN UPDATE pending_claims SET n = n + (NEW.action LIKE 'claim.%'); END"
+		}
+		for _, q := range []string{"CREATE TABLE pending_claims (n INTEGER NOT NULL)", "INSERT INTO pending_claims (n) VALUES (0)", trigger} {
+			if err := g.Exec(q).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Cleanup(func() { g.Exec("DROP TRIGGER count_pending") })
+		if err := db.Audit(ctx, office, "claim.note", "claim:before", map[string]any{"note": "before the feed"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := feed(t, db, office,
+			settlementLine("JS-1", pHead1, "张三丰", "2024-05-01", "3000.00", "0"),
+			settlementLine("JS-2", pSpouse1, "李四", "2024-05-20", "3000.00", "0"))
+		if err != nil || len(res.Opened) != 1 {
+			t.Fatalf("feed: %+v %v", res, err)
+		}
+		var pending int64
+		if err := g.Raw("SELECT n FROM pending_claims").Scan(&pending).Error; err != nil {
+			t.Fatal(err)
+		}
+		if pending != 1 { // the entry made before the feed
+			t.Errorf("%d claim entries written to audit_pending, want 1", pending)
+		}
+		if err := db.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		seq := map[string]int64{}
+		for _, object := range []string{"claim:before", "claim:" + res.Opened[0]} {
+			trail, err := db.AuditTrail(ctx, object, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range trail {
+				seq[e.Action] = e.Seq
+			}
+		}
+		if seq["claim.note"] == 0 || seq["claim.report"] <= seq["claim.note"] || seq["claim.assess"] <= seq["claim.report"] {
+			t.Errorf("chain order %v", seq)
+		}
+		if broken, _, err := db.VerifyAudit(ctx); broken != 0 || err != nil {
+			t.Errorf("chain broken at %d: %v", broken, err)
+		}
+
+		bare, err := store.Open(dsn) // a process without the key of this signed chain
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bare.Close()
+		bare.Now = db.Now
+		if _, err := bare.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err = feed(t, bare, office, settlementLine("JS-3", pHead1, "张三丰", "2024-06-01", "500.00", "0"))
+		if err != nil || len(res.Updated) != 1 {
+			t.Fatalf("feed without the key: %+v %v", res, err)
+		}
+		if err := g.Raw("SELECT n FROM pending_claims").Scan(&pending).Error; err != nil || pending != 2 {
+			t.Errorf("%d claim entries written to audit_pending, want 2 (%v)", pending, err)
+		}
+		if err := db.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		trail, err := db.AuditTrail(ctx, "claim:"+res.Updated[0], 10)
+		if err != nil || len(trail) != 3 {
+			t.Errorf("trail of the claim after the keyed flush: %d entries, %v", len(trail), err)
+		}
+		if broken, _, err := db.VerifyAudit(ctx); broken != 0 || err != nil {
+			t.Errorf("chain broken at %d: %v", broken, err)
+		}
+	})
+}
