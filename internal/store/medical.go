@@ -248,22 +248,37 @@ func (c *personCover) covers(d znb.Date) bool {
 }
 
 // coverCache holds the covers of the persons a feed has met, by ID number
-// (an empty list for a person no certificate names): a county's file names
-// each person several times, and looking them up again cost a tenth of the
-// feed. It is emptied when it reaches coverCacheSize persons, so that its
-// memory stays bounded whatever the file.
-type coverCache map[string][]*personCover
+// (an empty list for a person no certificate names), and the certificates
+// they are on: a county's file names each person several times, and a
+// household's persons share a certificate; looking them up again cost a
+// tenth of the feed. It is emptied when it reaches coverCacheSize persons,
+// so that its memory stays bounded whatever the file.
+type coverCache struct {
+	persons map[string][]*personCover
+	certs   map[string]*certCover // nil: no such certificate (or agreement)
+}
+
+// certCover is where a certificate belongs.
+type certCover struct {
+	agreementID   int64
+	householdNo   string
+	regionCode    string
+	cancelledFrom znb.Date
+	insurerCode   string
+}
 
 var coverCacheSize = 1 << 19
 
-// load reads the covers of the persons of ids not met before.
-func (cc coverCache) load(tx *gorm.DB, ids []string) error {
-	if len(cc)+len(ids) > coverCacheSize {
-		clear(cc)
+// load reads the covers of the persons of ids not met before: their
+// memberships first, then the certificates not met before. Two reads
+// rather than one join, which found each person's certificate again.
+func (cc *coverCache) load(tx *gorm.DB, ids []string) error {
+	if cc.persons == nil || len(cc.persons)+len(ids) > coverCacheSize {
+		cc.persons, cc.certs = map[string][]*personCover{}, map[string]*certCover{}
 	}
 	var missing []string
 	for _, id := range ids {
-		if _, met := cc[id]; !met {
+		if _, met := cc.persons[id]; !met {
 			missing = append(missing, id)
 		}
 	}
@@ -271,25 +286,66 @@ func (cc coverCache) load(tx *gorm.DB, ids []string) error {
 		return nil
 	}
 	// Scanned without GORM's reflection, which cost twice the query.
-	rows, err := tx.Raw(`SELECT m.id_number, `+dateText("m.cover_start")+`, `+dateText("m.cover_end")+`,
-		c.certificate_no, c.agreement_id, c.household_no, c.region_code, `+dateText("c.cancelled_from")+`, a.insurer_code
-		FROM `+indexed(tx, "certificate_members m", "certificate_members_id_number")+`
-		JOIN `+indexed(tx, "certificates c", "certificates_no")+` ON c.certificate_no = m.certificate_no
-		JOIN agreements a ON a.id = c.agreement_id WHERE m.id_number IN ?`, missing).Rows()
+	rows, err := tx.Raw(`SELECT id_number, `+dateText("cover_start")+`, `+dateText("cover_end")+`, certificate_no
+		FROM `+indexed(tx, "certificate_members", "certificate_members_id_number")+` WHERE id_number IN ?`, missing).Rows()
+	if err != nil {
+		return err
+	}
+	var found []*personCover
+	var certNos []string
+	for rows.Next() {
+		c := &personCover{}
+		if err := rows.Scan(&c.IDNumber, &c.CoverStart, &c.CoverEnd, &c.CertificateNo); err != nil {
+			rows.Close()
+			return err
+		}
+		if _, met := cc.certs[c.CertificateNo]; !met {
+			cc.certs[c.CertificateNo] = nil
+			certNos = append(certNos, c.CertificateNo)
+		}
+		found = append(found, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := cc.loadCerts(tx, certNos); err != nil {
+		return err
+	}
+	for _, id := range missing {
+		cc.persons[id] = nil
+	}
+	for _, c := range found {
+		cert := cc.certs[c.CertificateNo]
+		if cert == nil {
+			continue
+		}
+		c.AgreementID, c.HouseholdNo, c.RegionCode, c.CancelledFrom, c.InsurerCode =
+			cert.agreementID, cert.householdNo, cert.regionCode, cert.cancelledFrom, cert.insurerCode
+		cc.persons[c.IDNumber] = append(cc.persons[c.IDNumber], c)
+	}
+	return nil
+}
+
+// loadCerts reads the certificates of nos with their agreements' insurers.
+func (cc *coverCache) loadCerts(tx *gorm.DB, nos []string) error {
+	if len(nos) == 0 {
+		return nil
+	}
+	rows, err := tx.Raw(`SELECT c.certificate_no, c.agreement_id, c.household_no, c.region_code, `+dateText("c.cancelled_from")+`, a.insurer_code
+		FROM `+indexed(tx, "certificates c", "certificates_no")+` JOIN agreements a ON a.id = c.agreement_id
+		WHERE c.certificate_no IN ?`, nos).Rows()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for _, id := range missing {
-		cc[id] = nil
-	}
 	for rows.Next() {
-		c := &personCover{}
-		if err := rows.Scan(&c.IDNumber, &c.CoverStart, &c.CoverEnd, &c.CertificateNo, &c.AgreementID, &c.HouseholdNo,
-			&c.RegionCode, &c.CancelledFrom, &c.InsurerCode); err != nil {
+		var no string
+		c := &certCover{}
+		if err := rows.Scan(&no, &c.agreementID, &c.householdNo, &c.regionCode, &c.cancelledFrom, &c.insurerCode); err != nil {
 			return err
 		}
-		cc[c.IDNumber] = append(cc[c.IDNumber], c)
+		cc.certs[no] = c
 	}
 	return rows.Err()
 }
@@ -324,7 +380,7 @@ func lookAhead(g *gorm.DB, by znb.Actor, ahead *settlementsAhead) *lookups {
 	l := &lookups{chunks: make(chan resolved, 2), halt: make(chan struct{}), ahead: ahead}
 	go func() {
 		defer close(l.chunks)
-		covers := coverCache{}
+		covers := &coverCache{}
 		for chunk := range ahead.chunks {
 			r, err := resolve(g, by, chunk, covers)
 			if err != nil {
@@ -349,7 +405,7 @@ func (l *lookups) stop() {
 }
 
 // resolve looks up a chunk.
-func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCache) (resolved, error) {
+func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID *coverCache) (resolved, error) {
 	r := resolved{rows: chunk, loaded: make([]bool, len(chunk)), cover: make([]*personCover, len(chunk))}
 	nos := make([]string, len(chunk))
 	ids := make([]string, 0, len(chunk))
@@ -374,7 +430,7 @@ func resolve(g *gorm.DB, by znb.Actor, chunk []fpb.SettlementRow, byID coverCach
 		r.lines = fpb.AppendSettlement(r.lines, s)
 		r.ends[i] = len(r.lines)
 		r.loaded[i] = done[s.No]
-		for _, c := range byID[s.IDNumber] {
+		for _, c := range byID.persons[s.IDNumber] {
 			if c.covers(s.SettledOn) && by.Sees(c.RegionCode, c.InsurerCode) {
 				r.cover[i] = c
 				break
