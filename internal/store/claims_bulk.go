@@ -168,6 +168,15 @@ func (db *DB) lockAmounts(tx *gorm.DB, table, column string, keys []limitKey) (m
 	if len(keys) == 0 {
 		return map[limitKey]*amountRow{}, nil
 	}
+	if err := db.ensureAmounts(tx, table, keys); err != nil {
+		return nil, err
+	}
+	return amountRows(tx, table, column, keys, db.forUpdate())
+}
+
+// ensureAmounts creates the rows of table (claim_limits or claim_accruals)
+// missing for keys, at zero.
+func (db *DB) ensureAmounts(tx *gorm.DB, table string, keys []limitKey) error {
 	var missing []limitKey
 	seen := make(map[limitKey]bool, len(keys))
 	for _, k := range keys {
@@ -175,6 +184,9 @@ func (db *DB) lockAmounts(tx *gorm.DB, table, column string, keys []limitKey) (m
 			seen[k] = true
 			missing = append(missing, k)
 		}
+	}
+	if len(missing) == 0 {
+		return nil
 	}
 	var err error
 	switch table {
@@ -187,10 +199,7 @@ func (db *DB) lockAmounts(tx *gorm.DB, table, column string, keys []limitKey) (m
 			return accrualRow{AgreementID: k.agreementID, Line: k.line, Subject: k.subject, Accumulated: decimal.Zero, UpdatedAt: db.nowMS()}
 		})
 	}
-	if err != nil {
-		return nil, err
-	}
-	return amountRows(tx, table, column, keys, db.forUpdate())
+	return err
 }
 
 // amountRows reads the rows of table (claim_limits or claim_accruals) for

@@ -66,6 +66,11 @@ func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[a
 	}
 	for i := 0; i < len(cands); i += autoGroup * autoSpan {
 		span := cands[i:min(i+autoGroup*autoSpan, len(cands))]
+		if db.Dialect == SQLite { // for autoSpan's reads beside the transaction
+			if err := db.ensureIllnessLimits(ctx, span, terms); err != nil {
+				return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
+			}
+		}
 		var dones []autoDone
 		err = db.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
@@ -89,6 +94,19 @@ func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[a
 	return opened, updated, nil
 }
 
+// ensureIllnessLimits creates, in a transaction of its own, the illness
+// limit rows missing for the households of span whose agreements have the
+// line.
+func (db *DB) ensureIllnessLimits(ctx context.Context, span []accrualKey, terms map[int64]*policy.LineTerms) error {
+	var keys []limitKey
+	for _, k := range span {
+		if terms[k.agreementID] != nil {
+			keys = append(keys, illnessLimit(k))
+		}
+	}
+	return db.Tx(ctx, func(tx *gorm.DB) error { return db.ensureAmounts(tx, "claim_limits", keys) })
+}
+
 // autoSpan is how many groups one transaction takes.
 var autoSpan = 8
 
@@ -103,14 +121,29 @@ func (db *DB) autoSpan(ctx context.Context, tx *gorm.DB, span []accrualKey, term
 		err  error
 	}
 	p := newPipe(ctx)
+	// On SQLite the transaction holds the write lock, so nothing but its
+	// own groups changes the tables while it runs, and groups have no
+	// household in common: a group's reads on a connection of their own
+	// see what they would see in the transaction, and run beside the
+	// previous group's writes instead of before them. The caller made the
+	// limit rows the reads lock in a transaction of their own.
+	reader, aside := tx, db.Dialect == SQLite
+	if aside {
+		reader = db.Gorm(ctx)
+	}
 	queue := func(at int) <-chan read {
 		got := make(chan read, 1)
 		end := min(at+autoGroup, len(span))
-		p.do(func() error {
-			plan, err := db.autoRead(tx, span[at:end], terms, today, nos[at:end])
+		run := func() error {
+			plan, err := db.autoRead(reader, aside, span[at:end], terms, today, nos[at:end])
 			got <- read{plan, err}
 			return err
-		})
+		}
+		if aside {
+			go run()
+		} else {
+			p.do(run)
+		}
 		return got
 	}
 	var dones []autoDone
@@ -186,7 +219,7 @@ type autoHousehold struct {
 // something to pay (claim.OpensIllnessClaim); each claim is then proposed
 // again on all its settlements.
 func (db *DB) autoIllnessGroup(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (autoDone, error) {
-	plan, err := db.autoRead(tx, group, terms, today, nos)
+	plan, err := db.autoRead(tx, false, group, terms, today, nos)
 	if err != nil {
 		return autoDone{}, err
 	}
@@ -202,7 +235,7 @@ type autoPlan struct {
 
 // autoRead locks and reads what a group's claims need, and decides which
 // claims open and which take new settlements.
-func (db *DB) autoRead(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (*autoPlan, error) {
+func (db *DB) autoRead(tx *gorm.DB, ensured bool, group []accrualKey, terms map[int64]*policy.LineTerms, today znb.Date, nos []string) (*autoPlan, error) {
 	plan := &autoPlan{}
 	done := &plan.done
 	hs := make([]*autoHousehold, 0, len(group))
@@ -226,7 +259,7 @@ func (db *DB) autoRead(tx *gorm.DB, group []accrualKey, terms map[int64]*policy.
 		return plan, nil
 	}
 	line := string(znb.Illness)
-	used, acc, err := db.lockIllness(tx, hs)
+	used, acc, err := db.lockIllness(tx, hs, ensured)
 	if err != nil {
 		return nil, err
 	}
@@ -345,12 +378,17 @@ func lastSet(sets []storedSet) storedSet {
 // lockIllness creates the illness limit rows of the households at zero when
 // they are missing, locks them, and reads what the limits have used and the
 // households' cumulative amounts of approved claims.
-func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold) (used, acc map[accrualKey]decimal.Decimal, err error) {
+func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold, ensured bool) (used, acc map[accrualKey]decimal.Decimal, err error) {
 	keys := make([]limitKey, len(hs))
 	for i, h := range hs {
-		keys[i] = limitKey{h.key.agreementID, string(znb.Illness), h.key.householdNo}
+		keys[i] = illnessLimit(h.key)
 	}
-	limits, err := db.lockAmounts(tx, "claim_limits", "used", keys)
+	var limits map[limitKey]*amountRow
+	if ensured {
+		limits, err = amountRows(tx, "claim_limits", "used", keys, db.forUpdate())
+	} else {
+		limits, err = db.lockAmounts(tx, "claim_limits", "used", keys)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -366,6 +404,10 @@ func (db *DB) lockIllness(tx *gorm.DB, hs []*autoHousehold) (used, acc map[accru
 		acc[h.key] = accrued[keys[i]]
 	}
 	return used, acc, nil
+}
+
+func illnessLimit(k accrualKey) limitKey {
+	return limitKey{k.agreementID, string(znb.Illness), k.householdNo}
 }
 
 // figures reads an amount per household (agreement_id, subject, amount).
