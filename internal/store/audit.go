@@ -280,10 +280,10 @@ func (db *DB) appendEntries(tx *gorm.DB, head *chainHead, rows []pendingRow) err
 // chainNow puts entries (auditValues rows) straight into the chain inside
 // tx, after every entry pending that tx can see: a bulk job's hundred
 // thousand entries are then written once, not written pending, read back,
-// written again and deleted. It holds the chain's head until tx ends (on
-// SQLite tx holds the write lock anyway), so it is for a job's
-// transactions, not a request's. It reports false, writing nothing, when
-// the entries must go pending instead (see lockHead).
+// written again and deleted. It holds the chain's head until tx ends, so
+// it is for SQLite, whose transaction holds the write lock anyway. It
+// reports false, writing nothing, when the entries must go pending instead
+// (see lockHead).
 func (db *DB) chainNow(tx *gorm.DB, entries [][]any) (bool, error) {
 	head, ok, err := db.lockHead(tx)
 	if err != nil || !ok {
@@ -311,14 +311,18 @@ func (db *DB) chainNow(tx *gorm.DB, entries [][]any) (bool, error) {
 }
 
 // auditAll records the entries (auditValues rows) of a bulk job's
-// transaction: straight into the chain when this process may extend it,
-// else pending.
+// transaction: on SQLite straight into the chain when this process may
+// extend it, else pending. On MySQL they go pending: holding the chain's
+// head through a long transaction would make a Galera cluster abort it
+// whenever another node's chainer commits meanwhile.
 func (db *DB) auditAll(tx *gorm.DB, entries [][]any) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if done, err := db.chainNow(tx, entries); done || err != nil {
-		return err
+	if db.Dialect == SQLite {
+		if done, err := db.chainNow(tx, entries); done || err != nil {
+			return err
+		}
 	}
 	b := newBatch(tx.Statement.Context, db, tx, "audit_pending", auditColumns...)
 	for _, e := range entries {
