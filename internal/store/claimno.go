@@ -54,7 +54,7 @@ func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.C
 			seq := n.next
 			n.next++
 			n.mu.Unlock()
-			return fmt.Sprintf("CLM%s%06d", day, seq), nil
+			return claimNumber(day, seq), nil
 		}
 		n.mu.Unlock()
 		last, err := db.reserveClaimNos(ctx, tx, day, claimBlock)
@@ -72,6 +72,9 @@ func (db *DB) nextClaimNo(ctx context.Context, today znb.Date, tx func(context.C
 	}
 }
 
+// claimNumber is the claim number of seq on day (yyyymmdd).
+func claimNumber(day string, seq int64) string { return fmt.Sprintf("CLM%s%06d", day, seq) }
+
 // claimNos returns n new claim numbers: what the block in hand has left,
 // and the rest reserved in one transaction. A feed or a disaster event
 // opens claims by the ten thousand, and taking them a block of claimBlock
@@ -82,7 +85,7 @@ func (db *DB) claimNos(ctx context.Context, today znb.Date, n int) ([]string, er
 	out := make([]string, 0, n)
 	c.mu.Lock()
 	for c.day == day && c.next <= c.last && len(out) < n {
-		out = append(out, fmt.Sprintf("CLM%s%06d", day, c.next))
+		out = append(out, claimNumber(day, c.next))
 		c.next++
 	}
 	c.mu.Unlock()
@@ -102,7 +105,7 @@ func (db *DB) claimNos(ctx context.Context, today znb.Date, n int) ([]string, er
 	}
 	c.mu.Unlock()
 	for seq := last - rest + 1; seq <= last; seq++ {
-		out = append(out, fmt.Sprintf("CLM%s%06d", day, seq))
+		out = append(out, claimNumber(day, seq))
 	}
 	return out, nil
 }
