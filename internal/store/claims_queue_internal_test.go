@@ -104,17 +104,7 @@ func TestReportGroupWrittenTwice(t *testing.T) {
 	ctx := context.Background()
 	db := openQueueDB(t, "twice")
 	clerk := znb.Actor{ID: 7, Username: "clerk", Role: znb.InsurerClerk, Scope: "PICC"}
-	job := func(no, key string) *reportJob {
-		row := &claimRow{ClaimNo: no, CertificateNo: "C1", AgreementID: 1, Insurer: "PICC", HouseholdNo: "H1",
-			RegionCode: "522625101001", Line: "property", Subject: "H1", IncidentDate: znb.MustDate("2024-06-01"),
-			ReportedOn: znb.MustDate("2024-06-02"), Cause: "火灾", Status: "reported", DupKey: &key}
-		audit, err := db.auditValues(clerk, scope{}, "claim.report", claimObject(no), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &reportJob{row: row, audit: audit,
-			event: eventRow(0, claim.Event{Actor: "clerk", Role: znb.InsurerClerk, At: time.Now(), To: claim.Reported})}
-	}
+	job := func(no, key string) *reportJob { return testReportJob(t, db, clerk, key, no, "") }
 	group := []*reportJob{job("CLM1", "k1"), job("CLM2", "k2")}
 	if err := db.writeGroup(ctx, group); err != nil {
 		t.Fatal(err)
