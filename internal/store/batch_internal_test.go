@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -368,5 +369,70 @@ func TestBatchCountsBoundText(t *testing.T) {
 	}
 	if err := b.close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A flat batch stores each row as given: the first values from its JSON
+// array, the others bound, a new statement when they change, duplicates
+// left out.
+func TestBatchColumn(t *testing.T) {
+	db := sqliteDB(t)
+	ctx := context.Background()
+	g := db.Gorm(ctx)
+	if err := g.Exec("CREATE TABLE flat_rows (no TEXT PRIMARY KEY, feed BIGINT, tag TEXT)").Error; err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		No   string
+		Feed int64
+		Tag  string
+	}
+	var want []row
+	for k := 0; k < 20_000; k++ {
+		no := fmt.Sprintf("S%06d", k)
+		switch k % 997 {
+		case 1:
+			no += `"张\n` // text JSON escapes
+		case 2:
+			no = "S000000" // a duplicate: left out
+		}
+		feed, tag := int64(1), "a"
+		if k >= 15_000 {
+			feed, tag = 2, "b'"
+		}
+		want = append(want, row{no, feed, tag})
+	}
+	err := db.BulkTx(ctx, func(tx *gorm.DB) error {
+		b := newBatch(ctx, db, tx, "flat_rows", "no", "feed", "tag")
+		b.column()
+		b.skipDuplicates()
+		if !b.flat {
+			t.Error("the batch is not flat")
+		}
+		for _, r := range want {
+			if err := b.add(r.No, r.Feed, r.Tag); err != nil {
+				return err
+			}
+		}
+		return b.close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []row
+	if err := g.Raw("SELECT no, feed, tag FROM flat_rows ORDER BY no").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var kept []row
+	for _, r := range want {
+		if !seen[r.No] {
+			seen[r.No] = true
+			kept = append(kept, r)
+		}
+	}
+	slices.SortFunc(kept, func(a, b row) int { return strings.Compare(a.No, b.No) })
+	if !reflect.DeepEqual(got, kept) {
+		t.Fatalf("stored %d rows, want %d; first stored %v", len(got), len(kept), got[:min(3, len(got))])
 	}
 }

@@ -142,6 +142,7 @@ func (db *DB) newSetWriter(tx *gorm.DB, feedID int64) *setWriter {
 		numbers: newBatch(ctx, db, tx, "settlement_numbers", "settlement_no", "feed_id"),
 		feedID:  feedID, now: db.nowMS(), open: map[setKey]*openSet{}}
 	w.sets.literal() // the lines hold line breaks, which JSON escapes at a cost
+	w.numbers.column()
 	return w
 }
 
