@@ -80,7 +80,7 @@ func TestSetByIDFindsRowsByID(t *testing.T) {
 		table, fixed string
 		cols         []caseColumn
 	}{
-		{"settlement_sets", "", []caseColumn{{name: "claim_no"}}},
+		{"payment_items", "open_claim = NULL", []caseColumn{{name: "outcome"}, {name: "reason"}}},
 		{"claims", "updated_at = ?", []caseColumn{{name: "remaining_before"}, {name: "remaining_after"}}},
 	} {
 		var plan []struct{ Detail string }

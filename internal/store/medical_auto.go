@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -670,5 +671,12 @@ func (w *autoWrite) finish() error {
 
 // markSettled writes the claim number of each set the claims took.
 func (w *autoWrite) markSettled() error {
-	return setByID(w.tx, "settlement_sets", w.settledIDs, []caseColumn{{"claim_no", w.settled}}, "")
+	slices.Sort(w.settledIDs)
+	b := newBatch(w.tx.Statement.Context, w.db, w.tx, "settlement_set_claims", "set_id", "claim_no")
+	for _, id := range w.settledIDs {
+		if err := b.add(id, w.settled[id]); err != nil {
+			return closeAll(err, b)
+		}
+	}
+	return b.close()
 }

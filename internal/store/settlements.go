@@ -65,8 +65,9 @@ type storedSet struct {
 
 // readSets reads the sets q picks.
 func readSets(q *gorm.DB) ([]storedSet, error) {
-	rows, err := q.Select("id, agreement_id, insurer, certificate_no, household_no, claim_no, settlements, " +
-		dateText("last_on") + ", out_of_pocket, body").Rows()
+	rows, err := q.Joins("LEFT JOIN settlement_set_claims ON set_id = settlement_sets.id").
+		Select("id, agreement_id, insurer, certificate_no, household_no, COALESCE(claim_no, ''), settlements, " +
+			dateText("last_on") + ", out_of_pocket, body").Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +132,11 @@ type setWriter struct {
 	open    map[setKey]*openSet
 	order   []*openSet
 	held    int
+	moving  bool // writing sets as migration 0024 left them: the claim number in the set's row
 }
 
 var setColumns = []string{"feed_id", "agreement_id", "household_no", "certificate_no", "insurer", "region_code",
-	"settlements", "first_on", "last_on", "out_of_pocket", "claim_no", "body", "created_at"}
+	"settlements", "first_on", "last_on", "out_of_pocket", "body", "created_at"}
 
 func (db *DB) newSetWriter(tx *gorm.DB, feedID int64) *setWriter {
 	ctx := tx.Statement.Context
@@ -187,8 +189,12 @@ func (w *setWriter) write(s *openSet) error {
 	if s.n == 0 {
 		return nil
 	}
-	err := w.sets.add(w.feedID, s.key.agreementID, s.key.householdNo, s.key.certificateNo, s.insurer, s.region,
-		s.n, s.first, s.last, s.outOfPocket, s.key.claimNo, bound(s.lines), w.now)
+	vals := []any{w.feedID, s.key.agreementID, s.key.householdNo, s.key.certificateNo, s.insurer, s.region,
+		s.n, s.first, s.last, s.outOfPocket, bound(s.lines), w.now}
+	if w.moving {
+		vals = append(vals, s.key.claimNo)
+	}
+	err := w.sets.add(vals...)
 	w.held -= len(s.lines)
 	s.lines, s.n, s.outOfPocket = s.lines[:0], 0, decimal.Zero
 	return err
@@ -268,6 +274,10 @@ func moveSettlements(db *DB, tx *gorm.DB) error {
 	w := db.newSetWriter(tx, 0)
 	w.numbers.close()
 	w.numbers = nil
+	// Until migration 0027 the claim numbers stay in the sets' own rows.
+	w.sets.close()
+	w.sets, w.moving = newBatch(tx.Statement.Context, db, tx, "settlement_sets", append(setColumns, "claim_no")...), true
+	w.sets.literal()
 	after := int64(0)
 	for {
 		rows, err := tx.Raw(`SELECT id, feed_id, agreement_id, household_no, certificate_no, claim_no, insurer, region_code,
