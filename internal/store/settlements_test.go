@@ -85,7 +85,7 @@ func TestSettlementsMove(t *testing.T) {
 			OutOfPocket          decimal.Decimal
 			Body                 string
 		}
-		if err := g.Raw("SELECT feed_id, agreement_id, household_no, COALESCE(claim_no, '') AS claim_no, settlements, out_of_pocket, body"+
+		if err := g.Raw("SELECT feed_id, agreement_id, household_no, COALESCE(claim_no, '') AS claim_no, settlements, out_of_pocket, body" +
 			" FROM settlement_sets LEFT JOIN settlement_set_claims ON set_id = id ORDER BY id").
 			Scan(&sets).Error; err != nil {
 			t.Fatal(err)
