@@ -65,22 +65,26 @@ func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[a
 			nos[j] = taken[i]
 		}
 	}
-	for i := 0; i < len(cands); i += autoGroup * autoSpan {
+	spans := make([][]autoDone, (len(cands)+autoGroup*autoSpan-1)/(autoGroup*autoSpan))
+	err = db.eachSpan(len(spans), func(s int) error {
+		i := s * autoGroup * autoSpan
 		span := cands[i:min(i+autoGroup*autoSpan, len(cands))]
 		if db.Dialect == SQLite { // for autoSpan's reads beside the transaction
 			if err := db.ensureIllnessLimits(ctx, span, terms); err != nil {
-				return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
+				return znb.Wrap(err, "生成因病主动理赔案件")
 			}
 		}
-		var dones []autoDone
-		err = db.Tx(ctx, func(tx *gorm.DB) error {
+		err := db.committedTx(ctx, func(tx *gorm.DB) error {
 			var err error
-			dones, err = db.autoSpan(ctx, tx, span, terms, today, nos[i:i+len(span)])
+			spans[s], err = db.autoSpan(ctx, tx, span, terms, today, nos[i:i+len(span)])
 			return err
 		})
-		if err != nil {
-			return nil, nil, znb.Wrap(err, "生成因病主动理赔案件")
-		}
+		return znb.Wrap(err, "生成因病主动理赔案件")
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, dones := range spans {
 		for _, done := range dones {
 			opened, updated = append(opened, done.opened...), append(updated, done.updated...)
 			for _, k := range done.again {
@@ -93,6 +97,43 @@ func (db *DB) autoIllnessAll(ctx context.Context, cands []accrualKey, open map[a
 		}
 	}
 	return opened, updated, nil
+}
+
+// autoSpans is how many spans of automatic claims run side by side on
+// MySQL, each in a transaction of its own: the server then works on one
+// span's statements while the other's proposals are worked out, where one
+// transaction's statements wait for each other. SQLite has one writer.
+var autoSpans = 2
+
+// eachSpan runs fn for the spans 0 to n-1, side by side on MySQL, and
+// returns the first error; after one fails no other span starts.
+func (db *DB) eachSpan(n int, fn func(s int) error) error {
+	workers := 1
+	if db.Dialect == MySQL {
+		workers = autoSpans
+	}
+	var next atomic.Int64
+	errs := make([]error, n)
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := int(next.Add(1) - 1); s < n && !failed.Load(); s = int(next.Add(1) - 1) {
+				if errs[s] = fn(s); errs[s] != nil {
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensureIllnessLimits creates, in a transaction of its own, the illness

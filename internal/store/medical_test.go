@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zhunongbao/zhunongbao/internal/claim"
@@ -439,10 +440,11 @@ func TestSettlementNumbersSkipped(t *testing.T) {
 
 // TestAutoClaimsPipelined: the automatic claims of a county's feed, three
 // households to a group and four groups to a transaction (the groups'
-// statements on a pipe, proposals worked out beside them), are the claims
-// the default sizes give, household by household; a group whose writes
-// fail fails the feed's claims without hanging, and leaves none of its
-// transaction's claims behind.
+// statements on a pipe, proposals worked out beside them; on MySQL two
+// transactions side by side), are the claims the default sizes give,
+// household by household; a group whose writes fail fails the feed's
+// claims without hanging, and leaves none of its transaction's claims
+// behind.
 func TestAutoClaimsPipelined(t *testing.T) {
 	claims := func(t *testing.T, db *store.DB) map[string]string {
 		t.Helper()
@@ -481,9 +483,9 @@ func TestAutoClaimsPipelined(t *testing.T) {
 			if len(got.Opened) != len(res.Opened) || fmt.Sprint(small) != fmt.Sprint(want) {
 				t.Errorf("in small groups: opened %d, claims\n%v\nwant %d,\n%v", len(got.Opened), small, len(res.Opened), want)
 			}
-			groups := 0
+			var groups atomic.Int64
 			_, left, err := load(3, 4, func() error {
-				if groups++; groups == 6 { // the second transaction's second group
+				if groups.Add(1) == 6 { // on SQLite, the second transaction's second group
 					return errors.New("planted write fault")
 				}
 				return nil
@@ -491,8 +493,10 @@ func TestAutoClaimsPipelined(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "planted write fault") {
 				t.Fatalf("err %v, want the planted fault", err)
 			}
-			if len(left) != 12 { // the first transaction's four groups of three
-				t.Errorf("%d claims left, want the first transaction's 12", len(left))
+			// On MySQL two transactions run side by side: the one beside the
+			// failed one, and one started before the fault, may commit too.
+			if engine == store.SQLite && len(left) != 12 || len(left)%12 != 0 || len(left) >= len(want) {
+				t.Errorf("%d claims left, want whole transactions of 12 (on SQLite the first one), fewer than %d", len(left), len(want))
 			}
 		})
 	}

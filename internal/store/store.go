@@ -230,13 +230,13 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 
 // tx runs fn in a transaction behind the write gate, again when the
 // database refused the whole transaction (see retrying).
-func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	release, err := db.enterWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if err := retrying(ctx, func() error { return db.transaction(ctx, fn) }); err != nil {
+	if err := retrying(ctx, func() error { return db.transaction(ctx, fn, opts...) }); err != nil {
 		return err
 	}
 	db.commits.Add(1)
@@ -246,10 +246,29 @@ func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // transaction runs fn in a transaction on one connection, which it keeps
 // while it gives back the disk after a write refused for want of space.
 // The caller holds the write gate (or, on MySQL, needs none).
-func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	return db.gorm.WithContext(ctx).Connection(func(c *gorm.DB) error {
-		return db.giveBack(c, c.Transaction(fn))
+		return db.giveBack(c, c.Transaction(fn, opts...))
 	})
+}
+
+// readCommitted is the isolation of transactions that run side by side
+// over rows of their own and lock what they change by its key: on MySQL,
+// a locking read under REPEATABLE READ also locks the gaps around the rows
+// it looks for, and two such transactions inserting into each other's gaps
+// deadlock. SQLite has one writer and takes no options.
+var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+
+// committedTx is Tx at READ COMMITTED on MySQL.
+func (db *DB) committedTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.Dialect != MySQL {
+		return db.Tx(ctx, fn)
+	}
+	err := db.tx(ctx, fn, readCommitted)
+	if err == nil {
+		db.kickChainer()
+	}
+	return err
 }
 
 // nowMS is the injected clock in Unix milliseconds, the form timestamps take
