@@ -152,6 +152,10 @@ func (db *DB) ensureIllnessLimits(ctx context.Context, span []accrualKey, terms 
 // autoSpan is how many groups one transaction takes.
 var autoSpan = 8
 
+// autoAhead is how many groups' reads run at once beside an automatic-claims
+// transaction on SQLite.
+var autoAhead = 2
+
 // autoSpan brings the claims of a span of groups up to date in the
 // transaction tx. The statements run in order on a goroutine of their own
 // (a pipe): each group's reads, queued before the previous group's writes,
@@ -188,20 +192,30 @@ func (db *DB) autoSpan(ctx context.Context, tx *gorm.DB, span []accrualKey, term
 		}
 		return got
 	}
+	// Reads beside the transaction run two groups ahead, on connections of
+	// their own: one group's reads take longer than its proposals.
+	depth := 1
+	if aside {
+		depth = autoAhead
+	}
 	var dones []autoDone
-	next := queue(0)
+	var ahead []<-chan read
+	for at := 0; at < len(span) && len(ahead) < depth; at += autoGroup {
+		ahead = append(ahead, queue(at))
+	}
 	for at := 0; at < len(span); at += autoGroup {
 		var r read
 		select {
-		case r = <-next:
+		case r = <-ahead[0]:
 		case <-p.fail:
 			return nil, p.wait()
 		}
+		ahead = ahead[1:]
 		if r.err != nil {
 			return nil, errors.Join(r.err, p.wait())
 		}
-		if at+autoGroup < len(span) {
-			next = queue(at + autoGroup)
+		if next := at + depth*autoGroup; next < len(span) {
+			ahead = append(ahead, queue(next))
 		}
 		r.plan.work(db)
 		p.do(func() error { return db.autoWrites(tx, r.plan) })
