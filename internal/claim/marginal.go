@@ -164,8 +164,10 @@ type Settlement struct {
 // what the three schemes paid and the items outside the list, never below
 // zero.
 func (s Settlement) OutOfPocket() decimal.Decimal {
-	return money.Max(s.Total.Sub(s.BasicInsurancePaid).Sub(s.CriticalIllnessPaid).
-		Sub(s.MedicalAssistancePaid).Sub(s.NonReimbursable), decimal.Zero)
+	if d := money.Diff(s.Total, s.BasicInsurancePaid, s.CriticalIllnessPaid, s.MedicalAssistancePaid, s.NonReimbursable); d.Sign() > 0 {
+		return d
+	}
+	return decimal.Zero
 }
 
 // check refuses negative figures.

@@ -250,3 +250,35 @@ func TestDecimalSmall(t *testing.T) {
 		}
 	}
 }
+
+// Diff gives the value and exponent of the chain of Subs it stands for,
+// whether it works in int64 or not.
+func TestDiff(t *testing.T) {
+	d := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	for _, tc := range [][]string{
+		{"100", "20.5", "0", "0.01", "0"},
+		{"100.00", "20.50", "0.00", "0.00", "0.00"},
+		{"0", "0"},
+		{"5", "7.25"},
+		{"-1.5", "-2"},
+		{"9999999999999999", "1"},                   // 16 digits: int64
+		{"99999999999999.99", "0.01", "0.01"},       // 16 digits at cents
+		{"999999999999999.99", "0.01"},              // 17 digits at cents: big.Int
+		{"12345678901234567890", "1"},               // past int64
+		{"1.005", "0.001"},                          // three decimals
+		{"1E3", "1"},                                // a positive exponent
+		{"4000", "1200.5", "300.25", "100", "0.75"}, // a settlement
+		{"-9999999999999999", "9999999999999999", "9999999999999999", "9999999999999999", "9999999999999999"},
+	} {
+		a, bs := d(tc[0]), make([]decimal.Decimal, 0, len(tc)-1)
+		want := a
+		for _, s := range tc[1:] {
+			bs = append(bs, d(s))
+			want = want.Sub(d(s))
+		}
+		got := Diff(a, bs...)
+		if !got.Equal(want) || got.Exponent() != want.Exponent() {
+			t.Errorf("Diff%v = %s (exp %d), want %s (exp %d)", tc, got, got.Exponent(), want, want.Exponent())
+		}
+	}
+}
