@@ -32,7 +32,13 @@ func AppendSettlement(b []byte, s SettlementRow) []byte {
 // ParseSettlements reads lines written by AppendSettlement. Row is each
 // settlement's place in the lines, from 1.
 func ParseSettlements(lines string) ([]SettlementRow, error) {
-	var out []SettlementRow
+	return AppendSettlements(make([]SettlementRow, 0, strings.Count(lines, "\n")+1), lines)
+}
+
+// AppendSettlements is ParseSettlements appending to dst (which it may
+// reuse): a claim's proposal reads its sets one after another.
+func AppendSettlements(dst []SettlementRow, lines string) ([]SettlementRow, error) {
+	out, before := dst, len(dst)
 	var f [12]string
 	for len(lines) > 0 {
 		i := strings.IndexByte(lines, '\n')
@@ -43,7 +49,7 @@ func ParseSettlements(lines string) ([]SettlementRow, error) {
 		if strings.IndexByte(line, '"') >= 0 {
 			// A quoted field may hold a line break: the rest is read as
 			// CSV, which knows its quotes.
-			rest, err := parseQuoted(lines, len(out))
+			rest, err := parseQuoted(lines, len(out)-before)
 			return append(out, rest...), err
 		}
 		lines = lines[min(i+1, len(lines)):]
@@ -57,9 +63,9 @@ func ParseSettlements(lines string) ([]SettlementRow, error) {
 			n++
 		}
 		if f[n] = line; n != len(f)-1 || strings.IndexByte(line, ',') >= 0 {
-			return nil, fmt.Errorf("settlement line %d: want %d fields", len(out)+1, len(f))
+			return nil, fmt.Errorf("settlement line %d: want %d fields", len(out)-before+1, len(f))
 		}
-		s, err := settlementOf(f[:], len(out)+1)
+		s, err := settlementOf(f[:], len(out)-before+1)
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,18 @@ func TestSettlementLines(t *testing.T) {
 			}
 		}
 	}
+	// Appended after other settlements, into a slice reused, the lines
+	// read the same, numbered from 1 again.
+	scratch := append(make([]SettlementRow, 0, 8), got[2], got[0])
+	again, err := AppendSettlements(scratch[:1], string(b))
+	if err != nil || len(again) != 1+len(rows) || again[0].No != "JS0003" {
+		t.Fatalf("appended: %d rows (%v)", len(again), err)
+	}
+	for i := range rows {
+		if g, w := again[1+i], got[i]; g.Row != w.Row || g.No != w.No || g.Provider != w.Provider || !g.Total.Equal(w.Total) {
+			t.Errorf("appended settlement %d: got %+v, want %+v", i, g, w)
+		}
+	}
 	if got, err := ParseSettlements(""); err != nil || len(got) != 0 {
 		t.Errorf("no lines: %v, %v", got, err)
 	}

@@ -436,3 +436,21 @@ func TestBatchColumn(t *testing.T) {
 		t.Fatalf("stored %d rows, want %d; first stored %v", len(got), len(kept), got[:min(3, len(got))])
 	}
 }
+
+// marshalSteps writes what json.Marshal writes, escaped text or not.
+func TestMarshalSteps(t *testing.T) {
+	labels := []string{"结算单 JS-1：总费用 1200.00，个人自付", "plain", "", `quote"d`, `back\slash`, "<b>&", "line\nbreak",
+		"tab\t", "sep\u2028", "bad\xffutf8", "replacement\ufffd", "emoji 😀"}
+	for _, l := range labels {
+		for _, steps := range [][]stepJSON{nil, {}, {{"settlement", l, "1.5"}}, {{"a", "b", "0"}, {"code", l, "-3.25"}}} {
+			got, err := marshalSteps(steps)
+			want, werr := json.Marshal(steps)
+			if steps == nil {
+				want = []byte("[]") // a claim's breakdown is a list, never null
+			}
+			if err != nil || werr != nil || string(got) != string(want) {
+				t.Errorf("marshalSteps(%q) = %s (%v), want %s", steps, got, err, want)
+			}
+		}
+	}
+}

@@ -515,7 +515,7 @@ func assessedColumns(c *claim.Claim) (set, detail map[string]any, err error) {
 	for i, s := range c.Breakdown {
 		steps[i] = stepJSON{s.Code, s.Label, s.Amount.String()}
 	}
-	bd, err := json.Marshal(steps)
+	bd, err := marshalSteps(steps)
 	if err != nil {
 		return nil, nil, err
 	}

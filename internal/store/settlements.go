@@ -86,9 +86,15 @@ func readSets(q *gorm.DB) ([]storedSet, error) {
 
 // parseSets reads the settlements of sets, in the order they accrue.
 func parseSets(sets []storedSet) ([]settlementRow, error) {
-	var out []settlementRow
+	n := 0
 	for _, set := range sets {
-		ss, err := fpb.ParseSettlements(set.Body)
+		n += set.Settlements
+	}
+	out := make([]settlementRow, 0, n)
+	var ss []fpb.SettlementRow
+	for _, set := range sets {
+		var err error
+		ss, err = fpb.AppendSettlements(ss[:0], set.Body)
 		if err != nil {
 			return nil, znb.Errorf(znb.Internal, "settlement_set_corrupt", "结算单组 %d 无法读取：%v", set.ID, err)
 		}
