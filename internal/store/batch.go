@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,7 +192,7 @@ func (b *batch) column() {
 
 // addFlat adds a row to a flat batch.
 func (b *batch) addFlat(vals []any) error {
-	if b.n > 0 && !sameValues(b.fixed, vals[1:]) {
+	if b.n > 0 && !slices.Equal(b.fixed, vals[1:]) {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -204,19 +205,6 @@ func (b *batch) addFlat(vals []any) error {
 	var err error
 	b.json, err = appendJSON(b.json, vals[0])
 	return err
-}
-
-// sameValues reports whether a and b hold equal values (of comparable types).
-func sameValues(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // skipDuplicates makes the batch leave out a row whose unique key a stored

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -114,7 +115,7 @@ func TestObjectionBlocksPayment(t *testing.T) {
 			}
 			want := []string{notify.Key(notify.ClaimApproved, c.No+"/2", notify.SMS, "household"),
 				notify.Key(notify.ClaimApproved, c.No, notify.SMS, "household")}
-			if !equalStrings(keys, want) {
+			if !slices.Equal(keys, want) {
 				t.Errorf("approval texts %v, want %v", keys, want)
 			}
 		})
@@ -216,27 +217,15 @@ func TestObjectionScopeAndOverdue(t *testing.T) {
 			{"2024-07-05", []string{a.No + ":ack"}}, // resolution deadline itself
 			{"2024-07-08", []string{a.No + ":resolve", b.No + ":resolve"}},
 		} {
-			if got := overdue(tc.day); !equalStrings(got, tc.want) {
+			if got := overdue(tc.day); !slices.Equal(got, tc.want) {
 				t.Errorf("overdue on %s: %v, want %v", tc.day, got, tc.want)
 			}
 		}
 		if _, err := db.AnswerObjection(ctx, office, a.No, objection.Rejected, "已督促村委会张贴"); err != nil {
 			t.Fatal(err)
 		}
-		if got := overdue("2024-07-08"); !equalStrings(got, []string{b.No + ":resolve"}) {
+		if got := overdue("2024-07-08"); !slices.Equal(got, []string{b.No + ":resolve"}) {
 			t.Errorf("after the answer: %v", got)
 		}
 	})
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
