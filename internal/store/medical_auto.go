@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"runtime"
@@ -557,17 +558,15 @@ func (db *DB) autoClaimRow(no string, s storedSet, home certificateHome, today z
 // autoWrite gathers a group's writes: new claims in one batch, the updates
 // of open claims one by one, then the events and audit entries of all in
 // batches once the new claims have ids, and the settlements' claim numbers
-// in one statement.
+// in a batch of their own.
 type autoWrite struct {
-	db     *DB
-	tx     *gorm.DB
-	claims *batch
-	newNos []string
-	events []pendingEvent
-	audits [][]any
-	// the settlement sets the claims take: their ids, and each one's claim number
-	settledIDs []int64
-	settled    map[int64]any
+	db      *DB
+	tx      *gorm.DB
+	claims  *batch
+	newNos  []string
+	events  []pendingEvent
+	audits  [][]any
+	settled []setClaim // the settlement sets the claims take
 }
 
 // pendingEvent is an event of a claim whose id may not be known yet.
@@ -578,7 +577,7 @@ type pendingEvent struct {
 }
 
 func (db *DB) newAutoWrite(tx *gorm.DB) *autoWrite {
-	return &autoWrite{db: db, tx: tx, claims: newBatch(tx.Statement.Context, db, tx, "claims", assessedClaimColumns...), settled: map[int64]any{}}
+	return &autoWrite{db: db, tx: tx, claims: newBatch(tx.Statement.Context, db, tx, "claims", assessedClaimColumns...)}
 }
 
 func (w *autoWrite) close() { w.claims.close() }
@@ -683,7 +682,7 @@ func (w *autoWrite) take(p *proposal) error {
 	w.events = append(w.events, pendingEvent{claimNo: r.ClaimNo, id: r.ID, event: p.ev})
 	w.audits = append(w.audits, p.audits...)
 	for _, s := range p.h.fresh {
-		w.settledIDs, w.settled[s.ID] = append(w.settledIDs, s.ID), r.ClaimNo
+		w.settled = append(w.settled, setClaim{s.ID, r.ClaimNo})
 	}
 	return nil
 }
@@ -724,12 +723,19 @@ func (w *autoWrite) finish() error {
 	return w.markSettled()
 }
 
-// markSettled writes the claim number of each set the claims took.
+// setClaim is a settlement set and the claim it went into.
+type setClaim struct {
+	id      int64
+	claimNo string
+}
+
+// markSettled writes the claim number of each set the claims took, in the
+// order of the sets' ids.
 func (w *autoWrite) markSettled() error {
-	slices.Sort(w.settledIDs)
+	slices.SortFunc(w.settled, func(a, b setClaim) int { return cmp.Compare(a.id, b.id) })
 	b := newBatch(w.tx.Statement.Context, w.db, w.tx, "settlement_set_claims", "set_id", "claim_no")
-	for _, id := range w.settledIDs {
-		if err := b.add(id, w.settled[id]); err != nil {
+	for _, s := range w.settled {
+		if err := b.add(s.id, s.claimNo); err != nil {
 			return closeAll(err, b)
 		}
 	}
