@@ -221,7 +221,13 @@ func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ct
 
 // Tx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := db.tx(ctx, fn)
+	return db.txChained(ctx, fn)
+}
+
+// txChained is Tx with the transaction's options: once it commits, the
+// chainer is told that audit entries may be pending.
+func (db *DB) txChained(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
+	err := db.tx(ctx, fn, opts...)
 	if err == nil {
 		db.kickChainer()
 	}
@@ -264,11 +270,7 @@ func (db *DB) committedTx(ctx context.Context, fn func(tx *gorm.DB) error) error
 	if db.Dialect != MySQL {
 		return db.Tx(ctx, fn)
 	}
-	err := db.tx(ctx, fn, readCommitted)
-	if err == nil {
-		db.kickChainer()
-	}
-	return err
+	return db.txChained(ctx, fn, readCommitted)
 }
 
 // nowMS is the injected clock in Unix milliseconds, the form timestamps take
