@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -114,16 +113,10 @@ func marshalSteps(steps []stepJSON) ([]byte, error) {
 }
 
 // jsonSafe reports whether encoding/json writes s between quotes as it is:
-// valid UTF-8 without control characters, quotes, backslashes, the HTML
-// characters it escapes (<, >, &) and U+2028, U+2029.
+// text a JSON batch writes as it is (plain), without the HTML characters
+// encoding/json escapes (<, >, &) and U+2028, U+2029.
 func jsonSafe(s string) bool {
-	for _, r := range s {
-		switch {
-		case r < 0x20, r == '"', r == '\\', r == '<', r == '>', r == '&', r == '\u2028', r == '\u2029', r == utf8.RuneError:
-			return false
-		}
-	}
-	return true
+	return plain(s) && !strings.ContainsAny(s, "<>&\u2028\u2029")
 }
 
 // claim converts the row to the domain claim, without its history.
