@@ -585,7 +585,7 @@ func (db *DB) illnessCandidates(ctx context.Context, touched []accrualKey) ([]ac
 	}
 	fresh, err := read("SELECT agreement_id, household_no AS subject, SUM(out_of_pocket) AS amount FROM "+
 		indexed(g, "settlement_sets", "settlement_sets_household")+
-		" LEFT JOIN settlement_set_claims ON set_id = settlement_sets.id"+
+		" "+setClaims+
 		" WHERE set_id IS NULL AND agreement_id IN ? GROUP BY agreement_id, household_no", ids)
 	if err != nil {
 		return nil, nil, err

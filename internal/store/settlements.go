@@ -63,9 +63,13 @@ type storedSet struct {
 	Body          string
 }
 
+// setClaims joins settlement_sets to the claims its sets went into: a set
+// in no claim yet has no row there (set_id NULL).
+const setClaims = "LEFT JOIN settlement_set_claims ON set_id = settlement_sets.id"
+
 // readSets reads the sets q picks.
 func readSets(q *gorm.DB) ([]storedSet, error) {
-	rows, err := q.Joins("LEFT JOIN settlement_set_claims ON set_id = settlement_sets.id").
+	rows, err := q.Joins(setClaims).
 		Select("id, agreement_id, insurer, certificate_no, household_no, COALESCE(claim_no, ''), settlements, " +
 			dateText("last_on") + ", out_of_pocket, body").Rows()
 	if err != nil {
